@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+DEV_ENV := PORTAL_ENV=development
+
+.PHONY: run test lint install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-installs whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Run the portal on http://127.0.0.1:5000 with SQLite and demo data (offline, development mode).
+run: install
+	$(DEV_ENV) $(BIN)/flask --app portal db upgrade
+	$(DEV_ENV) $(BIN)/flask --app portal demo load
+	@echo "Serving the portal at http://127.0.0.1:5000 (Ctrl+C to stop)"
+	$(DEV_ENV) $(BIN)/flask --app portal run --host 127.0.0.1 --port 5000 --no-reload
+
+## Lint, then the whole suite on SQLite and again on PostgreSQL.
+test: install lint
+	$(BIN)/python -m pytest
+	PORTAL_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

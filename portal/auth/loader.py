@@ -1,0 +1,53 @@
+"""How a request finds its signed-in user, and the role checks every blueprint applies."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.extensions import login_manager
+from portal.models import Role, User
+from portal.services import auth_sessions
+
+SESSION_KEY = "sid"
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    # The server-side AuthSession row is the protection; Flask-Login's own would only add noise.
+    login_manager.session_protection = None
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.request_loader(_user_from_session)
+    proxies = int(app.config.get("PROXY_COUNT", 0))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+
+def _user_from_session(_request: object) -> User | None:
+    key = session.get(SESSION_KEY)
+    if not key:
+        return None
+    user = auth_sessions.user_for_key(key)
+    if user is None:
+        # Revoked, expired or deactivated: forget the key so the browser is plainly signed out.
+        session.pop(SESSION_KEY, None)
+    return user
+
+
+def require_role(role: Role) -> None:
+    """Blueprint guard: anonymous people are sent to sign in, anyone else out of scope gets 404."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if current_user.role != role:
+        abort(404)
+
+
+def home_endpoint(user: User) -> str:
+    return {
+        Role.CANDIDATE: "candidate.home",
+        Role.RECRUITER: "recruiter.home",
+        Role.HR: "hr.home",
+    }[Role(user.role)]

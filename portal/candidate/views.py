@@ -1,0 +1,37 @@
+"""The candidate's pages. Every one shows only the signed-in candidate's own data."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from portal.auth.loader import require_role
+from portal.models import Role, utcnow
+from portal.services import joining, people
+
+bp = Blueprint("candidate", __name__)
+
+
+@bp.before_request
+def _only_candidates() -> None:
+    require_role(Role.CANDIDATE)
+
+
+@bp.get("/")
+def home():
+    """Greeting, the joining moment in the candidate's zone, the countdown, the recruiter."""
+    candidate = people.person(current_user.id)
+    if candidate is None or candidate.candidate_profile is None:
+        abort(404)
+    profile = candidate.candidate_profile
+    joins_at = joining.candidate_joining(profile, candidate.time_zone)
+    now = utcnow()
+    return render_template(
+        "candidate/home.html",
+        candidate=candidate,
+        profile=profile,
+        joins_at=joins_at,
+        countdown=joining.countdown(joins_at, now),
+        days_until=joining.days_until(joins_at, now),
+        recruiter=profile.recruiter if profile.recruiter and profile.recruiter.is_active else None,
+    )

@@ -1,0 +1,79 @@
+"""Configuration read from the environment.
+
+`create_app(config=None)` starts from these values and applies the mapping it is given on top,
+so tests and the CLI can override anything without touching the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = PROJECT_ROOT / "instance"
+
+# Used only when PORTAL_ENV=development: loud, obviously unsafe, never accepted in production.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_PATH / 'portal.sqlite3'}"
+
+
+def from_environment() -> dict:
+    """Settings for the environment named by PORTAL_ENV (production unless told otherwise)."""
+    env = os.environ.get("PORTAL_ENV", "production").strip().lower()
+    development = env == "development"
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000" if development else "").rstrip(
+        "/"
+    )
+    settings: dict = {
+        "PORTAL_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY")
+        or (DEVELOPMENT_SECRET_KEY if development else None),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_database_url(),
+        "BASE_URL": base_url,
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS", "127.0.0.1,localhost" if development else ""),
+        "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Pre-boarding portal <portal@localhost>"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "DEV_MAILBOX": development or _flag("PORTAL_DEV_MAILBOX"),
+        "SESSION_COOKIE_SECURE": not development,
+        "REMEMBER_ME_DAYS": 30,
+        "PASSWORD_HASH_PARAMS": {},
+    }
+    return settings
+
+
+# Values that every environment shares; from_environment() and the caller's overrides win.
+DEFAULTS: dict = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # forms only; nothing here uploads files
+    "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "portal_session",
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    "SESSION_HOURS": 12,  # a sign-in without "remember me" lasts this long
+    "INVITATION_HOURS": 72,
+    "PASSWORD_RESET_HOURS": 2,
+    "PASSWORD_MIN_LENGTH": 8,
+    "PASSWORD_MAX_LENGTH": 256,
+    "SMTP_TIMEOUT_SECONDS": 10,
+    # Failed sign-ins: the first limit slows an attacker down, the second refuses for longer.
+    "SIGN_IN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
+    "SIGN_IN_LIMITS_PER_ADDRESS": "20 per minute;100 per hour",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
+}

@@ -1,0 +1,153 @@
+"""Demo data for trying the portal by hand: one HR person, two recruiters, five candidates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Role, User
+from portal.services import accounts, passwords
+from portal.services.accounts import CandidateDetails
+
+DEMO_PASSWORD = "preboarding-demo"  # noqa: S105 - printed for people trying the demo
+HR_EMAIL = "hannah.hr@example.com"
+
+
+@dataclass(frozen=True)
+class DemoCandidate:
+    name: str
+    email: str
+    time_zone: str
+    job_title: str
+    department: str
+    location: str
+    joins_in_days: int
+    joining_time: time
+    recruiter_email: str
+    signed_up: bool
+
+
+RECRUITERS = [
+    ("Ravi Kumar", "ravi.recruiter@example.com", "Asia/Kolkata", "+91 80 4000 1234"),
+    ("Rosa Martins", "rosa.recruiter@example.com", "Europe/Lisbon", "+351 21 000 5678"),
+]
+
+CANDIDATES = [
+    DemoCandidate(
+        "Chloé Dubois",
+        "chloe@example.com",
+        "Europe/Paris",
+        "Software Engineer",
+        "Engineering",
+        "Paris",
+        2,
+        time(9, 30),
+        "rosa.recruiter@example.com",
+        True,
+    ),
+    DemoCandidate(
+        "Arjun Mehta",
+        "arjun@example.com",
+        "Asia/Kolkata",
+        "Data Analyst",
+        "Analytics",
+        "Bengaluru",
+        21,
+        time(10, 0),
+        "ravi.recruiter@example.com",
+        True,
+    ),
+    DemoCandidate(
+        "Olivia Brown",
+        "olivia@example.com",
+        "Australia/Adelaide",
+        "Product Designer",
+        "Design",
+        "Adelaide",
+        61,
+        time(9, 0),
+        "ravi.recruiter@example.com",
+        True,
+    ),
+    DemoCandidate(
+        "Marcus Johnson",
+        "marcus@example.com",
+        "America/New_York",
+        "Account Executive",
+        "Sales",
+        "New York",
+        -1,
+        time(9, 0),
+        "rosa.recruiter@example.com",
+        True,
+    ),
+    DemoCandidate(
+        "Sofia Rossi",
+        "sofia@example.com",
+        "Europe/Rome",
+        "Marketing Manager",
+        "Marketing",
+        "Milan",
+        35,
+        time(9, 0),
+        "rosa.recruiter@example.com",
+        False,
+    ),
+]
+
+
+def is_loaded() -> bool:
+    return db.session.scalar(select(User.id).where(User.email == HR_EMAIL)) is not None
+
+
+def load(today: date | None = None) -> list[int]:
+    """Create the demo people. Returns the ids of queued invitation emails (to deliver)."""
+    today = today or date.today()
+    demo_hash = passwords.hash_password(DEMO_PASSWORD)
+    hr = accounts.create_user(
+        actor=None, email=HR_EMAIL, name="Hannah Schmidt", role=Role.HR, time_zone="Europe/Berlin"
+    )
+    hr.password_hash = demo_hash
+    recruiters = {}
+    for name, email, zone, phone in RECRUITERS:
+        recruiter = accounts.create_user(
+            actor=hr, email=email, name=name, role=Role.RECRUITER, time_zone=zone, phone=phone
+        )
+        recruiter.password_hash = demo_hash
+        recruiters[email] = recruiter
+    invitations = []
+    for spec in CANDIDATES:
+        candidate = accounts.create_candidate(
+            actor=hr,
+            email=spec.email,
+            name=spec.name,
+            time_zone=spec.time_zone,
+            details=CandidateDetails(
+                job_title=spec.job_title,
+                department=spec.department,
+                location=spec.location,
+                joining_date=today + timedelta(days=spec.joins_in_days),
+                joining_time=spec.joining_time,
+                recruiter_id=recruiters[spec.recruiter_email].id,
+            ),
+        )
+        if spec.signed_up:
+            candidate.password_hash = demo_hash
+        else:
+            invitations.append(accounts.invite(candidate, hr).id)
+    db.session.flush()
+    return invitations
+
+
+def sign_ins() -> list[tuple[str, str]]:
+    """(role, email) pairs to print for people trying the demo."""
+    return [
+        ("HR", HR_EMAIL),
+        ("Recruiter", RECRUITERS[1][1]),
+        ("Recruiter", RECRUITERS[0][1]),
+        ("Candidate (joins in 2 days)", CANDIDATES[0].email),
+        ("Candidate (joins in 3 weeks)", CANDIDATES[1].email),
+    ]

@@ -1,0 +1,132 @@
+"""People and the secrets that let them in: users, candidate profiles, tokens, sessions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Time,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    CANDIDATE = "candidate"
+    RECRUITER = "recruiter"
+    HR = "hr"
+
+
+class TokenPurpose(StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
+
+
+def _in(values: type[StrEnum]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+class User(UserMixin, Base):
+    """Anyone who can sign in: a candidate, a recruiter or an HR person."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN ({_in(Role)})", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    # None until the person accepts their invitation and chooses a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sign_in_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    candidate_profile: Mapped[CandidateProfile | None] = relationship(
+        back_populates="user", foreign_keys="CandidateProfile.user_id", uselist=False
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+
+class CandidateProfile(Base):
+    """What a candidate was offered: the job, where and when they join, who looks after them."""
+
+    __tablename__ = "candidate_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    job_title: Mapped[str] = mapped_column(String(120))
+    department: Mapped[str] = mapped_column(String(80), default="")
+    location: Mapped[str] = mapped_column(String(80), default="")
+    # The joining moment is a wall-clock date and time in the candidate's zone (users.time_zone),
+    # kept local so that a change in the zone's rules cannot move it.
+    joining_date: Mapped[date] = mapped_column(Date)
+    joining_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    recruiter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+
+    user: Mapped[User] = relationship(back_populates="candidate_profile", foreign_keys=[user_id])
+    recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id])
+
+
+class UserToken(Base):
+    """A single-use link sent by email (invitation or password reset). Only its hash is stored."""
+
+    __tablename__ = "user_tokens"
+    __table_args__ = (CheckConstraint(f"purpose IN ({_in(TokenPurpose)})", name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class AuthSession(Base):
+    """One signed-in browser. The cookie holds a random key; only its hash is stored here.
+
+    Deleting or revoking the row signs that browser out, whatever copies of its cookie exist.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,1 @@
+"""Business logic. Nothing here knows about requests; callers own the commit."""

@@ -1,0 +1,163 @@
+"""Helpers shared by the tests: configuration, people factories, form posting, a mail catcher."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+from portal.extensions import db
+from portal.models import Role, User
+from portal.services import accounts, passwords
+from portal.services.accounts import CandidateDetails
+
+PASSWORD = "correct horse battery staple"
+BASE_URL = "http://portal.test"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def test_config(database_url: str, **overrides: object) -> dict:
+    config = {
+        "TESTING": True,
+        "PORTAL_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "BASE_URL": BASE_URL,
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "portal.test"],
+        # Cheap hashing keeps the suite fast; production uses argon2-cffi's RFC 9106 profile.
+        "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 64, "parallelism": 1},
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "DEV_MAILBOX": False,
+        "SMTP_URL": "",
+        "SESSION_COOKIE_SECURE": False,
+    }
+    config.update(overrides)
+    return config
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, *, form_url: str | None = None, **kwargs):
+    """GET the page holding the form, then POST it with its CSRF token, like a browser."""
+    page = client.get(form_url or url)
+    token = csrf_token(page.get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def sign_in(client, email_address: str, password: str = PASSWORD, **extra):
+    return post_form(client, "/sign-in", {"email": email_address, "password": password, **extra})
+
+
+def make_staff(
+    role: Role,
+    email_address: str,
+    name: str | None = None,
+    *,
+    zone: str = "UTC",
+    password: str | None = PASSWORD,
+    phone: str | None = None,
+) -> User:
+    user = accounts.create_user(
+        actor=None,
+        email=email_address,
+        name=name or email_address.split("@")[0].title(),
+        role=role,
+        time_zone=zone,
+        phone=phone,
+    )
+    if password:
+        user.password_hash = passwords.hash_password(password)
+    db.session.commit()
+    return user
+
+
+def make_candidate(
+    email_address: str,
+    recruiter: User | None,
+    *,
+    name: str | None = None,
+    zone: str = "Europe/Paris",
+    joins_in: int = 21,
+    joining_time: time = time(9, 0),
+    joining_date: date | None = None,
+    password: str | None = PASSWORD,
+    department: str = "Engineering",
+    location: str = "Paris",
+) -> User:
+    user = accounts.create_candidate(
+        actor=None,
+        email=email_address,
+        name=name or email_address.split("@")[0].title(),
+        time_zone=zone,
+        details=CandidateDetails(
+            job_title="Software Engineer",
+            department=department,
+            location=location,
+            joining_date=joining_date or date.today() + timedelta(days=joins_in),
+            joining_time=joining_time,
+            recruiter_id=recruiter.id if recruiter else None,
+        ),
+    )
+    if password:
+        user.password_hash = passwords.hash_password(password)
+    db.session.commit()
+    return user
+
+
+@dataclass
+class MailCatcher:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    messages: list[EmailMessage] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_DATA(self, _server, _session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.arrived:
+            self.messages.append(message)
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+            return list(self.messages)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def start_mail_catcher() -> tuple[MailCatcher, Controller]:
+    catcher = MailCatcher()
+    controller = Controller(catcher, hostname="127.0.0.1", port=0)
+    controller.start()
+    catcher.port = controller.server.sockets[0].getsockname()[1]
+    return catcher, controller
+
+
+def text_body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def link_in(message: EmailMessage) -> str:
+    found = re.search(r"https?://\S+", text_body(message))
+    assert found, "no link in the message"
+    return found.group(0)
