@@ -53,7 +53,7 @@ def _read_only_request_transaction() -> None:
     if request.method not in SAFE_METHODS or request.endpoint in (None, "static"):
         return
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "writes_on_get", False):
+    if getattr(view, "writes_on_get", False) or db.session().in_transaction():
         return
     db.session.connection(execution_options={"sqlite_begin": "DEFERRED"})
 

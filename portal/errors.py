@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 MESSAGES = {
     400: ("The request could not be understood", "Go back, reload the page and try again."),
@@ -39,6 +39,11 @@ def _csrf_error(_error: CSRFError):
     )
 
 
+def _untrusted_host(_error: SecurityError):
+    # The request names a host outside TRUSTED_HOSTS: no URL can be built for it, so no layout.
+    return "Bad request: this host name is not served here.", 400, {"Content-Type": "text/plain"}
+
+
 def _server_error(_error: InternalServerError):
     # Flask has already logged the original exception with its traceback.
     return _render(500)
@@ -46,5 +51,6 @@ def _server_error(_error: InternalServerError):
 
 def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -51,7 +51,7 @@ def migrated(database_url):
     """Upgrade the empty database to head with the real migrations, once per run."""
     from flask_migrate import upgrade
 
-    app = create_app(support.test_config(database_url))
+    app = create_app(support.app_config(database_url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -73,7 +73,7 @@ def make_app(migrated):
     apps = []
 
     def build(**overrides):
-        app = create_app(support.test_config(migrated, **overrides))
+        app = create_app(support.app_config(migrated, **overrides))
         apps.append(app)
         return app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -22,7 +23,7 @@ BASE_URL = "http://portal.test"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def test_config(database_url: str, **overrides: object) -> dict:
+def app_config(database_url: str, **overrides: object) -> dict:
     config = {
         "TESTING": True,
         "PORTAL_ENV": "testing",
@@ -39,6 +40,10 @@ def test_config(database_url: str, **overrides: object) -> dict:
     }
     config.update(overrides)
     return config
+
+
+app_config.__test__ = False  # type: ignore[attr-defined]  # not a test, whatever its alias
+test_config = app_config  # older name, kept for modules that import it
 
 
 def csrf_token(html: str) -> str:
@@ -143,11 +148,17 @@ class MailCatcher:
         return [m for m in self.messages if m["To"] == address]
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start_mail_catcher() -> tuple[MailCatcher, Controller]:
-    catcher = MailCatcher()
-    controller = Controller(catcher, hostname="127.0.0.1", port=0)
+    catcher = MailCatcher(port=free_port())
+    # aiosmtpd checks the server is up by connecting to the port, so it needs a real one.
+    controller = Controller(catcher, hostname=catcher.host, port=catcher.port)
     controller.start()
-    catcher.port = controller.server.sockets[0].getsockname()[1]
     return catcher, controller
 
 

@@ -1,0 +1,87 @@
+"""The candidate home: joining moment in the candidate's zone, a server-side countdown."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from portal.services.joining import countdown, joining_instant
+from tests.support import make_candidate, make_staff, sign_in
+
+
+@pytest.mark.parametrize(
+    ("zone", "joining", "now_utc", "expected"),
+    [
+        # Kolkata is UTC+05:30: 09:00 IST is 03:30 UTC.
+        ("Asia/Kolkata", datetime(2026, 12, 1, 9, 0), datetime(2026, 11, 28, 1, 0), (3, 2, 30)),
+        # New York springs forward on 8 March 2026: 09:00 EDT is 13:00 UTC, not 14:00.
+        ("America/New_York", datetime(2026, 3, 9, 9, 0), datetime(2026, 3, 7, 14, 0), (1, 23, 0)),
+        # ...and falls back on 1 November 2026: 09:00 EST is 14:00 UTC, not 13:00.
+        ("America/New_York", datetime(2026, 11, 2, 9, 0), datetime(2026, 10, 31, 13, 0), (2, 1, 0)),
+        # Adelaide is UTC+10:30 in summer (from 4 October 2026), +09:30 in winter.
+        ("Australia/Adelaide", datetime(2027, 1, 4, 9, 0), datetime(2027, 1, 2, 22, 30), (1, 0, 0)),
+        ("Australia/Adelaide", datetime(2026, 7, 1, 9, 0), datetime(2026, 6, 30, 0, 0), (0, 23, 30)),
+    ],
+)
+def test_countdown_in_the_candidates_zone(zone, joining, now_utc, expected):
+    target = joining_instant(joining.date(), joining.time(), zone)
+    left = countdown(target, now_utc.replace(tzinfo=UTC))
+    assert (left.days, left.hours, left.minutes) == expected
+
+
+def test_adelaide_joining_instant_has_the_half_hour_offset():
+    target = joining_instant(date(2027, 1, 4), time(9, 0), "Australia/Adelaide")
+    assert target.utcoffset() == timedelta(hours=10, minutes=30)
+    assert target.astimezone(UTC) == datetime(2027, 1, 3, 22, 30, tzinfo=UTC)
+
+
+def test_a_passed_joining_moment_never_counts_negative():
+    target = joining_instant(date(2026, 1, 5), time(9, 0), "Europe/Paris")
+    left = countdown(target, datetime(2026, 1, 6, tzinfo=UTC))
+    assert left.has_passed and (left.days, left.hours) == (0, 0)
+
+
+def test_a_nonexistent_local_time_resolves_to_a_real_instant():
+    # 02:30 on 8 March 2026 does not exist in New York (clocks jump from 02:00 to 03:00).
+    target = joining_instant(date(2026, 3, 8), time(2, 30), "America/New_York")
+    assert target.astimezone(UTC) == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
+    assert target.hour == 3
+
+
+def test_home_shows_greeting_job_joining_time_in_zone_countdown_and_recruiter(app, client):
+    with app.app_context():
+        from portal.models import Role
+
+        recruiter = make_staff(
+            Role.RECRUITER, "rita@example.com", "Rita Recruiter", phone="+33 1 23 45 67 89"
+        )
+        candidate = make_candidate(
+            "priya@example.com",
+            recruiter,
+            name="Priya Sharma",
+            zone="Asia/Kolkata",
+            joins_in=10,
+            joining_time=time(10, 30),
+        )
+        joining_date = candidate.candidate_profile.joining_date
+    sign_in(client, "priya@example.com")
+    page = client.get("/candidate/").get_data(as_text=True)
+    assert "Hello, Priya" in page
+    assert "Software Engineer" in page
+    assert f"{joining_date.day} {joining_date:%B %Y}, 10:30 IST" in page
+    target = joining_instant(joining_date, time(10, 30), "Asia/Kolkata")
+    left = countdown(target, datetime.now(UTC))
+    assert f'<span class="countdown-value">{left.days}</span> days' in page
+    assert "Rita Recruiter" in page and "rita@example.com" in page and "+33 1 23 45 67 89" in page
+    assert "Times are shown in Asia/Kolkata" in page
+
+
+def test_home_after_joining_says_so(app, client):
+    with app.app_context():
+        make_candidate("late@example.com", None, joins_in=-1)
+    sign_in(client, "late@example.com")
+    page = client.get("/candidate/").get_data(as_text=True)
+    assert "Your first day has begun" in page
+    assert "countdown-value" not in page
+    assert "Your recruiter will be introduced here" in page

@@ -1,0 +1,78 @@
+"""The flask commands: creating the first HR account, demo data, the mail queue."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import OutgoingEmail, Role, User
+from tests.support import PASSWORD, sign_in
+
+
+def test_users_create_reads_the_password_from_stdin(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "--role", "hr", "--email", "first.hr@example.com"],
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert sign_in(app.test_client(), "first.hr@example.com").headers["Location"] == "/hr/"
+
+
+def test_users_create_refuses_bad_input_with_clear_messages(app, runner):
+    short = runner.invoke(
+        args=["users", "create", "--role", "hr", "--email", "x@example.com"], input="short\n"
+    )
+    assert short.exit_code != 0 and "at least 8 characters" in short.output
+    zone = runner.invoke(
+        args=["users", "create", "--role", "hr", "--email", "x@example.com", "--time-zone", "Nope"],
+        input=PASSWORD + "\n",
+    )
+    assert zone.exit_code != 0 and "unknown time zone" in zone.output
+    candidate = runner.invoke(
+        args=["users", "create", "--role", "candidate", "--email", "x@example.com"],
+        input=PASSWORD + "\n",
+    )
+    assert candidate.exit_code != 0 and "invite them" in candidate.output
+    runner.invoke(
+        args=["users", "create", "--role", "hr", "--email", "x@example.com"], input=PASSWORD + "\n"
+    )
+    again = runner.invoke(
+        args=["users", "create", "--role", "hr", "--email", "X@example.com"], input=PASSWORD + "\n"
+    )
+    assert again.exit_code != 0 and "already has an account" in again.output
+    assert "Traceback" not in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_demo_load_creates_every_stage_once(make_app):
+    app = make_app(DEV_MAILBOX=True)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "Demo data loaded" in first.output and "hannah.hr@example.com" in first.output
+    second = runner.invoke(args=["demo", "load"])
+    assert "already loaded" in second.output
+    with app.app_context():
+        counts = dict(
+            db.session.execute(select(User.role, func.count()).group_by(User.role)).all()
+        )
+        assert counts == {Role.HR: 1, Role.RECRUITER: 2, Role.CANDIDATE: 5}
+        invited = db.session.scalars(select(OutgoingEmail)).one()
+        assert invited.to_address == "sofia@example.com" and invited.status == "sent"
+    # The invitation is readable in the development mailbox, link included.
+    client = app.test_client()
+    mailbox = client.get("/dev/mailbox").get_data(as_text=True)
+    assert "sofia@example.com" in mailbox
+    message = client.get(f"/dev/mailbox/{invited.id}").get_data(as_text=True)
+    assert "/invitation/" in message
+    # Each demo role can sign in and sees a page that fits it.
+    for email, home, text in [
+        ("hannah.hr@example.com", "/hr/", "Marcus Johnson"),
+        ("rosa.recruiter@example.com", "/recruiter/", "Chloé Dubois"),
+        ("chloe@example.com", "/candidate/", "Hello, Chloé"),
+        ("marcus@example.com", "/candidate/", "Your first day has begun"),
+    ]:
+        browser = app.test_client()
+        assert sign_in(browser, email, "preboarding-demo").headers["Location"] == home
+        assert text in browser.get(home).get_data(as_text=True)
