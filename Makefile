@@ -9,7 +9,6 @@ DEV_ENV := PORTAL_ENV=development
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Re-installs whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python

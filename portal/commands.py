@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal import demo
@@ -68,7 +68,7 @@ def load_demo() -> None:
         db.session.commit()
         notifications.deliver(invitations)
         click.echo("Demo data loaded.")
-    click.echo(f"\nSign in at the address below with password: {demo.DEMO_PASSWORD}")
+    click.echo(f"\nSign in at {current_app.config['BASE_URL']} with password: {demo.DEMO_PASSWORD}")
     for role, email in demo.sign_ins():
         click.echo(f"  {role:<30} {email}")
     click.echo(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -103,9 +104,8 @@ def is_loaded() -> bool:
     return db.session.scalar(select(User.id).where(User.email == HR_EMAIL)) is not None
 
 
-def load(today: date | None = None) -> list[int]:
+def load() -> list[int]:
     """Create the demo people. Returns the ids of queued invitation emails (to deliver)."""
-    today = today or date.today()
     demo_hash = passwords.hash_password(DEMO_PASSWORD)
     hr = accounts.create_user(
         actor=None, email=HR_EMAIL, name="Hannah Schmidt", role=Role.HR, time_zone="Europe/Berlin"
@@ -129,7 +129,9 @@ def load(today: date | None = None) -> list[int]:
                 job_title=spec.job_title,
                 department=spec.department,
                 location=spec.location,
-                joining_date=today + timedelta(days=spec.joins_in_days),
+                # "Joins in 2 days" counts from today where the candidate lives.
+                joining_date=datetime.now(ZoneInfo(spec.time_zone)).date()
+                + timedelta(days=spec.joins_in_days),
                 joining_time=spec.joining_time,
                 recruiter_id=recruiters[spec.recruiter_email].id,
             ),

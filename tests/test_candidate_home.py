@@ -21,7 +21,7 @@ from tests.support import make_candidate, make_staff, sign_in
         ("America/New_York", datetime(2026, 11, 2, 9, 0), datetime(2026, 10, 31, 13, 0), (2, 1, 0)),
         # Adelaide is UTC+10:30 in summer (from 4 October 2026), +09:30 in winter.
         ("Australia/Adelaide", datetime(2027, 1, 4, 9, 0), datetime(2027, 1, 2, 22, 30), (1, 0, 0)),
-        ("Australia/Adelaide", datetime(2026, 7, 1, 9, 0), datetime(2026, 6, 30, 0, 0), (0, 23, 30)),
+        ("Australia/Adelaide", datetime(2026, 7, 1, 9), datetime(2026, 6, 30, 0, 0), (0, 23, 30)),
     ],
 )
 def test_countdown_in_the_candidates_zone(zone, joining, now_utc, expected):

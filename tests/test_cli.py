@@ -54,9 +54,7 @@ def test_demo_load_creates_every_stage_once(make_app):
     second = runner.invoke(args=["demo", "load"])
     assert "already loaded" in second.output
     with app.app_context():
-        counts = dict(
-            db.session.execute(select(User.role, func.count()).group_by(User.role)).all()
-        )
+        counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
         assert counts == {Role.HR: 1, Role.RECRUITER: 2, Role.CANDIDATE: 5}
         invited = db.session.scalars(select(OutgoingEmail)).one()
         assert invited.to_address == "sofia@example.com" and invited.status == "sent"

@@ -64,6 +64,7 @@ class JoiningRow:
     candidate: User
     joins_at: datetime
     days_until: int
+    has_joined: bool
 
 
 def joining_rows(candidates: list[User], now: datetime) -> list[JoiningRow]:
@@ -73,5 +74,5 @@ def joining_rows(candidates: list[User], now: datetime) -> list[JoiningRow]:
         if profile is None:
             continue
         joins_at = candidate_joining(profile, candidate.time_zone)
-        rows.append(JoiningRow(candidate, joins_at, days_until(joins_at, now)))
+        rows.append(JoiningRow(candidate, joins_at, days_until(joins_at, now), joins_at <= now))
     return rows
