@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from flask import Flask, current_app
@@ -78,10 +79,25 @@ def load_demo() -> None:
 
 
 @mail_cli.command("send")
-def send_mail() -> None:
+@click.option(
+    "--every",
+    type=click.IntRange(min=5),
+    default=None,
+    metavar="SECONDS",
+    help="Keep running, sending what is due every SECONDS (for a service or container).",
+)
+def send_mail(every: int | None) -> None:
     """Send every queued message that is due (failed ones back off and are retried)."""
-    sent = notifications.deliver()
-    click.echo(f"Sent {sent} message(s).")
+    while True:
+        sent = notifications.deliver()
+        click.echo(f"Sent {sent} message(s).")
+        db.session.remove()
+        if every is None:
+            return
+        try:
+            time.sleep(every)
+        except KeyboardInterrupt:
+            return
 
 
 def init_commands(app: Flask) -> None:

@@ -27,6 +27,7 @@ class DemoCandidate:
     location: str
     joins_in_days: int
     joining_time: time
+    joining_time_zone: str
     recruiter_email: str
     signed_up: bool
 
@@ -46,18 +47,21 @@ CANDIDATES = [
         "Paris",
         2,
         time(9, 30),
+        "Europe/Paris",
         "rosa.recruiter@example.com",
         True,
     ),
+    # Arjun relocates from Bengaluru to join the London office.
     DemoCandidate(
         "Arjun Mehta",
         "arjun@example.com",
         "Asia/Kolkata",
         "Data Analyst",
         "Analytics",
-        "Bengaluru",
+        "London",
         21,
         time(10, 0),
+        "Europe/London",
         "ravi.recruiter@example.com",
         True,
     ),
@@ -70,6 +74,7 @@ CANDIDATES = [
         "Adelaide",
         61,
         time(9, 0),
+        "Australia/Adelaide",
         "ravi.recruiter@example.com",
         True,
     ),
@@ -82,6 +87,7 @@ CANDIDATES = [
         "New York",
         -1,
         time(9, 0),
+        "America/New_York",
         "rosa.recruiter@example.com",
         True,
     ),
@@ -94,6 +100,7 @@ CANDIDATES = [
         "Milan",
         35,
         time(9, 0),
+        "Europe/Rome",
         "rosa.recruiter@example.com",
         False,
     ),
@@ -130,9 +137,10 @@ def load() -> list[int]:
                 department=spec.department,
                 location=spec.location,
                 # "Joins in 2 days" counts from today where the candidate lives.
-                joining_date=datetime.now(ZoneInfo(spec.time_zone)).date()
+                joining_date=datetime.now(ZoneInfo(spec.joining_time_zone)).date()
                 + timedelta(days=spec.joins_in_days),
                 joining_time=spec.joining_time,
+                joining_time_zone=spec.joining_time_zone,
                 recruiter_id=recruiters[spec.recruiter_email].id,
             ),
         )

@@ -94,6 +94,7 @@ def make_candidate(
     zone: str = "Europe/Paris",
     joins_in: int = 21,
     joining_time: time = time(9, 0),
+    joining_zone: str | None = None,
     joining_date: date | None = None,
     password: str | None = PASSWORD,
     department: str = "Engineering",
@@ -110,6 +111,7 @@ def make_candidate(
             location=location,
             joining_date=joining_date or date.today() + timedelta(days=joins_in),
             joining_time=joining_time,
+            joining_time_zone=joining_zone or zone,
             recruiter_id=recruiter.id if recruiter else None,
         ),
     )

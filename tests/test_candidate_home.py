@@ -85,3 +85,22 @@ def test_home_after_joining_says_so(app, client):
     assert "Your first day has begun" in page
     assert "countdown-value" not in page
     assert "Your recruiter will be introduced here" in page
+
+
+def test_a_relocating_candidate_sees_the_workplace_time_and_their_own(app, client):
+    with app.app_context():
+        make_candidate(
+            "arjun@example.com",
+            None,
+            name="Arjun Mehta",
+            zone="Asia/Kolkata",
+            joining_zone="Europe/London",
+            joining_date=date(2030, 6, 3),
+            joining_time=time(9, 0),
+        )
+    sign_in(client, "arjun@example.com")
+    page = client.get("/candidate/").get_data(as_text=True)
+    # 09:00 in London in June (BST, UTC+1) is 13:30 in Kolkata (UTC+05:30).
+    assert "Monday 3 June 2030, 09:00 BST" in page
+    assert "Monday 3 June 2030, 13:30 IST where you are" in page
+    assert 'datetime="2030-06-03T09:00+01:00"' in page

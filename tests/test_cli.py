@@ -64,6 +64,12 @@ def test_demo_load_creates_every_stage_once(make_app):
     assert "sofia@example.com" in mailbox
     message = client.get(f"/dev/mailbox/{invited.id}").get_data(as_text=True)
     assert "/invitation/" in message
+    # The stages are counted in each candidate's own zone.
+    hr_client = app.test_client()
+    sign_in(hr_client, "hannah.hr@example.com", "preboarding-demo")
+    people_page = hr_client.get("/hr/").get_data(as_text=True)
+    for stage in ("joined yesterday", "in 2 days", "in 21 days", "in 61 days", "Invited, not"):
+        assert stage in people_page
     # Each demo role can sign in and sees a page that fits it.
     for email, home, text in [
         ("hannah.hr@example.com", "/hr/", "Marcus Johnson"),

@@ -31,6 +31,7 @@ def _candidate_data(people, **overrides):
         "location": "New York",
         "joining_date": (date.today() + timedelta(days=40)).isoformat(),
         "joining_time": "09:00",
+        "joining_time_zone": "America/New_York",
         "recruiter_id": str(people["ids"]["recruiter_a"]),
     }
     data.update(overrides)
@@ -104,6 +105,7 @@ def test_editing_joining_date_zone_and_recruiter_is_audited_old_and_new(app, cli
         department="Engineering",
         location="Paris",
         joining_time="09:00",
+        joining_time_zone="Europe/Paris",
     )
     response = post_form(client, f"/hr/people/{user_id}/edit", data)
     assert response.status_code == 302

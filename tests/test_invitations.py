@@ -33,6 +33,7 @@ def _candidate_form(recruiter_id: int, **overrides) -> dict:
         "location": "Pune",
         "joining_date": (utcnow().date() + timedelta(days=30)).isoformat(),
         "joining_time": "09:30",
+        "joining_time_zone": "Asia/Kolkata",
         "recruiter_id": str(recruiter_id),
         "send_invitation": "y",
     }

@@ -76,6 +76,7 @@ def upgrade():
     sa.Column('location', sa.String(length=80), nullable=False),
     sa.Column('joining_date', sa.Date(), nullable=False),
     sa.Column('joining_time', sa.Time(), nullable=False),
+    sa.Column('joining_time_zone', sa.String(length=64), nullable=False),
     sa.Column('recruiter_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['recruiter_id'], ['users.id'], name=op.f('fk_candidate_profiles_recruiter_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_candidate_profiles_user_id_users'), ondelete='CASCADE'),

@@ -24,7 +24,7 @@ def home():
     if candidate is None or candidate.candidate_profile is None:
         abort(404)
     profile = candidate.candidate_profile
-    joins_at = joining.candidate_joining(profile, candidate.time_zone)
+    joins_at = joining.candidate_joining(profile)
     now = utcnow()
     return render_template(
         "candidate/home.html",

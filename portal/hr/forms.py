@@ -90,12 +90,19 @@ class CandidateEditForm(PersonForm):
         "Joining time",
         default=time(9, 0),
         validators=[DataRequired("Enter the time of day, such as 09:00.")],
-        description="Local time in the candidate's time zone.",
+        description="Local time at the workplace.",
+    )
+    joining_time_zone = SelectField(
+        "Workplace time zone",
+        validators=[DataRequired("Choose a time zone."), valid_time_zone],
+        validate_choice=False,
+        description="Where the candidate starts work. Usually the same as their own time zone.",
     )
     recruiter_id = SelectField("Recruiter", coerce=int, validate_choice=False)
 
     def __init__(self, *args, recruiters=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.joining_time_zone.choices = self.time_zone.choices
         self.recruiter_id.choices = [SelectChoice(NO_RECRUITER, "Not assigned yet")] + [
             SelectChoice(
                 recruiter.id, recruiter.name + ("" if recruiter.is_active else " (deactivated)")
@@ -115,6 +122,7 @@ class CandidateEditForm(PersonForm):
             "location": profile.location,
             "joining_date": profile.joining_date,
             "joining_time": profile.joining_time,
+            "joining_time_zone": profile.joining_time_zone,
             "recruiter_id": profile.recruiter_id or NO_RECRUITER,
         }
 
@@ -138,6 +146,7 @@ class CandidateEditForm(PersonForm):
             location=self.location.data or "",
             joining_date=self.joining_date.data,
             joining_time=self.joining_time.data,
+            joining_time_zone=self.joining_time_zone.data,
             recruiter_id=self.recruiter_id.data or None,
         )
 

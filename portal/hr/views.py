@@ -38,8 +38,8 @@ def _send(email_id: int, who: User) -> None:
         flash(f"Invitation sent to {who.email}.", "success")
     else:
         flash(
-            f"The invitation to {who.email} is saved but could not be sent yet. "
-            "It will be retried automatically.",
+            f"The invitation to {who.email} is saved but could not be sent yet: "
+            "it stays queued and goes out when the mail server answers again.",
             "warning",
         )
 
@@ -64,7 +64,7 @@ def new_candidate():
     """Add a candidate and, usually, invite them straight away."""
     form = CandidateForm(recruiters=people.active_recruiters())
     if request.method == "GET":
-        form.time_zone.data = current_user.time_zone
+        form.time_zone.data = form.joining_time_zone.data = current_user.time_zone
     if form.validate_on_submit():
         try:
             candidate = accounts.create_candidate(

@@ -78,10 +78,12 @@ class CandidateProfile(Base):
     job_title: Mapped[str] = mapped_column(String(120))
     department: Mapped[str] = mapped_column(String(80), default="")
     location: Mapped[str] = mapped_column(String(80), default="")
-    # The joining moment is a wall-clock date and time in the candidate's zone (users.time_zone),
-    # kept local so that a change in the zone's rules cannot move it.
+    # The joining moment is a wall-clock date and time in the workplace's zone, kept local so
+    # that a change in the zone's rules cannot move it. users.time_zone is where the candidate
+    # lives and reads the portal; the two differ for someone relocating to join.
     joining_date: Mapped[date] = mapped_column(Date)
     joining_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    joining_time_zone: Mapped[str] = mapped_column(String(64))
     recruiter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )

@@ -78,6 +78,7 @@ class CandidateDetails:
     location: str
     joining_date: date
     joining_time: time
+    joining_time_zone: str
     recruiter_id: int | None
 
 
@@ -96,6 +97,7 @@ def create_candidate(
             location=details.location.strip(),
             joining_date=details.joining_date,
             joining_time=details.joining_time,
+            joining_time_zone=details.joining_time_zone,
             recruiter_id=details.recruiter_id,
         )
     )
@@ -141,6 +143,7 @@ def update_person(
                 "location": details.location.strip(),
                 "joining_date": details.joining_date,
                 "joining_time": details.joining_time,
+                "joining_time_zone": details.joining_time_zone,
                 "recruiter_id": details.recruiter_id,
             },
         )

@@ -43,18 +43,15 @@ def countdown(target: datetime, now: datetime) -> Countdown:
     return Countdown(days, hours, rest // 60, seconds)
 
 
-def candidate_joining(profile: CandidateProfile, time_zone: str) -> datetime:
-    return joining_instant(profile.joining_date, profile.joining_time, time_zone)
+def candidate_joining(profile: CandidateProfile) -> datetime:
+    """The candidate's joining moment, in the workplace's zone."""
+    return joining_instant(profile.joining_date, profile.joining_time, profile.joining_time_zone)
 
 
 def days_until(target: datetime, now: datetime) -> int:
     """Calendar days from today to the joining day, both in the target's zone."""
     today = now.astimezone(target.tzinfo).date()
     return (target.date() - today).days
-
-
-def in_zone(moment: datetime, time_zone: str) -> datetime:
-    return moment.astimezone(ZoneInfo(time_zone))
 
 
 @dataclass(frozen=True)
@@ -73,6 +70,6 @@ def joining_rows(candidates: list[User], now: datetime) -> list[JoiningRow]:
         profile = candidate.candidate_profile
         if profile is None:
             continue
-        joins_at = candidate_joining(profile, candidate.time_zone)
+        joins_at = candidate_joining(profile)
         rows.append(JoiningRow(candidate, joins_at, days_until(joins_at, now), joins_at <= now))
     return rows
