@@ -28,6 +28,16 @@ def _list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+
+
 def default_database_url() -> str:
     return f"sqlite:///{INSTANCE_PATH / 'portal.sqlite3'}"
 
@@ -50,6 +60,7 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Pre-boarding portal <portal@localhost>"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "DEV_MAILBOX": development or _flag("PORTAL_DEV_MAILBOX"),
+        "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_ME_DAYS": 30,
         "PASSWORD_HASH_PARAMS": {},

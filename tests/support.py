@@ -59,8 +59,13 @@ def post_form(client, url: str, data: dict, *, form_url: str | None = None, **kw
     return client.post(url, data={"csrf_token": token, **data}, **kwargs)
 
 
-def sign_in(client, email_address: str, password: str = PASSWORD, **extra):
-    return post_form(client, "/sign-in", {"email": email_address, "password": password, **extra})
+def sign_in(client, email_address: str, password: str = PASSWORD, *, headers=None, **extra):
+    return post_form(
+        client,
+        "/sign-in",
+        {"email": email_address, "password": password, **extra},
+        headers=headers or {},
+    )
 
 
 def make_staff(

@@ -290,3 +290,35 @@ def test_invited_user_without_password_cannot_sign_in(app_ctx, client):
     assert db.session.get(User, user.id).password_hash is None
     assert sign_in(client, "new@example.com", "").status_code == 422
     assert sign_in(client, "new@example.com", "anything at all").status_code == 200
+
+
+def test_behind_a_proxy_the_forwarded_address_is_throttled(make_app, people):
+    app = make_app(PROXY_COUNT=1, SIGN_IN_LIMITS_PER_ADDRESS="2 per minute")
+    for n in range(2):
+        sign_in(
+            app.test_client(),
+            f"user{n}@example.com",
+            "wrong",
+            headers={"X-Forwarded-For": "198.51.100.1"},
+        )
+    blocked = sign_in(
+        app.test_client(), people["emails"]["hr"], headers={"X-Forwarded-For": "198.51.100.1"}
+    )
+    assert blocked.status_code == 429
+    other = sign_in(
+        app.test_client(), people["emails"]["hr"], headers={"X-Forwarded-For": "198.51.100.2"}
+    )
+    assert other.status_code == 302
+
+
+def test_signing_in_again_ends_the_previous_session_of_this_browser(app, client, people):
+    sign_in(client, people["emails"]["candidate_a"])
+    first = _session_cookie(client)
+    post_form(
+        client,
+        "/sign-in",
+        {"email": people["emails"]["hr"], "password": PASSWORD},
+        form_url="/candidate/",
+    )
+    assert client.get("/hr/").status_code == 200
+    assert _replay(app, first, "/candidate/").status_code == 302

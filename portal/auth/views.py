@@ -42,6 +42,9 @@ def _safe_next(target: str | None) -> str | None:
 
 def _begin_session(user: User, remember: bool) -> None:
     """A brand-new session on every sign-in: nothing from before survives."""
+    previous = session.get(SESSION_KEY)
+    if previous:
+        auth_sessions.revoke(previous)
     hours = current_app.config["SESSION_HOURS"]
     lifetime = (
         timedelta(days=current_app.config["REMEMBER_ME_DAYS"])
