@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 DEV_ENV := PORTAL_ENV=development
 
-.PHONY: run test lint install
+.PHONY: run test lint install test-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,16 @@ run: install
 	@echo "Serving the portal at http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(DEV_ENV) $(BIN)/flask --app portal run --host 127.0.0.1 --port 5000 --no-reload
 
+# Test-only tools for the browser tests (axe-core, the Nu HTML checker's vnu.jar). Install
+# scripts are not run: vnu-jar's would download a JDK when Java is missing.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test-tools: node_modules/.installed
+
 ## Lint, then the whole suite on SQLite and again on PostgreSQL.
-test: install lint
+test: install test-tools lint
 	$(BIN)/python -m pytest
 	PORTAL_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest
 

@@ -14,6 +14,9 @@ from portal.models import Role
 from portal.services.accounts import CandidateDetails
 
 NO_RECRUITER = 0
+# A select that always has an option chosen carries no HTML `required` (HTML wants an empty
+# first option on a required select); the server still validates it.
+_PRESELECTED = {"required": False}
 
 
 class PersonForm(FlaskForm):
@@ -35,6 +38,7 @@ class PersonForm(FlaskForm):
         "Time zone",
         validators=[DataRequired("Choose a time zone."), valid_time_zone],
         validate_choice=False,  # valid_time_zone says what is wrong in words
+        render_kw=_PRESELECTED,
         description="Dates and times are shown to this person in this zone.",
     )
 
@@ -69,6 +73,7 @@ class StaffForm(StaffEditForm):
             SelectChoice(Role.HR.value, "HR"),
         ],
         validators=[DataRequired("Choose a role.")],
+        render_kw=_PRESELECTED,
     )
     send_invitation = BooleanField("Email an invitation now", default=True)
 
@@ -96,6 +101,7 @@ class CandidateEditForm(PersonForm):
         "Workplace time zone",
         validators=[DataRequired("Choose a time zone."), valid_time_zone],
         validate_choice=False,
+        render_kw=_PRESELECTED,
         description="Where the candidate starts work. Usually the same as their own time zone.",
     )
     recruiter_id = SelectField("Recruiter", coerce=int, validate_choice=False)
