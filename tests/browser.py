@@ -1,0 +1,220 @@
+"""Helpers for the browser tests: a live server, Chromium, axe-core and the Nu HTML checker.
+
+The tools come from outside the Python environment: Debian's chromium (/usr/bin/chromium),
+axe-core and vnu-jar from npm (`npm ci` at the repository root), and a Java runtime for
+vnu.jar. When one is missing the tests that need it are skipped with the reason, except when
+the CI environment variable is set: there a missing tool is a failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from portal import demo
+from portal.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM = Path(os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium"))
+# Debian's chromium, run as root in a container, offline: no sandbox, no GPU, no phoning home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NPM_HINT = "run `npm ci --ignore-scripts` at the repository root"
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip when a tool is missing locally; fail when CI is set, so CI never skips silently."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is a failure rather than a skip)")
+    pytest.skip(reason)
+
+
+def require_chromium() -> None:
+    require(
+        os.access(CHROMIUM, os.X_OK),
+        f"Chromium not found at {CHROMIUM}: `apt-get install chromium` "
+        "(Playwright must not download its own browser here)",
+    )
+
+
+def require_axe() -> None:
+    require(AXE_JS.is_file(), f"axe-core is not installed ({AXE_JS} is missing): {NPM_HINT}")
+
+
+def java_executable() -> str | None:
+    return shutil.which("java")
+
+
+def require_vnu() -> str:
+    """The java executable to run vnu.jar with."""
+    require(VNU_JAR.is_file(), f"vnu-jar is not installed ({VNU_JAR} is missing): {NPM_HINT}")
+    java = java_executable()
+    require(
+        java is not None,
+        "Java is not installed, and vnu.jar needs it: `apt-get install default-jre-headless`",
+    )
+    assert java is not None
+    return java
+
+
+# --- The live server -------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    """The portal served over real HTTP on 127.0.0.1, with the demo data loaded."""
+
+    app: Flask
+    server: BaseWSGIServer
+    thread: threading.Thread
+    # Demo dates are counted from "today" in each candidate's zone while loading: the tests
+    # need to know when that happened to work out the same dates on their own.
+    loaded_between: tuple[datetime, datetime]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server.host}:{self.server.port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+def start_live_server(app: Flask) -> LiveServer:
+    with app.app_context():
+        before = datetime.now(UTC)
+        demo.load()  # queued invitation emails stay queued: nothing here sends mail
+        db.session.commit()
+        after = datetime.now(UTC)
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
+        name="live-server",
+        daemon=True,
+    )
+    thread.start()
+    return LiveServer(app=app, server=server, thread=thread, loaded_between=(before, after))
+
+
+# --- axe-core ----------------------------------------------------------------------------------
+
+# WCAG 2.x A and AA plus axe's best practices; every rule axe has for those tags runs.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def run_axe(page) -> list[dict]:
+    """Inject axe-core into the page and return its violations.
+
+    axe arrives as an inline <script>, which the portal's CSP (script-src 'self') blocks:
+    the browser context must be created with bypass_csp=True.
+    """
+    require_axe()
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate(
+        """async (tags) => await axe.run(document, {
+            runOnly: {type: 'tag', values: tags},
+            resultTypes: ['violations'],
+        })""",
+        AXE_TAGS,
+    )
+    return results["violations"]
+
+
+def describe_violations(violations: Iterable[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}\n"
+            f"  {violation['helpUrl']}"
+        )
+        for node in violation["nodes"]:
+            lines.append(f"    at {' > '.join(map(str, node['target']))}")
+            lines.append(f"       {node['html'][:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", "\n         ")
+            if summary:
+                lines.append(f"       {summary}")
+    return "\n".join(lines)
+
+
+# --- The Nu HTML checker -----------------------------------------------------------------------
+
+
+@dataclass
+class VnuReport:
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+    @staticmethod
+    def _text(reports: dict[str, list[str]]) -> str:
+        return "\n".join(
+            f"{name}:\n" + "\n".join(f"  {line}" for line in lines)
+            for name, lines in reports.items()
+        )
+
+    def errors_text(self) -> str:
+        return self._text(self.errors)
+
+    def warnings_text(self) -> str:
+        return self._text(self.warnings)
+
+
+def validate_html(documents: dict[str, str], workdir: Path) -> VnuReport:
+    """Check every document with vnu.jar in one run (the JVM starts once)."""
+    java = require_vnu()
+    paths = []
+    for name, html in documents.items():
+        path = workdir / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        paths.append(str(path))
+    completed = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--format", "json", "--stdout", *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    try:
+        messages = json.loads(completed.stdout)["messages"]
+    except (ValueError, KeyError) as error:
+        raise AssertionError(
+            f"vnu.jar gave no JSON report (exit {completed.returncode}):\n"
+            f"{completed.stdout}\n{completed.stderr}"
+        ) from error
+    report = VnuReport()
+    for message in messages:
+        name = Path(message.get("url", "?")).stem  # "file:/tmp/.../sign-in.html"
+        where = f"line {message['lastLine']}: " if "lastLine" in message else ""
+        extract = message.get("extract", "").strip().replace("\n", " ")
+        line = f"{where}{message.get('message', '')}" + (f"  [{extract}]" if extract else "")
+        if message.get("type") == "info":  # vnu's warnings are info messages (subType warning)
+            report.warnings.setdefault(name, []).append(line)
+        else:  # "error", and "non-document-error" (the file could not be checked at all)
+            report.errors.setdefault(name, []).append(line)
+    return report

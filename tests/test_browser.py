@@ -1,0 +1,296 @@
+"""End to end in a real browser: Playwright for Python drives Debian's chromium against the
+portal served over HTTP with the demo data, plus axe-core and the Nu HTML checker on its pages.
+
+Needs /usr/bin/chromium, `npm ci --ignore-scripts` (axe-core, vnu-jar) and Java for vnu.jar;
+see tests/browser.py for what happens when one is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect, sync_playwright
+
+from portal import demo
+from tests import browser as tools
+from tests.support import post_form, sign_in
+
+pytestmark = pytest.mark.browser
+
+CHLOE = demo.CANDIDATES[0]  # joins in 2 days, in Paris, where she lives
+ARJUN = demo.CANDIDATES[1]  # joins in 21 days, in London; lives in Kolkata
+RECRUITER = "rosa.recruiter@example.com"  # Chloé's recruiter
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium for the whole module; every test gets fresh contexts (cookies) from it."""
+    tools.require_chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(tools.CHROMIUM), args=tools.CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(make_app):
+    """The portal on 127.0.0.1 with the demo people; the tables are emptied afterwards."""
+    server = tools.start_live_server(make_app())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a page in a fresh browser context (no cookies) aimed at the live server."""
+    contexts = []
+
+    def open_page(*, viewport: dict | None = None, bypass_csp: bool = False) -> Page:
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport=viewport or {"width": 1280, "height": 800},
+            bypass_csp=bypass_csp,
+            locale="en-GB",
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def sign_in_with_the_form(page: Page, email: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def joining_instants(spec: demo.DemoCandidate, loaded_between) -> set[datetime]:
+    """The joining moment worked out here, not by the portal: the demo counts `joins_in_days`
+    from today in the joining zone when it loads (two answers if that straddled midnight)."""
+    zone = ZoneInfo(spec.joining_time_zone)
+    days: set[date] = {moment.astimezone(zone).date() for moment in loaded_between}
+    return {
+        datetime.combine(day + timedelta(days=spec.joins_in_days), spec.joining_time, tzinfo=zone)
+        for day in days
+    }
+
+
+def acceptable_countdowns(targets, seen_from: datetime, seen_until: datetime) -> set[tuple]:
+    """(days, hours) left, floored, for any moment the page may have been rendered at:
+    an hour boundary passing while the test runs gives two right answers."""
+    answers = set()
+    for target in targets:
+        most = int((target - seen_from).total_seconds()) // 3600
+        fewest = int((target - seen_until).total_seconds()) // 3600
+        answers |= {divmod(hours, 24) for hours in range(fewest, most + 1)}
+    return answers
+
+
+def wall_clock(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M %Z}"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@pytest.mark.parametrize("spec", [CHLOE, ARJUN], ids=["chloe-2-days", "arjun-21-days"])
+def test_candidate_signs_in_reads_the_countdown_and_signs_out(new_page, live_server, spec):
+    page = new_page()
+    seen_from = datetime.now(UTC)
+    sign_in_with_the_form(page, spec.email)
+
+    expect(page).to_have_url(f"{live_server.url}/candidate/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {spec.name.split()[0]}")
+    countdown = page.locator("#countdown")
+    expect(countdown).to_be_visible()
+    values = countdown.locator(".countdown-value").all_inner_texts()
+    seen_until = datetime.now(UTC)
+    assert len(values) == 2 and all(v.isdigit() for v in values), f"countdown reads {values}"
+    days, hours = int(values[0]), int(values[1])
+    targets = joining_instants(spec, live_server.loaded_between)
+    expected = acceptable_countdowns(targets, seen_from, seen_until)
+    assert (days, hours) in expected, (
+        f"the page counts {days} days {hours} hours to {sorted(targets)}; expected one of "
+        f"{sorted(expected)}"
+    )
+    shown = " ".join(countdown.inner_text().split())
+    assert shown == f"{plural(days, 'day')} {plural(hours, 'hour')} to go"
+
+    # The moment itself, in the workplace's zone (and in the candidate's own if different).
+    when = " ".join(page.locator(".joining-when").inner_text().split())
+    assert any(wall_clock(t, spec.joining_time_zone) in when for t in targets), when
+    if spec.time_zone != spec.joining_time_zone:
+        assert any(f"{wall_clock(t, spec.time_zone)} where you are" in when for t in targets), when
+
+    page.get_by_role("button", name=re.compile(r"^Sign out")).click()
+    expect(page).to_have_url(f"{live_server.url}/sign-in")
+    expect(page.get_by_role("status")).to_contain_text("You are signed out.")
+    expect(page.get_by_role("button", name=re.compile(r"^Sign out"))).to_have_count(0)
+
+    page.goto("/candidate/")
+    expect(page).to_have_url(re.compile(re.escape(f"{live_server.url}/sign-in") + r"(\?.*)?$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.locator("#countdown")).to_have_count(0)
+
+
+def test_pages_fit_a_375px_wide_phone(new_page):
+    page = new_page(viewport=PHONE)
+    page.goto("/sign-in")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    sign_in_with_the_form(page, CHLOE.email)
+    countdown = page.locator("#countdown")
+    expect(countdown).to_be_visible()
+    expect(countdown.locator(".countdown-value")).to_have_count(2)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the candidate home scrolls sideways: {width}px wide"
+    box = countdown.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
+def test_sign_in_by_keyboard_alone(new_page, live_server):
+    page = new_page()
+    page.goto("/sign-in")
+    skip_link = page.get_by_role("link", name="Skip to main content")
+    in_order = [
+        skip_link,
+        page.get_by_role("link", name="Pre-boarding portal"),  # the site's name, in the header
+        page.get_by_label("Email"),
+        page.get_by_label("Password", exact=True),
+        page.get_by_role("checkbox", name="Keep me signed in on this device for 30 days"),
+        page.get_by_role("button", name="Sign in"),
+    ]
+    for step, target in enumerate(in_order, start=1):
+        page.keyboard.press("Tab")
+        expect(target, f"Tab number {step}").to_be_focused()
+        if target is skip_link:  # off-screen until focused, then it must show
+            box = skip_link.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["y"] >= 0, box
+
+    for _ in range(3):
+        page.keyboard.press("Shift+Tab")
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type(CHLOE.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(demo.DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/candidate/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Chloé")
+
+    # The skip link works: it moves the focus to the main content.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+
+def test_the_content_security_policy_blocks_injected_scripts(new_page):
+    """Why the axe tests need bypass_csp: an inline script never runs under script-src 'self'."""
+    page = new_page()
+    response = page.goto("/sign-in")
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    with pytest.raises(PlaywrightError, match="Content Security Policy"):
+        page.add_script_tag(content="window.injected = true;")
+    assert page.evaluate("() => window.injected === undefined")
+
+
+def test_axe_reports_what_it_finds(new_page):
+    """The accessibility tests can fail: a field stripped of its label is caught."""
+    page = new_page(bypass_csp=True)
+    page.goto("/sign-in")
+    page.locator("label[for=email]").evaluate("label => label.remove()")
+    violations = tools.run_axe(page)
+    assert "label" in {violation["id"] for violation in violations}, violations
+    assert "#email" in tools.describe_violations(violations)
+
+
+class Screen(NamedTuple):
+    """A page to check: who signs in first (None: nobody), where, its main heading, and
+    whether its form is sent empty first so that the error messages are on the page."""
+
+    email: str | None
+    path: str
+    heading: str
+    send_empty: bool = False
+    status: int = 200
+
+
+PAGES = {
+    "sign-in": Screen(None, "/sign-in", "Sign in"),
+    "candidate-home": Screen(CHLOE.email, "/candidate/", "Hello, Chloé"),
+    "recruiter-home": Screen(RECRUITER, "/recruiter/", "My candidates"),
+    "hr-people": Screen(demo.HR_EMAIL, "/hr/", "People"),
+    "hr-add-candidate": Screen(demo.HR_EMAIL, "/hr/candidates/new", "Add a candidate"),
+    "hr-add-candidate-errors": Screen(
+        demo.HR_EMAIL, "/hr/candidates/new", "Add a candidate", send_empty=True, status=422
+    ),
+    "hr-add-staff": Screen(demo.HR_EMAIL, "/hr/staff/new", "Add a recruiter or HR colleague"),
+    "not-found": Screen(None, "/no-such-page", "Page not found", status=404),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_accessibility_violations(new_page, name):
+    screen = PAGES[name]
+    tools.require_axe()
+    page = new_page(bypass_csp=True)  # axe-core is injected as an inline script
+    if screen.email:
+        sign_in_with_the_form(page, screen.email)
+        expect(page.get_by_role("button", name=re.compile(r"^Sign out"))).to_be_visible()
+    response = page.goto(screen.path)
+    assert response is not None
+    assert response.status == (200 if screen.send_empty else screen.status)
+    if screen.send_empty:
+        with page.expect_response(lambda r: r.request.method == "POST") as sent:
+            page.get_by_role("button", name="Add candidate", exact=True).click()
+        assert sent.value.status == screen.status
+        expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below")
+        expect(page.locator(".error-message").first).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(screen.heading)
+
+    violations = tools.run_axe(page)
+    if violations:
+        pytest.fail(
+            f"axe-core on {name} ({screen.path}):\n{tools.describe_violations(violations)}",
+            pytrace=False,
+        )
+
+
+def test_pages_are_valid_html(live_server, tmp_path):
+    tools.require_vnu()  # before building anything: skip (or fail on CI) early
+    documents = {}
+    for name, screen in PAGES.items():
+        client = live_server.app.test_client()
+        if screen.email:
+            assert sign_in(client, screen.email, demo.DEMO_PASSWORD).status_code == 302
+        if screen.send_empty:
+            response = post_form(client, screen.path, {})
+        else:
+            response = client.get(screen.path)
+        assert response.status_code == screen.status, name
+        html = response.get_data(as_text=True)
+        assert f">{screen.heading}</h1>" in html, f"{name}: no <h1>{screen.heading}</h1>"
+        if screen.send_empty:
+            assert 'class="error-message"' in html, f"{name}: no error messages"
+        documents[name] = html
+
+    report = tools.validate_html(documents, tmp_path)
+    if report.warnings:
+        print(f"Nu HTML checker warnings:\n{report.warnings_text()}")
+    if report.errors:
+        pytest.fail(f"Nu HTML checker errors:\n{report.errors_text()}", pytrace=False)
