@@ -46,6 +46,9 @@ def _check_config(app: Flask) -> None:
         raise RuntimeError(
             "BASE_URL is not set: links in emails are built from it, never from the request."
         )
+    if app.config.get("DEV_MAILBOX") and app.config.get("PORTAL_ENV") == "production":
+        # The mailbox shows sign-in links to anyone: it must never be reachable in production.
+        raise RuntimeError("DEV_MAILBOX is for development only; it cannot be on in production.")
     if app.config["SECRET_KEY"] == portal_config.DEVELOPMENT_SECRET_KEY:
         log.warning("Using the development SECRET_KEY: never run this configuration in production.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

@@ -17,13 +17,6 @@ INSTANCE_PATH = PROJECT_ROOT / "instance"
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 
 
-def _flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 def _list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -59,7 +52,7 @@ def from_environment() -> dict:
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Pre-boarding portal <portal@localhost>"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "DEV_MAILBOX": development or _flag("PORTAL_DEV_MAILBOX"),
+        "DEV_MAILBOX": development,
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_ME_DAYS": 30,

@@ -200,3 +200,17 @@ def test_hr_adds_a_recruiter_and_the_invitation_waits_without_smtp(app, client, 
     with app.app_context():
         (email,) = db.session.scalars(select(OutgoingEmail)).all()
         assert email.to_address == "nora@example.com" and email.status == "pending"
+
+
+def test_someone_who_has_a_password_is_not_reinvited(app, client, people):
+    user_id = people["ids"]["candidate_a"]
+    response = post_form(
+        _hr(client, people),
+        f"/hr/people/{user_id}/invite",
+        {},
+        form_url=f"/hr/people/{user_id}",
+        follow_redirects=True,
+    )
+    assert "already set up their account" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(OutgoingEmail)).all() == []

@@ -120,3 +120,8 @@ def test_production_cookies_are_secure_httponly_lax(monkeypatch, migrated, peopl
         from portal.extensions import db
 
         db.engine.dispose()
+
+
+def test_the_dev_mailbox_can_never_be_on_in_production(migrated):
+    with pytest.raises(RuntimeError, match="DEV_MAILBOX"):
+        create_app(app_config(migrated, PORTAL_ENV="production", DEV_MAILBOX=True))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, session
+from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -21,6 +21,7 @@ def init_login(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.request_loader(_user_from_session)
+    login_manager.unauthorized_handler(_sign_in_first)
     proxies = int(app.config.get("PROXY_COUNT", 0))
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
@@ -35,6 +36,16 @@ def _user_from_session(_request: object) -> User | None:
         # Revoked, expired or deactivated: forget the key so the browser is plainly signed out.
         session.pop(SESSION_KEY, None)
     return user
+
+
+def _sign_in_first():
+    """Send an anonymous visitor to sign in, and back to the page afterwards if it is one."""
+    flash(login_manager.login_message, login_manager.login_message_category)
+    if request.method not in ("GET", "HEAD"):
+        # A POST-only address is no place to come back to: start from home after signing in.
+        return redirect(url_for("auth.sign_in"))
+    query = request.query_string.decode("utf-8", "replace")
+    return redirect(url_for("auth.sign_in", next=request.path + (f"?{query}" if query else "")))
 
 
 def require_role(role: Role) -> None:

@@ -156,6 +156,12 @@ def invite(user: User, actor: User | None) -> OutgoingEmail:
     """Send `user` a fresh invitation link; any earlier one stops working."""
     if not user.is_active:
         raise AccountError("user", "Reactivate this account before inviting.")
+    if user.has_password:
+        raise AccountError(
+            "user",
+            f"{user.name} has already set up their account. If they forgot their password, "
+            "they can reset it from the sign-in page.",
+        )
     hours = current_app.config["INVITATION_HOURS"]
     raw = tokens.issue(user, TokenPurpose.INVITATION, timedelta(hours=hours), created_by=actor)
     audit.record(actor, "invitation.sent", user)
@@ -178,8 +184,7 @@ def accept_invitation(raw: str, password: str) -> User | None:
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
         return None
-    user.password_hash = passwords.hash_password(password)
-    db.session.flush()
+    set_password(user, password)
     return user
 
 

@@ -1,0 +1,624 @@
+"""The access matrix: every route of the URL map, asked by every kind of visitor.
+
+Rules: a candidate sees only their own data, a recruiter only their assigned candidates, HR
+everyone. Anything out of scope (another person's record, another role's pages) answers 404;
+an anonymous visitor of a protected page is sent to /sign-in?next=<the page>. Public pages
+answer the same for everyone.
+
+MATRIX maps (endpoint, method) to rows; a row names the URL arguments (people of the cast,
+"missing", a link token...), optionally the form to send, and the expected answer for each
+persona, in PERSONAS order. A meta-test fails when a route of the URL map has no entry, or an
+entry no longer matches a route.
+
+Speed and isolation: Jinja compiles templates once per app, which costs more than a request, so
+this module keeps one app (and one with the development mailbox) for all its cases. A case
+expected to change nothing (every GET, and every refused POST) runs against a shared, signed-in
+cast and must leave every table exactly as it found it; a case expected to change something runs
+against a fresh cast (the `people` fixture) that is emptied afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask, url_for
+from sqlalchemy import select
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import AuthSession, Base, Role, TokenPurpose, User, UserToken
+from portal.models.mail import OutgoingEmail
+from portal.services import throttle, tokens
+from tests import support
+
+PERSONAS = ("anonymous", "candidate_a", "candidate_b", "recruiter_a", "recruiter_b", "hr")
+HOMES = {
+    "candidate_a": "/candidate/",
+    "candidate_b": "/candidate/",
+    "recruiter_a": "/recruiter/",
+    "recruiter_b": "/recruiter/",
+    "hr": "/hr/",
+}
+NEW_PASSWORD = "a brand new passphrase 2024"
+BOGUS_TOKEN = "this-link-was-never-issued-0123456789abcdef"
+MISSING_ID = 999_999_999  # no row has this id: the "missing" person or email
+LINK_PURPOSES = {"invitation": TokenPurpose.INVITATION, "reset": TokenPurpose.PASSWORD_RESET}
+
+
+# --- Expected answers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Go:
+    """A 302 and where it must point. `path` may name people ("{candidate_a}") or "{home}"."""
+
+    path: str
+    next: bool = False  # the login wall: ?next=<the requested path>, nothing else
+    regex: bool = False
+
+    def __str__(self) -> str:
+        return f"302 to {self.path}" + ("?next=<requested path>" if self.next else "")
+
+
+LOGIN = Go("/sign-in", next=True)  # anonymous visitor of a protected page
+SIGN_IN = Go("/sign-in")
+HOME = Go("{home}")  # the persona's own home
+CANDIDATE_HOME = Go("/candidate/")
+NEW_PERSON = Go(r"/hr/people/\d+", regex=True)
+Expect = int | Go
+REFUSED = (404, LOGIN)
+
+
+def everyone(expect: Expect) -> tuple[Expect, ...]:
+    return (expect,) * len(PERSONAS)
+
+
+@dataclass(frozen=True)
+class Row:
+    expect: tuple[Expect, ...]
+    args: dict[str, str] = field(default_factory=dict)  # URL argument -> World.ref name
+    data: Callable[[World], dict[str, str]] | None = None  # the form, for POST
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or "+".join(self.args.values())
+
+
+def row(
+    expect: tuple[Expect, ...],
+    label: str = "",
+    data: Callable[[World], dict[str, str]] | None = None,
+    **args: str,
+) -> Row:
+    return Row(expect=expect, args=args, data=data, label=label)
+
+
+# --- Forms sent by POST rows ----------------------------------------------------------------
+
+
+def _sign_in_right(w: World) -> dict[str, str]:
+    return {"email": w.emails["candidate_a"], "password": support.PASSWORD}
+
+
+def _sign_in_wrong(w: World) -> dict[str, str]:
+    return {"email": w.emails["candidate_a"], "password": "not the password at all"}
+
+
+def _new_password(_w: World) -> dict[str, str]:
+    return {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+
+
+def _change_password(_w: World) -> dict[str, str]:
+    return {"current": support.PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+
+
+def _forgot_password(w: World) -> dict[str, str]:
+    return {"email": w.emails["candidate_a"]}
+
+
+def _candidate_form(name: str, email: str, recruiter_id: int) -> dict[str, str]:
+    return {
+        "name": name,
+        "email": email,
+        "time_zone": "Europe/Paris",
+        "job_title": "Product Designer",
+        "department": "Design",
+        "location": "Lyon",
+        "joining_date": (date.today() + timedelta(days=30)).isoformat(),
+        "joining_time": "09:30",
+        "joining_time_zone": "Europe/Paris",
+        "recruiter_id": str(recruiter_id),
+    }
+
+
+def _new_candidate(w: World) -> dict[str, str]:
+    return _candidate_form("Nora New", "nora.new@example.com", w.ids["recruiter_a"])
+
+
+def _edit_candidate_a(w: World) -> dict[str, str]:
+    return _candidate_form("Alice Renamed", w.emails["candidate_a"], w.ids["recruiter_a"])
+
+
+def _new_staff(_w: World) -> dict[str, str]:
+    return {
+        "name": "Sam Staff",
+        "email": "sam.staff@example.com",
+        "role": "recruiter",
+        "time_zone": "UTC",
+        "phone": "",
+    }
+
+
+def _edit_recruiter_b(w: World) -> dict[str, str]:
+    return {
+        "name": "Bob Renamed",
+        "email": w.emails["recruiter_b"],
+        "time_zone": "UTC",
+        "phone": "+1 555 0100",
+    }
+
+
+# --- The matrix ---------------------------------------------------------------------------
+
+# Columns, in PERSONAS order:  anonymous, candidate_a, candidate_b, recruiter_a, recruiter_b, hr.
+# candidate_a is assigned to recruiter_a, candidate_b to recruiter_b.
+MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
+    # Public pages and sign-in.
+    ("auth.index", "GET"): (row((SIGN_IN, HOME, HOME, HOME, HOME, HOME)),),
+    ("auth.sign_in", "GET"): (row((200, HOME, HOME, HOME, HOME, HOME)),),
+    ("auth.sign_in", "POST"): (
+        row(everyone(CANDIDATE_HOME), "candidate_a's password", _sign_in_right),
+        row(everyone(200), "wrong password", _sign_in_wrong),
+    ),
+    ("auth.sign_out", "POST"): (row(everyone(SIGN_IN)),),
+    ("auth.accept_invitation", "GET"): (
+        row(everyone(404), token="bogus"),
+        row(everyone(200), token="invitation"),
+    ),
+    ("auth.accept_invitation", "POST"): (
+        row(everyone(404), data=_new_password, token="bogus"),
+        row(everyone(CANDIDATE_HOME), data=_new_password, token="invitation"),
+    ),
+    ("auth.forgot_password", "GET"): (row(everyone(200)),),
+    ("auth.forgot_password", "POST"): (row(everyone(SIGN_IN), data=_forgot_password),),
+    ("auth.reset_password", "GET"): (
+        row(everyone(404), token="bogus"),
+        row(everyone(200), token="reset"),
+    ),
+    ("auth.reset_password", "POST"): (
+        row(everyone(404), data=_new_password, token="bogus"),
+        row(everyone(CANDIDATE_HOME), data=_new_password, token="reset"),
+    ),
+    ("auth.change_password", "GET"): (row((LOGIN, 200, 200, 200, 200, 200)),),
+    ("auth.change_password", "POST"): (
+        row((LOGIN, HOME, HOME, HOME, HOME, HOME), data=_change_password),
+    ),
+    # The candidate's pages: their own data only.
+    ("candidate.home", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    # The recruiter's pages: their own candidates only.
+    ("recruiter.home", "GET"): (row((LOGIN, 404, 404, 200, 200, 404)),),
+    ("recruiter.candidate", "GET"): (
+        row((LOGIN, 404, 404, 200, 404, 404), candidate_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 200, 404), candidate_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="missing"),
+    ),
+    # HR's pages: everyone, for HR only.
+    ("hr.home", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.audit_log", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_candidate", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_candidate", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEW_PERSON), data=_new_candidate),
+    ),
+    ("hr.new_staff", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_staff", "POST"): (row((LOGIN, 404, 404, 404, 404, NEW_PERSON), data=_new_staff),),
+    ("hr.person", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="recruiter_b"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="hr"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.edit_person", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="recruiter_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.edit_person", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")),
+            data=_edit_candidate_a,
+            user_id="candidate_a",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, Go("/hr/people/{recruiter_b}")),
+            data=_edit_recruiter_b,
+            user_id="recruiter_b",
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_edit_recruiter_b, user_id="missing"),
+    ),
+    ("hr.invite", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.deactivate", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{recruiter_b}")), user_id="recruiter_b"),
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{hr}")), user_id="hr"),  # refused, flash
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.reactivate", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    # The development mailbox (only registered with DEV_MAILBOX=True) is open to every visitor
+    # by design: it exists on development machines, to read the mail the portal sends.
+    ("dev.mailbox", "GET"): (row(everyone(200)),),
+    ("dev.message", "GET"): (
+        row(everyone(200), email_id="email"),
+        row(everyone(404), email_id="missing"),
+    ),
+}
+
+
+def _changes_something(method: str, expect: Expect) -> bool:
+    return method != "GET" and expect not in REFUSED
+
+
+def _cases(*, changing: bool) -> list[object]:
+    cases = []
+    for (endpoint, method), rows in MATRIX.items():
+        for matrix_row in rows:
+            for persona, expect in zip(PERSONAS, matrix_row.expect, strict=True):
+                if _changes_something(method, expect) is changing:
+                    case_id = "-".join(
+                        part for part in (endpoint, method, matrix_row.name, persona) if part
+                    )
+                    cases.append(pytest.param(endpoint, method, matrix_row, persona, id=case_id))
+    return cases
+
+
+# --- Apps, casts and personas -------------------------------------------------------------
+
+
+def _empty_all_tables(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+class Apps:
+    """This module's two apps on the test database; `generation` counts table wipes."""
+
+    def __init__(self, database_url: str) -> None:
+        self.main = create_app(support.app_config(database_url))
+        self.dev = create_app(support.app_config(database_url, DEV_MAILBOX=True))
+        self.generation = 0
+        self.holds_shared_cast = False
+
+    def for_endpoint(self, endpoint: str) -> Flask:
+        return self.dev if endpoint.startswith("dev.") else self.main
+
+    def wipe(self) -> None:
+        _empty_all_tables(self.main)
+        self.generation += 1
+        self.holds_shared_cast = False
+
+
+@pytest.fixture(scope="module")
+def apps(migrated) -> Iterator[Apps]:
+    built = Apps(migrated)
+    yield built
+    built.wipe()
+    for flask_app in (built.main, built.dev):
+        with flask_app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(apps: Apps) -> Iterator[Flask]:
+    """Overrides conftest's `app` for this module (so `people` and `client` use it): the same
+    warm app every time, on empty tables, with fresh sign-in throttling; emptied afterwards."""
+    if apps.holds_shared_cast:
+        apps.wipe()
+    throttle.init_app(apps.main)
+    yield apps.main
+    apps.wipe()
+
+
+class World:
+    """A cast of people on the test database, with what the rows refer to and one client per
+    persona (signed in on first use)."""
+
+    def __init__(self, apps: Apps, ids: dict[str, int], emails: dict[str, str]) -> None:
+        self.apps = apps
+        self.ids = dict(ids)
+        self.emails = dict(emails)
+        self.generation = apps.generation
+        self.dirty = False
+        self._refs: dict[str, object] = {}
+        self._clients: dict[tuple[Flask, str], object] = {}
+        self._csrf: dict[tuple[Flask, str], str] = {}
+
+    def ref(self, name: str) -> object:
+        """The value of a URL argument named in the matrix."""
+        if name in self.ids:
+            return self.ids[name]
+        if name not in self._refs:
+            self._refs[name] = self._make_ref(name)
+        return self._refs[name]
+
+    def _make_ref(self, name: str) -> object:
+        if name == "missing":
+            return MISSING_ID
+        if name == "bogus":
+            return BOGUS_TOKEN
+        with self.apps.main.app_context():
+            candidate = db.session.get(User, self.ids["candidate_a"])
+            if name in LINK_PURPOSES:
+                value: object = tokens.issue(candidate, LINK_PURPOSES[name], timedelta(hours=2))
+            elif name == "email":
+                email = OutgoingEmail(
+                    to_address=candidate.email,
+                    to_user_id=candidate.id,
+                    kind="invitation",
+                    subject="Welcome! Set up your pre-boarding account",
+                    body_text="Hello Alice, open http://portal.test/invitation/example",
+                )
+                db.session.add(email)
+                db.session.flush()
+                value = email.id
+            else:
+                raise KeyError(f"the matrix names an unknown reference {name!r}")
+            db.session.commit()
+        return value
+
+    def client(self, flask_app: Flask, persona: str):
+        key = (flask_app, persona)
+        if key not in self._clients:
+            client = flask_app.test_client()
+            if persona != "anonymous":
+                signed_in = support.sign_in(client, self.emails[persona])
+                assert signed_in.status_code == 302, f"{persona} could not sign in"
+            self._clients[key] = client
+        return self._clients[key]
+
+    def csrf_token(self, flask_app: Flask, persona: str) -> str:
+        """A token from a page this persona can load, as their browser would have one."""
+        key = (flask_app, persona)
+        if key not in self._csrf:
+            page = self.client(flask_app, persona).get(HOMES.get(persona, "/sign-in"))
+            assert page.status_code == 200, f"{persona} cannot load their own page"
+            self._csrf[key] = support.csrf_token(page.get_data(as_text=True))
+        return self._csrf[key]
+
+
+def _make_cast() -> tuple[dict[str, int], dict[str, str]]:
+    """The same cast as conftest's `people`."""
+    hr = support.make_staff(Role.HR, "hr@example.com", "Helen HR")
+    recruiter_a = support.make_staff(
+        Role.RECRUITER, "rec.a@example.com", "Rita Recruiter", phone="+33 1 23 45 67 89"
+    )
+    recruiter_b = support.make_staff(Role.RECRUITER, "rec.b@example.com", "Bob Recruiter")
+    candidate_a = support.make_candidate("cand.a@example.com", recruiter_a, name="Alice Candidate")
+    candidate_b = support.make_candidate("cand.b@example.com", recruiter_b, name="Ben Candidate")
+    users = {
+        "hr": hr,
+        "recruiter_a": recruiter_a,
+        "recruiter_b": recruiter_b,
+        "candidate_a": candidate_a,
+        "candidate_b": candidate_b,
+    }
+    return {k: u.id for k, u in users.items()}, {k: u.email for k, u in users.items()}
+
+
+@pytest.fixture(scope="module")
+def _shared_worlds() -> list[World]:
+    return []
+
+
+@pytest.fixture
+def shared_world(apps: Apps, _shared_worlds: list[World]) -> World:
+    """One cast shared by the cases that must change nothing; rebuilt when a case changed
+    something anyway (it failed), or when a fresh-cast test emptied the tables in between."""
+    world = _shared_worlds[0] if _shared_worlds else None
+    if world is None or world.dirty or world.generation != apps.generation:
+        apps.wipe()
+        with apps.main.app_context():
+            ids, emails = _make_cast()
+        apps.holds_shared_cast = True
+        world = World(apps, ids, emails)
+        _shared_worlds[:] = [world]
+    return world
+
+
+# --- Checking one case ----------------------------------------------------------------------
+
+
+def _snapshot(flask_app: Flask) -> dict[str, list[tuple]]:
+    with flask_app.app_context():
+        return {
+            table.name: sorted((tuple(r) for r in db.session.execute(select(table))), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _changed_tables(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+def _check_answer(
+    response, expect: Expect, *, persona: str, path: str, world: World, method: str = "GET"
+) -> None:
+    where = f"{persona} → {path}"
+    location = response.headers.get("Location")
+    if isinstance(expect, int):
+        assert response.status_code == expect, (
+            f"{where}: expected {expect}, got {response.status_code}"
+            + (f" to {location}" if location else "")
+        )
+        return
+    assert response.status_code == 302, f"{where}: expected {expect}, got {response.status_code}"
+    assert location, f"{where}: a 302 without a Location"
+    target = urlsplit(location)
+    assert target.netloc in ("", "localhost"), f"{where}: redirected off-site to {location}"
+    wanted = expect.path.format(home=HOMES.get(persona, "?"), **world.ids)
+    matches = re.fullmatch(wanted, target.path) if expect.regex else target.path == wanted
+    assert matches, f"{where}: expected {expect}, got 302 to {location}"
+    # A POST-only page is no place to come back to after signing in: no ?next= for it.
+    wanted_query = {"next": [path]} if expect.next and method == "GET" else {}
+    assert parse_qs(target.query) == wanted_query, f"{where}: expected {expect}, got {location}"
+
+
+def _run_case(world: World, endpoint: str, method: str, matrix_row: Row, persona: str) -> None:
+    flask_app = world.apps.for_endpoint(endpoint)
+    expect = matrix_row.expect[PERSONAS.index(persona)]
+    client = world.client(flask_app, persona)
+    with flask_app.test_request_context():
+        path = url_for(endpoint, **{k: world.ref(v) for k, v in matrix_row.args.items()})
+    data = None
+    if method == "POST":
+        data = {"csrf_token": world.csrf_token(flask_app, persona)}
+        if matrix_row.data is not None:
+            data.update(matrix_row.data(world))
+    must_not_change = not _changes_something(method, expect)
+    before = _snapshot(flask_app) if must_not_change else None
+    try:
+        response = client.open(path, method=method, data=data)
+        changed = _changed_tables(before, _snapshot(flask_app)) if before is not None else []
+        _check_answer(response, expect, persona=persona, path=path, world=world, method=method)
+        assert not changed, (
+            f"{persona} {method} {path} answered {response.status_code} but changed {changed}"
+        )
+    except Exception:
+        world.dirty = True  # whatever happened, the next case gets a clean cast
+        raise
+
+
+@pytest.mark.parametrize(("endpoint", "method", "matrix_row", "persona"), _cases(changing=False))
+def test_access_that_changes_nothing(shared_world, endpoint, method, matrix_row, persona):
+    """Every GET, and every refused POST: the expected answer, and not one row changed."""
+    _run_case(shared_world, endpoint, method, matrix_row, persona)
+
+
+@pytest.mark.parametrize(("endpoint", "method", "matrix_row", "persona"), _cases(changing=True))
+def test_access_that_changes_something(apps, app, people, endpoint, method, matrix_row, persona):
+    """Allowed POSTs, each on a fresh cast so that none spoils another."""
+    _run_case(World(apps, people["ids"], people["emails"]), endpoint, method, matrix_row, persona)
+
+
+# --- Meta-tests: the matrix must follow the URL map -----------------------------------------
+
+
+def _routes(flask_app: Flask) -> dict[tuple[str, str], set[str]]:
+    routes: dict[tuple[str, str], set[str]] = {}
+    for rule in flask_app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes[(rule.endpoint, method)] = set(rule.arguments)
+    return routes
+
+
+def test_every_route_of_the_url_map_is_in_the_matrix(apps):
+    routes = _routes(apps.dev)  # the full map: with the development mailbox
+    missing = sorted(set(routes) - set(MATRIX))
+    assert not missing, f"routes missing from MATRIX (add rows for them): {missing}"
+    stale = sorted(set(MATRIX) - set(routes))
+    assert not stale, f"MATRIX entries with no route any more: {stale}"
+
+
+def test_matrix_rows_fit_their_routes(apps):
+    routes = _routes(apps.dev)
+    for key, rows in MATRIX.items():
+        assert rows, f"{key}: no rows"
+        for matrix_row in rows:
+            assert len(matrix_row.expect) == len(PERSONAS), f"{key} {matrix_row.name}: columns"
+            assert 302 not in matrix_row.expect, f"{key}: say where a 302 goes with Go(...)"
+            assert set(matrix_row.args) == routes.get(key, set()), f"{key}: URL arguments"
+        if routes.get(key):
+            # A route that takes an id or token is checked with more than one of them.
+            assert len({tuple(r.args.items()) for r in rows}) >= 2, f"{key}: one argument only"
+
+
+def test_the_development_mailbox_exists_only_when_turned_on(apps, client):
+    production_routes = set(_routes(apps.main))
+    assert production_routes == {key for key in _routes(apps.dev) if not key[0].startswith("dev.")}
+    assert client.get("/dev/mailbox").status_code == 404
+
+
+# --- What the pages show --------------------------------------------------------------------
+
+
+def test_each_persona_sees_only_the_people_in_their_scope(client, people, app):
+    names = {"Alice Candidate", "Ben Candidate"}
+    visible = {
+        ("candidate_a", "/candidate/"): {"Hello, Alice", "Rita Recruiter"},
+        ("candidate_b", "/candidate/"): {"Hello, Ben", "Bob Recruiter"},
+        ("recruiter_a", "/recruiter/"): {"Alice Candidate"},
+        ("recruiter_b", "/recruiter/"): {"Ben Candidate"},
+        ("hr", "/hr/"): names,
+    }
+    hidden = {
+        "candidate_a": {"Ben", "Bob Recruiter"},
+        "candidate_b": {"Alice", "Rita Recruiter"},
+        "recruiter_a": {"Ben Candidate"},
+        "recruiter_b": {"Alice Candidate"},
+        "hr": set(),
+    }
+    for (persona, path), shown in visible.items():
+        browser = app.test_client()
+        support.sign_in(browser, people["emails"][persona])
+        response = browser.get(path)
+        assert response.status_code == 200, f"{persona} {path}"
+        page = response.get_data(as_text=True)
+        for text in shown:
+            assert text in page, f"{persona} {path} should show {text!r}"
+        for text in hidden[persona]:
+            assert text not in page, f"{persona} {path} shows {text!r}, out of their scope"
+
+
+def test_hr_pages_never_show_secrets(client, people, app):
+    ids = people["ids"]
+    raw_links = []
+    with app.app_context():
+        for who, purpose in (
+            ("candidate_a", TokenPurpose.INVITATION),
+            ("candidate_a", TokenPurpose.PASSWORD_RESET),
+            ("candidate_b", TokenPurpose.INVITATION),
+        ):
+            user = db.session.get(User, ids[who])
+            raw_links.append(tokens.issue(user, purpose, timedelta(hours=2), created_by=None))
+        db.session.commit()
+    for persona in ("candidate_a", "recruiter_a"):  # live sessions with stored key hashes
+        support.sign_in(app.test_client(), people["emails"][persona])
+    support.sign_in(client, people["emails"]["hr"])
+    with app.app_context():
+        password_hashes = [h for h in db.session.scalars(select(User.password_hash)) if h]
+        token_hashes = list(db.session.scalars(select(UserToken.token_hash)))
+        session_hashes = list(db.session.scalars(select(AuthSession.key_hash)))
+    assert len(password_hashes) == 5 and all(h.startswith("$argon2") for h in password_hashes)
+    assert len(token_hashes) == 3 and len(session_hashes) >= 3
+    secrets = password_hashes + token_hashes + session_hashes + raw_links
+    for path in (
+        "/hr/",
+        f"/hr/people/{ids['candidate_a']}",
+        f"/hr/people/{ids['candidate_b']}",
+        f"/hr/people/{ids['candidate_a']}/edit",
+        f"/hr/people/{ids['hr']}",
+        "/hr/audit",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert "$argon2" not in page, f"{path} shows a password hash"
+        leaked = [secret for secret in secrets if secret in page]
+        assert not leaked, f"{path} shows a secret (hash, token or session key)"
