@@ -126,27 +126,36 @@ def _token_problem_page(check: tokens.TokenCheck, purpose: TokenPurpose):
     return render_template("auth/link_problem.html", message=message, purpose=purpose), status
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):
-    """Accept an invitation by choosing a password. Opening the link does not use it up."""
-    check = tokens.check(token, TokenPurpose.INVITATION)
+def _choose_password_from_link(token: str, purpose: TokenPurpose, template: str, done: str):
+    """The invitation and reset pages: GET or HEAD shows the form (never using the link up),
+    a valid POST uses the link, sets the password and signs the person in afresh."""
+    check = tokens.check(token, purpose)
     if not check.ok:
-        return _token_problem_page(check, TokenPurpose.INVITATION)
+        return _token_problem_page(check, purpose)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user = accounts.accept_invitation(token, form.password.data)
-        if user is None:
+        user = accounts.set_password_from_link(token, purpose, form.password.data)
+        if user is None:  # another browser used the link a moment ago
             db.session.rollback()
-            return _token_problem_page(
-                tokens.check(token, TokenPurpose.INVITATION), TokenPurpose.INVITATION
-            )
+            return _token_problem_page(tokens.check(token, purpose), purpose)
         _begin_session(user, remember=False)
         db.session.commit()
-        flash("Welcome! Your account is ready.", "success")
+        flash(done, "success")
         return redirect(url_for(home_endpoint(user)))
-    invited = check.token.user if check.token else None
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/accept_invitation.html", form=form, invited=invited), status
+    person = check.token.user if check.token else None
+    return render_template(template, form=form, invited=person), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Accept an invitation by choosing a password."""
+    return _choose_password_from_link(
+        token,
+        TokenPurpose.INVITATION,
+        "auth/accept_invitation.html",
+        "Welcome! Your account is ready.",
+    )
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -171,23 +180,12 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password from a reset link; every old session is signed out."""
-    check = tokens.check(token, TokenPurpose.PASSWORD_RESET)
-    if not check.ok:
-        return _token_problem_page(check, TokenPurpose.PASSWORD_RESET)
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        user = accounts.reset_password(token, form.password.data)
-        if user is None:
-            db.session.rollback()
-            return _token_problem_page(
-                tokens.check(token, TokenPurpose.PASSWORD_RESET), TokenPurpose.PASSWORD_RESET
-            )
-        _begin_session(user, remember=False)
-        db.session.commit()
-        flash("Your password has been changed.", "success")
-        return redirect(url_for(home_endpoint(user)))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/reset_password.html", form=form), status
+    return _choose_password_from_link(
+        token,
+        TokenPurpose.PASSWORD_RESET,
+        "auth/reset_password.html",
+        "Your password has been changed.",
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -59,53 +59,11 @@ def home():
     )
 
 
-@bp.route("/candidates/new", methods=["GET", "POST"])
-def new_candidate():
-    """Add a candidate and, usually, invite them straight away."""
-    form = CandidateForm(recruiters=people.active_recruiters())
-    if request.method == "GET":
-        form.time_zone.data = form.joining_time_zone.data = current_user.time_zone
+def _add_person(form, create, template: str):
+    """Shared by the two "add" pages: validate, create, maybe invite, commit, then send."""
     if form.validate_on_submit():
         try:
-            candidate = accounts.create_candidate(
-                actor=current_user,
-                email=form.email.data,
-                name=form.name.data,
-                time_zone=form.time_zone.data,
-                details=form.details(),
-            )
-            invitation = (
-                accounts.invite(candidate, current_user) if form.send_invitation.data else None
-            )
-        except accounts.AccountError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(f"{candidate.name} has been added.", "success")
-            if invitation is not None:
-                _send(invitation.id, candidate)
-            return redirect(url_for("hr.person", user_id=candidate.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("hr/candidate_form.html", form=form, person=None), status
-
-
-@bp.route("/staff/new", methods=["GET", "POST"])
-def new_staff():
-    """Add a recruiter or an HR colleague."""
-    form = StaffForm()
-    if request.method == "GET":
-        form.time_zone.data = current_user.time_zone
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                actor=current_user,
-                email=form.email.data,
-                name=form.name.data,
-                role=Role(form.role.data),
-                time_zone=form.time_zone.data,
-                phone=form.phone.data,
-            )
+            user = create(form)
             invitation = accounts.invite(user, current_user) if form.send_invitation.data else None
         except accounts.AccountError as error:
             db.session.rollback()
@@ -117,7 +75,46 @@ def new_staff():
                 _send(invitation.id, user)
             return redirect(url_for("hr.person", user_id=user.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("hr/staff_form.html", form=form, person=None), status
+    return render_template(template, form=form, person=None), status
+
+
+@bp.route("/candidates/new", methods=["GET", "POST"])
+def new_candidate():
+    """Add a candidate and, usually, invite them straight away."""
+    form = CandidateForm(recruiters=people.active_recruiters())
+    if request.method == "GET":
+        form.time_zone.data = form.joining_time_zone.data = current_user.time_zone
+    return _add_person(
+        form,
+        lambda f: accounts.create_candidate(
+            actor=current_user,
+            email=f.email.data,
+            name=f.name.data,
+            time_zone=f.time_zone.data,
+            details=f.details(),
+        ),
+        "hr/candidate_form.html",
+    )
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+def new_staff():
+    """Add a recruiter or an HR colleague."""
+    form = StaffForm()
+    if request.method == "GET":
+        form.time_zone.data = current_user.time_zone
+    return _add_person(
+        form,
+        lambda f: accounts.create_user(
+            actor=current_user,
+            email=f.email.data,
+            name=f.name.data,
+            role=Role(f.role.data),
+            time_zone=f.time_zone.data,
+            phone=f.phone.data,
+        ),
+        "hr/staff_form.html",
+    )
 
 
 @bp.get("/people/<int:user_id>")

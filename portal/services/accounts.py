@@ -176,9 +176,12 @@ def invite(user: User, actor: User | None) -> OutgoingEmail:
     )
 
 
-def accept_invitation(raw: str, password: str) -> User | None:
-    """Consume the invitation and set the first password. None if the link is no longer valid."""
-    user_id = tokens.redeem(raw, TokenPurpose.INVITATION)
+def set_password_from_link(raw: str, purpose: TokenPurpose, password: str) -> User | None:
+    """Use an invitation or reset link to set the password (signing out every old session).
+
+    None if the link is no longer valid or its account was deactivated.
+    """
+    user_id = tokens.redeem(raw, purpose)
     if user_id is None:
         return None
     user = db.session.get(User, user_id)
@@ -186,6 +189,11 @@ def accept_invitation(raw: str, password: str) -> User | None:
         return None
     set_password(user, password)
     return user
+
+
+def accept_invitation(raw: str, password: str) -> User | None:
+    """Consume the invitation and set the first password."""
+    return set_password_from_link(raw, TokenPurpose.INVITATION, password)
 
 
 class SignInOutcome(StrEnum):
@@ -239,17 +247,6 @@ def request_password_reset(email: str) -> OutgoingEmail | None:
         link=absolute_url("auth.reset_password", token=raw),
         valid_hours=hours,
     )
-
-
-def reset_password(raw: str, password: str) -> User | None:
-    user_id = tokens.redeem(raw, TokenPurpose.PASSWORD_RESET)
-    if user_id is None:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active:
-        return None
-    set_password(user, password)
-    return user
 
 
 def set_password(user: User, password: str) -> None:
