@@ -2,4 +2,6 @@
 
 from portal.candidate.views import bp
 
+# Modules below add their routes to `bp` when imported.
+
 __all__ = ["bp"]

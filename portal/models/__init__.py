@@ -10,16 +10,24 @@ from portal.models.accounts import (
 )
 from portal.models.audit import AuditEntry
 from portal.models.base import Base, utcnow
-from portal.models.mail import EmailStatus, OutgoingEmail
+from portal.models.mail import EmailAttachment, EmailStatus, OutgoingEmail
+from portal.models.messages import FaqEntry, Message, ThreadRead
+from portal.models.timeline import CandidateMilestone, MilestoneTemplate
 
 __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
+    "CandidateMilestone",
     "CandidateProfile",
+    "EmailAttachment",
     "EmailStatus",
+    "FaqEntry",
+    "Message",
+    "MilestoneTemplate",
     "OutgoingEmail",
     "Role",
+    "ThreadRead",
     "TokenPurpose",
     "User",
     "UserToken",

@@ -84,6 +84,8 @@ class CandidateProfile(Base):
     joining_date: Mapped[date] = mapped_column(Date)
     joining_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
     joining_time_zone: Mapped[str] = mapped_column(String(64))
+    # RFC 5545 SEQUENCE of the joining-day calendar event: raised on every change to it.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     recruiter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
 
@@ -41,3 +41,21 @@ class OutgoingEmail(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    attachments: Mapped[list[EmailAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="EmailAttachment.id"
+    )
+
+
+class EmailAttachment(Base):
+    """A file sent with a message (such as the joining day's .ics). Text formats only."""
+
+    __tablename__ = "email_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_id: Mapped[int] = mapped_column(
+        ForeignKey("outgoing_emails.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)

@@ -61,8 +61,16 @@ class ConsoleTransport:
 
 
 def build_message(
-    *, sender: str, to: str, subject: str, text: str, html: str | None, domain: str
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    domain: str,
+    attachments: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
 ) -> EmailMessage:
+    """A multipart message: plain text, HTML alternative, then (filename, type, text) files."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -71,4 +79,9 @@ def build_message(
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    for filename, content_type, content in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(
+            content.encode("utf-8"), maintype=maintype, subtype=subtype, filename=filename
+        )
     return message

@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import EmailStatus, OutgoingEmail, User, utcnow
+from portal.models import EmailAttachment, EmailStatus, OutgoingEmail, User, utcnow
 from portal.services.mailer import ConsoleTransport, SmtpTransport, build_message
 
 log = logging.getLogger("portal.mail")
@@ -28,9 +29,18 @@ RETRY_CAP = timedelta(hours=1)
 
 
 def queue(
-    *, to: User | str, kind: str, template: str, subject: str, **context: object
+    *,
+    to: User | str,
+    kind: str,
+    template: str,
+    subject: str,
+    attachments: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
+    **context: object,
 ) -> OutgoingEmail:
-    """Render `templates/email/<template>.txt` and `.html` and queue the message."""
+    """Render `templates/email/<template>.txt` and `.html` and queue the message.
+
+    `attachments` are (filename, content type, text content) triples.
+    """
     address = to.email if isinstance(to, User) else to
     context = {"recipient": to if isinstance(to, User) else None, **context}
     email = OutgoingEmail(
@@ -41,6 +51,10 @@ def queue(
         body_text=render_template(f"email/{template}.txt", **context),
         body_html=render_template(f"email/{template}.html", **context),
     )
+    email.attachments = [
+        EmailAttachment(filename=name, content_type=content_type, content=content)
+        for name, content_type, content in attachments
+    ]
     db.session.add(email)
     db.session.flush()
     return email
@@ -77,7 +91,8 @@ def deliver(email_ids: Iterable[int] | None = None, now: datetime | None = None)
     sent = 0
     keep_bodies = bool(current_app.config.get("DEV_MAILBOX"))
     domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-    for email in db.session.scalars(query.order_by(OutgoingEmail.id)).all():
+    query = query.options(selectinload(OutgoingEmail.attachments)).order_by(OutgoingEmail.id)
+    for email in db.session.scalars(query).all():
         message = build_message(
             sender=current_app.config["MAIL_FROM"],
             to=email.to_address,
@@ -85,6 +100,7 @@ def deliver(email_ids: Iterable[int] | None = None, now: datetime | None = None)
             text=email.body_text or "",
             html=email.body_html,
             domain=domain,
+            attachments=[(a.filename, a.content_type, a.content) for a in email.attachments],
         )
         email.attempts += 1
         try:
@@ -100,6 +116,7 @@ def deliver(email_ids: Iterable[int] | None = None, now: datetime | None = None)
             if not keep_bodies:
                 # Bodies may hold single-use links: keep nothing a database leak could replay.
                 email.body_text = email.body_html = None
+                email.attachments = []
             sent += 1
         db.session.commit()
     return sent
