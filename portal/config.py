@@ -54,6 +54,8 @@ def from_environment() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "DEV_MAILBOX": development,
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
+        # How soon candidates are promised an answer; older questions are overdue.
+        "RESPONSE_PROMISE_HOURS": _int("RESPONSE_PROMISE_HOURS", 24),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_ME_DAYS": 30,
         "PASSWORD_HASH_PARAMS": {},

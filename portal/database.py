@@ -4,7 +4,7 @@ SQLite in WAL mode lets readers and one writer work at once, but a transaction t
 as a reader and later writes fails (or, worse, works on stale data) when another writer got in
 between. So every transaction here opens with BEGIN IMMEDIATE, taking the write lock up front,
 except those of requests that only read (GET, HEAD, OPTIONS), which open with a plain BEGIN.
-A view that must write on GET says so with `@writes_on_get`.
+A view that must write on GET says so, naming the tables, with `@writes_on_get("table")`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Erased text (a message removed by its author) is overwritten, not left in free pages.
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -43,17 +45,22 @@ def configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
-def writes_on_get(view: ViewFunc) -> ViewFunc:
-    """Mark a view that writes even when asked with GET, so its transaction takes the lock."""
-    view.writes_on_get = True  # type: ignore[attr-defined]
-    return view
+def writes_on_get(*tables: str) -> Callable[[ViewFunc], ViewFunc]:
+    """Mark a view that writes (to `tables`) even when asked with GET, such as a read mark,
+    so its transaction takes the write lock up front."""
+
+    def mark(view: ViewFunc) -> ViewFunc:
+        view.writes_on_get = tables  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 def _read_only_request_transaction() -> None:
     if request.method not in SAFE_METHODS or request.endpoint in (None, "static"):
         return
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "writes_on_get", False) or db.session().in_transaction():
+    if getattr(view, "writes_on_get", ()) or db.session().in_transaction():
         return
     db.session.connection(execution_options={"sqlite_begin": "DEFERRED"})
 

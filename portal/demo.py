@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Role, User
-from portal.services import accounts, passwords
+from portal.services import accounts, passwords, timeline
 from portal.services.accounts import CandidateDetails
+from portal.services.timeline import MilestoneFields
 
 DEMO_PASSWORD = "preboarding-demo"  # noqa: S105 - printed for people trying the demo
 HR_EMAIL = "hannah.hr@example.com"
@@ -148,8 +149,48 @@ def load() -> list[int]:
             candidate.password_hash = demo_hash
         else:
             invitations.append(accounts.invite(candidate, hr).id)
+    _load_timeline(hr)
     db.session.flush()
     return invitations
+
+
+# The timeline every candidate gets, and Arjun's version of his first morning in London.
+TIMELINE = [
+    MilestoneFields(
+        "Documents to prepare",
+        -14,
+        details="Your passport or ID card, your bank details and your social security number.\n"
+        "Bring the originals on your first day: HR copies them at reception.",
+    ),
+    MilestoneFields(
+        "Meet your team online",
+        -7,
+        details="A half-hour video call to say hello. The link arrives by email the day before.",
+    ),
+    MilestoneFields(
+        "Reception, building B",
+        0,
+        time(9, 0),
+        "Ask for your recruiter at the front desk of building B.",
+    ),
+    MilestoneFields(
+        "First one-to-one",
+        1,
+        details="Half an hour with your manager about your first weeks, and any question you have.",
+    ),
+]
+ARJUN_RECEPTION = MilestoneFields(
+    "Reception, London office",
+    0,
+    time(10, 0),
+    "Ask for the Analytics team at the front desk on the ground floor.",
+)
+
+
+def _load_timeline(hr: User) -> None:
+    templates = [timeline.create_template(hr, values) for values in TIMELINE]
+    arjun = db.session.scalars(select(User).where(User.email == CANDIDATES[1].email)).one()
+    timeline.change_for_candidate(hr, arjun, templates[2], ARJUN_RECEPTION)
 
 
 def sign_ins() -> list[tuple[str, str]]:

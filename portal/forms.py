@@ -1,13 +1,17 @@
-"""Validators shared by the blueprints' forms."""
+"""Validators and forms shared by the blueprints."""
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from zoneinfo import available_timezones
 
-from wtforms import Field, Form, ValidationError
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, HiddenField, TextAreaField, ValidationError
+from wtforms.validators import Length
 
 from portal.services.passwords import password_problem
+from portal.services.questions import MAX_LENGTH, QuestionError, clean_body
 
 
 @cache
@@ -30,3 +34,42 @@ def acceptable_password(_form: Form, field: Field) -> None:
     problem = password_problem(field.data or "")
     if problem:
         raise ValidationError(problem)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a CSRF-protected one-button action (deactivate, remove, resend...)."""
+
+
+def _new_client_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _message_rules(_form: Form, field: Field) -> None:
+    try:
+        clean_body(field.data or "")
+    except QuestionError as error:
+        raise ValidationError(str(error)) from None
+
+
+class MessageForm(FlaskForm):
+    """A question or an answer. The hidden key makes a double-clicked send store one message."""
+
+    body = TextAreaField(
+        "Your message",
+        validators=[_message_rules],
+        render_kw={"rows": 5, "maxlength": MAX_LENGTH},
+        description=f"Plain text, up to {MAX_LENGTH:,} characters. Links become clickable.",
+    )
+    client_key = HiddenField(default=_new_client_key, validators=[Length(max=64)])
+
+
+class QuestionForm(MessageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.body.label.text = "Your question"
+
+
+class AnswerForm(MessageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.body.label.text = "Your answer"

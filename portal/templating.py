@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
+from markupsafe import Markup, escape
+
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\")]}"
 
 
 def reader_zone() -> str:
@@ -46,6 +52,41 @@ def iso_instant(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
+def message_text(text: str | None) -> Markup:
+    """Plain text as safe HTML: everything escaped, http(s) links made clickable.
+
+    Line breaks are kept by CSS (white-space: pre-wrap) rather than <br>.
+    """
+    if not text:
+        return Markup("")
+    parts: list[Markup] = []
+    position = 0
+    for match in _URL.finditer(text):
+        raw = match.group(0)
+        url = raw.rstrip(_TRAILING)
+        # Keep a closing bracket that closes one inside the link (Wikipedia-style).
+        while len(url) < len(raw) and raw[len(url)] == ")" and url.count("(") > url.count(")"):
+            url += ")"
+        if not urlsplit(url).hostname:
+            continue
+        parts.append(escape(text[position : match.start()]))
+        parts.append(Markup('<a href="{0}" rel="noopener noreferrer nofollow">{0}</a>').format(url))
+        position = match.start() + len(url)
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def unread_messages() -> int:
+    """Unread messages for the signed-in person, computed once per request."""
+    if not (current_user and current_user.is_authenticated):
+        return 0
+    if "unread_messages" not in g:
+        from portal.services.questions import unread_for
+
+        g.unread_messages = unread_for(current_user)
+    return g.unread_messages
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
@@ -56,8 +97,11 @@ def init_templating(app: Flask) -> None:
         short_datetime=short_datetime,
         long_date=long_date,
         iso_instant=iso_instant,
+        message_text=message_text,
     )
-    app.jinja_env.globals.update(plural=plural, reader_zone=reader_zone)
+    app.jinja_env.globals.update(
+        plural=plural, reader_zone=reader_zone, unread_messages=unread_messages
+    )
 
     @app.context_processor
     def _site() -> dict:

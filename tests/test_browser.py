@@ -53,11 +53,14 @@ def new_page(browser, live_server):
     """Open a page in a fresh browser context (no cookies) aimed at the live server."""
     contexts = []
 
-    def open_page(*, viewport: dict | None = None, bypass_csp: bool = False) -> Page:
+    def open_page(
+        *, viewport: dict | None = None, bypass_csp: bool = False, java_script: bool = True
+    ) -> Page:
         context = browser.new_context(
             base_url=live_server.url,
             viewport=viewport or {"width": 1280, "height": 800},
             bypass_csp=bypass_csp,
+            java_script_enabled=java_script,
             locale="en-GB",
         )
         context.set_default_timeout(10_000)
@@ -119,16 +122,18 @@ def test_candidate_signs_in_reads_the_countdown_and_signs_out(new_page, live_ser
     expect(countdown).to_be_visible()
     values = countdown.locator(".countdown-value").all_inner_texts()
     seen_until = datetime.now(UTC)
-    assert len(values) == 2 and all(v.isdigit() for v in values), f"countdown reads {values}"
-    days, hours = int(values[0]), int(values[1])
+    assert len(values) == 3 and all(v.isdigit() for v in values), f"countdown reads {values}"
+    days, hours, minutes = map(int, values)
     targets = joining_instants(spec, live_server.loaded_between)
     expected = acceptable_countdowns(targets, seen_from, seen_until)
     assert (days, hours) in expected, (
         f"the page counts {days} days {hours} hours to {sorted(targets)}; expected one of "
         f"{sorted(expected)}"
     )
-    shown = " ".join(countdown.inner_text().split())
-    assert shown == f"{plural(days, 'day')} {plural(hours, 'hour')} to go"
+    shown = " ".join(countdown.locator(".countdown-running").inner_text().split())
+    assert (
+        shown == f"{plural(days, 'day')} {plural(hours, 'hour')} {plural(minutes, 'minute')} to go"
+    )
 
     # The moment itself, in the workplace's zone (and in the candidate's own if different).
     when = " ".join(page.locator(".joining-when").inner_text().split())
@@ -155,7 +160,7 @@ def test_pages_fit_a_375px_wide_phone(new_page):
     sign_in_with_the_form(page, CHLOE.email)
     countdown = page.locator("#countdown")
     expect(countdown).to_be_visible()
-    expect(countdown.locator(".countdown-value")).to_have_count(2)
+    expect(countdown.locator(".countdown-value")).to_have_count(3)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the candidate home scrolls sideways: {width}px wide"
     box = countdown.bounding_box()
@@ -240,6 +245,8 @@ PAGES = {
         demo.HR_EMAIL, "/hr/candidates/new", "Add a candidate", send_empty=True, status=422
     ),
     "hr-add-staff": Screen(demo.HR_EMAIL, "/hr/staff/new", "Add a recruiter or HR colleague"),
+    "hr-timeline": Screen(demo.HR_EMAIL, "/hr/timeline", "Timeline"),
+    "hr-timeline-add": Screen(demo.HR_EMAIL, "/hr/timeline/new", "Add a milestone"),
     "not-found": Screen(None, "/no-such-page", "Page not found", status=404),
 }
 
@@ -294,3 +301,151 @@ def test_pages_are_valid_html(live_server, tmp_path):
         print(f"Nu HTML checker warnings:\n{report.warnings_text()}")
     if report.errors:
         pytest.fail(f"Nu HTML checker errors:\n{report.errors_text()}", pytrace=False)
+
+
+# --- The countdown, kept ticking by static/countdown.js ------------------------------------------
+
+# The browser's clock is set years off: the page must trust the server's data-server-now instead.
+WRONG_CLIENT_CLOCK = datetime(2001, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def countdown_parts(milliseconds: int) -> tuple[int, int, int]:
+    """(days, hours, minutes) left, floored, as the server and the script both count them."""
+    days, rest = divmod(milliseconds // 1000, 86_400)
+    return days, rest // 3_600, rest % 3_600 // 60
+
+
+def countdown_sentence(parts: tuple[int, int, int]) -> str:
+    days, hours, minutes = parts
+    return (
+        f"{plural(days, 'day')}, {plural(hours, 'hour')} and {plural(minutes, 'minute')} "
+        "until your first day"
+    )
+
+
+def listen_to_console(page: Page) -> list[str]:
+    """Errors, and any message about the Content-Security-Policy, seen while the page runs."""
+    problems: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" or "Content Security Policy" in message.text:
+            problems.append(f"console {message.type}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    return problems
+
+
+def open_home_with_a_paused_wrong_clock(page: Page, live_server, email: str) -> int:
+    """Sign in with Playwright's fake clock installed and paused (only run_for and
+    fast_forward move it); return the milliseconds left according to the page's attributes."""
+    page.clock.install(time=WRONG_CLIENT_CLOCK)
+    page.clock.pause_at(WRONG_CLIENT_CLOCK + timedelta(seconds=1))
+    sign_in_with_the_form(page, email)
+    expect(page).to_have_url(f"{live_server.url}/candidate/")
+    page.wait_for_load_state("load")  # the deferred script has run
+    countdown = page.locator("#countdown")
+    joins_at = datetime.fromisoformat(countdown.get_attribute("data-joins-at") or "")
+    server_now = datetime.fromisoformat(countdown.get_attribute("data-server-now") or "")
+    return int((joins_at - server_now).total_seconds() * 1000)
+
+
+def test_the_countdown_ticks_while_the_page_is_open(new_page, live_server):
+    page = new_page()  # the real CSP stays on
+    problems = listen_to_console(page)
+    left = open_home_with_a_paused_wrong_clock(page, live_server, CHLOE.email)
+    countdown = page.locator("#countdown")
+    joins_at = datetime.fromisoformat(countdown.get_attribute("data-joins-at") or "")
+    assert joins_at in joining_instants(CHLOE, live_server.loaded_between)
+    assert joins_at.utcoffset() in {timedelta(hours=1), timedelta(hours=2)}  # Paris, CET/CEST
+    values = countdown.locator(".countdown-value")
+    sentence = countdown.locator("[data-countdown-sentence]")
+
+    def shows(milliseconds_left: int) -> None:
+        parts = countdown_parts(milliseconds_left)
+        expect(values).to_have_text([str(number) for number in parts])
+        expect(sentence).to_have_text(countdown_sentence(parts))
+        expect(countdown.locator("time.countdown-parts")).to_have_attribute(
+            "datetime", "P{}DT{}H{}M".format(*parts)
+        )
+
+    # On load the script agrees with the server, though the browser thinks it is 2001.
+    shows(left)
+    before = countdown_parts(left)
+
+    # Just past the next whole minute: one minute less, without a reload.
+    step = left % 60_000 + 100
+    page.clock.run_for(step)
+    left -= step
+    shows(left)
+    days, hours, minutes = countdown_parts(left)
+    assert (days * 24 + hours) * 60 + minutes == (before[0] * 24 + before[1]) * 60 + before[2] - 1
+
+    # A long jump, like a laptop lid closed for two days: 90 seconds left, "1 minute".
+    page.clock.fast_forward(left - 90_000)
+    left = 90_000
+    shows(left)
+    expect(countdown.locator(".countdown-running")).to_contain_text("1 minute to go")
+
+    # Across the moment: the "begun" line replaces the numbers, and never negative time.
+    page.clock.run_for(91_000)
+    done = countdown.locator(".countdown-done")
+    expect(done).to_be_visible()
+    expect(done).to_have_text("Your first day has begun. Welcome aboard!")
+    expect(countdown.locator(".countdown-running")).to_be_hidden()
+    expect(sentence).to_be_hidden()
+    expect(countdown.locator(".countdown-note")).to_be_hidden()
+    page.clock.run_for("02:00:00")
+    assert "-" not in countdown.inner_text()
+    assert all(int(number) >= 0 for number in values.all_text_contents())
+    expect(done).to_be_visible()
+    assert problems == [], problems
+
+
+def test_without_javascript_the_server_countdown_is_shown_and_right(new_page, live_server):
+    page = new_page(java_script=False)
+    seen_from = datetime.now(UTC).replace(microsecond=0)
+    sign_in_with_the_form(page, ARJUN.email)
+    expect(page).to_have_url(f"{live_server.url}/candidate/")
+    seen_until = datetime.now(UTC)
+    countdown = page.locator("#countdown")
+    expect(countdown.locator(".countdown-running")).to_be_visible()
+    joins_at = datetime.fromisoformat(countdown.get_attribute("data-joins-at") or "")
+    server_now = datetime.fromisoformat(countdown.get_attribute("data-server-now") or "")
+    assert joins_at in joining_instants(ARJUN, live_server.loaded_between)
+    assert seen_from <= server_now <= seen_until
+    parts = countdown_parts(int((joins_at - server_now).total_seconds() * 1000))
+    assert parts[0] in {ARJUN.joins_in_days - 1, ARJUN.joins_in_days}
+    expect(countdown.locator(".countdown-value")).to_have_text([str(n) for n in parts])
+    running = " ".join(countdown.locator(".countdown-running").inner_text().split())
+    days, hours, minutes = parts
+    assert running == (
+        f"{plural(days, 'day')} {plural(hours, 'hour')} {plural(minutes, 'minute')} to go"
+    )
+    expect(countdown.locator("[data-countdown-sentence]")).to_have_text(countdown_sentence(parts))
+    expect(countdown.locator(".countdown-done")).to_be_hidden()
+
+
+def test_no_accessibility_violations_once_the_first_day_has_begun(new_page, live_server):
+    tools.require_axe()
+    page = new_page(bypass_csp=True)  # axe-core is injected as an inline script
+    left = open_home_with_a_paused_wrong_clock(page, live_server, CHLOE.email)
+    page.clock.fast_forward(left + 1_000)
+    expect(page.locator("#countdown .countdown-done")).to_be_visible()
+    page.clock.resume()  # axe.run waits on timers: a paused clock would hang it
+    violations = tools.run_axe(page)
+    if violations:
+        pytest.fail(f"axe-core:\n{tools.describe_violations(violations)}", pytrace=False)
+
+
+@pytest.mark.parametrize("width", [640, 320], ids=["200%-zoom", "400%-zoom"])
+def test_the_countdown_reflows_when_zoomed(new_page, width):
+    """A 1280px-wide window zoomed to 200% lays pages out 640 CSS px wide (400%: 320)."""
+    page = new_page(viewport={"width": width, "height": 480})
+    sign_in_with_the_form(page, CHLOE.email)
+    parts = page.locator("#countdown .countdown-part")
+    expect(parts).to_have_count(3)
+    for box in (parts.nth(i).bounding_box() for i in range(3)):
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"the candidate home scrolls sideways: {scroll_width}px wide"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from portal import clock
 from portal.auth.loader import require_role
-from portal.models import Role, utcnow
-from portal.services import joining, people
+from portal.models import Role
+from portal.services import joining, people, timeline
 
 bp = Blueprint("candidate", __name__)
 
@@ -25,13 +26,17 @@ def home():
         abort(404)
     profile = candidate.candidate_profile
     joins_at = joining.candidate_joining(profile)
-    now = utcnow()
+    # Whole seconds: the countdown and the data-server-now the page's script corrects its
+    # clock with are then worked out from exactly the same instant.
+    now = clock.now().replace(microsecond=0)
     return render_template(
         "candidate/home.html",
         candidate=candidate,
         profile=profile,
         joins_at=joins_at,
         countdown=joining.countdown(joins_at, now),
+        now=now,
         days_until=joining.days_until(joins_at, now),
+        timeline=timeline.candidate_timeline(candidate, now),
         recruiter=profile.recruiter if profile.recruiter and profile.recruiter.is_active else None,
     )

@@ -1,7 +1,10 @@
 """What HR sees: everyone, and the tools to invite, edit and deactivate them."""
 
-from portal.hr.views import bp
-
 # Modules below add their routes to `bp` when imported.
+from portal.hr import (
+    questions,  # noqa: E402, F401
+    timeline,  # noqa: E402, F401
+)
+from portal.hr.views import bp
 
 __all__ = ["bp"]

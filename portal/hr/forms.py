@@ -9,7 +9,7 @@ from wtforms import BooleanField, DateField, EmailField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from portal.forms import time_zone_names, valid_time_zone
+from portal.forms import ConfirmForm, time_zone_names, valid_time_zone  # noqa: F401 - ConfirmForm re-exported
 from portal.models import Role
 from portal.services.accounts import CandidateDetails
 
@@ -159,7 +159,3 @@ class CandidateEditForm(PersonForm):
 
 class CandidateForm(CandidateEditForm):
     send_invitation = BooleanField("Email an invitation now", default=True)
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: a CSRF-protected button (deactivate, reactivate, resend invitation)."""

@@ -44,6 +44,18 @@ def _send(email_id: int, who: User) -> None:
         )
 
 
+def _send_joining_change(email_ids: list[int], who: User) -> None:
+    """Deliver the "your joining date has changed" email now and say whether it went."""
+    if notifications.deliver(email_ids):
+        flash(f"{who.name} has been emailed the new joining date and calendar file.", "success")
+    else:
+        flash(
+            f"The email telling {who.name} about the new joining date is saved but could not be "
+            "sent yet: it stays queued and goes out when the mail server answers again.",
+            "warning",
+        )
+
+
 @bp.get("/")
 def home():
     """Everyone: candidates (optionally one recruiter's) and staff."""
@@ -148,6 +160,7 @@ def edit_person(user_id: int):
         form = StaffEditForm(data=StaffEditForm.initial(found))
         template = "hr/staff_form.html"
     if form.validate_on_submit():
+        outbox: list[int] = []
         try:
             changes = accounts.update_person(
                 actor=current_user,
@@ -157,6 +170,7 @@ def edit_person(user_id: int):
                 time_zone=form.time_zone.data,
                 phone=getattr(form, "phone", None) and form.phone.data,
                 details=form.details() if isinstance(form, CandidateEditForm) else None,
+                outbox=outbox,
             )
         except accounts.AccountError as error:
             db.session.rollback()
@@ -164,6 +178,8 @@ def edit_person(user_id: int):
         else:
             db.session.commit()
             flash("Saved." if changes else "Nothing changed.", "success" if changes else "info")
+            if outbox:
+                _send_joining_change(outbox, found)
             return redirect(url_for("hr.person", user_id=found.id))
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, person=found), status

@@ -33,6 +33,8 @@ class OutgoingEmail(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )
     kind: Mapped[str] = mapped_column(String(40))
+    # What the message is about, e.g. "message:42", so it can be withdrawn if that goes away.
+    about: Mapped[str | None] = mapped_column(String(60), index=True, default=None)
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str | None] = mapped_column(Text, default=None)
     body_html: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,7 +1,7 @@
 """What a recruiter sees: the candidates assigned to them, and only those."""
 
-from portal.recruiter.views import bp
-
 # Modules below add their routes to `bp` when imported.
+from portal.recruiter import questions  # noqa: E402, F401
+from portal.recruiter.views import bp
 
 __all__ = ["bp"]

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.links import absolute_url
 from portal.models import CandidateProfile, Role, TokenPurpose, User, UserToken, utcnow
 from portal.models.mail import OutgoingEmail
-from portal.services import audit, auth_sessions, notifications, passwords, tokens
+from portal.services import audit, auth_sessions, calendar, notifications, passwords, tokens
 
 
 class AccountError(ValueError):
@@ -123,8 +123,13 @@ def update_person(
     time_zone: str,
     phone: str | None = None,
     details: CandidateDetails | None = None,
+    outbox: list[int] | None = None,
 ) -> dict:
-    """Change a person's details; each changed field lands in the audit log. Returns them."""
+    """Change a person's details; each changed field lands in the audit log. Returns them.
+
+    A moved joining moment also emails the candidate the updated calendar event: the queued
+    email's id is added to `outbox`, for the caller to deliver once it has committed.
+    """
     _ensure_email_free(email, except_user=user)
     changes: dict = {}
     values = {"email": normalize_email(email), "name": name.strip(), "time_zone": time_zone}
@@ -148,6 +153,10 @@ def update_person(
             },
         )
     audit.record_changes(actor, user, f"{user.role}.updated", changes)
+    if calendar.JOINING_FIELDS & changes.keys():
+        notice = calendar.joining_changed(user, actor, changes)
+        if notice is not None and outbox is not None:
+            outbox.append(notice.id)
     db.session.flush()
     return changes
 
@@ -280,3 +289,20 @@ def reactivate(user: User, actor: User) -> None:
     user.deactivated_at = None
     audit.record(actor, f"{user.role}.reactivated", user, "is_active", False, True)
     db.session.flush()
+
+
+def assign_recruiter(candidate: User, recruiter_id: int | None, actor: User) -> bool:
+    """Give a candidate (and their question thread) to another recruiter. True if it changed."""
+    profile = candidate.candidate_profile
+    if profile is None:
+        raise AccountError("recruiter_id", "Only candidates have a recruiter.")
+    if profile.recruiter_id == recruiter_id:
+        return False
+    _ensure_recruiter(recruiter_id)
+    audit.record(
+        actor, "candidate.updated", candidate, "recruiter_id", profile.recruiter_id, recruiter_id
+    )
+    profile.recruiter_id = recruiter_id
+    db.session.flush()
+    db.session.refresh(profile)
+    return True

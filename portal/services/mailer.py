@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 log = logging.getLogger("portal.mail")
+_HEADERS = HeaderRegistry()
 
 
 class MailConfigError(ValueError):
@@ -80,8 +82,16 @@ def build_message(
     if html:
         message.add_alternative(html, subtype="html")
     for filename, content_type, content in attachments:
-        maintype, _, subtype = content_type.partition("/")
+        # The type may carry parameters, such as "text/calendar; method=PUBLISH".
+        kind = _HEADERS("content-type", content_type)
+        params = dict(kind.params)
+        if kind.maintype == "text":
+            params.setdefault("charset", "utf-8")  # how the text is encoded just below
         message.add_attachment(
-            content.encode("utf-8"), maintype=maintype, subtype=subtype, filename=filename
+            content.encode("utf-8"),
+            maintype=kind.maintype,
+            subtype=kind.subtype,
+            filename=filename,
+            params=params,
         )
     return message

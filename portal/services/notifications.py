@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -35,6 +35,7 @@ def queue(
     template: str,
     subject: str,
     attachments: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
+    about: str | None = None,
     **context: object,
 ) -> OutgoingEmail:
     """Render `templates/email/<template>.txt` and `.html` and queue the message.
@@ -47,6 +48,7 @@ def queue(
         to_address=address,
         to_user_id=to.id if isinstance(to, User) else None,
         kind=kind,
+        about=about,
         subject=subject,
         body_text=render_template(f"email/{template}.txt", **context),
         body_html=render_template(f"email/{template}.html", **context),
@@ -120,3 +122,17 @@ def deliver(email_ids: Iterable[int] | None = None, now: datetime | None = None)
             sent += 1
         db.session.commit()
     return sent
+
+
+def withdraw(about: str) -> None:
+    """Drop queued mail about something that no longer exists, and erase any kept copies."""
+    db.session.execute(
+        delete(OutgoingEmail).where(
+            OutgoingEmail.about == about, OutgoingEmail.status == EmailStatus.PENDING
+        )
+    )
+    db.session.execute(
+        update(OutgoingEmail)
+        .where(OutgoingEmail.about == about)
+        .values(body_text=None, body_html=None)
+    )

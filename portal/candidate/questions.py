@@ -1,0 +1,89 @@
+"""The candidate's questions to their recruiter."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.candidate.views import bp
+from portal.database import writes_on_get
+from portal.extensions import db
+from portal.forms import ConfirmForm, QuestionForm
+from portal.models import Message
+from portal.services import notifications, people, questions
+
+
+def _me():
+    candidate = people.person(current_user.id)
+    if candidate is None or candidate.candidate_profile is None:
+        abort(404)
+    return candidate
+
+
+def _page(candidate, form: QuestionForm, status: int = 200):
+    messages = questions.thread(candidate)
+    last_read = questions.last_read_id(candidate, candidate)
+    questions.mark_thread_read(candidate, candidate, messages)
+    state = questions.thread_state(candidate, candidate)
+    promise = timedelta(hours=current_app.config["RESPONSE_PROMISE_HOURS"])
+    profile = candidate.candidate_profile
+    recruiter = profile.recruiter if profile.recruiter and profile.recruiter.is_active else None
+    page = render_template(
+        "candidate/questions.html",
+        candidate=candidate,
+        recruiter=recruiter,
+        messages=messages,
+        last_read=last_read,
+        answer_due=state.answer_due(promise),
+        promise_hours=current_app.config["RESPONSE_PROMISE_HOURS"],
+        form=form,
+        confirm=ConfirmForm(),
+    )
+    db.session.commit()  # the read mark; after rendering, so nothing rendered is expired
+    return page, status
+
+
+@bp.get("/questions")
+@writes_on_get("thread_reads")
+def questions_page():
+    """The thread with the recruiter, newest at the bottom, and the form to ask."""
+    return _page(_me(), QuestionForm())
+
+
+@bp.post("/questions")
+def ask():
+    """Ask a question; the recruiter is emailed."""
+    candidate = _me()
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        return _page(candidate, form, 422)
+    try:
+        posted = questions.post(candidate, current_user, form.body.data, form.client_key.data)
+    except questions.QuestionError as error:
+        db.session.rollback()
+        form.body.errors.append(str(error))
+        return _page(candidate, form, 422)
+    db.session.commit()
+    if posted.created:
+        notifications.deliver(posted.email_ids)
+        flash("Your question has been sent.", "success")
+    return redirect(url_for("candidate.questions_page", _anchor=f"message-{posted.message.id}"))
+
+
+@bp.post("/questions/<int:message_id>/remove")
+def remove_message(message_id: int):
+    """Take back one of one's own messages."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    message = db.session.get(Message, message_id)
+    if message is None or message.candidate_id != current_user.id:
+        abort(404)
+    try:
+        questions.remove(message, current_user)
+    except questions.QuestionError:
+        abort(404)
+    db.session.commit()
+    flash("Your message has been removed.", "info")
+    return redirect(url_for("candidate.questions_page"))

@@ -1,0 +1,107 @@
+"""The recruiter's inbox and the threads of their candidates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.database import writes_on_get
+from portal.extensions import db
+from portal.forms import AnswerForm, ConfirmForm
+from portal.models import Message, utcnow
+from portal.recruiter.views import bp
+from portal.services import notifications, people, questions
+
+
+def _promise() -> timedelta:
+    return timedelta(hours=current_app.config["RESPONSE_PROMISE_HOURS"])
+
+
+def _my_candidate(candidate_id: int):
+    candidate = people.candidate_of_recruiter(current_user, candidate_id)
+    if candidate is None:
+        abort(404)
+    return candidate
+
+
+@bp.get("/inbox")
+def inbox():
+    """Every assigned candidate's thread: waiting longest first, then most recent."""
+    states = questions.thread_states(current_user, recruiter=current_user)
+    return render_template(
+        "recruiter/inbox.html",
+        states=states,
+        promise=_promise(),
+        promise_hours=current_app.config["RESPONSE_PROMISE_HOURS"],
+        now=utcnow(),
+    )
+
+
+def _thread_page(candidate, form: AnswerForm, status: int = 200):
+    messages = questions.thread(candidate)
+    last_read = questions.last_read_id(candidate, current_user)
+    questions.mark_thread_read(candidate, current_user, messages)
+    state = questions.thread_state(candidate, current_user)
+    page = render_template(
+        "recruiter/thread.html",
+        candidate=candidate,
+        messages=messages,
+        last_read=last_read,
+        answer_due=state.answer_due(_promise()),
+        overdue=state.is_overdue(_promise(), utcnow()),
+        form=form,
+        confirm=ConfirmForm(),
+    )
+    db.session.commit()  # the read mark; after rendering, so nothing rendered is expired
+    return page, status
+
+
+@bp.get("/candidates/<int:candidate_id>/questions")
+@writes_on_get("thread_reads")
+def thread(candidate_id: int):
+    """One candidate's thread, marked read, with the answer form."""
+    return _thread_page(_my_candidate(candidate_id), AnswerForm())
+
+
+@bp.post("/candidates/<int:candidate_id>/questions")
+def answer(candidate_id: int):
+    """Answer; the candidate is emailed."""
+    candidate = _my_candidate(candidate_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _thread_page(candidate, form, 422)
+    try:
+        posted = questions.post(candidate, current_user, form.body.data, form.client_key.data)
+    except questions.QuestionError as error:
+        db.session.rollback()
+        form.body.errors.append(str(error))
+        return _thread_page(candidate, form, 422)
+    db.session.commit()
+    if posted.created:
+        notifications.deliver(posted.email_ids)
+        flash(f"Your answer has been sent to {candidate.name}.", "success")
+    return redirect(
+        url_for(
+            "recruiter.thread", candidate_id=candidate.id, _anchor=f"message-{posted.message.id}"
+        )
+    )
+
+
+@bp.post("/candidates/<int:candidate_id>/questions/<int:message_id>/remove")
+def remove_message(candidate_id: int, message_id: int):
+    """Take back one of one's own answers."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    candidate = _my_candidate(candidate_id)
+    message = db.session.get(Message, message_id)
+    if message is None or message.candidate_id != candidate.id:
+        abort(404)
+    try:
+        questions.remove(message, current_user)
+    except questions.QuestionError:
+        abort(404)
+    db.session.commit()
+    flash("Your message has been removed.", "info")
+    return redirect(url_for("recruiter.thread", candidate_id=candidate.id))
