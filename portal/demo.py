@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Role, User
-from portal.services import accounts, passwords, timeline
+from portal.models import Message, Role, User, utcnow
+from portal.services import accounts, faq, passwords, timeline
 from portal.services.accounts import CandidateDetails
 from portal.services.timeline import MilestoneFields
 
@@ -127,6 +127,7 @@ def load() -> list[int]:
         recruiter.password_hash = demo_hash
         recruiters[email] = recruiter
     invitations = []
+    candidates: dict[str, User] = {}
     for spec in CANDIDATES:
         candidate = accounts.create_candidate(
             actor=hr,
@@ -145,13 +146,65 @@ def load() -> list[int]:
                 recruiter_id=recruiters[spec.recruiter_email].id,
             ),
         )
+        candidates[spec.email] = candidate
         if spec.signed_up:
             candidate.password_hash = demo_hash
         else:
             invitations.append(accounts.invite(candidate, hr).id)
     _load_timeline(hr)
+    _load_conversations(candidates, recruiters, hr)
     db.session.flush()
     return invitations
+
+
+# (candidate, who writes, hours ago, text): a thread answered, one waiting past the promise,
+# one asked this morning.
+CONVERSATIONS = [
+    ("chloe@example.com", "candidate", 74, "Is there somewhere to park near building B?"),
+    (
+        "chloe@example.com",
+        "recruiter",
+        50,
+        "Yes: the visitors' car park on Rue de la Gare is free for staff. Details here:\n"
+        "https://example.com/parking",
+    ),
+    ("chloe@example.com", "candidate", 49, "Perfect, thank you!"),
+    (
+        "arjun@example.com",
+        "candidate",
+        30,
+        "Will the company help me book my visa appointment before I move to London?",
+    ),
+    ("olivia@example.com", "candidate", 2, "Which laptop will I get? I'd like to set up early."),
+]
+
+FAQ = [
+    (
+        "What should I bring on my first day?",
+        "Your passport or ID card and your bank details. Everything else is waiting at your desk.",
+    ),
+    (
+        "Can I work from home?",
+        "Yes, up to two days a week once your first month is over. Agree the days with your team.",
+    ),
+]
+
+
+def _load_conversations(candidates: dict, recruiters: dict, hr: User) -> None:
+    now = utcnow()
+    for email, who, hours_ago, text in CONVERSATIONS:
+        candidate = candidates[email]
+        author = candidate if who == "candidate" else candidate.candidate_profile.recruiter
+        db.session.add(
+            Message(
+                candidate_id=candidate.id,
+                author_id=author.id,
+                body=text,
+                created_at=now - timedelta(hours=hours_ago),
+            )
+        )
+    for question, answer in FAQ:
+        faq.save(None, actor=hr, question=question, answer=answer, published=True)
 
 
 # The timeline every candidate gets, and Arjun's version of his first morning in London.

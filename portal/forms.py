@@ -7,7 +7,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, HiddenField, TextAreaField, ValidationError
+from wtforms import DateField, Field, Form, HiddenField, TextAreaField, TimeField, ValidationError
 from wtforms.validators import Length
 
 from portal.services.passwords import password_problem
@@ -34,6 +34,20 @@ def acceptable_password(_form: Form, field: Field) -> None:
     problem = password_problem(field.data or "")
     if problem:
         raise ValidationError(problem)
+
+
+class TimeOfDayField(TimeField):
+    """<input type="time"> that never echoes what it could not read (that is invalid HTML)."""
+
+    def _value(self) -> str:
+        return "" if self.data is None else self.data.strftime("%H:%M")
+
+
+class CalendarDateField(DateField):
+    """<input type="date"> that never echoes what it could not read."""
+
+    def _value(self) -> str:
+        return "" if self.data is None else self.data.isoformat()
 
 
 class ConfirmForm(FlaskForm):

@@ -70,6 +70,11 @@ def test_demo_load_creates_every_stage_once(make_app):
     people_page = hr_client.get("/hr/").get_data(as_text=True)
     for stage in ("joined yesterday", "in 2 days", "in 21 days", "in 61 days", "Invited, not"):
         assert stage in people_page
+    # The demo conversations: Arjun has waited past the promised answer time.
+    ravi = app.test_client()
+    sign_in(ravi, "ravi.recruiter@example.com", "preboarding-demo")
+    inbox = ravi.get("/recruiter/inbox").get_data(as_text=True)
+    assert "Arjun Mehta" in inbox and "Overdue" in inbox
     # Each demo role can sign in and sees a page that fits it.
     for email, home, text in [
         ("hannah.hr@example.com", "/hr/", "Marcus Johnson"),

@@ -139,6 +139,10 @@ def test_entries_are_validated_edited_and_deleted(app, people):
     with app.app_context():
         assert db.session.scalars(select(FaqEntry)).all() == []
         actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+        subjects = db.session.scalars(
+            select(AuditEntry.subject).where(AuditEntry.action == "faq.updated")
+        ).all()
+        assert subjects == ["FAQ “Parking?”"]
         assert [a for a in actions if a.startswith("faq.")] == [
             "faq.created",
             "faq.updated",

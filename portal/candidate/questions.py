@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal import clock
 from portal.candidate.views import bp
 from portal.database import writes_on_get
 from portal.extensions import db
@@ -38,6 +39,7 @@ def _page(candidate, form: QuestionForm, status: int = 200):
         last_read=last_read,
         answer_due=state.answer_due(promise),
         promise_hours=current_app.config["RESPONSE_PROMISE_HOURS"],
+        now=clock.now(),
         form=form,
         confirm=ConfirmForm(),
     )

@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TimeField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from portal.forms import ConfirmForm, time_zone_names, valid_time_zone  # noqa: F401 - ConfirmForm re-exported
+from portal.forms import (
+    CalendarDateField,
+    TimeOfDayField,
+    time_zone_names,
+    valid_time_zone,
+)
 from portal.models import Role
 from portal.services.accounts import CandidateDetails
 
@@ -88,10 +93,10 @@ class CandidateEditForm(PersonForm):
         description="Used to choose which company news this candidate sees.",
     )
     location = StringField("Location", validators=[Optional(), Length(max=80)])
-    joining_date = DateField(
+    joining_date = CalendarDateField(
         "Joining date", validators=[DataRequired("Enter the joining date as YYYY-MM-DD.")]
     )
-    joining_time = TimeField(
+    joining_time = TimeOfDayField(
         "Joining time",
         default=time(9, 0),
         validators=[DataRequired("Enter the time of day, such as 09:00.")],

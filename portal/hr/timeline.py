@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.extensions import db
-from portal.hr.forms import ConfirmForm
+from portal.forms import ConfirmForm
 from portal.hr.timeline_forms import MilestoneForm
 from portal.hr.views import bp
 from portal.models import CandidateMilestone, MilestoneTemplate, User

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField, TimeField, ValidationError
+from wtforms import IntegerField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
+from portal.forms import TimeOfDayField
 from portal.services.timeline import (
     DETAILS_MAX,
     MAX_DAYS,
@@ -30,16 +31,12 @@ class _DaysField(IntegerField):
         return "" if self.data is None else str(self.data)
 
 
-class _TimeOfDayField(TimeField):
+class _TimeOfDayField(TimeOfDayField):
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a time like 09:00, or leave it empty.") from None
-
-    def _value(self) -> str:
-        # Likewise for <input type="time">: a time, or nothing.
-        return "" if self.data is None else self.data.strftime("%H:%M")
 
 
 def _days_in_range(_form, field) -> None:

@@ -7,13 +7,8 @@ from flask_login import current_user
 
 from portal.auth.loader import require_role
 from portal.extensions import db
-from portal.hr.forms import (
-    CandidateEditForm,
-    CandidateForm,
-    ConfirmForm,
-    StaffEditForm,
-    StaffForm,
-)
+from portal.forms import ConfirmForm
+from portal.hr.forms import CandidateEditForm, CandidateForm, StaffEditForm, StaffForm
 from portal.models import Role, User, utcnow
 from portal.services import accounts, joining, notifications, people
 

@@ -23,6 +23,8 @@ class AuditEntry(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )
     action: Mapped[str] = mapped_column(String(40))
+    # What was changed when it is not a person's record, e.g. 'Milestone "Reception"'.
+    subject: Mapped[str | None] = mapped_column(String(160), default=None)
     field: Mapped[str | None] = mapped_column(String(40), default=None)
     old_value: Mapped[str | None] = mapped_column(Text, default=None)
     new_value: Mapped[str | None] = mapped_column(Text, default=None)

@@ -7,10 +7,11 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal import clock
 from portal.database import writes_on_get
 from portal.extensions import db
 from portal.forms import AnswerForm, ConfirmForm
-from portal.models import Message, utcnow
+from portal.models import Message
 from portal.recruiter.views import bp
 from portal.services import notifications, people, questions
 
@@ -35,7 +36,7 @@ def inbox():
         states=states,
         promise=_promise(),
         promise_hours=current_app.config["RESPONSE_PROMISE_HOURS"],
-        now=utcnow(),
+        now=clock.now(),
     )
 
 
@@ -50,7 +51,7 @@ def _thread_page(candidate, form: AnswerForm, status: int = 200):
         messages=messages,
         last_read=last_read,
         answer_due=state.answer_due(_promise()),
-        overdue=state.is_overdue(_promise(), utcnow()),
+        overdue=state.is_overdue(_promise(), clock.now()),
         form=form,
         confirm=ConfirmForm(),
     )

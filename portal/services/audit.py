@@ -23,8 +23,10 @@ def record(
     field: str | None = None,
     old: Any = None,
     new: Any = None,
+    subject: str | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
+        subject=subject[:160] if subject else None,
         actor_id=actor.id if actor else None,
         target_user_id=target.id if target else None,
         action=action,
@@ -36,7 +38,13 @@ def record(
     return entry
 
 
-def record_changes(actor: User, target: User, action: str, changes: dict[str, tuple[Any, Any]]):
+def record_changes(
+    actor: User | None,
+    target: User | None,
+    action: str,
+    changes: dict[str, tuple[Any, Any]],
+    subject: str | None = None,
+) -> None:
     """One entry per changed field: {"joining_date": (old, new), ...}."""
     for field, (old, new) in changes.items():
-        record(actor, action, target, field, old, new)
+        record(actor, action, target, field, old, new, subject=subject)

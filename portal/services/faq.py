@@ -47,17 +47,18 @@ def save(
         action = "faq.created"
     else:
         action = "faq.updated"
+    subject = f"FAQ “{entry.question}”" if entry.question else None
     old = entry.question
     entry.question = question.strip()
     entry.answer = answer.strip()
     entry.published = published
     db.session.flush()
-    audit.record(actor, action, field=f"faq:{entry.id}", old=old, new=entry.question)
+    audit.record(actor, action, field="question", old=old, new=entry.question, subject=subject)
     return entry
 
 
 def delete(entry: FaqEntry, actor: User) -> None:
-    audit.record(actor, "faq.deleted", field=f"faq:{entry.id}", old=entry.question)
+    audit.record(actor, "faq.deleted", old=entry.question, subject=f"FAQ “{entry.question}”")
     db.session.delete(entry)
     db.session.flush()
 

@@ -14,8 +14,7 @@ audit-logged (services.audit) with the old and new value of each field it change
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, time, timedelta
+from datetime import time
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,7 +22,19 @@ from sqlalchemy import select, update
 from portal.extensions import db
 from portal.models import CandidateMilestone, MilestoneTemplate, User
 from portal.services import audit
-from portal.services.joining import joining_instant
+from portal.services.timeline_dates import (
+    MilestoneFields,
+    TimelineItem,
+    candidate_timeline,
+    when_text,
+)
+
+__all__ = [  # the reading side lives in timeline_dates; callers may import it from here
+    "MilestoneFields",
+    "TimelineItem",
+    "candidate_timeline",
+    "when_text",
+]
 
 MIN_DAYS = -365
 MAX_DAYS = 365
@@ -41,23 +52,6 @@ class TimelineError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-@dataclass(frozen=True)
-class MilestoneFields:
-    """What HR enters for a milestone, wherever it is kept."""
-
-    title: str
-    day_offset: int
-    time_of_day: time | None = None
-    details: str = ""
-
-    @classmethod
-    def of(cls, row: MilestoneTemplate | CandidateMilestone) -> MilestoneFields:
-        return cls(row.title, row.day_offset, row.time_of_day, row.details or "")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def clean_text(text: str, *, one_line: bool = False) -> str:
@@ -91,22 +85,14 @@ def clean(values: MilestoneFields) -> MilestoneFields:
     return MilestoneFields(title, values.day_offset, moment, details)
 
 
-def when_text(day_offset: int, time_of_day: time | None = None) -> str:
-    """ "14 days before joining", "Joining day, 09:00", "1 day after joining"."""
-    count = abs(day_offset)
-    days = f"{count} {'day' if count == 1 else 'days'}"
-    if day_offset < 0:
-        text = f"{days} before joining"
-    elif day_offset > 0:
-        text = f"{days} after joining"
-    else:
-        text = "Joining day"
-    return f"{text}, {time_of_day:%H:%M}" if time_of_day is not None else text
-
-
 def summary(values: MilestoneFields) -> str:
     """One line for the audit log: "Joining day, 09:00: Reception, building B"."""
     return f"{when_text(values.day_offset, values.time_of_day)}: {values.title}"
+
+
+def _subject(row: MilestoneTemplate | CandidateMilestone) -> str:
+    """Which milestone an audit entry is about, as it was before the change."""
+    return f"Milestone “{row.title}” ({when_text(row.day_offset, row.time_of_day)})"
 
 
 def _differences(old: MilestoneFields, new: MilestoneFields) -> dict[str, tuple[Any, Any]]:
@@ -162,9 +148,9 @@ def update_template(
             .where(CandidateMilestone.template_id == row.id, column == old)
             .values({name: new})
         )
+    subject = _subject(row)
     _apply(row, values)
-    for name, (old, new) in changes.items():
-        audit.record(actor, "milestone_template.updated", field=name, old=old, new=new)
+    audit.record_changes(actor, None, "milestone_template.updated", changes, subject)
     db.session.flush()
     _drop_versions_equal_to(row)
     return changes
@@ -246,7 +232,7 @@ def change_for_candidate(
     _apply(version, values)
     if not version.hidden and values == MilestoneFields.of(row):
         db.session.delete(version)  # changed back to the template: nothing of theirs is left
-    audit.record_changes(actor, candidate, "candidate_milestone.updated", changes)
+    audit.record_changes(actor, candidate, "candidate_milestone.updated", changes, _subject(row))
     db.session.flush()
     return changes
 
@@ -297,7 +283,7 @@ def reset(actor: User | None, candidate: User, row: MilestoneTemplate) -> bool:
     changes = _differences(MilestoneFields.of(version), MilestoneFields.of(row))
     if version.hidden:
         changes["hidden"] = (True, False)
-    audit.record_changes(actor, candidate, "candidate_milestone.reset", changes)
+    audit.record_changes(actor, candidate, "candidate_milestone.reset", changes, _subject(row))
     db.session.delete(version)
     db.session.flush()
     return True
@@ -323,8 +309,9 @@ def update_own(
         raise TimelineError("milestone", "That is not one of this candidate's own milestones.")
     values = clean(values)
     changes = _differences(MilestoneFields.of(milestone), values)
+    subject = _subject(milestone)
     _apply(milestone, values)
-    audit.record_changes(actor, candidate, "candidate_milestone.updated", changes)
+    audit.record_changes(actor, candidate, "candidate_milestone.updated", changes, subject)
     db.session.flush()
     return changes
 
@@ -338,100 +325,3 @@ def delete_own(actor: User | None, candidate: User, milestone: CandidateMileston
     )
     db.session.delete(milestone)
     db.session.flush()
-
-
-# --- What the timeline says, and when ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    """One milestone of a candidate's timeline, placed on the calendar of the workplace."""
-
-    title: str
-    details: str
-    day_offset: int
-    time_of_day: time | None
-    day: date  # in the workplace's zone
-    starts_at: datetime | None  # the moment, aware in the workplace's zone; None if untimed
-    done_at: datetime  # its moment, or for an untimed one the end of its day
-    done: bool
-    template_id: int | None = None  # None: a milestone of this candidate only
-    milestone_id: int | None = None  # the candidate's own row (own milestone or version)
-    changed: bool = False  # a template milestone this candidate has their own version of
-    hidden: bool = False  # a template milestone dropped for this candidate
-
-    @property
-    def is_own(self) -> bool:
-        return self.template_id is None
-
-    @property
-    def when(self) -> str:
-        return when_text(self.day_offset, self.time_of_day)
-
-
-def _place(values: MilestoneFields, joining_date: date, zone: str, now: datetime) -> TimelineItem:
-    day = joining_date + timedelta(days=values.day_offset)
-    if values.time_of_day is not None:
-        starts_at = joining_instant(day, values.time_of_day, zone)
-        done_at = starts_at
-    else:
-        starts_at = None
-        # The next day's first instant: midnight, or later where a zone skips midnight.
-        done_at = joining_instant(day + timedelta(days=1), time.min, zone)
-    return TimelineItem(
-        title=values.title,
-        details=values.details,
-        day_offset=values.day_offset,
-        time_of_day=values.time_of_day,
-        day=day,
-        starts_at=starts_at,
-        done_at=done_at,
-        done=done_at <= now,
-    )
-
-
-def candidate_timeline(
-    candidate: User, now: datetime, *, include_hidden: bool = False
-) -> list[TimelineItem]:
-    """The candidate's milestones in order, dated in the workplace's zone, done or not at `now`.
-
-    Two queries whatever the number of milestones: the template, and the candidate's rows.
-    """
-    profile = candidate.candidate_profile
-    if profile is None:
-        return []
-    rows = db.session.scalars(
-        select(CandidateMilestone).where(CandidateMilestone.candidate_id == candidate.id)
-    ).all()
-    versions = {row.template_id: row for row in rows if row.template_id is not None}
-    joining_date, zone = profile.joining_date, profile.joining_time_zone
-    items = []
-    for row in db.session.scalars(select(MilestoneTemplate)):
-        version = versions.get(row.id)
-        if version is not None and version.hidden and not include_hidden:
-            continue
-        values = MilestoneFields.of(version or row)
-        item = _place(values, joining_date, zone, now)
-        items.append(
-            replace(
-                item,
-                template_id=row.id,
-                milestone_id=version.id if version is not None else None,
-                changed=version is not None and values != MilestoneFields.of(row),
-                hidden=version is not None and version.hidden,
-            )
-        )
-    for row in rows:
-        if row.template_id is None and (include_hidden or not row.hidden):
-            item = _place(MilestoneFields.of(row), joining_date, zone, now)
-            items.append(replace(item, milestone_id=row.id, hidden=row.hidden))
-    items.sort(
-        key=lambda i: (
-            i.day,
-            i.time_of_day is not None,
-            i.time_of_day or time.min,
-            i.is_own,
-            i.template_id or i.milestone_id or 0,
-        )
-    )
-    return items
