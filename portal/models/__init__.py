@@ -12,6 +12,7 @@ from portal.models.audit import AuditEntry
 from portal.models.base import Base, utcnow
 from portal.models.mail import EmailAttachment, EmailStatus, OutgoingEmail
 from portal.models.messages import FaqEntry, Message, ThreadRead
+from portal.models.news import Feed, FeedEntry, NewsRead
 from portal.models.timeline import CandidateMilestone, MilestoneTemplate
 
 __all__ = [
@@ -23,8 +24,11 @@ __all__ = [
     "EmailAttachment",
     "EmailStatus",
     "FaqEntry",
+    "Feed",
+    "FeedEntry",
     "Message",
     "MilestoneTemplate",
+    "NewsRead",
     "OutgoingEmail",
     "Role",
     "ThreadRead",

@@ -86,6 +86,8 @@ class CandidateProfile(Base):
     joining_time_zone: Mapped[str] = mapped_column(String(64))
     # RFC 5545 SEQUENCE of the joining-day calendar event: raised on every change to it.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the candidate last looked at the news: later items are marked new.
+    news_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     recruiter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )
