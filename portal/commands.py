@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from portal import demo
 from portal.extensions import db
+from portal.feeds.commands import feeds_cli
 from portal.forms import time_zone_names
 from portal.models import Role
 from portal.services import accounts, notifications, passwords
@@ -104,3 +105,4 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(feeds_cli)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.feeds.samples import load_samples
 from portal.models import Message, Role, User, utcnow
 from portal.services import accounts, faq, passwords, timeline
 from portal.services.accounts import CandidateDetails
@@ -153,6 +154,7 @@ def load() -> list[int]:
             invitations.append(accounts.invite(candidate, hr).id)
     _load_timeline(hr)
     _load_conversations(candidates, recruiters, hr)
+    load_samples()  # company news, from the bundled sample feeds (offline)
     db.session.flush()
     return invitations
 

@@ -37,6 +37,8 @@ from portal.models import (
     Base,
     CandidateMilestone,
     FaqEntry,
+    Feed,
+    FeedEntry,
     Message,
     MilestoneTemplate,
     Role,
@@ -198,6 +200,16 @@ def _milestone_form(_w: World) -> dict[str, str]:
     return {"title": "Laptop pick-up", "day_offset": "-2", "time_of_day": "16:00", "details": ""}
 
 
+def _pin(_w: World) -> dict[str, str]:
+    return {"flag": "pinned", "value": "1"}
+
+
+def _audience(_w: World) -> dict[str, str]:
+    return {"departments": "Sales, Design", "locations": ""}
+
+
+NEWS_STORY = Go("/news/story")  # the entry's own link (on localhost, so the check can follow)
+NEWS_ENTRIES = Go("/hr/news/entries")
 TEMPLATE_LIST = Go("/hr/timeline")
 TIMELINE_A = Go("/hr/people/{candidate_a}/timeline")
 # A one-button action on a template milestone for one candidate: hide, show again, reset.
@@ -460,6 +472,30 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ("hr.hide_template_milestone", "POST"): TEMPLATE_MILESTONE_ACTION,
     ("hr.show_template_milestone", "POST"): TEMPLATE_MILESTONE_ACTION,
     ("hr.reset_template_milestone", "POST"): TEMPLATE_MILESTONE_ACTION,
+    # News: candidates read what is meant for their audience; HR curates it. news_sales is for
+    # the Sales department (neither candidate); news_hidden is hidden by HR.
+    ("candidate.news_archive", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("candidate.open_news", "GET"): (
+        row((LOGIN, NEWS_STORY, NEWS_STORY, 404, 404, 404), entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="news_sales"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="news_hidden"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="missing"),
+    ),
+    ("hr.news_feeds", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.news_entries", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.news_preview", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.news_entry_flag", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEWS_ENTRIES), data=_pin, entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_pin, entry_id="missing"),
+    ),
+    ("hr.news_entry_audience", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="missing"),
+    ),
+    ("hr.news_entry_audience", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEWS_ENTRIES), data=_audience, entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_audience, entry_id="missing"),
+    ),
     # The development mailbox (only registered with DEV_MAILBOX=True) is open to every visitor
     # by design: it exists on development machines, to read the mail the portal sends.
     ("dev.mailbox", "GET"): (row(everyone(200)),),
@@ -609,6 +645,23 @@ class World:
                 db.session.add(email)
                 db.session.flush()
                 value = email.id
+            elif name in ("news_entry", "news_sales", "news_hidden"):
+                feed = db.session.scalar(select(Feed).where(Feed.name == "Company news"))
+                if feed is None:
+                    feed = Feed(name="Company news", url="https://news.example.com/feed.xml")
+                    db.session.add(feed)
+                    db.session.flush()
+                entry = FeedEntry(
+                    feed_id=feed.id,
+                    key=name,
+                    title=f"Story ({name})",
+                    link="http://localhost/news/story",
+                    departments=",sales," if name == "news_sales" else None,
+                    hidden=name == "news_hidden",
+                )
+                db.session.add(entry)
+                db.session.flush()
+                value = entry.id
             else:
                 raise KeyError(f"the matrix names an unknown reference {name!r}")
             db.session.commit()

@@ -247,6 +247,10 @@ PAGES = {
     "hr-add-staff": Screen(demo.HR_EMAIL, "/hr/staff/new", "Add a recruiter or HR colleague"),
     "hr-timeline": Screen(demo.HR_EMAIL, "/hr/timeline", "Timeline"),
     "hr-timeline-add": Screen(demo.HR_EMAIL, "/hr/timeline/new", "Add a milestone"),
+    "candidate-news": Screen(CHLOE.email, "/candidate/news", "News"),
+    "hr-news-feeds": Screen(demo.HR_EMAIL, "/hr/news", "News feeds"),
+    "hr-news-entries": Screen(demo.HR_EMAIL, "/hr/news/entries", "News entries"),
+    "hr-news-preview": Screen(demo.HR_EMAIL, "/hr/news/preview", "News preview"),
     "not-found": Screen(None, "/no-such-page", "Page not found", status=404),
 }
 

@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from portal import clock
 from portal.auth.loader import require_role
+from portal.extensions import db
 from portal.models import Role
-from portal.services import joining, people, timeline
+from portal.services import joining, news, people, timeline
 
 bp = Blueprint("candidate", __name__)
 
@@ -20,7 +21,8 @@ def _only_candidates() -> None:
 
 @bp.get("/")
 def home():
-    """Greeting, the joining moment in the candidate's zone, the countdown, the recruiter."""
+    """Greeting, the joining moment in the candidate's zone, the countdown, the recruiter,
+    the latest news."""
     candidate = people.person(current_user.id)
     if candidate is None or candidate.candidate_profile is None:
         abort(404)
@@ -29,7 +31,8 @@ def home():
     # Whole seconds: the countdown and the data-server-now the page's script corrects its
     # clock with are then worked out from exactly the same instant.
     now = clock.now().replace(microsecond=0)
-    return render_template(
+    news_items = news.home_news(candidate)
+    page = render_template(
         "candidate/home.html",
         candidate=candidate,
         profile=profile,
@@ -39,4 +42,13 @@ def home():
         days_until=joining.days_until(joins_at, now),
         timeline=timeline.candidate_timeline(candidate, now),
         recruiter=profile.recruiter if profile.recruiter and profile.recruiter.is_active else None,
+        news_items=news_items,
     )
+    if news.any_new(news_items):
+        # The "new" marks move on, in a short write transaction of its own: the usual visit,
+        # with nothing new, stays a read-only GET that never waits for the write lock.
+        candidate_id = candidate.id
+        db.session.rollback()
+        news.mark_seen(candidate_id, clock.now())
+        db.session.commit()
+    return page

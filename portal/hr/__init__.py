@@ -2,6 +2,7 @@
 
 # Modules below add their routes to `bp` when imported.
 from portal.hr import (
+    news,  # noqa: E402, F401
     questions,  # noqa: E402, F401
     timeline,  # noqa: E402, F401
 )
