@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import Role, User
@@ -179,3 +180,26 @@ def link_in(message: EmailMessage) -> str:
     found = re.search(r"https?://\S+", text_body(message))
     assert found, "no link in the message"
     return found.group(0)
+
+
+def count_queries(app, client, path: str) -> int:
+    """How many SQL statements a GET of `path` ran."""
+    return len(run_counted(app, client, path)[0])
+
+
+def run_counted(app, client, path: str) -> tuple[list[str], str]:
+    """The SQL statements a GET of `path` ran, and the page."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200, path
+    return statements, response.get_data(as_text=True)

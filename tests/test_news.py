@@ -8,12 +8,19 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEntry, CandidateProfile, Feed, FeedEntry, NewsRead, Role, User
 from portal.services import news
-from tests.support import make_candidate, make_staff, post_form, sign_in
+from tests.support import (
+    count_queries,
+    make_candidate,
+    make_staff,
+    post_form,
+    run_counted,
+    sign_in,
+)
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -474,28 +481,6 @@ def test_hr_preview_is_exactly_what_the_candidate_sees(app, cast):
 
 
 # --- A constant number of queries ------------------------------------------------------------
-
-
-def count_queries(app, client, path: str) -> int:
-    return len(run_counted(app, client, path)[0])
-
-
-def run_counted(app, client, path: str) -> tuple[list[str], str]:
-    """The SQL statements a GET of `path` ran, and the page."""
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200, path
-    return statements, response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["/candidate/", "/candidate/news", "/hr/news/entries"])

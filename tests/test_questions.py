@@ -9,11 +9,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import String, Text, event, func, select
+from sqlalchemy import String, Text, func, select
 
 from portal.extensions import db
 from portal.models import AuditEntry, Base, Message, OutgoingEmail, Role, User, utcnow
-from tests.support import link_in, make_candidate, make_staff, post_form, sign_in, text_body
+from tests.support import (
+    count_queries,
+    link_in,
+    make_candidate,
+    make_staff,
+    post_form,
+    sign_in,
+    text_body,
+)
 
 
 def _ask(client, body: str, key: str | None = None):
@@ -256,23 +264,6 @@ def test_inbox_puts_the_longest_waiting_first_and_marks_overdue(app, people):
     assert local_datetime(asked + timedelta(hours=24), "Europe/Paris") in due
 
 
-def _count_queries(app, client, path: str) -> int:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
-
-
 def _fill_thread(app, candidate_id: int, recruiter_id: int, count: int) -> None:
     with app.app_context():
         db.session.add_all(
@@ -294,9 +285,9 @@ def test_thread_and_inbox_cost_the_same_queries_for_5_or_200_messages(app, peopl
     _fill_thread(app, ids["candidate_a"], ids["recruiter_a"], 5)
     thread_path = f"/recruiter/candidates/{ids['candidate_a']}/questions"
     few = [
-        _count_queries(app, alice, "/candidate/questions"),
-        _count_queries(app, rita, thread_path),
-        _count_queries(app, rita, "/recruiter/inbox"),
+        count_queries(app, alice, "/candidate/questions"),
+        count_queries(app, rita, thread_path),
+        count_queries(app, rita, "/recruiter/inbox"),
     ]
     _fill_thread(app, ids["candidate_a"], ids["recruiter_a"], 195)
     with app.app_context():  # more threads in the inbox, too
@@ -305,9 +296,9 @@ def test_thread_and_inbox_cost_the_same_queries_for_5_or_200_messages(app, peopl
     for extra_id in extra_ids:
         _fill_thread(app, extra_id, ids["recruiter_a"], 3)
     many = [
-        _count_queries(app, alice, "/candidate/questions"),
-        _count_queries(app, rita, thread_path),
-        _count_queries(app, rita, "/recruiter/inbox"),
+        count_queries(app, alice, "/candidate/questions"),
+        count_queries(app, rita, thread_path),
+        count_queries(app, rita, "/recruiter/inbox"),
     ]
     assert few == many
     assert "message 194" in rita.get(thread_path).get_data(as_text=True)

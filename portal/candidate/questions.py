@@ -12,8 +12,9 @@ from portal.candidate.views import bp
 from portal.database import writes_on_get
 from portal.extensions import db
 from portal.forms import ConfirmForm, QuestionForm
+from portal.messaging import send_from_form
 from portal.models import Message
-from portal.services import notifications, people, questions
+from portal.services import people, questions
 
 
 def _me():
@@ -59,17 +60,10 @@ def ask():
     """Ask a question; the recruiter is emailed."""
     candidate = _me()
     form = QuestionForm()
-    if not form.validate_on_submit():
+    posted = send_from_form(candidate, form)
+    if posted is None:
         return _page(candidate, form, 422)
-    try:
-        posted = questions.post(candidate, current_user, form.body.data, form.client_key.data)
-    except questions.QuestionError as error:
-        db.session.rollback()
-        form.body.errors.append(str(error))
-        return _page(candidate, form, 422)
-    db.session.commit()
     if posted.created:
-        notifications.deliver(posted.email_ids)
         flash("Your question has been sent.", "success")
     return redirect(url_for("candidate.questions_page", _anchor=f"message-{posted.message.id}"))
 

@@ -11,9 +11,10 @@ from portal import clock
 from portal.database import writes_on_get
 from portal.extensions import db
 from portal.forms import AnswerForm, ConfirmForm
+from portal.messaging import send_from_form
 from portal.models import Message
 from portal.recruiter.views import bp
-from portal.services import notifications, people, questions
+from portal.services import people, questions
 
 
 def _promise() -> timedelta:
@@ -71,17 +72,10 @@ def answer(candidate_id: int):
     """Answer; the candidate is emailed."""
     candidate = _my_candidate(candidate_id)
     form = AnswerForm()
-    if not form.validate_on_submit():
+    posted = send_from_form(candidate, form)
+    if posted is None:
         return _thread_page(candidate, form, 422)
-    try:
-        posted = questions.post(candidate, current_user, form.body.data, form.client_key.data)
-    except questions.QuestionError as error:
-        db.session.rollback()
-        form.body.errors.append(str(error))
-        return _thread_page(candidate, form, 422)
-    db.session.commit()
     if posted.created:
-        notifications.deliver(posted.email_ids)
         flash(f"Your answer has been sent to {candidate.name}.", "success")
     return redirect(
         url_for(
