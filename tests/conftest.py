@@ -140,3 +140,20 @@ def smtp_server():
     catcher, controller = support.start_mail_catcher()
     yield catcher
     controller.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Debian chromium per test module (Playwright never downloads one here); each test
+    takes fresh contexts (cookies) from it."""
+    from playwright.sync_api import sync_playwright
+
+    from tests import browser as tools
+
+    tools.require_chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(tools.CHROMIUM), args=tools.CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from portal import demo
 from tests import browser as tools
@@ -26,18 +26,6 @@ CHLOE = demo.CANDIDATES[0]  # joins in 2 days, in Paris, where she lives
 ARJUN = demo.CANDIDATES[1]  # joins in 21 days, in London; lives in Kolkata
 RECRUITER = "rosa.recruiter@example.com"  # Chloé's recruiter
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One chromium for the whole module; every test gets fresh contexts (cookies) from it."""
-    tools.require_chromium()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(tools.CHROMIUM), args=tools.CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

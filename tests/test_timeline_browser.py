@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from portal import demo
@@ -23,17 +23,6 @@ pytestmark = pytest.mark.browser
 ARJUN = demo.CANDIDATES[1]  # his own version of the reception, in London
 MARCUS = demo.CANDIDATES[3]  # joined yesterday in New York: some milestones are done
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    tools.require_chromium()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(tools.CHROMIUM), args=tools.CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

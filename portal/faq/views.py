@@ -55,40 +55,10 @@ def _source_message(message_id: int | None) -> Message | None:
     return message
 
 
-@bp.route("/new", methods=["GET", "POST"])
-def new():
-    """Write an entry, optionally starting from a candidate's question and its answers."""
-    _staff_only()
-    form = FaqForm()
-    source = _source_message(request.args.get("from_message", type=int))
-    if request.method == "GET" and source is not None:
-        candidate = people.person(source.candidate_id)
-        form.question.data, form.answer.data = faq.draft_from(source, questions.thread(candidate))
+def _editor(form: FaqForm, entry, source=None):
+    """The form page for a new or an existing entry: save and go back to the list when valid."""
     if form.validate_on_submit():
         entry = faq.save(
-            None,
-            actor=current_user,
-            question=form.question.data,
-            answer=form.answer.data,
-            published=form.published.data,
-        )
-        db.session.commit()
-        flash("The FAQ entry is saved.", "success")
-        return redirect(url_for("faq.index", _anchor=f"faq-{entry.id}"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("faq/form.html", form=form, entry=None, source=source), status
-
-
-@bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
-def edit(entry_id: int):
-    """Change an entry."""
-    _staff_only()
-    entry = faq.get(entry_id)
-    if entry is None:
-        abort(404)
-    form = FaqForm(obj=entry)
-    if form.validate_on_submit():
-        faq.save(
             entry,
             actor=current_user,
             question=form.question.data,
@@ -99,7 +69,29 @@ def edit(entry_id: int):
         flash("The FAQ entry is saved.", "success")
         return redirect(url_for("faq.index", _anchor=f"faq-{entry.id}"))
     status = 422 if form.is_submitted() else 200
-    return render_template("faq/form.html", form=form, entry=entry, source=None), status
+    return render_template("faq/form.html", form=form, entry=entry, source=source), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Write an entry, optionally starting from a candidate's question and its answers."""
+    _staff_only()
+    form = FaqForm()
+    source = _source_message(request.args.get("from_message", type=int))
+    if request.method == "GET" and source is not None:
+        candidate = people.person(source.candidate_id)
+        form.question.data, form.answer.data = faq.draft_from(source, questions.thread(candidate))
+    return _editor(form, None, source)
+
+
+@bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
+def edit(entry_id: int):
+    """Change an entry."""
+    _staff_only()
+    entry = faq.get(entry_id)
+    if entry is None:
+        abort(404)
+    return _editor(FaqForm(obj=entry), entry)
 
 
 @bp.post("/<int:entry_id>/delete")
