@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
 from sqlalchemy import Engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.extensions import db
 
@@ -72,3 +74,9 @@ def init_database(app: Flask) -> None:
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine)
         app.before_request(_read_only_request_transaction)
+
+
+def upsert(model: type) -> Any:
+    """INSERT ... ON CONFLICT for the database in use (SQLite and PostgreSQL share the syntax)."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)

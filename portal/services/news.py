@@ -22,9 +22,9 @@ from datetime import datetime
 import nh3
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 
+from portal.database import upsert
 from portal.extensions import db
 from portal.feeds.sanitize import plain_text, safe_link
 from portal.models import CandidateProfile, Feed, FeedEntry, NewsRead, User
@@ -245,12 +245,11 @@ def record_read(candidate: User, entry_id: int, now: datetime) -> str | None:
     link = safe_link(link)
     if link is None:
         return None
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(NewsRead).values(
+    statement = upsert(NewsRead).values(
         candidate_id=candidate.id, entry_id=entry_id, first_read_at=now, read_count=1
     )
     db.session.execute(
-        upsert.on_conflict_do_update(
+        statement.on_conflict_do_update(
             index_elements=[NewsRead.candidate_id, NewsRead.entry_id],
             set_={"read_count": NewsRead.read_count + 1},
         )

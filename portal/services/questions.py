@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
+from portal.database import upsert
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.models import CandidateProfile, Message, Role, ThreadRead, User, utcnow
@@ -160,9 +160,7 @@ def thread(candidate: User) -> list[Message]:
 
 def mark_read(candidate_id: int, reader_id: int, up_to_id: int) -> None:
     """Move the reader's read mark forward (never back), in one statement."""
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(ThreadRead)
-    statement = insert.values(
+    statement = upsert(ThreadRead).values(
         candidate_id=candidate_id,
         reader_id=reader_id,
         last_read_message_id=up_to_id,
