@@ -28,7 +28,9 @@ def _render(status: int, detail: str | None = None):
 def _http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
-    return _render(error.code)
+    # A message written for this error (abort(400, "...")) is shown; Werkzeug's generic one not.
+    detail = error.description if error.description != type(error).description else None
+    return _render(error.code, detail)
 
 
 def _csrf_error(_error: CSRFError):

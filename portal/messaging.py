@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app, render_template
 from flask_login import current_user
 
+from portal import clock
 from portal.extensions import db
-from portal.forms import MessageForm
+from portal.forms import ConfirmForm, MessageForm
 from portal.models import User
 from portal.services import notifications, questions
 
@@ -27,3 +31,31 @@ def send_from_form(candidate: User, form: MessageForm) -> questions.Posted | Non
     if posted.created:
         notifications.deliver(posted.email_ids)
     return posted
+
+
+def render_thread(template: str, candidate: User, form: MessageForm, status: int, **context):
+    """A thread page for the signed-in reader, then their read mark moved to its last message.
+
+    The mark is committed after rendering, so nothing the page shows has been expired by it.
+    """
+    messages = questions.thread(candidate)
+    last_read = questions.last_read_id(candidate, current_user)
+    questions.mark_thread_read(candidate, current_user, messages)
+    state = questions.thread_state(candidate, current_user)
+    hours = current_app.config["RESPONSE_PROMISE_HOURS"]
+    now = clock.now()
+    page = render_template(
+        template,
+        candidate=candidate,
+        messages=messages,
+        last_read=last_read,
+        answer_due=state.answer_due(timedelta(hours=hours)),
+        overdue=state.is_overdue(timedelta(hours=hours), now),
+        promise_hours=hours,
+        now=now,
+        form=form,
+        confirm=ConfirmForm(),
+        **context,
+    )
+    db.session.commit()
+    return page, status

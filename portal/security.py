@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -20,8 +20,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _refuse_nul_bytes() -> None:
+    """No text the portal stores or searches may hold a NUL byte (PostgreSQL refuses them)."""
+    if request.endpoint == "static":
+        return
+    for values in (request.args, request.form):
+        if any("\x00" in value for _key, items in values.lists() for value in items):
+            abort(400, "The text sent contains a character that cannot be stored (a NUL byte).")
+
+
 def init_security_headers(app: Flask) -> None:
     secure = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    app.before_request(_refuse_nul_bytes)
 
     @app.after_request
     def _headers(response: Response) -> Response:

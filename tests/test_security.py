@@ -125,3 +125,19 @@ def test_production_cookies_are_secure_httponly_lax(monkeypatch, migrated, peopl
 def test_the_dev_mailbox_can_never_be_on_in_production(migrated):
     with pytest.raises(RuntimeError, match="DEV_MAILBOX"):
         create_app(app_config(migrated, PORTAL_ENV="production", DEV_MAILBOX=True))
+
+
+def test_a_nul_byte_in_any_field_or_query_is_refused_clearly(client, people):
+    sign_in(client, people["emails"]["candidate_a"])
+    search = client.get("/faq/?q=%00")
+    assert search.status_code == 400
+    assert "cannot be stored" in search.get_data(as_text=True)
+    page = client.get("/candidate/questions").get_data(as_text=True)
+    from tests.support import csrf_token
+
+    asked = client.post(
+        "/candidate/questions",
+        data={"csrf_token": csrf_token(page), "body": "hello\x00world", "client_key": "k"},
+    )
+    assert asked.status_code == 400
+    assert "cannot be stored" in asked.get_data(as_text=True)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
-from portal import clock
 from portal.candidate.views import bp
 from portal.database import writes_on_get
 from portal.extensions import db
 from portal.forms import ConfirmForm, QuestionForm
-from portal.messaging import send_from_form
+from portal.messaging import render_thread, send_from_form
 from portal.models import Message
 from portal.services import people, questions
 
@@ -25,27 +22,9 @@ def _me():
 
 
 def _page(candidate, form: QuestionForm, status: int = 200):
-    messages = questions.thread(candidate)
-    last_read = questions.last_read_id(candidate, candidate)
-    questions.mark_thread_read(candidate, candidate, messages)
-    state = questions.thread_state(candidate, candidate)
-    promise = timedelta(hours=current_app.config["RESPONSE_PROMISE_HOURS"])
     profile = candidate.candidate_profile
     recruiter = profile.recruiter if profile.recruiter and profile.recruiter.is_active else None
-    page = render_template(
-        "candidate/questions.html",
-        candidate=candidate,
-        recruiter=recruiter,
-        messages=messages,
-        last_read=last_read,
-        answer_due=state.answer_due(promise),
-        promise_hours=current_app.config["RESPONSE_PROMISE_HOURS"],
-        now=clock.now(),
-        form=form,
-        confirm=ConfirmForm(),
-    )
-    db.session.commit()  # the read mark; after rendering, so nothing rendered is expired
-    return page, status
+    return render_thread("candidate/questions.html", candidate, form, status, recruiter=recruiter)
 
 
 @bp.get("/questions")

@@ -11,7 +11,7 @@ from portal import clock
 from portal.database import writes_on_get
 from portal.extensions import db
 from portal.forms import AnswerForm, ConfirmForm
-from portal.messaging import send_from_form
+from portal.messaging import render_thread, send_from_form
 from portal.models import Message
 from portal.recruiter.views import bp
 from portal.services import people, questions
@@ -42,22 +42,7 @@ def inbox():
 
 
 def _thread_page(candidate, form: AnswerForm, status: int = 200):
-    messages = questions.thread(candidate)
-    last_read = questions.last_read_id(candidate, current_user)
-    questions.mark_thread_read(candidate, current_user, messages)
-    state = questions.thread_state(candidate, current_user)
-    page = render_template(
-        "recruiter/thread.html",
-        candidate=candidate,
-        messages=messages,
-        last_read=last_read,
-        answer_due=state.answer_due(_promise()),
-        overdue=state.is_overdue(_promise(), clock.now()),
-        form=form,
-        confirm=ConfirmForm(),
-    )
-    db.session.commit()  # the read mark; after rendering, so nothing rendered is expired
-    return page, status
+    return render_thread("recruiter/thread.html", candidate, form, status)
 
 
 @bp.get("/candidates/<int:candidate_id>/questions")
