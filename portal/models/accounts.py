@@ -71,6 +71,12 @@ class CandidateProfile(Base):
     """What a candidate was offered: the job, where and when they join, who looks after them."""
 
     __tablename__ = "candidate_profiles"
+    __table_args__ = (
+        CheckConstraint(
+            "mail_preference IN ('everything', 'weekly_summary', 'essentials')",
+            name="mail_preference",
+        ),
+    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
@@ -90,6 +96,10 @@ class CandidateProfile(Base):
     news_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     recruiter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    # The candidate's own choice: everything / weekly_summary / essentials (MailPreference).
+    mail_preference: Mapped[str] = mapped_column(
+        String(20), default="everything", server_default="everything"
     )
 
     user: Mapped[User] = relationship(back_populates="candidate_profile", foreign_keys=[user_id])
