@@ -82,4 +82,33 @@ DEFAULTS: dict = {
     "SIGN_IN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
     "SIGN_IN_LIMITS_PER_ADDRESS": "20 per minute;100 per hour",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
+    # Engagement status rules (portal.services.engagement). Days and hours are thresholds:
+    # reaching one adds the reason, with the severity named in the key.
+    "ENGAGEMENT_RULES": {
+        "quiet_after_days_unseen": 7,  # "no sign-in for 9 days"
+        "at_risk_after_days_unseen": 14,
+        "quiet_after_days_invited": 3,  # invitation not accepted yet
+        "at_risk_after_days_invited": 7,
+        "at_risk_after_hours_unanswered": 24,  # "question unanswered for 30 hours"
+        "at_risk_pulse_drop": 2,  # "pulse fell from 5 to 2"
+        "at_risk_pulse_at_or_below": 2,  # "feels 2 of 5 about joining"
+        "at_risk_silent_days_before_joining": 14,  # "joins in 6 days and has not opened …"
+    },
+    # The pulse check ("How do you feel about joining?") is offered at most this often.
+    "PULSE_EVERY_DAYS": 14,
+    # No overdose: mail to candidates (portal.services.notifications).
+    "CANDIDATE_WEEKLY_CAP": 3,  # per rolling 7 days; answers to their questions are exempt
+    "ANSWER_BATCH_MINUTES": 10,  # answers within this window go out as one message
+    "QUIET_HOURS": (21, 8),  # local hours [start, end): mail waits until the morning
+    # Recruiters' daily digest goes out at this local hour (their own time zone).
+    "DIGEST_LOCAL_HOUR": 8,
+    # Webhooks: a receiver's answer must come within this many seconds; retries end after
+    # WEBHOOK_RETRY_HOURS, backing off exponentially (with jitter) from WEBHOOK_RETRY_BASE_SECONDS.
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_RETRY_HOURS": 72,
+    "WEBHOOK_RETRY_BASE_SECONDS": 30,
+    # Worker loop: seconds between passes, and how long a claimed row or job stays claimed
+    # before another worker may take it over (a worker that died loses nothing).
+    "WORKER_INTERVAL_SECONDS": 5,
+    "WORKER_LEASE_SECONDS": 120,
 }
