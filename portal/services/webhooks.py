@@ -43,15 +43,26 @@ def envelope(event_type: WebhookEventType, data: dict[str, Any], at: datetime) -
     return json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
+def enabled_endpoints() -> list[WebhookEndpoint]:
+    return list(
+        db.session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.disabled_at.is_(None))
+            .order_by(WebhookEndpoint.id)
+        )
+    )
+
+
 def subscribed_endpoints(
-    event_type: WebhookEventType, recruiter_id: int | None
+    event_type: WebhookEventType,
+    recruiter_id: int | None,
+    endpoints: list[WebhookEndpoint] | None = None,
 ) -> list[WebhookEndpoint]:
-    """Enabled endpoints that asked for this event type and may see this recruiter's candidates."""
-    endpoints = db.session.scalars(
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.disabled_at.is_(None))
-        .order_by(WebhookEndpoint.id)
-    ).all()
+    """Enabled endpoints that asked for this event type and may see this recruiter's candidates.
+
+    Pass `endpoints` (from enabled_endpoints) when publishing many events in one go."""
+    if endpoints is None:
+        endpoints = enabled_endpoints()
     return [
         endpoint
         for endpoint in endpoints
@@ -66,6 +77,7 @@ def publish(
     *,
     recruiter_id: int | None,
     at: datetime | None = None,
+    endpoints: list[WebhookEndpoint] | None = None,
 ) -> list[WebhookMessage]:
     """Write one outbox row per subscribed endpoint, in the caller's transaction."""
     at = at or clock.now()
@@ -79,9 +91,7 @@ def publish(
             created_at=at,
             next_attempt_at=at,
         )
-        for endpoint in subscribed_endpoints(event_type, recruiter_id)
+        for endpoint in subscribed_endpoints(event_type, recruiter_id, endpoints)
     ]
     db.session.add_all(messages)
-    if messages:
-        db.session.flush()
     return messages
