@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import email
 import email.policy
+import random
 import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import event
+from sqlalchemy import event, func, insert, select
 
 from portal.extensions import db
-from portal.models import Role, User
+from portal.models import (
+    CandidateProfile,
+    EngagementEvent,
+    EventKind,
+    Message,
+    PulseResponse,
+    Role,
+    User,
+)
 from portal.services import accounts, passwords
 from portal.services.accounts import CandidateDetails
 
@@ -203,3 +212,79 @@ def run_counted(app, client, path: str) -> tuple[list[str], str]:
         event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, path
     return statements, response.get_data(as_text=True)
+
+
+def insert_cohort(
+    recruiter: User, size: int, events_per_candidate: int, now: datetime, seed: int = 5
+) -> None:
+    """`size` candidates with `events_per_candidate` events each, a few questions and pulses."""
+    rng = random.Random(seed)
+    first = (db.session.scalar(select(func.max(User.id))) or 0) + 1
+    users = [
+        {
+            "id": first + n,
+            "email": f"cohort{first + n}@example.com",
+            "name": f"Cohort {first + n}",
+            "role": "candidate",
+            "password_hash": "x",
+            "time_zone": "UTC",
+            "is_active": True,
+            "created_at": now - timedelta(days=60),
+            "sign_in_count": 1,
+        }
+        for n in range(size)
+    ]
+    db.session.execute(insert(User), users)
+    db.session.execute(
+        insert(CandidateProfile),
+        [
+            {
+                "user_id": user["id"],
+                "job_title": "Engineer",
+                "department": "",
+                "location": "",
+                "joining_date": (now + timedelta(days=rng.randint(1, 90))).date(),
+                "joining_time": datetime.min.time().replace(hour=9),
+                "joining_time_zone": "UTC",
+                "recruiter_id": recruiter.id,
+            }
+            for user in users
+        ],
+    )
+    kinds = list(EventKind)[:9]
+    batch: list[dict] = []
+    for user in users:
+        # Most were here lately; some have been away a week or two (quiet, at risk).
+        away = rng.choice([0] * 8 + [8, 15]) * 24 * 60
+        for _ in range(events_per_candidate):
+            batch.append(
+                {
+                    "candidate_id": user["id"],
+                    "kind": rng.choice(kinds),
+                    "occurred_at": now - timedelta(minutes=away + rng.randint(1, 60 * 24 * 45)),
+                }
+            )
+            if len(batch) == 20_000:
+                db.session.execute(insert(EngagementEvent), batch)
+                batch = []
+        if rng.random() < 0.2:
+            db.session.add(
+                Message(
+                    candidate_id=user["id"],
+                    author_id=user["id"],
+                    body="?",
+                    created_at=now - timedelta(hours=rng.randint(1, 80)),
+                )
+            )
+        if rng.random() < 0.5:
+            for days in (20, 3):
+                db.session.add(
+                    PulseResponse(
+                        candidate_id=user["id"],
+                        score=rng.randint(1, 5),
+                        answered_at=now - timedelta(days=days),
+                    )
+                )
+    if batch:
+        db.session.execute(insert(EngagementEvent), batch)
+    db.session.commit()

@@ -3,17 +3,15 @@ configuration, the worker's change events, and a constant number of queries for 
 
 from __future__ import annotations
 
-import random
 import time as wall
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, select
 
 from portal.extensions import db
 from portal.models import (
-    CandidateProfile,
     CandidateStatus,
     EngagementEvent,
     EventKind,
@@ -305,85 +303,11 @@ def counted_statements():
         event.remove(engine, "before_cursor_execute", record)
 
 
-def _cohort(recruiter: User, size: int, events_per_candidate: int, seed: int = 5) -> None:
-    """`size` candidates with `events_per_candidate` events each, a few questions and pulses."""
-    rng = random.Random(seed)
-    first = (db.session.scalar(select(func.max(User.id))) or 0) + 1
-    users = [
-        {
-            "id": first + n,
-            "email": f"cohort{first + n}@example.com",
-            "name": f"Cohort {first + n}",
-            "role": "candidate",
-            "password_hash": "x",
-            "time_zone": "UTC",
-            "is_active": True,
-            "created_at": NOW - timedelta(days=60),
-            "sign_in_count": 1,
-        }
-        for n in range(size)
-    ]
-    db.session.execute(insert(User), users)
-    db.session.execute(
-        insert(CandidateProfile),
-        [
-            {
-                "user_id": user["id"],
-                "job_title": "Engineer",
-                "department": "",
-                "location": "",
-                "joining_date": (NOW + timedelta(days=rng.randint(1, 90))).date(),
-                "joining_time": datetime.min.time().replace(hour=9),
-                "joining_time_zone": "UTC",
-                "recruiter_id": recruiter.id,
-            }
-            for user in users
-        ],
-    )
-    kinds = list(EventKind)[:9]
-    batch: list[dict] = []
-    for user in users:
-        # Most were here lately; some have been away a week or two (quiet, at risk).
-        away = rng.choice([0] * 8 + [8, 15]) * 24 * 60
-        for _ in range(events_per_candidate):
-            batch.append(
-                {
-                    "candidate_id": user["id"],
-                    "kind": rng.choice(kinds),
-                    "occurred_at": NOW - timedelta(minutes=away + rng.randint(1, 60 * 24 * 45)),
-                }
-            )
-            if len(batch) == 20_000:
-                db.session.execute(insert(EngagementEvent), batch)
-                batch = []
-        if rng.random() < 0.2:
-            db.session.add(
-                Message(
-                    candidate_id=user["id"],
-                    author_id=user["id"],
-                    body="?",
-                    created_at=NOW - timedelta(hours=rng.randint(1, 80)),
-                )
-            )
-        if rng.random() < 0.5:
-            for days in (20, 3):
-                db.session.add(
-                    PulseResponse(
-                        candidate_id=user["id"],
-                        score=rng.randint(1, 5),
-                        answered_at=NOW - timedelta(days=days),
-                    )
-                )
-    if batch:
-        db.session.execute(insert(EngagementEvent), batch)
-    db.session.commit()
-
-
 @pytest.mark.slow
 def test_a_cohort_of_1000_candidates_with_200000_events_costs_the_same_queries_as_ten(recruiter):
     small_recruiter = support.make_staff(Role.RECRUITER, "small@example.com")
-    _cohort(small_recruiter, 10, 20)
-    _cohort(recruiter, 1000, 200)
+    support.insert_cohort(small_recruiter, 10, 20, NOW)
+    support.insert_cohort(recruiter, 1000, 200, NOW)
     assert db.session.scalar(select(func.count(EngagementEvent.id))) == 200_200
     small_id, large_id = small_recruiter.id, recruiter.id
 
