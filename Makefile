@@ -17,12 +17,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-## Run the portal on http://127.0.0.1:5000 with SQLite and demo data (offline, development mode).
+## Run the portal on http://127.0.0.1:5000 with SQLite and demo data (offline, development mode),
+## and one worker beside it (feeds, statuses, digests, mail, webhooks). Ctrl+C stops both.
+RUN_PORT ?= 5000
 run: install
 	$(DEV_ENV) $(BIN)/flask --app portal db upgrade
 	$(DEV_ENV) $(BIN)/flask --app portal demo load
-	@echo "Serving the portal at http://127.0.0.1:5000 (Ctrl+C to stop)"
-	$(DEV_ENV) $(BIN)/flask --app portal run --host 127.0.0.1 --port 5000 --no-reload
+	@echo "Serving the portal at http://127.0.0.1:$(RUN_PORT) with one worker (Ctrl+C stops both)"
+	@$(DEV_ENV) $(BIN)/flask --app portal worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null' INT TERM; \
+	$(DEV_ENV) $(BIN)/flask --app portal run --host 127.0.0.1 --port $(RUN_PORT) --no-reload; \
+	status=$$?; kill -TERM $$worker 2>/dev/null; wait $$worker; exit $$status
 
 # Test-only tools for the browser tests (axe-core, the Nu HTML checker's vnu.jar). Install
 # scripts are not run: vnu-jar's would download a JDK when Java is missing.

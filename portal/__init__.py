@@ -71,17 +71,21 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
     from portal.candidate import bp as candidate_bp
     from portal.faq import bp as faq_bp
     from portal.hr import bp as hr_bp
+    from portal.info import bp as info_bp
     from portal.recruiter import bp as recruiter_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(candidate_bp, url_prefix="/candidate")
     app.register_blueprint(recruiter_bp, url_prefix="/recruiter")
     app.register_blueprint(hr_bp, url_prefix="/hr")
     app.register_blueprint(faq_bp, url_prefix="/faq")
+    app.register_blueprint(info_bp)
     if app.config.get("DEV_MAILBOX"):
         from portal.dev import bp as dev_bp
 

@@ -15,6 +15,8 @@ from portal.feeds.commands import feeds_cli
 from portal.forms import time_zone_names
 from portal.models import Role
 from portal.services import accounts, notifications, passwords
+from portal.webhook_commands import webhooks_cli
+from portal.worker import worker_command
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for trying the portal by hand.")
@@ -106,3 +108,5 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(feeds_cli)
+    app.cli.add_command(webhooks_cli)
+    app.cli.add_command(worker_command)

@@ -94,6 +94,8 @@ DEFAULTS: dict = {
         "at_risk_pulse_at_or_below": 2,  # "feels 2 of 5 about joining"
         "at_risk_silent_days_before_joining": 14,  # "joins in 6 days and has not opened …"
     },
+    # Engagement events, pulse answers and statuses are deleted this many days after joining.
+    "ENGAGEMENT_KEEP_DAYS_AFTER_JOINING": 90,
     # The pulse check ("How do you feel about joining?") is offered at most this often.
     "PULSE_EVERY_DAYS": 14,
     # No overdose: mail to candidates (portal.services.notifications).
@@ -111,4 +113,7 @@ DEFAULTS: dict = {
     # before another worker may take it over (a worker that died loses nothing).
     "WORKER_INTERVAL_SECONDS": 5,
     "WORKER_LEASE_SECONDS": 120,
+    # JSON API: calls per person ("limits" syntax), and how old an event must be to be listed.
+    "API_RATE_LIMIT": "300 per minute",
+    "API_EVENTS_SETTLE_SECONDS": 5,
 }

@@ -47,12 +47,17 @@ def configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
-def writes_on_get(*tables: str) -> Callable[[ViewFunc], ViewFunc]:
+def writes_on_get(*tables: str, up_front: bool = True) -> Callable[[ViewFunc], ViewFunc]:
     """Mark a view that writes (to `tables`) even when asked with GET, such as a read mark,
-    so its transaction takes the write lock up front."""
+    so its transaction takes the write lock up front.
+
+    A busy page that only sometimes writes passes `up_front=False`: it reads in a plain
+    (deferred) transaction and, when it has something to write, ends that transaction first and
+    writes in a short one of its own, which takes the lock then."""
 
     def mark(view: ViewFunc) -> ViewFunc:
         view.writes_on_get = tables  # type: ignore[attr-defined]
+        view.write_lock_up_front = up_front  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -62,7 +67,10 @@ def _read_only_request_transaction() -> None:
     if request.method not in SAFE_METHODS or request.endpoint in (None, "static"):
         return
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "writes_on_get", ()) or db.session().in_transaction():
+    locks_up_front = getattr(view, "writes_on_get", ()) and getattr(
+        view, "write_lock_up_front", True
+    )
+    if locks_up_front or db.session().in_transaction():
         return
     db.session.connection(execution_options={"sqlite_begin": "DEFERRED"})
 

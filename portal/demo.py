@@ -1,4 +1,4 @@
-"""Demo data for trying the portal by hand: one HR person, two recruiters, five candidates."""
+"""Demo data for trying the portal by hand: one HR person, two recruiters, seven candidates."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from portal import demo_history
 from portal.extensions import db
 from portal.feeds.samples import load_samples
-from portal.models import Message, Role, User, utcnow
+from portal.models import Message, MilestoneTemplate, Role, User, utcnow
 from portal.services import accounts, faq, passwords, timeline
 from portal.services.accounts import CandidateDetails
 from portal.services.timeline import MilestoneFields
@@ -106,6 +107,34 @@ CANDIDATES = [
         "rosa.recruiter@example.com",
         False,
     ),
+    # Lena has not been back for nine days: quiet on Rosa's dashboard.
+    DemoCandidate(
+        "Lena Fischer",
+        "lena@example.com",
+        "Europe/Berlin",
+        "Recruitment Coordinator",
+        "People",
+        "Berlin",
+        45,
+        time(9, 0),
+        "Europe/Berlin",
+        "rosa.recruiter@example.com",
+        True,
+    ),
+    # Tomás joins in six days and has not opened anything since he accepted: at risk.
+    DemoCandidate(
+        "Tomás García",
+        "tomas@example.com",
+        "Europe/Madrid",
+        "Customer Success Manager",
+        "Customer Success",
+        "Madrid",
+        6,
+        time(9, 0),
+        "Europe/Madrid",
+        "ravi.recruiter@example.com",
+        True,
+    ),
 ]
 
 
@@ -152,10 +181,11 @@ def load() -> list[int]:
             candidate.password_hash = demo_hash
         else:
             invitations.append(accounts.invite(candidate, hr).id)
-    _load_timeline(hr)
+    templates = _load_timeline(hr)
     _load_conversations(candidates, recruiters, hr)
     load_samples()  # company news, from the bundled sample feeds (offline)
     db.session.flush()
+    demo_history.load(candidates, templates)
     return invitations
 
 
@@ -171,6 +201,7 @@ CONVERSATIONS = [
         "https://example.com/parking",
     ),
     ("chloe@example.com", "candidate", 49, "Perfect, thank you!"),
+    ("chloe@example.com", "recruiter", 47, "You're welcome. See you on your first day!"),
     (
         "arjun@example.com",
         "candidate",
@@ -242,10 +273,11 @@ ARJUN_RECEPTION = MilestoneFields(
 )
 
 
-def _load_timeline(hr: User) -> None:
+def _load_timeline(hr: User) -> list[MilestoneTemplate]:
     templates = [timeline.create_template(hr, values) for values in TIMELINE]
     arjun = db.session.scalars(select(User).where(User.email == CANDIDATES[1].email)).one()
     timeline.change_for_candidate(hr, arjun, templates[2], ARJUN_RECEPTION)
+    return templates
 
 
 def sign_ins() -> list[tuple[str, str]]:

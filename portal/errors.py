@@ -6,6 +6,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from portal.api.problems import for_api
+
 MESSAGES = {
     400: ("The request could not be understood", "Go back, reload the page and try again."),
     403: ("You cannot do that", "Your account does not allow this action."),
@@ -52,7 +54,8 @@ def _server_error(_error: InternalServerError):
 
 
 def init_errors(app: Flask) -> None:
-    app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(SecurityError, _untrusted_host)
-    app.register_error_handler(InternalServerError, _server_error)
-    app.register_error_handler(HTTPException, _http_error)
+    # Under /api/ every error is problem details (JSON) instead: see portal/api/problems.py.
+    app.register_error_handler(CSRFError, for_api(_csrf_error))
+    app.register_error_handler(SecurityError, for_api(_untrusted_host))
+    app.register_error_handler(InternalServerError, for_api(_server_error))
+    app.register_error_handler(HTTPException, for_api(_http_error))

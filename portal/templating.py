@@ -47,6 +47,13 @@ def long_date(day: date | datetime | None) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def short_date(day: date | datetime | None) -> str:
+    """ "3 Dec 2026" (the date as given: convert an instant to its zone first)."""
+    if day is None:
+        return ""
+    return f"{day.day} {day:%b %Y}"
+
+
 def iso_instant(moment: datetime) -> str:
     """The machine-readable value for <time datetime>."""
     return moment.isoformat(timespec="minutes")
@@ -96,6 +103,7 @@ def init_templating(app: Flask) -> None:
         local_datetime=local_datetime,
         short_datetime=short_datetime,
         long_date=long_date,
+        short_date=short_date,
         iso_instant=iso_instant,
         message_text=message_text,
     )

@@ -45,9 +45,11 @@ from portal.models import (
     TokenPurpose,
     User,
     UserToken,
+    WebhookEndpoint,
+    WebhookMessage,
 )
 from portal.models.mail import OutgoingEmail
-from portal.services import throttle, tokens
+from portal.services import api_tokens, throttle, tokens, webhooks
 from tests import support
 
 PERSONAS = ("anonymous", "candidate_a", "candidate_b", "recruiter_a", "recruiter_b", "hr")
@@ -182,8 +184,34 @@ def _message(_w: World) -> dict[str, str]:
     return {"body": "When do I get my laptop?", "client_key": uuid.uuid4().hex}
 
 
+def _pulse(_w: World) -> dict[str, str]:
+    return {"score": "4", "comment": "Looking forward to it."}
+
+
+def _pulse_wrong(_w: World) -> dict[str, str]:
+    return {"score": "9", "comment": ""}
+
+
+def _weekly_summary(_w: World) -> dict[str, str]:
+    return {"preference": "weekly_summary"}
+
+
+def _no_such_preference(_w: World) -> dict[str, str]:
+    return {"preference": "every hour"}
+
+
+EMAIL_SETTINGS = Go("/candidate/email-preferences")
+
+
 def _reassign_to_b(w: World) -> dict[str, str]:
     return {"recruiter_id": str(w.ids["recruiter_b"])}
+
+
+def _api_token_form(_w: World) -> dict[str, str]:
+    return {"name": "ATS sync"}
+
+
+API_TOKENS = Go("/account/api-tokens")
 
 
 def _faq_form(_w: World) -> dict[str, str]:
@@ -207,6 +235,22 @@ def _pin(_w: World) -> dict[str, str]:
 def _audience(_w: World) -> dict[str, str]:
     return {"departments": "Sales, Design", "locations": ""}
 
+
+def _webhook_form(_w: World) -> dict[str, str]:
+    return {
+        "url": "https://ats.example.com/hooks/portal",
+        "description": "ATS",
+        "event_types": "question.asked",
+        "recruiter_id": "0",
+    }
+
+
+WEBHOOK_PAGE = Go(r"/hr/webhooks/\d+", regex=True)
+# A one-button action on an endpoint: disable, enable, rotate the secret, send a test event.
+WEBHOOK_ACTION = (
+    row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), endpoint_id="webhook"),
+    row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing"),
+)
 
 NEWS_STORY = Go("/news/story")  # the entry's own link (on localhost, so the check can follow)
 NEWS_ENTRIES = Go("/hr/news/entries")
@@ -251,14 +295,54 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row(everyone(404), data=_new_password, token="bogus"),
         row(everyone(CANDIDATE_HOME), data=_new_password, token="reset"),
     ),
+    ("info.what_we_record", "GET"): (row(everyone(200)),),
     ("auth.change_password", "GET"): (row((LOGIN, 200, 200, 200, 200, 200)),),
     ("auth.change_password", "POST"): (
         row((LOGIN, HOME, HOME, HOME, HOME, HOME), data=_change_password),
     ),
+    # API tokens: recruiters and HR manage their own (a new one is shown on the 200 page);
+    # candidates have none. api_token_a is recruiter_a's.
+    ("auth.api_tokens_page", "GET"): (row((LOGIN, 404, 404, 200, 200, 200)),),
+    ("auth.create_api_token", "POST"): (
+        row((LOGIN, 404, 404, 200, 200, 200), data=_api_token_form),
+    ),
+    ("auth.revoke_api_token", "POST"): (
+        row((LOGIN, 404, 404, API_TOKENS, 404, 404), token_id="api_token_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), token_id="missing"),
+    ),
+    # The JSON API takes bearer tokens only: a session cookie is no credential there, so every
+    # persona is refused as an anonymous caller is. Scope by token is tested in test_api.py.
+    ("api.candidates", "GET"): (row(everyone(401)),),
+    ("api.candidate", "GET"): (
+        row(everyone(401), candidate_id="candidate_a"),
+        row(everyone(401), candidate_id="missing"),
+    ),
+    ("api.events", "GET"): (row(everyone(401)),),
+    ("api.openapi", "GET"): (row(everyone(200)),),
     # The candidate's pages: their own data only.
     ("candidate.home", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
     # Each candidate's own joining day (test_calendar checks whose event is in the file).
     ("candidate.joining_calendar", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    # Each candidate's own mail preference (test_cadence checks what it changes).
+    ("candidate.email_preferences", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("candidate.email_preferences", "POST"): (
+        row((LOGIN, EMAIL_SETTINGS, EMAIL_SETTINGS, 404, 404, 404), "weekly", _weekly_summary),
+        row((LOGIN, 422, 422, 404, 404, 404), "unknown choice", _no_such_preference),
+    ),
+    # The pulse check and a timeline milestone's own page (tests/test_pulse.py, test_events.py).
+    ("candidate.answer_pulse", "POST"): (
+        row((LOGIN, CANDIDATE_HOME, CANDIDATE_HOME, 404, 404, 404), "score 4", _pulse),
+        row((LOGIN, 422, 422, 404, 404, 404), "score 9", _pulse_wrong),
+    ),
+    ("candidate.milestone", "GET"): (
+        row((LOGIN, 200, 200, 404, 404, 404), template_id="milestone"),
+        row((LOGIN, 404, 404, 404, 404, 404), template_id="missing"),
+    ),
+    ("candidate.own_milestone", "GET"): (
+        row((LOGIN, 200, 404, 404, 404, 404), milestone_id="own_a"),
+        row((LOGIN, 404, 200, 404, 404, 404), milestone_id="own_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), milestone_id="missing"),
+    ),
     # The recruiter's pages: their own candidates only.
     ("recruiter.home", "GET"): (row((LOGIN, 404, 404, 200, 200, 404)),),
     ("recruiter.candidate", "GET"): (
@@ -270,6 +354,14 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     # HR's pages: everyone, for HR only.
     ("hr.home", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
     ("hr.audit_log", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    # Engagement: everyone's candidates by risk, and any candidate's activity, for HR only.
+    ("hr.engagement_board", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.candidate_activity", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
     ("hr.new_candidate", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
     ("hr.new_candidate", "POST"): (
         row((LOGIN, 404, 404, 404, 404, NEW_PERSON), data=_new_candidate),
@@ -496,6 +588,43 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 404, 404, NEWS_ENTRIES), data=_audience, entry_id="news_entry"),
         row((LOGIN, 404, 404, 404, 404, 404), data=_audience, entry_id="missing"),
     ),
+    # Webhooks: endpoints and their delivery logs, for HR only (a recruiter never sees another
+    # system's configuration, even one scoped to their own candidates: "webhook" is scoped to
+    # recruiter_a). webhook_message belongs to "webhook", webhook_message_other to another one.
+    ("hr.webhooks", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_webhook", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_webhook", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), data=_webhook_form),
+    ),
+    ("hr.webhook", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), endpoint_id="webhook"),
+        row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing"),
+    ),
+    ("hr.edit_webhook", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), endpoint_id="webhook"),
+        row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing"),
+    ),
+    ("hr.edit_webhook", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), data=_webhook_form, endpoint_id="webhook"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_webhook_form, endpoint_id="missing"),
+    ),
+    ("hr.disable_webhook", "POST"): WEBHOOK_ACTION,
+    ("hr.enable_webhook", "POST"): WEBHOOK_ACTION,
+    ("hr.rotate_webhook_secret", "POST"): WEBHOOK_ACTION,
+    ("hr.test_webhook", "POST"): WEBHOOK_ACTION,
+    ("hr.redeliver_webhook", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE),
+            endpoint_id="webhook",
+            message_id="webhook_message",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            endpoint_id="webhook",
+            message_id="webhook_message_other",
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing", message_id="webhook_message"),
+    ),
     # The development mailbox (only registered with DEV_MAILBOX=True) is open to every visitor
     # by design: it exists on development machines, to read the mail the portal sends.
     ("dev.mailbox", "GET"): (row(everyone(200)),),
@@ -662,6 +791,36 @@ class World:
                 db.session.add(entry)
                 db.session.flush()
                 value = entry.id
+            elif name.startswith("webhook"):
+                # "webhook" and "webhook_message" go together; "..._other" is another endpoint.
+                url = "https://hooks.example.com/" + ("other" if name.endswith("other") else "ats")
+                endpoint = db.session.scalar(
+                    select(WebhookEndpoint).where(WebhookEndpoint.url == url)
+                )
+                if endpoint is None:
+                    endpoint = WebhookEndpoint(
+                        url=url,
+                        secret=webhooks.generate_secret(),
+                        event_types=["question.asked"],
+                        recruiter_id=self.ids["recruiter_a"],
+                    )
+                    db.session.add(endpoint)
+                    db.session.flush()
+                value = endpoint.id
+                if name.startswith("webhook_message"):
+                    message = WebhookMessage(
+                        endpoint_id=endpoint.id,
+                        webhook_id=webhooks.new_webhook_id(),
+                        event_type="question.asked",
+                        body='{"type":"question.asked"}',
+                        status="delivered",
+                    )
+                    db.session.add(message)
+                    db.session.flush()
+                    value = message.id
+            elif name == "api_token_a":
+                recruiter = candidate.candidate_profile.recruiter
+                value = api_tokens.create(recruiter, "Matrix sync")[0].id
             else:
                 raise KeyError(f"the matrix names an unknown reference {name!r}")
             db.session.commit()

@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from portal import demo
+from portal.extensions import db
+from portal.models import MilestoneTemplate, User
 from tests import browser as tools
 from tests.support import post_form, sign_in
 
@@ -155,6 +158,26 @@ def test_pages_fit_a_375px_wide_phone(new_page):
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 
+@pytest.mark.parametrize(
+    "screen",
+    ["recruiter-home", "recruiter-candidate", "hr-engagement", "hr-candidate-activity"],
+)
+def test_engagement_pages_fit_a_375px_wide_phone(new_page, live_server, screen):
+    """The dashboards turn into one card per candidate; nothing scrolls sideways."""
+    page = new_page(viewport=PHONE)
+    sign_in_with_the_form(page, PAGES[screen].email)
+    expect(page.get_by_role("button", name=re.compile(r"^Sign out"))).to_be_visible()
+    page.goto(demo_path(live_server, PAGES[screen].path))
+    expect(page.get_by_role("heading", level=1)).to_have_text(PAGES[screen].heading)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{screen} scrolls sideways: {width}px wide"
+    for locator in (page.locator(".dashboard-row"), page.locator(".activity-item")):
+        for index in range(locator.count()):
+            box = locator.nth(index).bounding_box()
+            assert box is not None and box["x"] >= 0, box
+            assert box["x"] + box["width"] <= PHONE["width"], f"{screen}: {box}"
+
+
 def test_sign_in_by_keyboard_alone(new_page, live_server):
     page = new_page()
     page.goto("/sign-in")
@@ -221,6 +244,7 @@ class Screen(NamedTuple):
     heading: str
     send_empty: bool = False
     status: int = 200
+    button: str = "Add candidate"  # what sends the form, when send_empty
 
 
 PAGES = {
@@ -236,27 +260,69 @@ PAGES = {
     "hr-timeline": Screen(demo.HR_EMAIL, "/hr/timeline", "Timeline"),
     "hr-timeline-add": Screen(demo.HR_EMAIL, "/hr/timeline/new", "Add a milestone"),
     "candidate-news": Screen(CHLOE.email, "/candidate/news", "News"),
+    "candidate-emails": Screen(CHLOE.email, "/candidate/email-preferences", "Email settings"),
     "hr-news-feeds": Screen(demo.HR_EMAIL, "/hr/news", "News feeds"),
     "hr-news-entries": Screen(demo.HR_EMAIL, "/hr/news/entries", "News entries"),
     "hr-news-preview": Screen(demo.HR_EMAIL, "/hr/news/preview", "News preview"),
+    # Webhooks (with endpoints, a secret and a delivery log: tests/test_webhooks.py).
+    "hr-webhooks": Screen(demo.HR_EMAIL, "/hr/webhooks", "Webhooks"),
+    "hr-webhooks-new": Screen(demo.HR_EMAIL, "/hr/webhooks/new", "Register a webhook endpoint"),
+    "hr-webhooks-new-errors": Screen(
+        demo.HR_EMAIL,
+        "/hr/webhooks/new",
+        "Register a webhook endpoint",
+        send_empty=True,
+        status=422,
+        button="Register endpoint",
+    ),
+    "api-tokens": Screen(RECRUITER, "/account/api-tokens", "API tokens"),
+    # Engagement: "{arjun}" is filled in with his id (see demo_path).
+    "recruiter-candidate": Screen(
+        "ravi.recruiter@example.com", "/recruiter/candidates/{arjun}", ARJUN.name
+    ),
+    "hr-engagement": Screen(demo.HR_EMAIL, "/hr/engagement", "Engagement"),
+    "hr-candidate-activity": Screen(
+        demo.HR_EMAIL, "/hr/people/{arjun}/activity", f"{ARJUN.name}’s activity"
+    ),
+    # A milestone's own page ("{milestone}": the demo's first template milestone, see demo_path),
+    # and the public "What we record and why" (the pulse form: tests/test_pulse.py).
+    "candidate-milestone": Screen(
+        CHLOE.email, "/candidate/timeline/{milestone}", demo.TIMELINE[0].title
+    ),
+    "what-we-record": Screen(None, "/what-we-record", "What we record and why"),
     "not-found": Screen(None, "/no-such-page", "Page not found", status=404),
 }
 
 
+def demo_path(live_server, path: str) -> str:
+    """The path with "{arjun}" (any demo candidate's first name) replaced by their id."""
+    with live_server.app.app_context():
+        ids = {
+            spec.email.split("@")[0]: db.session.scalars(
+                select(User.id).where(User.email == spec.email)
+            ).one()
+            for spec in demo.CANDIDATES
+        }
+        ids["milestone"] = db.session.scalars(
+            select(MilestoneTemplate.id).where(MilestoneTemplate.title == demo.TIMELINE[0].title)
+        ).one()
+    return path.format(**ids)
+
+
 @pytest.mark.parametrize("name", PAGES)
-def test_no_accessibility_violations(new_page, name):
+def test_no_accessibility_violations(new_page, live_server, name):
     screen = PAGES[name]
     tools.require_axe()
     page = new_page(bypass_csp=True)  # axe-core is injected as an inline script
     if screen.email:
         sign_in_with_the_form(page, screen.email)
         expect(page.get_by_role("button", name=re.compile(r"^Sign out"))).to_be_visible()
-    response = page.goto(screen.path)
+    response = page.goto(demo_path(live_server, screen.path))
     assert response is not None
     assert response.status == (200 if screen.send_empty else screen.status)
     if screen.send_empty:
         with page.expect_response(lambda r: r.request.method == "POST") as sent:
-            page.get_by_role("button", name="Add candidate", exact=True).click()
+            page.get_by_role("button", name=screen.button, exact=True).click()
         assert sent.value.status == screen.status
         expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below")
         expect(page.locator(".error-message").first).to_be_visible()
@@ -280,7 +346,7 @@ def test_pages_are_valid_html(live_server, tmp_path):
         if screen.send_empty:
             response = post_form(client, screen.path, {})
         else:
-            response = client.get(screen.path)
+            response = client.get(demo_path(live_server, screen.path))
         assert response.status_code == screen.status, name
         html = response.get_data(as_text=True)
         assert f">{screen.heading}</h1>" in html, f"{name}: no <h1>{screen.heading}</h1>"

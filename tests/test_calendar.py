@@ -24,6 +24,12 @@ ICS_PATH = "/candidate/calendar.ics"
 # --- Helpers --------------------------------------------------------------------------------
 
 
+def _paris_morning() -> datetime:
+    """A fixed clock at mid-morning in Paris, where the cast's candidates live: their email
+    never waits for the end of the night (quiet hours are tested in test_cadence)."""
+    return datetime.combine(date.today(), time(10, 30), tzinfo=ZoneInfo("Europe/Paris"))
+
+
 def _parse(ics: bytes | str) -> tuple[Calendar, object]:
     calendar = Calendar.from_ical(ics)
     events = calendar.walk("VEVENT")
@@ -221,7 +227,7 @@ def test_the_home_page_offers_the_file(app, people):
 def test_hr_moving_the_day_emails_the_updated_ics_with_the_same_uid_and_a_higher_sequence(
     make_app, people, smtp_server
 ):
-    app = make_app(SMTP_URL=smtp_server.url)
+    app = make_app(SMTP_URL=smtp_server.url, PORTAL_CLOCK=_paris_morning())
     alice = people["ids"]["candidate_a"]
     candidate = _signed_in(app, people["emails"]["candidate_a"])
     _calendar, before = _download(candidate)
@@ -322,7 +328,8 @@ def test_an_edit_that_leaves_the_joining_moment_alone_sends_nothing(make_app, pe
 
 
 def test_a_down_mail_server_keeps_the_email_queued_until_it_answers(make_app, people):
-    down = make_app(SMTP_URL=f"smtp://127.0.0.1:{support.free_port()}")  # nobody listens
+    nobody_listens = f"smtp://127.0.0.1:{support.free_port()}"
+    down = make_app(SMTP_URL=nobody_listens, PORTAL_CLOCK=_paris_morning())
     alice = people["ids"]["candidate_a"]
     new_date = _profile(down, alice).joining_date + timedelta(days=3)
     page = _hr_edits(down, people, alice, joining_date=new_date.isoformat())
@@ -336,7 +343,7 @@ def test_a_down_mail_server_keeps_the_email_queued_until_it_answers(make_app, pe
 
     catcher, controller = support.start_mail_catcher()
     try:
-        up = make_app(SMTP_URL=catcher.url)
+        up = make_app(SMTP_URL=catcher.url, PORTAL_CLOCK=_paris_morning())
         with up.app_context():
             assert notifications.deliver([email_id]) == 1
         (message,) = catcher.wait_for(1)

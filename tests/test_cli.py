@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import OutgoingEmail, Role, User
+from portal.models import OutgoingEmail, Role, User, utcnow
+from portal.services import status_changes
 from tests.support import PASSWORD, sign_in
 
 
@@ -55,7 +58,7 @@ def test_demo_load_creates_every_stage_once(make_app):
     assert "already loaded" in second.output
     with app.app_context():
         counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
-        assert counts == {Role.HR: 1, Role.RECRUITER: 2, Role.CANDIDATE: 5}
+        assert counts == {Role.HR: 1, Role.RECRUITER: 2, Role.CANDIDATE: 7}
         invited = db.session.scalars(select(OutgoingEmail)).one()
         assert invited.to_address == "sofia@example.com" and invited.status == "sent"
     # The invitation is readable in the development mailbox, link included.
@@ -75,6 +78,28 @@ def test_demo_load_creates_every_stage_once(make_app):
     sign_in(ravi, "ravi.recruiter@example.com", "preboarding-demo")
     inbox = ravi.get("/recruiter/inbox").get_data(as_text=True)
     assert "Arjun Mehta" in inbox and "Overdue" in inbox
+    # The dashboards have something to say: one of each status, with the reasons in words.
+    rosa = app.test_client()
+    sign_in(rosa, "rosa.recruiter@example.com", "preboarding-demo")
+    board = rosa.get("/recruiter/").get_data(as_text=True)
+    assert "Quiet" in board and "no sign-in for 9 days" in board
+    assert "Engaged" in board and "Ravi" not in board and "Arjun" not in board
+    board = ravi.get("/recruiter/").get_data(as_text=True)
+    assert board.index("Tomás García") < board.index("Arjun Mehta") < board.index("Olivia Brown")
+    assert "joins in 6 days and has not opened anything since the offer" in board
+    assert "pulse fell from 5 to 2" in board and "question unanswered for 30 hours" in board
+    everyone = hr_client.get("/hr/engagement").get_data(as_text=True)
+    for count in ("At risk (2)", "Quiet (1)", "Engaged (4)", "Every status (7)"):
+        assert count in everyone
+    arjun = re.search(r'href="(/recruiter/candidates/\d+)">Arjun Mehta<', board).group(1)
+    timeline = ravi.get(arjun).get_data(as_text=True)
+    assert (
+        "Pulse: 2 of 5 — comment:" in timeline
+        and "Status changed from engaged to at risk" in timeline
+    )
+    # The worker's first run finds nothing changed that the history does not already say.
+    with app.app_context():
+        assert status_changes.evaluate(utcnow()) == 0
     # Each demo role can sign in and sees a page that fits it.
     for email, home, text in [
         ("hannah.hr@example.com", "/hr/", "Marcus Johnson"),

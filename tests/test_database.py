@@ -190,6 +190,9 @@ def test_get_requests_do_not_take_the_write_lock(sqlite_app, sqlite_path):
         db.session.remove()
     candidate = sqlite_app.test_client()
     assert support.sign_in(candidate, "cand@example.com").status_code == 302
+    # The first visit of the hour records it (in a short write transaction of its own); the
+    # usual visit after that only reads.
+    assert candidate.get("/candidate/").status_code == 200
     anonymous = sqlite_app.test_client()
     with sqlite_app.app_context():
         engine = db.engine  # no app context around the requests: each one pushes its own

@@ -23,7 +23,7 @@ from portal.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
-from portal.services import engagement, webhooks
+from portal.services import activity, engagement, status_changes, webhooks
 from tests import support
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
@@ -231,7 +231,7 @@ def test_activity_is_counted_per_day_for_the_sparkline(recruiter):
     did(user, EventKind.FAQ_SEARCHED, timedelta(days=31))  # outside the window
     did(user, EventKind.STATUS_CHANGED, timedelta(hours=2))  # not something the candidate did
 
-    counts = engagement.activity_by_day([user.id], NOW)[user.id]
+    counts = activity.activity_by_day([user.id], NOW)[user.id]
 
     assert len(counts) == 30
     assert counts[-1] == 2 and counts[-2] == 1 and counts[0] == 1
@@ -252,9 +252,9 @@ def test_the_worker_records_each_change_once_as_an_event_and_a_webhook(recruiter
     question = _message(user, user, timedelta(hours=25))
     db.session.commit()
 
-    assert engagement.evaluate(NOW) == 3  # a status change, an overdue question, a joining
+    assert status_changes.evaluate(NOW) == 3  # a status change, an overdue question, a joining
     db.session.commit()
-    assert engagement.evaluate(NOW + timedelta(minutes=5)) == 0
+    assert status_changes.evaluate(NOW + timedelta(minutes=5)) == 0
     db.session.commit()
 
     kinds = db.session.execute(
@@ -283,7 +283,7 @@ def test_the_worker_records_each_change_once_as_an_event_and_a_webhook(recruiter
 
     _message(user, recruiter, timedelta(hours=0))
     did(user, EventKind.SIGNED_IN, timedelta(minutes=1))
-    assert engagement.evaluate(NOW + timedelta(minutes=10)) == 1  # back to engaged
+    assert status_changes.evaluate(NOW + timedelta(minutes=10)) == 1  # back to engaged
     db.session.commit()
     assert db.session.get(CandidateStatus, user.id).status == Status.ENGAGED
 
@@ -318,7 +318,7 @@ def test_a_cohort_of_1000_candidates_with_200000_events_costs_the_same_queries_a
         many = engagement.signals(NOW, recruiter_id=large_id)
     seconds = wall.perf_counter() - started
     with counted_statements() as sparkline:
-        engagement.activity_by_day([s.candidate_id for s in many], NOW)
+        activity.activity_by_day([s.candidate_id for s in many], NOW)
 
     assert len(few) == 10 and len(many) == 1000
     assert len(small) == len(large) == 1

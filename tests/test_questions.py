@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import String, Text, func, select
 
 from portal.extensions import db
 from portal.models import AuditEntry, Base, Message, OutgoingEmail, Role, User, utcnow
+from portal.services import notifications
 from tests.support import (
     count_queries,
     link_in,
@@ -46,7 +48,9 @@ def _messages(app) -> list[Message]:
 
 
 def test_the_whole_exchange_by_email(make_app, smtp_server):
-    app = make_app(SMTP_URL=smtp_server.url)
+    # Mid-morning where Alice lives, so that her email does not wait for the end of the night.
+    morning = datetime.combine(date.today(), time(10, 30), tzinfo=ZoneInfo("Europe/Paris"))
+    app = make_app(SMTP_URL=smtp_server.url, PORTAL_CLOCK=morning)
     with app.app_context():
         recruiter = make_staff(Role.RECRUITER, "rita@example.com", "Rita Recruiter")
         candidate = make_candidate("alice@example.com", recruiter, name="Alice Martin")
@@ -74,6 +78,11 @@ def test_the_whole_exchange_by_email(make_app, smtp_server):
     assert "Inbox <span" not in rita.get("/recruiter/").get_data(as_text=True), "read now"
 
     assert _answer(rita, candidate_id, "Your passport, and yes: building B.").status_code == 302
+    # Answers are batched: the email waits ANSWER_BATCH_MINUTES for more answers to join it.
+    assert len(smtp_server.messages) == 1
+    app.config["PORTAL_CLOCK"] = morning + timedelta(minutes=app.config["ANSWER_BATCH_MINUTES"])
+    with app.app_context():
+        assert notifications.deliver() == 1
     to_alice = smtp_server.wait_for(2)[1]
     assert to_alice["To"] == "alice@example.com"
     assert "Rita Recruiter answered" in to_alice["Subject"]

@@ -19,8 +19,16 @@ from flask_login import current_user, login_required
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.auth.loader import SESSION_KEY, home_endpoint
 from portal.extensions import db
-from portal.models import TokenPurpose, User
-from portal.services import accounts, auth_sessions, notifications, passwords, throttle, tokens
+from portal.models import EventKind, Role, TokenPurpose, User
+from portal.services import (
+    accounts,
+    auth_sessions,
+    events,
+    notifications,
+    passwords,
+    throttle,
+    tokens,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -64,6 +72,12 @@ def _begin_session(user: User, remember: bool) -> None:
     session.permanent = remember
 
 
+def _record_sign_in(user: User) -> None:
+    """A candidate's sign-in is an engagement event (staff sign-ins are not about candidates)."""
+    if user.role == Role.CANDIDATE:
+        events.record(user.id, EventKind.SIGNED_IN)
+
+
 @bp.get("/")
 def index():
     """Send people to the home that fits their role."""
@@ -94,6 +108,7 @@ def sign_in():
             if user is not None:
                 throttle.clear_account(email)
                 _begin_session(user, form.remember.data)
+                _record_sign_in(user)
                 db.session.commit()
                 target = _safe_next(request.args.get("next"))
                 return redirect(target or url_for(home_endpoint(user)))
@@ -139,6 +154,7 @@ def _choose_password_from_link(token: str, purpose: TokenPurpose, template: str,
             db.session.rollback()
             return _token_problem_page(tokens.check(token, purpose), purpose)
         _begin_session(user, remember=False)
+        _record_sign_in(user)
         db.session.commit()
         flash(done, "success")
         return redirect(url_for(home_endpoint(user)))

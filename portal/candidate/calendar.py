@@ -6,17 +6,24 @@ from flask import Response, abort
 from flask_login import current_user
 
 from portal.candidate.views import bp
-from portal.services import calendar, people
+from portal.database import writes_on_get
+from portal.extensions import db
+from portal.models import EventKind
+from portal.services import calendar, events, people
 
 
 @bp.get("/calendar.ics")
+@writes_on_get("engagement_events")
 def joining_calendar():
     """Download the joining day as an iCalendar event (the same UID every time)."""
     candidate = people.person(current_user.id)
     if candidate is None or candidate.candidate_profile is None:
         abort(404)
+    body = calendar.joining_event(candidate)
+    events.record(candidate.id, EventKind.CALENDAR_DOWNLOADED)
+    db.session.commit()
     return Response(
-        calendar.joining_event(candidate),
+        body,
         mimetype="text/calendar",  # Flask adds "; charset=utf-8" to text types
         headers={"Content-Disposition": f'attachment; filename="{calendar.FILENAME}"'},
     )

@@ -12,8 +12,8 @@ from portal import clock
 from portal.candidate.views import bp
 from portal.database import writes_on_get
 from portal.extensions import db
-from portal.models import User
-from portal.services import news, people
+from portal.models import EventKind, User
+from portal.services import events, news, people
 
 
 def _me() -> User:
@@ -42,11 +42,13 @@ def news_archive():
 
 
 @bp.get("/news/<int:entry_id>/open")
-@writes_on_get("news_reads")
+@writes_on_get("news_reads", "engagement_events")
 def open_news(entry_id: int):
     """Count the read, then on to the item's own page; 404 if it is not meant for them."""
-    link = news.record_read(_me(), entry_id, clock.now())
+    candidate = _me()
+    link = news.record_read(candidate, entry_id, clock.now())
     if link is None:
         abort(404)
+    events.record(candidate.id, EventKind.NEWS_OPENED, subject=f"news:{entry_id}")
     db.session.commit()
     return redirect(link, 302)

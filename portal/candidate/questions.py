@@ -22,13 +22,14 @@ def _me():
 
 
 def _page(candidate, form: QuestionForm, status: int = 200):
+    questions.record_answers_read(candidate)  # the page marks them read (render_thread)
     profile = candidate.candidate_profile
     recruiter = profile.recruiter if profile.recruiter and profile.recruiter.is_active else None
     return render_thread("candidate/questions.html", candidate, form, status, recruiter=recruiter)
 
 
 @bp.get("/questions")
-@writes_on_get("thread_reads")
+@writes_on_get("thread_reads", "engagement_events")
 def questions_page():
     """The thread with the recruiter, newest at the bottom, and the form to ask."""
     return _page(_me(), QuestionForm())

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from portal import clock
 from portal.auth.loader import require_role
+from portal.candidate.forms import PulseForm
+from portal.database import writes_on_get
 from portal.extensions import db
-from portal.models import Role
-from portal.services import joining, news, people, timeline
+from portal.models import Role, User
+from portal.services import events, joining, news, people, pulse, timeline
 
 bp = Blueprint("candidate", __name__)
 
@@ -19,19 +23,24 @@ def _only_candidates() -> None:
     require_role(Role.CANDIDATE)
 
 
-@bp.get("/")
-def home():
-    """Greeting, the joining moment in the candidate's zone, the countdown, the recruiter,
-    the latest news."""
+def signed_in_candidate() -> User:
+    """The signed-in candidate, with their profile (404 for an account without one)."""
     candidate = people.person(current_user.id)
     if candidate is None or candidate.candidate_profile is None:
         abort(404)
+    return candidate
+
+
+def render_home(
+    candidate: User, now: datetime, pulse_form: PulseForm | None = None
+) -> tuple[str, list[news.NewsItem]]:
+    """The home page and the news items it shows. `pulse_form` brings back a pulse answer
+    that had errors; otherwise a blank one is shown when the pulse check is due."""
     profile = candidate.candidate_profile
     joins_at = joining.candidate_joining(profile)
-    # Whole seconds: the countdown and the data-server-now the page's script corrects its
-    # clock with are then worked out from exactly the same instant.
-    now = clock.now().replace(microsecond=0)
     news_items = news.home_news(candidate)
+    if pulse_form is None and pulse.offer(candidate, now).due:
+        pulse_form = PulseForm(formdata=None)
     page = render_template(
         "candidate/home.html",
         candidate=candidate,
@@ -43,12 +52,29 @@ def home():
         timeline=timeline.candidate_timeline(candidate, now),
         recruiter=profile.recruiter if profile.recruiter and profile.recruiter.is_active else None,
         news_items=news_items,
+        pulse_form=pulse_form,
     )
-    if news.any_new(news_items):
-        # The "new" marks move on, in a short write transaction of its own: the usual visit,
-        # with nothing new, stays a read-only GET that never waits for the write lock.
+    return page, news_items
+
+
+@bp.get("/")
+@writes_on_get("engagement_events", "candidate_profiles", up_front=False)
+def home():
+    """Greeting, the joining moment in the candidate's zone, the countdown, the recruiter,
+    the latest news, and the pulse check when it is due."""
+    candidate = signed_in_candidate()
+    # Whole seconds: the countdown and the data-server-now the page's script corrects its
+    # clock with are then worked out from exactly the same instant.
+    now = clock.now().replace(microsecond=0)
+    page, news_items = render_home(candidate, now)
+    mark_news = news.any_new(news_items)
+    if mark_news or events.home_view_due(candidate.id, now):
+        # In a short write transaction of its own: the usual visit (within the hour, nothing
+        # new) stays a read-only GET that never waits for SQLite's write lock.
         candidate_id = candidate.id
         db.session.rollback()
-        news.mark_seen(candidate_id, clock.now())
+        if mark_news:
+            news.mark_seen(candidate_id, clock.now())  # the "new" marks move on
+        events.record_home_view(candidate_id, now)  # still at most once an hour
         db.session.commit()
     return page

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal.database import writes_on_get
 from portal.extensions import db
 from portal.faq.forms import FaqForm
 from portal.forms import ConfirmForm
-from portal.models import Message, Role
-from portal.services import faq, people, questions
+from portal.models import EventKind, Message, Role
+from portal.services import events, faq, people, questions
 
 bp = Blueprint("faq", __name__)
 
@@ -28,17 +29,24 @@ def _staff_only() -> None:
 
 
 @bp.get("/")
+@writes_on_get("engagement_events")
 def index():
     """Search the FAQ. Candidates see published entries; staff see drafts too."""
     query = request.args.get("q", "").strip()[:200]
     staff = current_user.role in STAFF
-    return render_template(
+    entries = faq.search(query, include_drafts=staff)
+    page = render_template(
         "faq/index.html",
-        entries=faq.search(query, include_drafts=staff),
+        entries=entries,
         query=query,
         staff=staff,
         confirm=ConfirmForm(),
     )
+    if query and current_user.role == Role.CANDIDATE:
+        # That they searched and how much they found; never the words they searched for.
+        events.record(current_user.id, EventKind.FAQ_SEARCHED, data={"results": len(entries)})
+        db.session.commit()
+    return page
 
 
 def _source_message(message_id: int | None) -> Message | None:

@@ -93,22 +93,7 @@ def _connect(
     allow_private: AllowPrivate,
 ) -> socket.socket:
     """A socket connected to one of the checked addresses, whose peer is checked once more."""
-    last_error: OSError | None = None
-    for family, sockaddr in addresses:
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(deadline.timeout(timeout))
-            sock.connect(sockaddr)
-            ssrf.check_address(target.host, sock.getpeername()[0], allow_private)
-            return sock
-        except OSError as error:
-            sock.close()
-            last_error = error
-        except BaseException:
-            sock.close()
-            raise
-    assert last_error is not None  # noqa: S101 - resolve_allowed never returns an empty list
-    raise last_error
+    return ssrf.connect(target.host, addresses, allow_private, lambda: deadline.timeout(timeout))
 
 
 def _exchange(

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -55,11 +55,13 @@ class Target:
     request_target: str  # path and query, percent-encoded ASCII
 
 
-def parse_url(url: str) -> Target:
-    """Split a feed URL, refusing other schemes, missing hosts and embedded credentials."""
+def parse_url(url: str, *, what: str = "feed address") -> Target:
+    """Split a feed URL, refusing other schemes, missing hosts and embedded credentials.
+
+    `what` names the address in the messages ("the feed address contains a user name...")."""
     url = url.strip() if isinstance(url, str) else ""
     if not url or any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
-        raise BlockedAddress("the feed address is empty or contains control characters")
+        raise BlockedAddress(f"the {what} is empty or contains control characters")
     try:
         parts = urlsplit(url)
         explicit_port = parts.port
@@ -70,9 +72,7 @@ def parse_url(url: str) -> Target:
         shown = f"{scheme}:" if scheme else "an address without http:// or https://"
         raise BlockedAddress(f"only http and https addresses can be fetched, not {shown}")
     if parts.username is not None or parts.password is not None:
-        raise BlockedAddress(
-            "the feed address contains a user name or password, which is not allowed"
-        )
+        raise BlockedAddress(f"the {what} contains a user name or password, which is not allowed")
     host = parts.hostname
     if not host:
         raise BlockedAddress(f"{url} does not name a server")
@@ -196,6 +196,37 @@ def resolve_allowed(
     if not found:
         raise socket.gaierror(socket.EAI_NONAME, f"{host} has no IPv4 or IPv6 address")
     return found
+
+
+def connect(
+    host: str,
+    addresses: list[SockAddr],
+    allow_private: AllowPrivate,
+    timeout: Callable[[], float],
+) -> socket.socket:
+    """A socket connected to one of `addresses` (from resolve_allowed), to exactly the address
+    that was checked, whose peer is then checked once more.
+
+    `timeout()` gives the seconds the next connection attempt may take; it may raise instead
+    when the caller's deadline has passed. The last OSError is raised when every address fails.
+    """
+    last_error: OSError | None = None
+    for family, sockaddr in addresses:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout())
+            sock.connect(sockaddr)
+            check_address(host, sock.getpeername()[0], allow_private)
+            return sock
+        except OSError as error:
+            sock.close()
+            last_error = error
+        except BaseException:
+            sock.close()
+            raise
+    if last_error is None:
+        raise socket.gaierror(socket.EAI_NONAME, f"{host} has no address to connect to")
+    raise last_error
 
 
 def allow_private_from_env() -> bool:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal import clock
 from portal.auth.loader import require_role
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.hr.forms import CandidateEditForm, CandidateForm, StaffEditForm, StaffForm
 from portal.models import Role, User, utcnow
-from portal.services import accounts, joining, notifications, people
+from portal.services import accounts, cadence, joining, notifications, people
+from portal.templating import local_datetime
 
 bp = Blueprint("hr", __name__)
 
@@ -43,6 +45,13 @@ def _send_joining_change(email_ids: list[int], who: User) -> None:
     """Deliver the "your joining date has changed" email now and say whether it went."""
     if notifications.deliver(email_ids):
         flash(f"{who.name} has been emailed the new joining date and calendar file.", "success")
+    elif (when := notifications.waiting_until(email_ids)) is not None:
+        flash(
+            f"{who.name} will be emailed the new joining date and calendar file on "
+            f"{local_datetime(when, who.time_zone)}, their time: the portal does not email "
+            "candidates at night, nor more often than their weekly limit.",
+            "info",
+        )
     else:
         flash(
             f"The email telling {who.name} about the new joining date is saved but could not be "
@@ -59,6 +68,8 @@ def home():
     return render_template(
         "hr/home.html",
         rows=joining.joining_rows(candidates, utcnow()),
+        emails_sent=cadence.weekly_counts(clock.now()),  # one grouped query, for the whole list
+        weekly_cap=current_app.config["CANDIDATE_WEEKLY_CAP"],
         staff=people.staff(),
         recruiters=people.active_recruiters(),
         recruiter_id=recruiter_id,

@@ -89,7 +89,7 @@ class EngagementEvent(Base):
     # What it was about, e.g. "news:12" or "message:40" (never the text itself).
     subject: Mapped[str | None] = mapped_column(String(60), default=None)
     # Small structured facts: a pulse score, a status change's old/new status and reasons.
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
 
 
 class PulseResponse(Base):

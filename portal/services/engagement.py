@@ -8,18 +8,17 @@ The rules are applied to each aggregated row in Python (plain arithmetic, no fur
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, and_, case, cast, func, literal, select, update
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import (
     ACTIVITY_KINDS,
     CandidateProfile,
-    CandidateStatus,
     EngagementEvent,
     EventKind,
     Message,
@@ -27,9 +26,8 @@ from portal.models import (
     Role,
     Status,
     User,
-    WebhookEventType,
 )
-from portal.services import joining, webhooks
+from portal.services import joining
 
 # Riskiest first: the dashboard's order.
 SEVERITY = {Status.AT_RISK: 2, Status.QUIET: 1, Status.ENGAGED: 0}
@@ -92,24 +90,26 @@ class CandidateSignal:
 # --- Aggregates -------------------------------------------------------------------------------
 
 
-def _event_totals():
+def _scoped(query, column, scope):
+    """Aggregate only the candidates in `scope` (a select of ids), when the caller narrowed it."""
+    return query if scope is None else query.where(column.in_(scope))
+
+
+def _event_totals(scope=None):
     """Per candidate: the last time they did anything, and how many things they opened."""
-    return (
-        select(
-            EngagementEvent.candidate_id.label("candidate_id"),
-            func.max(
-                case(
-                    (EngagementEvent.kind.in_(ACTIVITY_KINDS), EngagementEvent.occurred_at),
-                )
-            ).label("last_seen"),
-            func.count(case((EngagementEvent.kind.in_(OPENED_KINDS), 1))).label("opened"),
-        )
-        .group_by(EngagementEvent.candidate_id)
-        .subquery("event_totals")
-    )
+    query = select(
+        EngagementEvent.candidate_id.label("candidate_id"),
+        func.max(
+            case(
+                (EngagementEvent.kind.in_(ACTIVITY_KINDS), EngagementEvent.occurred_at),
+            )
+        ).label("last_seen"),
+        func.count(case((EngagementEvent.kind.in_(OPENED_KINDS), 1))).label("opened"),
+    ).group_by(EngagementEvent.candidate_id)
+    return _scoped(query, EngagementEvent.candidate_id, scope).subquery("event_totals")
 
 
-def _waiting_questions():
+def _waiting_questions(scope=None):
     """Per candidate: questions after the last answer (their count, oldest time and id)."""
     answers = (
         select(
@@ -118,9 +118,9 @@ def _waiting_questions():
         )
         .where(Message.author_id != Message.candidate_id, Message.removed_at.is_(None))
         .group_by(Message.candidate_id)
-        .subquery("last_answers")
     )
-    return (
+    answers = _scoped(answers, Message.candidate_id, scope).subquery("last_answers")
+    query = (
         select(
             Message.candidate_id.label("candidate_id"),
             func.count(Message.id).label("unanswered"),
@@ -134,11 +134,11 @@ def _waiting_questions():
             Message.id > func.coalesce(answers.c.last_answer_id, 0),
         )
         .group_by(Message.candidate_id)
-        .subquery("waiting_questions")
     )
+    return _scoped(query, Message.candidate_id, scope).subquery("waiting_questions")
 
 
-def _last_two_pulses():
+def _last_two_pulses(scope=None):
     """Per candidate: the latest pulse score and the one before it."""
     ranked = select(
         PulseResponse.candidate_id.label("candidate_id"),
@@ -149,7 +149,8 @@ def _last_two_pulses():
             order_by=(PulseResponse.answered_at.desc(), PulseResponse.id.desc()),
         )
         .label("position"),
-    ).subquery("ranked_pulses")
+    )
+    ranked = _scoped(ranked, PulseResponse.candidate_id, scope).subquery("ranked_pulses")
     return (
         select(
             ranked.c.candidate_id,
@@ -174,9 +175,32 @@ def _rows(
     candidate_ids: list[int] | None,
     search: str | None,
 ):
-    events = _event_totals()
-    waiting = _waiting_questions()
-    pulses = _last_two_pulses()
+    filters = [User.role == Role.CANDIDATE, User.is_active.is_(True)]
+    if unassigned:
+        filters.append(CandidateProfile.recruiter_id.is_(None))
+    elif recruiter_id is not None:
+        filters.append(CandidateProfile.recruiter_id == recruiter_id)
+    if candidate_ids is not None:
+        filters.append(User.id.in_(candidate_ids))
+    if search and search.strip():
+        pattern = _like(search.strip().lower())
+        filters.append(
+            func.lower(User.name).like(pattern, escape="\\")
+            | func.lower(User.email).like(pattern, escape="\\")
+        )
+    narrowed = len(filters) > 2
+    # A narrowed list (one recruiter, one candidate) aggregates only its own rows.
+    scope = (
+        select(User.id)
+        .join(CandidateProfile, CandidateProfile.user_id == User.id)
+        .where(*filters)
+        .scalar_subquery()
+        if narrowed
+        else None
+    )
+    events = _event_totals(scope)
+    waiting = _waiting_questions(scope)
+    pulses = _last_two_pulses(scope)
     recruiter = aliased(User)
     query = (
         select(
@@ -208,20 +232,8 @@ def _rows(
         .outerjoin(events, events.c.candidate_id == User.id)
         .outerjoin(waiting, waiting.c.candidate_id == User.id)
         .outerjoin(pulses, pulses.c.candidate_id == User.id)
-        .where(User.role == Role.CANDIDATE, User.is_active.is_(True))
+        .where(*filters)
     )
-    if unassigned:
-        query = query.where(CandidateProfile.recruiter_id.is_(None))
-    elif recruiter_id is not None:
-        query = query.where(CandidateProfile.recruiter_id == recruiter_id)
-    if candidate_ids is not None:
-        query = query.where(User.id.in_(candidate_ids))
-    if search and search.strip():
-        pattern = _like(search.strip().lower())
-        query = query.where(
-            func.lower(User.name).like(pattern, escape="\\")
-            | func.lower(User.email).like(pattern, escape="\\")
-        )
     return db.session.execute(query).all()
 
 
@@ -348,186 +360,3 @@ def status_counts(found: list[CandidateSignal]) -> dict[Status, int]:
     for signal in found:
         counts[signal.status] += 1
     return counts
-
-
-# --- Activity per day -------------------------------------------------------------------------
-
-
-def _day_number(start: datetime):
-    """SQL for the whole number of days between `start` and an event (dialect by dialect)."""
-    column = EngagementEvent.occurred_at
-    if db.session.get_bind().dialect.name == "sqlite":
-        # Stored as naive UTC text; julianday() reads it.
-        origin = literal(start.replace(tzinfo=None).isoformat(sep=" "))
-        return cast(func.julianday(column) - func.julianday(origin), Integer)
-    return cast(func.floor(func.extract("epoch", column - start) / 86400), Integer)
-
-
-def activity_by_day(
-    candidate_ids: list[int], now: datetime, days: int = 30
-) -> dict[int, list[int]]:
-    """Per candidate, how many things they did on each of the last `days` UTC days, oldest
-    first (today last). One SQL query."""
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = today - timedelta(days=days - 1)
-    result = {candidate_id: [0] * days for candidate_id in candidate_ids}
-    if not candidate_ids:
-        return result
-    day = _day_number(start).label("day")
-    query = (
-        select(EngagementEvent.candidate_id, day, func.count())
-        .where(
-            EngagementEvent.candidate_id.in_(candidate_ids),
-            EngagementEvent.kind.in_(ACTIVITY_KINDS),
-            EngagementEvent.occurred_at >= start,
-            EngagementEvent.occurred_at < today + timedelta(days=1),
-        )
-        .group_by(EngagementEvent.candidate_id, day)
-    )
-    for candidate_id, number, count in db.session.execute(query):
-        if 0 <= number < days:
-            result[candidate_id][number] += count
-    return result
-
-
-# --- The worker's evaluation ------------------------------------------------------------------
-
-
-def _candidate_data(signal: CandidateSignal) -> dict[str, Any]:
-    return {"id": signal.candidate_id, "name": signal.name, "email": signal.email}
-
-
-def _instant(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def evaluate(now: datetime) -> int:
-    """The worker's job: record every status change as an event (and a webhook), and note
-    questions that became overdue and candidates who joined, once each. Returns how many
-    events were written. A fixed number of queries; the caller commits."""
-    found = signals(now)
-    promise = timedelta(hours=current_app.config["RESPONSE_PROMISE_HOURS"])
-    ids = [signal.candidate_id for signal in found]
-    snapshots = {
-        snapshot.candidate_id: snapshot
-        for snapshot in db.session.scalars(
-            select(CandidateStatus).where(CandidateStatus.candidate_id.in_(ids))
-        )
-    }
-    noted = set(
-        tuple(row)
-        for row in db.session.execute(
-            select(EngagementEvent.candidate_id, EngagementEvent.kind, EngagementEvent.subject)
-            .where(
-                EngagementEvent.candidate_id.in_(ids),
-                EngagementEvent.kind.in_((EventKind.QUESTION_OVERDUE, EventKind.JOINED)),
-            )
-            .distinct()
-        ).all()
-    )
-    endpoints = webhooks.enabled_endpoints()
-    written: list[Any] = []
-
-    def publish(event_type: WebhookEventType, signal: CandidateSignal, data: dict) -> None:
-        payload = {"candidate": _candidate_data(signal), "recruiter_id": signal.recruiter_id}
-        webhooks.publish(
-            event_type,
-            payload | data,
-            recruiter_id=signal.recruiter_id,
-            at=now,
-            endpoints=endpoints,
-        )
-
-    for signal in found:
-        if signal.has_joined:
-            if (signal.candidate_id, EventKind.JOINED, None) not in noted:
-                written.append(
-                    EngagementEvent(
-                        candidate_id=signal.candidate_id,
-                        kind=EventKind.JOINED,
-                        occurred_at=now,
-                        data={"joining_at": _instant(signal.joining_at)},
-                    )
-                )
-                publish(
-                    WebhookEventType.CANDIDATE_JOINED,
-                    signal,
-                    {"joined_at": _instant(signal.joining_at)},
-                )
-            continue
-
-        snapshot = snapshots.get(signal.candidate_id)
-        before = Status(snapshot.status) if snapshot else Status.ENGAGED
-        reasons = [{"code": r.code, "text": r.text} for r in signal.reasons]
-        if before != signal.status:
-            written.append(
-                EngagementEvent(
-                    candidate_id=signal.candidate_id,
-                    kind=EventKind.STATUS_CHANGED,
-                    occurred_at=now,
-                    data={
-                        "from": str(before),
-                        "to": str(signal.status),
-                        "reasons": signal.reason_texts,
-                    },
-                )
-            )
-            publish(
-                WebhookEventType.CANDIDATE_STATUS_CHANGED,
-                signal,
-                {
-                    "from": str(before),
-                    "to": str(signal.status),
-                    "reasons": reasons,
-                    "changed_at": _instant(now),
-                },
-            )
-        if snapshot is None:
-            db.session.add(
-                CandidateStatus(
-                    candidate_id=signal.candidate_id,
-                    status=signal.status,
-                    reasons=signal.reason_texts,
-                    since=now,
-                    evaluated_at=now,
-                )
-            )
-        else:
-            if before != signal.status:
-                snapshot.status, snapshot.since = signal.status, now
-            if snapshot.reasons != signal.reason_texts:
-                snapshot.reasons = signal.reason_texts
-
-        if signal.waiting_since is not None and now - signal.waiting_since > promise:
-            subject = f"message:{signal.first_waiting_id}"
-            if (signal.candidate_id, EventKind.QUESTION_OVERDUE, subject) not in noted:
-                written.append(
-                    EngagementEvent(
-                        candidate_id=signal.candidate_id,
-                        kind=EventKind.QUESTION_OVERDUE,
-                        occurred_at=now,
-                        subject=subject,
-                        data={"asked_at": _instant(signal.waiting_since)},
-                    )
-                )
-                publish(
-                    WebhookEventType.QUESTION_OVERDUE,
-                    signal,
-                    {
-                        "question": {
-                            "id": signal.first_waiting_id,
-                            "asked_at": _instant(signal.waiting_since),
-                        },
-                        "unanswered_questions": signal.unanswered_questions,
-                        "waiting_hours": int((now - signal.waiting_since).total_seconds() // 3600),
-                    },
-                )
-    db.session.add_all(written)
-    db.session.flush()
-    if snapshots:
-        db.session.execute(
-            update(CandidateStatus)
-            .where(CandidateStatus.candidate_id.in_(list(snapshots)))
-            .values(evaluated_at=now)
-        )
-    return len(written)

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, insert, literal, select
 
 from portal import clock
 from portal.extensions import db
 from portal.models import EngagementEvent, EventKind
+from portal.models.base import UTCDateTime
 
 HOME_VIEW_EVERY = timedelta(hours=1)
 
@@ -40,21 +41,35 @@ def record(
     return event
 
 
-def record_home_view(candidate_id: int, at: datetime | None = None) -> EngagementEvent | None:
-    """Record that the candidate opened their home page, at most once an hour."""
-    at = at or clock.now()
-    recent = db.session.scalar(
-        select(EngagementEvent.id)
-        .where(
-            EngagementEvent.candidate_id == candidate_id,
-            EngagementEvent.kind == EventKind.HOME_VIEWED,
-            EngagementEvent.occurred_at > at - HOME_VIEW_EVERY,
-        )
-        .limit(1)
+def _recent_home_view(candidate_id: int, at: datetime):
+    return select(EngagementEvent.id).where(
+        EngagementEvent.candidate_id == candidate_id,
+        EngagementEvent.kind == EventKind.HOME_VIEWED,
+        EngagementEvent.occurred_at > at - HOME_VIEW_EVERY,
     )
-    if recent is not None:
-        return None
-    return record(candidate_id, EventKind.HOME_VIEWED, at=at)
+
+
+def home_view_due(candidate_id: int, at: datetime) -> bool:
+    """Whether this visit to the home page is one to record (none in the last hour)."""
+    return not db.session.scalar(select(_recent_home_view(candidate_id, at).exists()))
+
+
+def record_home_view(candidate_id: int, at: datetime | None = None) -> bool:
+    """Record that the candidate opened their home page, at most once an hour; True if recorded.
+
+    One statement either way (INSERT ... SELECT ... WHERE NOT EXISTS), so the home page costs
+    the same number of queries whether or not this visit is the one that counts."""
+    at = at or clock.now()
+    recent = _recent_home_view(candidate_id, at)
+    values = select(
+        literal(candidate_id, Integer()),
+        literal(str(EventKind.HOME_VIEWED), String()),
+        literal(at, UTCDateTime()),
+    ).where(~recent.exists())
+    statement = insert(EngagementEvent).from_select(
+        ["candidate_id", "kind", "occurred_at"], values, include_defaults=False
+    )
+    return db.session.execute(statement).rowcount == 1
 
 
 def timeline(candidate_id: int, *, limit: int = 200) -> list[EngagementEvent]:

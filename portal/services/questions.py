@@ -17,8 +17,18 @@ from sqlalchemy.orm import aliased, joinedload
 from portal.database import upsert
 from portal.extensions import db
 from portal.links import absolute_url
-from portal.models import CandidateProfile, Message, Role, ThreadRead, User, utcnow
-from portal.services import notifications
+from portal.models import (
+    CandidateProfile,
+    EngagementEvent,
+    EventKind,
+    Message,
+    Role,
+    ThreadRead,
+    User,
+    WebhookEventType,
+    utcnow,
+)
+from portal.services import answer_mail, events, notifications, webhooks
 
 MAX_LENGTH = 5000
 EXCERPT_LENGTH = 160
@@ -77,7 +87,30 @@ def post(candidate: User, author: User, body: str, client_key: str | None) -> Po
             raise
         return Posted(existing, False, [])
     mark_read(candidate.id, author.id, message.id)
+    if author.id == candidate.id:
+        _record_question(candidate, message)
     return Posted(message, True, [email.id for email in _notify(candidate, author, message)])
+
+
+def _record_question(candidate: User, message: Message) -> None:
+    """The `question_asked` event and the `question.asked` webhook, in the same transaction as
+    the message. Never its text: it may be private, and receivers read it in the portal."""
+    events.record(
+        candidate.id,
+        EventKind.QUESTION_ASKED,
+        subject=f"message:{message.id}",
+        at=message.created_at,
+    )
+    profile = candidate.candidate_profile
+    data = {
+        "candidate": webhooks.candidate_data(candidate.id, candidate.name, candidate.email),
+        "question": {
+            "id": message.id,
+            "asked_at": webhooks.instant(message.created_at),
+        },
+        "recruiter_id": profile.recruiter_id,
+    }
+    webhooks.publish(WebhookEventType.QUESTION_ASKED, data, recruiter_id=profile.recruiter_id)
 
 
 def _by_client_key(author: User, client_key: str) -> Message | None:
@@ -120,18 +153,9 @@ def _notify(candidate: User, author: User, message: Message):
             )
             for recipient in recipients
         ]
-    return [
-        notifications.queue(
-            to=candidate,
-            kind="answer_posted",
-            template="answer_posted",
-            subject=f"{author.name} answered your question",
-            about=about,
-            author=author,
-            excerpt=excerpt,
-            link=absolute_url("candidate.questions_page"),
-        )
-    ]
+    # Answers are batched: this one joins the candidate's answer email still waiting, if any.
+    email = answer_mail.queue(candidate)
+    return [email] if email is not None else []
 
 
 def remove(message: Message, by: User) -> None:
@@ -143,6 +167,8 @@ def remove(message: Message, by: User) -> None:
     message.body = None
     message.removed_at = utcnow()
     notifications.withdraw(f"message:{message.id}")
+    if not message.is_question:  # the candidate's waiting answer email must drop it too
+        answer_mail.answer_removed(db.session.get(User, message.candidate_id))
     db.session.flush()
 
 
@@ -182,6 +208,29 @@ def mark_read(candidate_id: int, reader_id: int, up_to_id: int) -> None:
 def mark_thread_read(candidate: User, reader: User, messages: list[Message]) -> None:
     if messages:
         mark_read(candidate.id, reader.id, messages[-1].id)
+
+
+def record_answers_read(candidate: User) -> EngagementEvent | None:
+    """Before the candidate's thread is shown (and marked read): record `answer_read` when it
+    holds answers they have not read yet, naming the newest. Nothing when there are none."""
+    read_mark = (
+        select(ThreadRead.last_read_message_id)
+        .where(ThreadRead.candidate_id == candidate.id, ThreadRead.reader_id == candidate.id)
+        .scalar_subquery()
+    )
+    newest, count = db.session.execute(
+        select(func.max(Message.id), func.count(Message.id)).where(
+            Message.candidate_id == candidate.id,
+            Message.author_id != candidate.id,
+            Message.removed_at.is_(None),
+            Message.id > func.coalesce(read_mark, 0),
+        )
+    ).one()
+    if newest is None:
+        return None
+    return events.record(
+        candidate.id, EventKind.ANSWER_READ, subject=f"message:{newest}", data={"answers": count}
+    )
 
 
 def last_read_id(candidate: User, reader: User) -> int:

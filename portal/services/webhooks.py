@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -32,12 +32,22 @@ def new_webhook_id() -> str:
     return "msg_" + secrets.token_urlsafe(18)
 
 
+def instant(moment: datetime) -> str:
+    """An instant as receivers get it: ISO 8601 in UTC with a Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def candidate_data(candidate_id: int, name: str, email: str) -> dict[str, Any]:
+    """Who an event is about, the same in every payload (never more than this)."""
+    return {"id": candidate_id, "name": name, "email": email}
+
+
 def envelope(event_type: WebhookEventType, data: dict[str, Any], at: datetime) -> str:
     """The JSON body sent to receivers: {"type", "timestamp", "data"} as Standard Webhooks
     recommends. Serialised once here, so every attempt signs and sends the same bytes."""
     body = {
         "type": str(event_type),
-        "timestamp": at.isoformat().replace("+00:00", "Z"),
+        "timestamp": instant(at),
         "data": data,
     }
     return json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False)

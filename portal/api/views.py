@@ -1,0 +1,195 @@
+"""The JSON API: candidates with their engagement status, and their events after a cursor.
+
+Read-only (GET), authenticated by bearer token only; a recruiter sees their own candidates,
+HR everyone. Each request runs a fixed number of SQL queries, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TypeVar
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask.blueprints import BlueprintSetupState
+
+from portal import clock
+from portal.api.auth import caller, check_rate, init_rate_limit
+from portal.api.openapi import CURSOR_PATTERN, MAX_DB_ID, document
+from portal.api.problems import ApiProblem, bad_parameter
+from portal.extensions import csrf
+from portal.models import EngagementEvent, EventKind, Role, Status, User
+from portal.services import engagement, event_feed
+
+bp = Blueprint("api", __name__)
+
+EVENT_LIMIT = (1, 500, 100)  # minimum, maximum, default
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+# Plain decimal digits, no sign, no leading zero, never long enough to be slow to convert.
+_WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
+_CURSOR = re.compile(CURSOR_PATTERN)
+
+
+def _setup(state: BlueprintSetupState) -> None:
+    # Bearer tokens only, never cookies: there is no session for a forged request to ride on.
+    csrf.exempt(bp)
+    init_rate_limit(state.app)
+
+
+bp.record_once(_setup)
+
+
+@bp.before_request
+def _guard():
+    """Size first (nothing here takes a body), then the token, then the rate."""
+    length = request.content_length
+    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
+        abort(413)
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    check_rate(caller())
+
+
+def _caller() -> User:
+    return g.api_user
+
+
+def _whole_number(name: str, low: int, high: int, default: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not _WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+        raise bad_parameter(name, f"must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def _choice(name: str, enum: type[Choice]) -> Choice | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        return enum(raw)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum)
+        raise bad_parameter(name, f"must be one of: {choices}") from None
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _candidate(signal: engagement.CandidateSignal) -> dict:
+    recruiter = None
+    if signal.recruiter_id is not None:
+        recruiter = {"id": signal.recruiter_id, "name": signal.recruiter_name or ""}
+    return {
+        "id": signal.candidate_id,
+        "name": signal.name,
+        "email": signal.email,
+        "job_title": signal.job_title,
+        "recruiter": recruiter,
+        "joining_at": signal.joining_at.isoformat(),
+        "days_to_joining": signal.days_to_joining,
+        "has_joined": signal.has_joined,
+        "signed_up": signal.signed_up,
+        "status": str(signal.status),
+        "reasons": [
+            {"code": reason.code, "status": str(reason.status), "text": reason.text}
+            for reason in signal.reasons
+        ],
+        "last_seen_at": _instant(signal.last_seen_at),
+        "unanswered_questions": signal.unanswered_questions,
+        "waiting_since": _instant(signal.waiting_since),
+        "last_pulse": signal.last_pulse,
+    }
+
+
+def _event(event: EngagementEvent) -> dict:
+    return {
+        "id": str(event.id),
+        "candidate_id": event.candidate_id,
+        "kind": event.kind,
+        "occurred_at": event.occurred_at.isoformat(),
+        "subject": event.subject,
+        "data": event.data,
+    }
+
+
+def _own_scope(user: User) -> int | None:
+    """The recruiter filter that keeps a caller in scope: their own id, or None for HR."""
+    return None if user.role == Role.HR else user.id
+
+
+@bp.get("/candidates")
+def candidates():
+    """The caller's candidates, riskiest first, then soonest joining: all of them at once, as
+    their statuses are computed together and a list in risk order would shift between pages."""
+    user = _caller()
+    recruiter_id = _whole_number("recruiter_id", 1, MAX_DB_ID, None)
+    status = _choice("status", Status)
+    scope = _own_scope(user)
+    now = clock.now()
+    if scope is not None and recruiter_id not in (None, scope):
+        rows: list[engagement.CandidateSignal] = []  # another recruiter's: none of them are yours
+    else:
+        rows = engagement.signals(now, recruiter_id=scope or recruiter_id, status=status)
+    return jsonify(
+        data=[_candidate(signal) for signal in rows],
+        count=len(rows),
+        computed_at=now.isoformat(),
+    )
+
+
+@bp.get("/candidates/<int:candidate_id>")
+def candidate(candidate_id: int):
+    """One candidate; 404 when out of the caller's scope, exactly as for a missing id."""
+    user = _caller()
+    rows = []
+    if candidate_id <= MAX_DB_ID:
+        rows = engagement.signals(
+            clock.now(), recruiter_id=_own_scope(user), candidate_ids=[candidate_id]
+        )
+    if not rows:
+        raise ApiProblem(404, f"There is no candidate {candidate_id} among yours.")
+    return jsonify(_candidate(rows[0]))
+
+
+@bp.get("/events")
+def events():
+    """Events about the caller's candidates after a cursor, oldest first."""
+    user = _caller()
+    raw_after = request.args.get("after")
+    after = 0
+    if raw_after is not None:
+        if not _CURSOR.fullmatch(raw_after):
+            raise bad_parameter("after", "must be a next_cursor value from an earlier page")
+        after = int(raw_after)
+    limit = _whole_number("limit", *EVENT_LIMIT) or EVENT_LIMIT[2]
+    candidate_id = _whole_number("candidate_id", 1, MAX_DB_ID, None)
+    kind = _choice("kind", EventKind)
+    if candidate_id is not None and not event_feed.can_see_candidate(user, candidate_id):
+        raise ApiProblem(404, f"There is no candidate {candidate_id} among yours.")
+    result = event_feed.page(
+        user,
+        after=after,
+        limit=limit,
+        now=clock.now(),
+        settle=timedelta(seconds=current_app.config["API_EVENTS_SETTLE_SECONDS"]),
+        candidate_id=candidate_id,
+        kind=kind,
+    )
+    return jsonify(
+        data=[_event(event) for event in result.events],
+        next_cursor=str(result.next_cursor),
+        has_more=result.has_more,
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API (public: it holds no data)."""
+    return jsonify(document(current_app.config["BASE_URL"]))
