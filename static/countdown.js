@@ -83,4 +83,5 @@
   /* Timers are throttled in background tabs and stop while a laptop sleeps: redraw on return. */
   document.addEventListener("visibilitychange", update);
   update();
+  root.setAttribute("data-countdown-live", ""); /* the clock is now the script's (tests wait for it) */
 })();

@@ -401,8 +401,10 @@ def open_home_with_a_paused_wrong_clock(page: Page, live_server, email: str) -> 
     page.clock.pause_at(WRONG_CLIENT_CLOCK + timedelta(seconds=1))
     sign_in_with_the_form(page, email)
     expect(page).to_have_url(f"{live_server.url}/candidate/")
-    page.wait_for_load_state("load")  # the deferred script has run
+    page.wait_for_load_state("load")
     countdown = page.locator("#countdown")
+    # The deferred script has read the clock: only then may the test move it.
+    expect(page.locator("#countdown[data-countdown-live]")).to_have_count(1)
     joins_at = datetime.fromisoformat(countdown.get_attribute("data-joins-at") or "")
     server_now = datetime.fromisoformat(countdown.get_attribute("data-server-now") or "")
     return int((joins_at - server_now).total_seconds() * 1000)
