@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 
 from portal import create_app  # noqa: E402
-from portal.extensions import db  # noqa: E402
-from portal.models import EngagementEvent, Role  # noqa: E402
-from portal.services import engagement  # noqa: E402
+from portal.core.extensions import db  # noqa: E402
+from portal.engagement import status as engagement  # noqa: E402
+from portal.events.models import EngagementEvent
+from portal.people.models import Role
 from tests import support  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

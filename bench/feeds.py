@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 
 from portal import create_app  # noqa: E402
-from portal.extensions import db  # noqa: E402
-from portal.feeds import parse, refresh  # noqa: E402
-from portal.feeds.store import store_entries  # noqa: E402
-from portal.models import Feed  # noqa: E402
+from portal.core.extensions import db  # noqa: E402
+from portal.news.feeds import parse, refresh  # noqa: E402
+from portal.news.feeds.store import store_entries  # noqa: E402
+from portal.news.models import Feed  # noqa: E402
 
 ENTRIES = 50
 REPEATS = 15

@@ -22,8 +22,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from portal import demo
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.demo import load as demo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = PROJECT_ROOT / "node_modules"

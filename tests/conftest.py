@@ -11,8 +11,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
-from portal.extensions import db
-from portal.models import Base, Role
+from portal.core.extensions import db
+from portal.core.models import Base
+from portal.people.models import Role
 from tests import support
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")

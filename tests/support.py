@@ -15,18 +15,14 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from sqlalchemy import event, func, insert, select
 
-from portal.extensions import db
-from portal.models import (
-    CandidateProfile,
-    EngagementEvent,
-    EventKind,
-    Message,
-    PulseResponse,
-    Role,
-    User,
-)
-from portal.services import accounts, passwords
-from portal.services.accounts import CandidateDetails
+from portal.accounts import operations as accounts
+from portal.accounts import passwords
+from portal.accounts.operations import CandidateDetails
+from portal.core.extensions import db
+from portal.engagement.models import PulseResponse
+from portal.events.models import EngagementEvent, EventKind
+from portal.people.models import CandidateProfile, Role, User
+from portal.questions.models import Message
 
 PASSWORD = "correct horse battery staple"
 BASE_URL = "http://portal.test"

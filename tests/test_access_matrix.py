@@ -31,25 +31,18 @@ from flask import Flask, url_for
 from sqlalchemy import select
 
 from portal import create_app
-from portal.extensions import db
-from portal.models import (
-    AuthSession,
-    Base,
-    CandidateMilestone,
-    FaqEntry,
-    Feed,
-    FeedEntry,
-    Message,
-    MilestoneTemplate,
-    Role,
-    TokenPurpose,
-    User,
-    UserToken,
-    WebhookEndpoint,
-    WebhookMessage,
-)
-from portal.models.mail import OutgoingEmail
-from portal.services import api_tokens, throttle, tokens, webhooks
+from portal.accounts import throttle, tokens
+from portal.accounts.models import AuthSession, TokenPurpose, UserToken
+from portal.api import tokens as api_tokens
+from portal.core.extensions import db
+from portal.core.models import Base
+from portal.mail.models import OutgoingEmail
+from portal.news.models import Feed, FeedEntry
+from portal.people.models import Role, User
+from portal.questions.models import FaqEntry, Message
+from portal.timeline.models import CandidateMilestone, MilestoneTemplate
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import WebhookEndpoint, WebhookMessage
 from tests import support
 
 PERSONAS = ("anonymous", "candidate_a", "candidate_b", "recruiter_a", "recruiter_b", "hr")

@@ -16,9 +16,13 @@ import pytest
 import schemathesis
 from sqlalchemy import event, select
 
-from portal.extensions import db
-from portal.models import ApiToken, AuditEntry, EngagementEvent, EventKind, Role, User
-from portal.services import accounts, api_tokens, events
+from portal.accounts import operations as accounts
+from portal.api import tokens as api_tokens
+from portal.api.models import ApiToken
+from portal.core.extensions import db
+from portal.events import log as events
+from portal.events.models import EngagementEvent, EventKind
+from portal.people.models import AuditEntry, Role, User
 from tests import support
 
 API = "/api/v1"
@@ -567,7 +571,7 @@ def test_creating_and_revoking_a_token_in_a_browser(browser, make_app, tmp_path)
     checker on the page that shows the token and on the list that holds it."""
     from playwright.sync_api import expect
 
-    from portal import demo
+    from portal.demo import load as demo
     from tests import browser as tools
 
     tools.require_axe()

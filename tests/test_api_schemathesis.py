@@ -24,9 +24,11 @@ from schemathesis.engine import events as engine_events
 from schemathesis.engine import from_schema
 from werkzeug.serving import make_server
 
-from portal.extensions import db
-from portal.models import EventKind, User
-from portal.services import api_tokens, events
+from portal.api import tokens as api_tokens
+from portal.core.extensions import db
+from portal.events import log as events
+from portal.events.models import EventKind
+from portal.people.models import User
 from tests import support
 
 CONFIG = """

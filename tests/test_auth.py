@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import AuthSession, Role, User
-from portal.services import accounts
+from portal.accounts import operations as accounts
+from portal.accounts.models import AuthSession
+from portal.core.extensions import db
+from portal.people.models import Role, User
 from tests.support import PASSWORD, link_in, make_staff, post_form, sign_in
 
 COOKIE = "portal_session"

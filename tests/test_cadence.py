@@ -17,18 +17,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import (
-    CandidateProfile,
-    EmailStatus,
-    Feed,
-    FeedEntry,
-    Message,
-    OutgoingEmail,
-    Role,
-    User,
-)
-from portal.services import accounts, calendar, candidate_updates, notifications, questions
+from portal.accounts import operations as accounts
+from portal.core.extensions import db
+from portal.mail import notifications
+from portal.mail.models import EmailStatus, OutgoingEmail
+from portal.news import updates as candidate_updates
+from portal.news.models import Feed, FeedEntry
+from portal.people.models import CandidateProfile, Role, User
+from portal.questions import threads as questions
+from portal.questions.models import Message
+from portal.timeline import calendar
 from tests.support import (
     count_queries,
     link_in,
@@ -540,7 +538,7 @@ def test_concurrent_deliverers_never_send_a_message_twice_nor_break_the_cap(make
             notifications.queue(
                 to=rita,
                 kind="question_asked",
-                template="question_asked",
+                template="questions/email/question_asked",
                 subject=f"Question number {n}",
                 candidate=candidates[n % 8],
                 excerpt=f"Question {n}?",

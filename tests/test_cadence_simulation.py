@@ -26,19 +26,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import (
-    CandidateProfile,
-    EmailStatus,
-    Feed,
-    FeedEntry,
-    Message,
-    MilestoneTemplate,
-    OutgoingEmail,
-    Role,
-    User,
-)
-from portal.services import calendar, candidate_updates, notifications, questions
+from portal.core.extensions import db
+from portal.mail import notifications, preferences
+from portal.mail.models import EmailStatus, OutgoingEmail
+from portal.news import updates as candidate_updates
+from portal.news.models import Feed, FeedEntry
+from portal.people.models import CandidateProfile, Role, User
+from portal.questions import threads as questions
+from portal.questions.models import Message
+from portal.timeline import calendar
+from portal.timeline.models import MilestoneTemplate
 from tests.support import make_candidate, make_staff
 
 pytestmark = pytest.mark.slow
@@ -179,7 +176,7 @@ class Activity:
         candidate = db.session.get(User, candidate_id)
         current = candidate.candidate_profile.mail_preference
         choice = self.rng.choice([p for p in PREFERENCES if p != current])
-        candidate_updates.set_preference(candidate, choice)
+        preferences.set_preference(candidate, choice)
         self.changed_preference.add(candidate_id)
 
 

@@ -11,10 +11,12 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import AuditEntry, CandidateProfile, OutgoingEmail, Role, User
-from portal.services import accounts, notifications
-from portal.services.joining import joining_instant
+from portal.accounts import operations as accounts
+from portal.core.extensions import db
+from portal.mail import notifications
+from portal.mail.models import OutgoingEmail
+from portal.people.models import AuditEntry, CandidateProfile, Role, User
+from portal.timeline.joining import joining_instant
 from tests import support
 from tests.support import make_candidate, make_staff, post_form, sign_in, text_body
 

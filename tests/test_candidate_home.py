@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from portal.services.joining import countdown, joining_instant
+from portal.timeline.joining import countdown, joining_instant
 from tests.support import make_candidate, make_staff, sign_in
 
 
@@ -52,7 +52,7 @@ def test_a_nonexistent_local_time_resolves_to_a_real_instant():
 
 def test_home_shows_greeting_job_joining_time_in_zone_countdown_and_recruiter(app, client):
     with app.app_context():
-        from portal.models import Role
+        from portal.people.models import Role
 
         recruiter = make_staff(
             Role.RECRUITER, "rita@example.com", "Rita Recruiter", phone="+33 1 23 45 67 89"
@@ -238,7 +238,7 @@ def test_after_the_moment_the_home_says_so_without_negative_numbers(make_app, af
 
 
 def test_the_portal_clock_must_be_aware(make_app):
-    from portal import clock
+    from portal.core import clock
 
     app = make_app(PORTAL_CLOCK=datetime(2026, 1, 1, 9, 0))
     with app.app_context(), pytest.raises(RuntimeError, match="aware"):

@@ -6,9 +6,11 @@ import re
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import OutgoingEmail, Role, User, utcnow
-from portal.services import status_changes
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.engagement import status_changes
+from portal.mail.models import OutgoingEmail
+from portal.people.models import Role, User
 from tests.support import PASSWORD, sign_in
 
 

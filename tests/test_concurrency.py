@@ -28,9 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from portal import create_app
-from portal.extensions import db
-from portal.models import Role, TokenPurpose, User, UserToken
-from portal.services import accounts, passwords, tokens
+from portal.accounts import operations as accounts
+from portal.accounts import passwords, tokens
+from portal.accounts.models import TokenPurpose, UserToken
+from portal.core.extensions import db
+from portal.people.models import Role, User
 from tests import support, workers
 
 pytestmark = pytest.mark.slow

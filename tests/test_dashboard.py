@@ -9,18 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.extensions import db
-from portal.models import (
-    EngagementEvent,
-    EventKind,
-    Feed,
-    FeedEntry,
-    Message,
-    MilestoneTemplate,
-    PulseResponse,
-    Role,
-    User,
-)
+from portal.core.extensions import db
+from portal.engagement.models import PulseResponse
+from portal.events.models import EngagementEvent, EventKind
+from portal.news.models import Feed, FeedEntry
+from portal.people.models import Role, User
+from portal.questions.models import Message
+from portal.timeline.models import MilestoneTemplate
 from tests import support
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -28,11 +28,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
-from portal.config import PROJECT_ROOT
-from portal.database import SQLITE_BUSY_TIMEOUT_MS
-from portal.extensions import db
-from portal.models import Base, CandidateProfile, Role, TokenPurpose, User
-from portal.services import accounts, tokens
+from portal.accounts import operations as accounts
+from portal.accounts import tokens
+from portal.accounts.models import TokenPurpose
+from portal.core.config import PROJECT_ROOT
+from portal.core.database import SQLITE_BUSY_TIMEOUT_MS
+from portal.core.extensions import db
+from portal.core.models import Base
+from portal.people.models import CandidateProfile, Role, User
 from tests import support
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")

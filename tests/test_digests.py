@@ -14,17 +14,16 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from portal.extensions import db
-from portal.models import (
-    EngagementEvent,
-    EventKind,
-    Message,
-    OutgoingEmail,
-    RecruiterDigest,
-    Role,
-    utcnow,
-)
-from portal.services import digests, events, notifications
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.engagement import digests
+from portal.engagement.models import RecruiterDigest
+from portal.events import log as events
+from portal.events.models import EngagementEvent, EventKind
+from portal.mail import notifications
+from portal.mail.models import OutgoingEmail
+from portal.people.models import Role
+from portal.questions.models import Message
 from tests import support
 from tests.support import BASE_URL, make_candidate, make_staff
 

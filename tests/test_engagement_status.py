@@ -10,20 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from portal.extensions import db
-from portal.models import (
-    CandidateStatus,
-    EngagementEvent,
-    EventKind,
-    Message,
-    PulseResponse,
-    Role,
-    Status,
-    User,
-    WebhookEndpoint,
-    WebhookMessage,
-)
-from portal.services import activity, engagement, status_changes, webhooks
+from portal.core.extensions import db
+from portal.engagement import activity, status_changes
+from portal.engagement import status as engagement
+from portal.engagement.models import CandidateStatus, PulseResponse, Status
+from portal.events.models import EngagementEvent, EventKind
+from portal.people.models import Role, User
+from portal.questions.models import Message
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import WebhookEndpoint, WebhookMessage
 from tests import support
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)

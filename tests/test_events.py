@@ -14,24 +14,18 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from portal.extensions import db
-from portal.info.views import RECORDED
-from portal.models import (
-    ACTIVITY_KINDS,
-    EngagementEvent,
-    EventKind,
-    FaqEntry,
-    Feed,
-    FeedEntry,
-    Message,
-    Role,
-    TokenPurpose,
-    User,
-    WebhookEndpoint,
-    WebhookMessage,
-)
-from portal.services import timeline, tokens, webhooks
-from portal.services.timeline import MilestoneFields
+from portal.accounts import tokens
+from portal.accounts.models import TokenPurpose
+from portal.core.extensions import db
+from portal.engagement.public_views import RECORDED
+from portal.events.models import ACTIVITY_KINDS, EngagementEvent, EventKind
+from portal.news.models import Feed, FeedEntry
+from portal.people.models import Role, User
+from portal.questions.models import FaqEntry, Message
+from portal.timeline import milestones as timeline
+from portal.timeline.milestones import MilestoneFields
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import WebhookEndpoint, WebhookMessage
 from tests.support import PASSWORD, make_candidate, make_staff, post_form, run_counted, sign_in
 
 # Joining on Monday 7 December 2026 at 09:00 in Paris; the clock stands a week before.

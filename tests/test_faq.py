@@ -6,8 +6,9 @@ import re
 
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import AuditEntry, FaqEntry, Message
+from portal.core.extensions import db
+from portal.people.models import AuditEntry
+from portal.questions.models import FaqEntry, Message
 from tests.support import post_form, sign_in
 
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from portal.config import PROJECT_ROOT
-from portal.extensions import db
-from portal.feeds import config
-from portal.feeds.types import FeedConfig
-from portal.models import Feed, FeedEntry
+from portal.core.config import PROJECT_ROOT
+from portal.core.extensions import db
+from portal.news.feeds import config
+from portal.news.feeds.types import FeedConfig
+from portal.news.models import Feed, FeedEntry
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -100,7 +100,7 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
 
 
 def test_the_shipped_feeds_file_lists_the_demo_samples():
-    from portal.feeds.samples import SAMPLES
+    from portal.news.feeds.samples import SAMPLES
 
     assert config.load(PROJECT_ROOT / "feeds.yaml") == [sample for sample, _file in SAMPLES]
 

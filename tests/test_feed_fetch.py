@@ -17,11 +17,11 @@ from email.utils import format_datetime
 
 import pytest
 
-from portal.feeds import fetch as fetch_module
-from portal.feeds import ssrf
-from portal.feeds.fetch import DEFAULT_USER_AGENT, fetch, user_agent
-from portal.feeds.ssrf import BlockedAddress, check_url, resolve_allowed
-from portal.feeds.types import FetchOutcome
+from portal.core.http import ssrf
+from portal.core.http.ssrf import BlockedAddress, check_url, resolve_allowed
+from portal.news.feeds import fetch as fetch_module
+from portal.news.feeds.fetch import DEFAULT_USER_AGENT, fetch, user_agent
+from portal.news.feeds.types import FetchOutcome
 from tests.feed_server import RSS, FeedServer, running_feed_server
 
 DEADLINE = 2.0
@@ -200,7 +200,7 @@ def test_allow_private_from_env_warns_once(monkeypatch, caplog):
     monkeypatch.setenv("PORTAL_FEEDS_ALLOW_PRIVATE", "yes")
     assert fetch_module.allow_private_from_env() is False
     monkeypatch.setenv("PORTAL_FEEDS_ALLOW_PRIVATE", "1")
-    with caplog.at_level(logging.WARNING, logger="portal.feeds.ssrf"):
+    with caplog.at_level(logging.WARNING, logger="portal.core.http.ssrf"):
         assert fetch_module.allow_private_from_env() is True
         assert fetch_module.allow_private_from_env() is True
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]

@@ -11,9 +11,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from portal.feeds import parse
-from portal.feeds.parse import parse_feed
-from portal.feeds.types import FeedRejected, ParsedFeed
+from portal.news.feeds import parse
+from portal.news.feeds.parse import parse_feed
+from portal.news.feeds.types import FeedRejected, ParsedFeed
 
 FEEDS = Path(__file__).parent / "feeds"
 URL = "https://feeds.example.com/news/feed.xml"

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.feeds import refresh
-from portal.feeds.refresh import Status, adaptive_interval, backoff
-from portal.models import Feed, FeedEntry, utcnow
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.news.feeds import refresh
+from portal.news.feeds.refresh import Status, adaptive_interval, backoff
+from portal.news.models import Feed, FeedEntry
 from tests.feed_server import feed_server  # noqa: F401 - the fixture
 
 DEADLINE = 1.5  # seconds a whole fetch may take in these tests

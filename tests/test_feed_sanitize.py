@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 import pytest
 from jinja2 import Environment
 
-from portal.feeds.parse import parse_feed
-from portal.feeds.sanitize import clean_html, plain_text, safe_link
+from portal.news.feeds.parse import parse_feed
+from portal.news.feeds.sanitize import clean_html, plain_text, safe_link
 
 BASE = "https://feeds.example.com/news/feed.xml"
 REL = "noopener noreferrer nofollow"

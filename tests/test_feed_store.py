@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from portal.extensions import db
-from portal.feeds.store import entry_keys, store_entries
-from portal.feeds.types import ParsedEntry, ParsedFeed
-from portal.models import Feed, FeedEntry
+from portal.core.extensions import db
+from portal.news.feeds.store import entry_keys, store_entries
+from portal.news.feeds.types import ParsedEntry, ParsedFeed
+from portal.news.models import Feed, FeedEntry
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -170,7 +170,7 @@ def test_existing_entries_are_read_in_one_query(feed, app_ctx):
 
 
 def test_samples_are_ingested_through_parse_sanitise_and_store(app_ctx):
-    from portal.feeds.samples import SAMPLES, load_samples
+    from portal.news.feeds.samples import SAMPLES, load_samples
 
     reports = load_samples(NOW)
     db.session.commit()

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import AuditEntry, CandidateProfile, OutgoingEmail, User
+from portal.core.extensions import db
+from portal.mail.models import OutgoingEmail
+from portal.people.models import AuditEntry, CandidateProfile, User
 from tests.support import post_form, sign_in
 
 

@@ -7,9 +7,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import TokenPurpose, User, UserToken, utcnow
-from portal.services import accounts
+from portal.accounts import operations as accounts
+from portal.accounts.models import TokenPurpose, UserToken
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.people.models import User
 from tests.support import (
     BASE_URL,
     PASSWORD,
@@ -46,7 +48,7 @@ def test_invited_candidate_follows_the_emailed_link_sets_a_password_and_lands_ho
 ):
     app = make_app(SMTP_URL=smtp_server.url)
     with app.app_context():
-        from portal.models import Role
+        from portal.people.models import Role
         from tests.support import make_staff
 
         make_staff(Role.HR, "hr@example.com")
@@ -92,7 +94,7 @@ def test_invited_candidate_follows_the_emailed_link_sets_a_password_and_lands_ho
 def test_only_a_hash_of_the_link_is_stored(make_app, smtp_server):
     app = make_app(SMTP_URL=smtp_server.url)
     with app.app_context():
-        from portal.models import Role
+        from portal.people.models import Role
         from tests.support import make_staff
 
         hr = make_staff(Role.HR, "hr@example.com")
@@ -101,7 +103,7 @@ def test_only_a_hash_of_the_link_is_stored(make_app, smtp_server):
         )
         email = accounts.invite(user, hr)
         db.session.commit()
-        from portal.services import notifications
+        from portal.mail import notifications
 
         assert notifications.deliver([email.id]) == 1
         raw = urlsplit(link_in(smtp_server.wait_for(1)[0])).path.rsplit("/", 1)[1]
@@ -116,7 +118,7 @@ def test_only_a_hash_of_the_link_is_stored(make_app, smtp_server):
 
 
 def test_reinviting_revokes_the_earlier_link(app_ctx, client):
-    from portal.models import Role
+    from portal.people.models import Role
     from tests.support import make_staff
 
     hr = make_staff(Role.HR, "hr@example.com")
@@ -132,7 +134,7 @@ def test_reinviting_revokes_the_earlier_link(app_ctx, client):
 
 
 def test_an_expired_link_is_refused_with_a_clear_message(app_ctx, client):
-    from portal.models import Role
+    from portal.people.models import Role
     from tests.support import make_staff
 
     hr = make_staff(Role.HR, "hr@example.com")
@@ -152,7 +154,7 @@ def test_an_expired_link_is_refused_with_a_clear_message(app_ctx, client):
 
 
 def test_unknown_link_is_404_and_bad_passwords_get_messages_beside_the_field(app_ctx, client):
-    from portal.models import Role
+    from portal.people.models import Role
     from tests.support import make_staff
 
     assert client.get("/invitation/not-a-real-token").status_code == 404
@@ -181,7 +183,7 @@ def test_smtp_down_keeps_the_invitation_and_a_later_run_sends_it(make_app, smtp_
     """A down SMTP server: HR is told, nothing is lost, `flask mail send` delivers it later."""
     app = make_app(SMTP_URL=f"smtp://127.0.0.1:{free_port()}", SMTP_TIMEOUT_SECONDS=2)
     with app.app_context():
-        from portal.models import Role
+        from portal.people.models import Role
         from tests.support import make_staff
 
         make_staff(Role.HR, "hr@example.com")
@@ -196,7 +198,7 @@ def test_smtp_down_keeps_the_invitation_and_a_later_run_sends_it(make_app, smtp_
 
     app.config["SMTP_URL"] = smtp_server.url
     with app.app_context():
-        from portal.models import OutgoingEmail
+        from portal.mail.models import OutgoingEmail
 
         queued = db.session.scalars(select(OutgoingEmail)).one()
         assert queued.status == "pending" and queued.last_error

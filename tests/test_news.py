@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import AuditEntry, CandidateProfile, Feed, FeedEntry, NewsRead, Role, User
-from portal.services import news
+from portal.core.extensions import db
+from portal.news import entries as news
+from portal.news.models import Feed, FeedEntry, NewsRead
+from portal.people.models import AuditEntry, CandidateProfile, Role, User
 from tests.support import (
     count_queries,
     make_candidate,

@@ -14,19 +14,15 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from portal import demo
-from portal.extensions import db
-from portal.models import (
-    EngagementEvent,
-    EventKind,
-    PulseResponse,
-    Role,
-    User,
-    WebhookEndpoint,
-    WebhookMessage,
-    utcnow,
-)
-from portal.services import pulse, webhooks
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.demo import load as demo
+from portal.engagement import pulse
+from portal.engagement.models import PulseResponse
+from portal.events.models import EngagementEvent, EventKind
+from portal.people.models import Role, User
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import WebhookEndpoint, WebhookMessage
 from tests import browser as tools
 from tests.support import make_candidate, make_staff, post_form, sign_in
 

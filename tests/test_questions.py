@@ -12,9 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import String, Text, func, select
 
-from portal.extensions import db
-from portal.models import AuditEntry, Base, Message, OutgoingEmail, Role, User, utcnow
-from portal.services import notifications
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.core.models import Base
+from portal.mail import notifications
+from portal.mail.models import OutgoingEmail
+from portal.people.models import AuditEntry, Role, User
+from portal.questions.models import Message
 from tests.support import (
     count_queries,
     link_in,
@@ -267,7 +271,7 @@ def test_inbox_puts_the_longest_waiting_first_and_marks_overdue(app, people):
         asked = db.session.scalar(
             select(Message.created_at).where(Message.author_id == people["ids"]["candidate_a"])
         )
-    from portal.templating import local_datetime
+    from portal.core.templating import local_datetime
 
     assert "expect one by <time datetime=" in due
     assert local_datetime(asked + timedelta(hours=24), "Europe/Paris") in due

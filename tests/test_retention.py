@@ -6,17 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import (
-    CandidateStatus,
-    EngagementEvent,
-    EventKind,
-    Message,
-    PulseResponse,
-    Role,
-)
-from portal.services import retention
-from portal.worker import JOBS
+from portal.core.extensions import db
+from portal.engagement import retention
+from portal.engagement.models import CandidateStatus, PulseResponse
+from portal.events.models import EngagementEvent, EventKind
+from portal.people.models import Role
+from portal.questions.models import Message
+from portal.worker.loop import JOBS
 from tests import support
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)

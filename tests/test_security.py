@@ -117,7 +117,7 @@ def test_production_cookies_are_secure_httponly_lax(monkeypatch, migrated, peopl
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Strict-Transport-Security" in response.headers
     with app.app_context():
-        from portal.extensions import db
+        from portal.core.extensions import db
 
         db.engine.dispose()
 

@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from portal.extensions import db
-from portal.models import AuditEntry, CandidateMilestone, MilestoneTemplate, Role
-from portal.services import timeline
-from portal.services.timeline import MilestoneFields, TimelineError
+from portal.core.extensions import db
+from portal.people.models import AuditEntry, Role
+from portal.timeline import milestones as timeline
+from portal.timeline.milestones import MilestoneFields, TimelineError
+from portal.timeline.models import CandidateMilestone, MilestoneTemplate
 from tests.support import make_candidate, make_staff
 
 PARIS_JOINING = date(2026, 12, 7)  # a Monday; Paris is UTC+1 in December

@@ -10,11 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from portal import demo
-from portal.extensions import db
-from portal.models import MilestoneTemplate, User
-from portal.services import timeline
-from portal.services.timeline import MilestoneFields
+from portal.core.extensions import db
+from portal.demo import load as demo
+from portal.people.models import User
+from portal.timeline import milestones as timeline
+from portal.timeline.milestones import MilestoneFields
+from portal.timeline.models import MilestoneTemplate
 from tests import browser as tools
 from tests.support import post_form, sign_in
 

@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import event, select
 
-from portal.extensions import db
-from portal.models import AuditEntry, CandidateMilestone, MilestoneTemplate, Role, User
-from portal.services import timeline
-from portal.services.timeline import MilestoneFields
+from portal.core.extensions import db
+from portal.people.models import AuditEntry, Role, User
+from portal.timeline import milestones as timeline
+from portal.timeline.milestones import MilestoneFields
+from portal.timeline.models import CandidateMilestone, MilestoneTemplate
 from tests.support import make_candidate, make_staff, post_form, sign_in
 
 # Monday 7 December 2026, joining at 09:00 in Paris (08:00 UTC). The clock stands at 10:00 UTC

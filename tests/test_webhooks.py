@@ -24,17 +24,19 @@ import pytest
 from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from portal.extensions import db
-from portal.models import (
-    AuditEntry,
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.people.models import AuditEntry
+from portal.webhooks import delivery as webhook_delivery
+from portal.webhooks import http as webhook_http
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
     WebhookEndpoint,
     WebhookEventType,
     WebhookMessage,
-    utcnow,
 )
-from portal.services import webhook_delivery, webhook_http, webhooks
 from tests import support
 from tests.webhook_receiver import Delivery, running_receiver
 
@@ -557,7 +559,7 @@ def test_an_empty_form_shows_every_problem_at_once(app, people):
 
 
 def test_editing_never_widens_the_scope_of_a_deactivated_recruiters_endpoint(app, people):
-    from portal.models import User
+    from portal.people.models import User
 
     client = hr_client(app, people)
     recruiter_b = people["ids"]["recruiter_b"]
@@ -758,7 +760,7 @@ def test_webhook_pages_with_a_secret_and_a_log_pass_axe_and_the_html_checker(
 ):
     from playwright.sync_api import expect
 
-    from portal import demo
+    from portal.demo import load as demo
     from tests import browser as tools
 
     tools.require_axe()

@@ -27,15 +27,15 @@ import pytest
 from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook
 
-from portal.extensions import db
-from portal.models import (
+from portal.core.extensions import db
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
     WebhookEndpoint,
     WebhookEventType,
     WebhookMessage,
 )
-from portal.services import webhooks
 from tests import support
 from tests.webhook_receiver import running_receiver
 
@@ -183,7 +183,7 @@ def deliverer(database_url: str, name: str, barrier: Any, results: Any) -> None:
     app = None
     try:
         from portal import create_app
-        from portal.services import webhook_delivery
+        from portal.webhooks import delivery as webhook_delivery
 
         app = create_app(support.app_config(database_url, **DELIVERY_CONFIG))
         with app.app_context():

@@ -25,21 +25,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.config import PROJECT_ROOT
-from portal.extensions import db
-from portal.models import (
-    EmailStatus,
-    EventKind,
-    Feed,
-    FeedEntry,
-    OutgoingEmail,
-    Role,
-    WebhookEndpoint,
-    WebhookEventType,
-    WorkerJob,
-)
-from portal.services import events, jobs, webhooks
-from portal.worker import JOBS, Job, Outcome, Worker, _stop_on_signals
+from portal.core.config import PROJECT_ROOT
+from portal.core.extensions import db
+from portal.events import log as events
+from portal.events.models import EventKind
+from portal.mail.models import EmailStatus, OutgoingEmail
+from portal.news.models import Feed, FeedEntry
+from portal.people.models import Role
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import WebhookEndpoint, WebhookEventType
+from portal.worker import leases as jobs
+from portal.worker.loop import JOBS, Job, Outcome, Worker, _stop_on_signals
+from portal.worker.models import WorkerJob
 from tests import support
 from tests.feed_server import running_feed_server
 from tests.webhook_receiver import running_receiver

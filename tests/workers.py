@@ -21,7 +21,7 @@ BARRIER_TIMEOUT = 60.0
 
 def _build_app(database_url: str):
     from portal import create_app
-    from portal.extensions import db
+    from portal.core.extensions import db
     from tests.support import app_config
 
     app = create_app(app_config(database_url))
@@ -49,7 +49,7 @@ def _run(name: str, database_url: str, barrier: Any, results: Any, work, *args: 
     finally:
         try:
             if app is not None:
-                from portal.extensions import db
+                from portal.core.extensions import db
 
                 with app.app_context():
                     db.session.remove()
@@ -59,8 +59,8 @@ def _run(name: str, database_url: str, barrier: Any, results: Any, work, *args: 
 
 
 def _accept(outcome: dict, token: str, password: str) -> None:
-    from portal.extensions import db
-    from portal.services import accounts
+    from portal.accounts import operations as accounts
+    from portal.core.extensions import db
 
     outcome["password"] = password
     user = accounts.accept_invitation(token, password)
@@ -76,8 +76,8 @@ def accept_invitation(
 
 
 def _sign_ins(outcome: dict, user_id: int, transactions: int) -> None:
-    from portal.extensions import db
-    from portal.services import accounts
+    from portal.accounts import operations as accounts
+    from portal.core.extensions import db
 
     outcome["committed"] = 0
     for _ in range(transactions):
@@ -94,8 +94,8 @@ def record_sign_ins(
 
 
 def _naive(outcome: dict, user_id: int, rounds: int, barrier: Any) -> None:
-    from portal.extensions import db
-    from portal.models import User
+    from portal.core.extensions import db
+    from portal.people.models import User
 
     outcome["committed"] = 0
     outcome["refused"] = []

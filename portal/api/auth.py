@@ -10,9 +10,9 @@ from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from portal.api.problems import ApiProblem
-from portal.models import User
-from portal.services import api_tokens
+from portal.api import tokens as api_tokens
+from portal.core.problems import ApiProblem
+from portal.people.models import User
 
 REALM = 'Bearer realm="portal"'
 _LIMITER_KEY = "portal.api_limiter"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.models import EventKind, Status
+from portal.engagement.models import Status
+from portal.events.models import EventKind
 
 MAX_DB_ID = 2_147_483_647  # ids of people: a 32-bit integer column
 # Event ids are 64-bit; a cursor is an id of at most 18 digits, so always within range.

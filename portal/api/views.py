@@ -14,13 +14,16 @@ from typing import TypeVar
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
-from portal import clock
+from portal.api import event_feed
 from portal.api.auth import caller, check_rate, init_rate_limit
 from portal.api.openapi import CURSOR_PATTERN, MAX_DB_ID, document
-from portal.api.problems import ApiProblem, bad_parameter
-from portal.extensions import csrf
-from portal.models import EngagementEvent, EventKind, Role, Status, User
-from portal.services import engagement, event_feed
+from portal.core import clock
+from portal.core.extensions import csrf
+from portal.core.problems import ApiProblem, bad_parameter
+from portal.engagement import status as engagement
+from portal.engagement.models import Status
+from portal.events.models import EngagementEvent, EventKind
+from portal.people.models import Role, User
 
 bp = Blueprint("api", __name__)
 

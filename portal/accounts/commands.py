@@ -1,0 +1,55 @@
+"""`flask --app portal users ...`: accounts made from the command line (the first HR person)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from portal.accounts import operations as accounts
+from portal.accounts import passwords
+from portal.core.extensions import db
+from portal.core.forms import time_zone_names
+from portal.people.models import Role
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+def _read_password() -> str:
+    """From a hidden prompt on a terminal, else the first line of stdin. Never from argv."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", default=None, help="Full name (defaults to the email's local part).")
+@click.option("--time-zone", default="UTC", show_default=True, help="IANA zone, e.g. Europe/Paris.")
+def create_user(role: str, email: str, name: str | None, time_zone: str) -> None:
+    """Create an account with a password (read from a prompt or stdin, never the command line)."""
+    if time_zone not in set(time_zone_names()):
+        raise click.BadParameter(f"unknown time zone {time_zone!r}", param_hint="--time-zone")
+    if role == Role.CANDIDATE:
+        raise click.BadParameter(
+            "candidates need joining details: invite them from the HR pages", param_hint="--role"
+        )
+    password = _read_password()
+    problem = passwords.password_problem(password)
+    if problem:
+        raise click.ClickException(f"Password not accepted: {problem}")
+    try:
+        user = accounts.create_user(
+            actor=None,
+            email=email,
+            name=name or email.split("@")[0],
+            role=Role(role),
+            time_zone=time_zone,
+        )
+    except accounts.AccountError as error:
+        raise click.ClickException(error.message) from error
+    user.password_hash = passwords.hash_password(password)
+    db.session.commit()
+    click.echo(f"Created {role} account {user.email}.")

@@ -1,0 +1,161 @@
+"""HR's forms for people. They validate input only; the rules live in accounts.operations."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from portal.accounts.operations import CandidateDetails
+from portal.core.forms import CalendarDateField, TimeOfDayField, time_zone_names, valid_time_zone
+from portal.people.models import Role
+
+NO_RECRUITER = 0
+# A select that always has an option chosen carries no HTML `required` (HTML wants an empty
+# first option on a required select); the server still validates it.
+_PRESELECTED = {"required": False}
+
+
+class PersonForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        validators=[DataRequired("Enter the person's name."), Length(max=120)],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired("Enter an email address."),
+            Length(max=254),
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    time_zone = SelectField(
+        "Time zone",
+        validators=[DataRequired("Choose a time zone."), valid_time_zone],
+        validate_choice=False,  # valid_time_zone says what is wrong in words
+        render_kw=_PRESELECTED,
+        description="Dates and times are shown to this person in this zone.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [SelectChoice(zone) for zone in time_zone_names()]
+
+
+class StaffEditForm(PersonForm):
+    @staticmethod
+    def initial(user) -> dict:
+        return {
+            "name": user.name,
+            "email": user.email,
+            "time_zone": user.time_zone,
+            "phone": user.phone,
+        }
+
+    phone = StringField(
+        "Phone",
+        validators=[Optional(), Length(max=40)],
+        render_kw={"autocomplete": "off", "type": "tel"},
+        description="Shown to candidates on their recruiter's contact card.",
+    )
+
+
+class StaffForm(StaffEditForm):
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice(Role.RECRUITER.value, "Recruiter"),
+            SelectChoice(Role.HR.value, "HR"),
+        ],
+        validators=[DataRequired("Choose a role.")],
+        render_kw=_PRESELECTED,
+    )
+    send_invitation = BooleanField("Email an invitation now", default=True)
+
+
+class CandidateEditForm(PersonForm):
+    job_title = StringField(
+        "Job title", validators=[DataRequired("Enter the job title."), Length(max=120)]
+    )
+    department = StringField(
+        "Department",
+        validators=[Optional(), Length(max=80)],
+        description="Used to choose which company news this candidate sees.",
+    )
+    location = StringField("Location", validators=[Optional(), Length(max=80)])
+    joining_date = CalendarDateField(
+        "Joining date", validators=[DataRequired("Enter the joining date as YYYY-MM-DD.")]
+    )
+    joining_time = TimeOfDayField(
+        "Joining time",
+        default=time(9, 0),
+        validators=[DataRequired("Enter the time of day, such as 09:00.")],
+        description="Local time at the workplace.",
+    )
+    joining_time_zone = SelectField(
+        "Workplace time zone",
+        validators=[DataRequired("Choose a time zone."), valid_time_zone],
+        validate_choice=False,
+        render_kw=_PRESELECTED,
+        description="Where the candidate starts work. Usually the same as their own time zone.",
+    )
+    recruiter_id = SelectField("Recruiter", coerce=int, validate_choice=False)
+
+    def __init__(self, *args, recruiters=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.joining_time_zone.choices = self.time_zone.choices
+        self.recruiter_id.choices = [SelectChoice(NO_RECRUITER, "Not assigned yet")] + [
+            SelectChoice(
+                recruiter.id, recruiter.name + ("" if recruiter.is_active else " (deactivated)")
+            )
+            for recruiter in recruiters
+        ]
+
+    @staticmethod
+    def initial(user) -> dict:
+        profile = user.candidate_profile
+        return {
+            "name": user.name,
+            "email": user.email,
+            "time_zone": user.time_zone,
+            "job_title": profile.job_title,
+            "department": profile.department,
+            "location": profile.location,
+            "joining_date": profile.joining_date,
+            "joining_time": profile.joining_time,
+            "joining_time_zone": profile.joining_time_zone,
+            "recruiter_id": profile.recruiter_id or NO_RECRUITER,
+        }
+
+    def validate_joining_date(self, field) -> None:
+        if field.data is None:
+            return
+        today = date.today()
+        if field.data < today - timedelta(days=365):
+            raise ValidationError("That is more than a year ago. Check the year.")
+        if field.data > today + timedelta(days=730):
+            raise ValidationError("That is more than two years ahead. Check the year.")
+
+    def validate_recruiter_id(self, field) -> None:
+        if field.data not in {choice.value for choice in self.recruiter_id.choices}:
+            raise ValidationError("Choose a recruiter from the list.")
+
+    def details(self) -> CandidateDetails:
+        return CandidateDetails(
+            job_title=self.job_title.data,
+            department=self.department.data or "",
+            location=self.location.data or "",
+            joining_date=self.joining_date.data,
+            joining_time=self.joining_time.data,
+            joining_time_zone=self.joining_time_zone.data,
+            recruiter_id=self.recruiter_id.data or None,
+        )
+
+
+class CandidateForm(CandidateEditForm):
+    send_invitation = BooleanField("Email an invitation now", default=True)

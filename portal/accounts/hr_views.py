@@ -1,0 +1,242 @@
+"""HR's pages: people, invitations, deactivation and the audit log."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts import operations as accounts
+from portal.accounts.hr_forms import CandidateEditForm, CandidateForm, StaffEditForm, StaffForm
+from portal.core import clock
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.core.forms import ConfirmForm
+from portal.core.templating import local_datetime
+from portal.mail import cadence, notifications
+from portal.people import directory as people
+from portal.people.access import hr_bp
+from portal.people.models import Role, User
+from portal.timeline import joining
+
+
+def _person_or_404(user_id: int) -> User:
+    person = people.person(user_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _send(email_id: int, who: User) -> None:
+    """Deliver one queued invitation now and say plainly how it went."""
+    if notifications.deliver([email_id]):
+        flash(f"Invitation sent to {who.email}.", "success")
+    else:
+        flash(
+            f"The invitation to {who.email} is saved but could not be sent yet: "
+            "it stays queued and goes out when the mail server answers again.",
+            "warning",
+        )
+
+
+def _send_joining_change(email_ids: list[int], who: User) -> None:
+    """Deliver the "your joining date has changed" email now and say whether it went."""
+    if notifications.deliver(email_ids):
+        flash(f"{who.name} has been emailed the new joining date and calendar file.", "success")
+    elif (when := notifications.waiting_until(email_ids)) is not None:
+        flash(
+            f"{who.name} will be emailed the new joining date and calendar file on "
+            f"{local_datetime(when, who.time_zone)}, their time: the portal does not email "
+            "candidates at night, nor more often than their weekly limit.",
+            "info",
+        )
+    else:
+        flash(
+            f"The email telling {who.name} about the new joining date is saved but could not be "
+            "sent yet: it stays queued and goes out when the mail server answers again.",
+            "warning",
+        )
+
+
+@hr_bp.get("/")
+def home():
+    """Everyone: candidates (optionally one recruiter's) and staff."""
+    recruiter_id = request.args.get("recruiter", type=int)
+    candidates = people.all_candidates(recruiter_id=recruiter_id)
+    return render_template(
+        "accounts/people.html",
+        rows=joining.joining_rows(candidates, utcnow()),
+        emails_sent=cadence.weekly_counts(clock.now()),  # one grouped query, for the whole list
+        weekly_cap=current_app.config["CANDIDATE_WEEKLY_CAP"],
+        staff=people.staff(),
+        recruiters=people.active_recruiters(),
+        recruiter_id=recruiter_id,
+        confirm=ConfirmForm(),
+    )
+
+
+def _add_person(form, create, template: str):
+    """Shared by the two "add" pages: validate, create, maybe invite, commit, then send."""
+    if form.validate_on_submit():
+        try:
+            user = create(form)
+            invitation = accounts.invite(user, current_user) if form.send_invitation.data else None
+        except accounts.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"{user.name} has been added.", "success")
+            if invitation is not None:
+                _send(invitation.id, user)
+            return redirect(url_for("hr.person", user_id=user.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, person=None), status
+
+
+@hr_bp.route("/candidates/new", methods=["GET", "POST"])
+def new_candidate():
+    """Add a candidate and, usually, invite them straight away."""
+    form = CandidateForm(recruiters=people.active_recruiters())
+    if request.method == "GET":
+        form.time_zone.data = form.joining_time_zone.data = current_user.time_zone
+    return _add_person(
+        form,
+        lambda f: accounts.create_candidate(
+            actor=current_user,
+            email=f.email.data,
+            name=f.name.data,
+            time_zone=f.time_zone.data,
+            details=f.details(),
+        ),
+        "accounts/candidate_form.html",
+    )
+
+
+@hr_bp.route("/staff/new", methods=["GET", "POST"])
+def new_staff():
+    """Add a recruiter or an HR colleague."""
+    form = StaffForm()
+    if request.method == "GET":
+        form.time_zone.data = current_user.time_zone
+    return _add_person(
+        form,
+        lambda f: accounts.create_user(
+            actor=current_user,
+            email=f.email.data,
+            name=f.name.data,
+            role=Role(f.role.data),
+            time_zone=f.time_zone.data,
+            phone=f.phone.data,
+        ),
+        "accounts/staff_form.html",
+    )
+
+
+@hr_bp.get("/people/<int:user_id>")
+def person(user_id: int):
+    """One person's details, state and audit history."""
+    found = _person_or_404(user_id)
+    row = None
+    if found.candidate_profile is not None:
+        (row,) = joining.joining_rows([found], utcnow())
+    return render_template(
+        "accounts/person.html",
+        person=found,
+        row=row,
+        history=people.audit_entries(target=found, limit=50),
+        confirm=ConfirmForm(),
+    )
+
+
+@hr_bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_person(user_id: int):
+    """Change details, joining date and time, time zone or recruiter."""
+    found = _person_or_404(user_id)
+    if found.candidate_profile is not None:
+        recruiters = people.active_recruiters()
+        current = found.candidate_profile.recruiter
+        if current is not None and current not in recruiters:
+            recruiters.append(current)  # keep a deactivated recruiter until HR reassigns
+        form = CandidateEditForm(data=CandidateEditForm.initial(found), recruiters=recruiters)
+        template = "accounts/candidate_form.html"
+    else:
+        form = StaffEditForm(data=StaffEditForm.initial(found))
+        template = "accounts/staff_form.html"
+    if form.validate_on_submit():
+        outbox: list[int] = []
+        try:
+            changes = accounts.update_person(
+                actor=current_user,
+                user=found,
+                email=form.email.data,
+                name=form.name.data,
+                time_zone=form.time_zone.data,
+                phone=getattr(form, "phone", None) and form.phone.data,
+                details=form.details() if isinstance(form, CandidateEditForm) else None,
+                outbox=outbox,
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Saved." if changes else "Nothing changed.", "success" if changes else "info")
+            if outbox:
+                _send_joining_change(outbox, found)
+            return redirect(url_for("hr.person", user_id=found.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, person=found), status
+
+
+def _confirmed_or_400() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+@hr_bp.post("/people/<int:user_id>/invite")
+def invite(user_id: int):
+    """Send a new invitation; the previous link stops working."""
+    _confirmed_or_400()
+    found = _person_or_404(user_id)
+    try:
+        invitation = accounts.invite(found, current_user)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        _send(invitation.id, found)
+    return redirect(url_for("hr.person", user_id=found.id))
+
+
+@hr_bp.post("/people/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    """Close an account: sessions and unused links stop working at once."""
+    _confirmed_or_400()
+    found = _person_or_404(user_id)
+    try:
+        accounts.deactivate(found, current_user)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{found.name} can no longer sign in.", "success")
+    return redirect(url_for("hr.person", user_id=found.id))
+
+
+@hr_bp.post("/people/<int:user_id>/reactivate")
+def reactivate(user_id: int):
+    """Reopen a closed account (they sign in with their old password, or a new invitation)."""
+    _confirmed_or_400()
+    found = _person_or_404(user_id)
+    accounts.reactivate(found, current_user)
+    db.session.commit()
+    flash(f"{found.name} can sign in again.", "success")
+    return redirect(url_for("hr.person", user_id=found.id))
+
+
+@hr_bp.get("/audit")
+def audit_log():
+    """The latest HR actions across the portal."""
+    return render_template("accounts/audit.html", entries=people.audit_entries(limit=300))

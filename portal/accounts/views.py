@@ -1,0 +1,227 @@
+"""Sign-in, sign-out, invitations and passwords."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from portal.accounts import operations as accounts
+from portal.accounts import passwords, throttle, tokens
+from portal.accounts import sessions as auth_sessions
+from portal.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    SignInForm,
+)
+from portal.accounts.login import SESSION_KEY
+from portal.accounts.models import TokenPurpose
+from portal.core.extensions import db
+from portal.events import log as events
+from portal.events.models import EventKind
+from portal.mail import notifications
+from portal.people.access import home_endpoint
+from portal.people.models import Role, User
+
+bp = Blueprint("auth", __name__)
+
+WRONG_CREDENTIALS = "That email and password do not match an account."
+TOKEN_PROBLEMS = {
+    tokens.TokenProblem.UNKNOWN: (404, "This link is not valid. Check that you copied all of it."),
+    tokens.TokenProblem.EXPIRED: (410, "This link has expired."),
+    tokens.TokenProblem.USED: (410, "This link has already been used."),
+    tokens.TokenProblem.REVOKED: (410, "A newer link has replaced this one."),
+}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never an open redirect to another host."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None
+
+
+def _begin_session(user: User, remember: bool) -> None:
+    """A brand-new session on every sign-in: nothing from before survives."""
+    previous = session.get(SESSION_KEY)
+    if previous:
+        auth_sessions.revoke(previous)
+    hours = current_app.config["SESSION_HOURS"]
+    lifetime = (
+        timedelta(days=current_app.config["REMEMBER_ME_DAYS"])
+        if remember
+        else timedelta(hours=hours)
+    )
+    key = auth_sessions.start(
+        user,
+        lifetime=lifetime,
+        remember=remember,
+        user_agent=request.user_agent.string,
+        ip_address=request.remote_addr or "",
+    )
+    accounts.record_sign_in(user.id)
+    session.clear()
+    session[SESSION_KEY] = key
+    session.permanent = remember
+
+
+def _record_sign_in(user: User) -> None:
+    """A candidate's sign-in is an engagement event (staff sign-ins are not about candidates)."""
+    if user.role == Role.CANDIDATE:
+        events.record(user.id, EventKind.SIGNED_IN)
+
+
+@bp.get("/")
+def index():
+    """Send people to the home that fits their role."""
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """Sign in with email and password."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for(home_endpoint(current_user)))
+    form = SignInForm()
+    status = 200
+    headers: dict[str, str] = {}
+    if form.validate_on_submit():
+        email, address = form.email.data, request.remote_addr or "unknown"
+        retry_after = throttle.sign_in_retry_after(email, address)
+        if retry_after:
+            status, headers = 429, {"Retry-After": str(retry_after)}
+            form.form_errors.append(
+                f"Too many attempts. Wait {retry_after} seconds, then try again, "
+                "or reset your password."
+            )
+        else:
+            outcome, user = accounts.authenticate(email, form.password.data)
+            if user is not None:
+                throttle.clear_account(email)
+                _begin_session(user, form.remember.data)
+                _record_sign_in(user)
+                db.session.commit()
+                target = _safe_next(request.args.get("next"))
+                return redirect(target or url_for(home_endpoint(user)))
+            throttle.record_sign_in_failure(email, address)
+            form.form_errors.append(
+                "This account has been closed. Contact your HR team if this is a mistake."
+                if outcome is accounts.SignInOutcome.DEACTIVATED
+                else WRONG_CREDENTIALS
+            )
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/sign_in.html", form=form), status, headers
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """Sign this browser out; the old session cookie stops working everywhere."""
+    key = session.get(SESSION_KEY)
+    if key:
+        auth_sessions.revoke(key)
+        db.session.commit()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+def _token_problem_page(check: tokens.TokenCheck, purpose: TokenPurpose):
+    assert check.problem is not None  # noqa: S101 - only called for a failed check
+    status, message = TOKEN_PROBLEMS[check.problem]
+    return render_template("accounts/link_problem.html", message=message, purpose=purpose), status
+
+
+def _choose_password_from_link(token: str, purpose: TokenPurpose, template: str, done: str):
+    """The invitation and reset pages: GET or HEAD shows the form (never using the link up),
+    a valid POST uses the link, sets the password and signs the person in afresh."""
+    check = tokens.check(token, purpose)
+    if not check.ok:
+        return _token_problem_page(check, purpose)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = accounts.set_password_from_link(token, purpose, form.password.data)
+        if user is None:  # another browser used the link a moment ago
+            db.session.rollback()
+            return _token_problem_page(tokens.check(token, purpose), purpose)
+        _begin_session(user, remember=False)
+        _record_sign_in(user)
+        db.session.commit()
+        flash(done, "success")
+        return redirect(url_for(home_endpoint(user)))
+    status = 422 if form.is_submitted() else 200
+    person = check.token.user if check.token else None
+    return render_template(template, form=form, invited=person), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Accept an invitation by choosing a password."""
+    return _choose_password_from_link(
+        token,
+        TokenPurpose.INVITATION,
+        "accounts/accept_invitation.html",
+        "Welcome! Your account is ready.",
+    )
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        if email is not None:
+            notifications.deliver([email.id])
+        flash(
+            "If that address has an account, a reset link is on its way. "
+            f"It works for {current_app.config['PASSWORD_RESET_HOURS']} hours.",
+            "info",
+        )
+        return redirect(url_for("auth.sign_in"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a reset link; every old session is signed out."""
+    return _choose_password_from_link(
+        token,
+        TokenPurpose.PASSWORD_RESET,
+        "accounts/reset_password.html",
+        "Your password has been changed.",
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; other browsers are signed out, this one gets a new session."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not passwords.verify_password(current_user.password_hash, form.current.data):
+            form.current.errors.append("That is not your current password.")
+        else:
+            user = current_user._get_current_object()
+            accounts.set_password(user, form.password.data)
+            _begin_session(user, remember=False)
+            db.session.commit()
+            flash("Your password has been changed. Other devices have been signed out.", "success")
+            return redirect(url_for(home_endpoint(user)))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/change_password.html", form=form), status

@@ -1,0 +1,84 @@
+"""A recruiter's or HR person's own API tokens: list, create (shown once), revoke."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from portal.accounts.views import bp
+from portal.api import tokens as api_tokens
+from portal.core.extensions import db
+from portal.people.models import User
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Give the token a name, such as the system that will use it."),
+            Length(
+                max=api_tokens.NAME_MAX_LENGTH,
+                message=f"A name has at most {api_tokens.NAME_MAX_LENGTH} characters.",
+            ),
+        ],
+        description="What will use it, e.g. “ATS sync”. Only you see it.",
+        render_kw={"autocomplete": "off", "maxlength": api_tokens.NAME_MAX_LENGTH},
+    )
+
+
+def _api_user() -> User:
+    """Recruiters and HR only; a candidate gets 404, as for any page not theirs."""
+    user = current_user._get_current_object()
+    if not api_tokens.may_use_api(user):
+        abort(404)
+    return user
+
+
+def _api_base() -> str:
+    return current_app.config["BASE_URL"] + "/api/v1"
+
+
+def _list_page(user: User, form: ApiTokenForm, status: int = 200):
+    tokens = api_tokens.for_user(user)
+    return render_template(
+        "api/tokens.html", tokens=tokens, form=form, api_base=_api_base()
+    ), status
+
+
+@bp.get("/account/api-tokens")
+@login_required
+def api_tokens_page():
+    """One's own API tokens and a form for a new one."""
+    return _list_page(_api_user(), ApiTokenForm())
+
+
+@bp.post("/account/api-tokens")
+@login_required
+def create_api_token():
+    """Create a token and show it, this once (never in a redirect, a flash or a cookie)."""
+    user = _api_user()
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _list_page(user, form, 422)
+    token, plaintext = api_tokens.create(user, form.name.data)
+    db.session.commit()
+    return render_template(
+        "api/token_created.html", token=token, plaintext=plaintext, api_base=_api_base()
+    )
+
+
+@bp.post("/account/api-tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    """Revoke one of one's own tokens; it stops working at once."""
+    user = _api_user()
+    token = api_tokens.owned_by(user, token_id)
+    if token is None:
+        abort(404)
+    if api_tokens.revoke(token, by=user):
+        db.session.commit()
+        flash(f"The token “{token.name}” is revoked: it no longer works.", "success")
+    return redirect(url_for("auth.api_tokens_page"))

@@ -1,0 +1,125 @@
+"""Personal tokens for the JSON API: created, listed, used and revoked.
+
+A token is "pp_" and 32 random bytes (URL-safe base64); it is shown once and only its SHA-256 is
+kept. Looking a token up by its hash is safe against timing attacks: what an attacker controls
+is hashed first, so the comparison in the index says nothing about any stored token.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
+
+from portal.accounts.tokens import hash_token
+from portal.api.models import ApiToken
+from portal.core import clock
+from portal.core.extensions import db
+from portal.people import audit
+from portal.people.models import Role, User
+
+log = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "pp_"  # noqa: S105 - the marker every token starts with, not a secret
+PREFIX_LENGTH = 10  # "pp_" and 7 characters: enough to tell tokens apart, far too few to use one
+NAME_MAX_LENGTH = 80
+# last_used_at is written at most this often, so using a token is not a write per request.
+TOUCH_EVERY = timedelta(minutes=1)
+API_ROLES = (Role.RECRUITER, Role.HR)
+# What a token looks like; anything else is refused without a database look-up.
+_SHAPE = re.compile(rf"{TOKEN_PREFIX}[A-Za-z0-9_-]{{43}}")
+
+
+def may_use_api(user: User) -> bool:
+    """Recruiters and HR pull data through the API; candidates have nothing to pull."""
+    return user.is_active and user.role in API_ROLES
+
+
+def create(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`: the row (flushed) and the token itself, to be shown once."""
+    if not may_use_api(user):
+        raise ValueError("Only active recruiters and HR people can have API tokens.")
+    name = name.strip()[:NAME_MAX_LENGTH]
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=hash_token(plaintext),
+        prefix=plaintext[:PREFIX_LENGTH],
+        created_at=clock.now(),
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit.record(user, "api_token.created", user, subject=_subject(token))
+    return token, plaintext
+
+
+def for_user(user: User) -> list[ApiToken]:
+    """A person's tokens, live ones first, newest first."""
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id)
+        )
+    )
+
+
+def owned_by(user: User, token_id: int) -> ApiToken | None:
+    """The token if it is `user`'s own, else None (the view answers 404)."""
+    return db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+
+
+def revoke(token: ApiToken, by: User) -> bool:
+    """Stop a token working at once. False if it was already revoked."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = clock.now()
+    audit.record(by, "api_token.revoked", token.user, subject=_subject(token))
+    db.session.flush()
+    return True
+
+
+def authenticate(plaintext: str, now: datetime | None = None) -> User | None:
+    """The person a token belongs to, if it is live and they may use the API; else None.
+
+    Notes the use at most once a minute, in a short transaction of its own: API requests only
+    read, and on SQLite a read transaction that starts writing can fail when another writer
+    got in first.
+    """
+    if not _SHAPE.fullmatch(plaintext):
+        return None
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user))
+    )
+    if token is None or not may_use_api(token.user):
+        return None
+    now = now or clock.now()
+    if token.last_used_at is None or token.last_used_at <= now - TOUCH_EVERY:
+        _touch(token.id, now)
+    return token.user
+
+
+def _touch(token_id: int, now: datetime) -> None:
+    """Note the use; bookkeeping only, so a busy database does not fail the request."""
+    stale = ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at <= now - TOUCH_EVERY)
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=now)
+            )
+    except SQLAlchemyError:
+        log.warning("Could not note the use of API token %s", token_id, exc_info=True)
+
+
+def _subject(token: ApiToken) -> str:
+    return f"API token “{token.name}” ({token.prefix}…)"

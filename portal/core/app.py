@@ -1,0 +1,63 @@
+"""The app every feature plugs into: configuration, database, CSRF, error pages, security headers
+and the shared template helpers. It knows no feature."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from portal.core import config as portal_config
+from portal.core.database import init_database
+from portal.core.errors import init_errors
+from portal.core.extensions import csrf, db, migrate
+from portal.core.security import init_security_headers
+from portal.core.templating import init_templating
+
+log = logging.getLogger("portal")
+
+
+def build_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """A configured Flask app with the shared plumbing and no feature yet."""
+    app = Flask(
+        "portal",
+        instance_path=str(portal_config.INSTANCE_PATH),
+        template_folder=str(portal_config.PROJECT_ROOT / "templates"),
+        static_folder=str(portal_config.PROJECT_ROOT / "static"),
+    )
+    app.config.update(portal_config.DEFAULTS)
+    app.config.update(portal_config.from_environment())
+    if config:
+        app.config.update(config)
+    check_config(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(portal_config.PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    init_database(app)
+    init_errors(app)
+    init_security_headers(app)
+    init_templating(app)
+    return app
+
+
+def check_config(app: Flask) -> None:
+    """Refuse to start without what production needs, rather than fail at the first request."""
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment "
+            "(or PORTAL_ENV=development for a local, unsafe default)."
+        )
+    if not app.config.get("BASE_URL"):
+        raise RuntimeError(
+            "BASE_URL is not set: links in emails are built from it, never from the request."
+        )
+    if app.config.get("DEV_MAILBOX") and app.config.get("PORTAL_ENV") == "production":
+        # The mailbox shows sign-in links to anyone: it must never be reachable in production.
+        raise RuntimeError("DEV_MAILBOX is for development only; it cannot be on in production.")
+    if app.config["SECRET_KEY"] == portal_config.DEVELOPMENT_SECRET_KEY:
+        log.warning("Using the development SECRET_KEY: never run this configuration in production.")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        portal_config.INSTANCE_PATH.mkdir(exist_ok=True)

@@ -1,0 +1,119 @@
+"""Configuration read from the environment.
+
+`create_app(config=None)` starts from these values and applies the mapping it is given on top,
+so tests and the CLI can override anything without touching the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+INSTANCE_PATH = PROJECT_ROOT / "instance"
+
+# Used only when PORTAL_ENV=development: loud, obviously unsafe, never accepted in production.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_PATH / 'portal.sqlite3'}"
+
+
+def from_environment() -> dict:
+    """Settings for the environment named by PORTAL_ENV (production unless told otherwise)."""
+    env = os.environ.get("PORTAL_ENV", "production").strip().lower()
+    development = env == "development"
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000" if development else "").rstrip(
+        "/"
+    )
+    settings: dict = {
+        "PORTAL_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY")
+        or (DEVELOPMENT_SECRET_KEY if development else None),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_database_url(),
+        "BASE_URL": base_url,
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS", "127.0.0.1,localhost" if development else ""),
+        "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Pre-boarding portal <portal@localhost>"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "DEV_MAILBOX": development,
+        "PROXY_COUNT": _int("PROXY_COUNT", 0),
+        # How soon candidates are promised an answer; older questions are overdue.
+        "RESPONSE_PROMISE_HOURS": _int("RESPONSE_PROMISE_HOURS", 24),
+        "SESSION_COOKIE_SECURE": not development,
+        "REMEMBER_ME_DAYS": 30,
+        "PASSWORD_HASH_PARAMS": {},
+    }
+    return settings
+
+
+# Values that every environment shares; from_environment() and the caller's overrides win.
+DEFAULTS: dict = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # forms only; nothing here uploads files
+    "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "portal_session",
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    "SESSION_HOURS": 12,  # a sign-in without "remember me" lasts this long
+    "INVITATION_HOURS": 72,
+    "PASSWORD_RESET_HOURS": 2,
+    "PASSWORD_MIN_LENGTH": 8,
+    "PASSWORD_MAX_LENGTH": 256,
+    "SMTP_TIMEOUT_SECONDS": 10,
+    # Failed sign-ins: the first limit slows an attacker down, the second refuses for longer.
+    "SIGN_IN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
+    "SIGN_IN_LIMITS_PER_ADDRESS": "20 per minute;100 per hour",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
+    # Engagement status rules (portal.engagement.status). Days and hours are thresholds:
+    # reaching one adds the reason, with the severity named in the key.
+    "ENGAGEMENT_RULES": {
+        "quiet_after_days_unseen": 7,  # "no sign-in for 9 days"
+        "at_risk_after_days_unseen": 14,
+        "quiet_after_days_invited": 3,  # invitation not accepted yet
+        "at_risk_after_days_invited": 7,
+        "at_risk_after_hours_unanswered": 24,  # "question unanswered for 30 hours"
+        "at_risk_pulse_drop": 2,  # "pulse fell from 5 to 2"
+        "at_risk_pulse_at_or_below": 2,  # "feels 2 of 5 about joining"
+        "at_risk_silent_days_before_joining": 14,  # "joins in 6 days and has not opened …"
+    },
+    # Engagement events, pulse answers and statuses are deleted this many days after joining.
+    "ENGAGEMENT_KEEP_DAYS_AFTER_JOINING": 90,
+    # The pulse check ("How do you feel about joining?") is offered at most this often.
+    "PULSE_EVERY_DAYS": 14,
+    # No overdose: mail to candidates (portal.mail.notifications).
+    "CANDIDATE_WEEKLY_CAP": 3,  # per rolling 7 days; answers to their questions are exempt
+    "ANSWER_BATCH_MINUTES": 10,  # answers within this window go out as one message
+    "QUIET_HOURS": (21, 8),  # local hours [start, end): mail waits until the morning
+    # Recruiters' daily digest goes out at this local hour (their own time zone).
+    "DIGEST_LOCAL_HOUR": 8,
+    # Webhooks: a receiver's answer must come within this many seconds; retries end after
+    # WEBHOOK_RETRY_HOURS, backing off exponentially (with jitter) from WEBHOOK_RETRY_BASE_SECONDS.
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_RETRY_HOURS": 72,
+    "WEBHOOK_RETRY_BASE_SECONDS": 30,
+    # Worker loop: seconds between passes, and how long a claimed row or job stays claimed
+    # before another worker may take it over (a worker that died loses nothing).
+    "WORKER_INTERVAL_SECONDS": 5,
+    "WORKER_LEASE_SECONDS": 120,
+    # JSON API: calls per person ("limits" syntax), and how old an event must be to be listed.
+    "API_RATE_LIMIT": "300 per minute",
+    "API_EVENTS_SETTLE_SECONDS": 5,
+}

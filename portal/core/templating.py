@@ -1,0 +1,99 @@
+"""Jinja filters and globals: dates and times always in the reader's time zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\")]}"
+
+
+def reader_zone() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.time_zone
+    return "UTC"
+
+
+def _zone_of(zone: str | None) -> ZoneInfo:
+    return ZoneInfo(zone or reader_zone())
+
+
+def local_datetime(moment: datetime | None, zone: str | None = None) -> str:
+    """ "Monday 7 December 2026, 09:00 CET" in the given zone, else the reader's."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(_zone_of(zone))
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z}"
+
+
+def short_datetime(moment: datetime | None, zone: str | None = None) -> str:
+    """ "7 Dec 2026, 09:00" in the given zone, else the reader's."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(_zone_of(zone))
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def long_date(day: date | datetime | None) -> str:
+    if day is None:
+        return ""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def short_date(day: date | datetime | None) -> str:
+    """ "3 Dec 2026" (the date as given: convert an instant to its zone first)."""
+    if day is None:
+        return ""
+    return f"{day.day} {day:%b %Y}"
+
+
+def iso_instant(moment: datetime) -> str:
+    """The machine-readable value for <time datetime>."""
+    return moment.isoformat(timespec="minutes")
+
+
+def message_text(text: str | None) -> Markup:
+    """Plain text as safe HTML: everything escaped, http(s) links made clickable.
+
+    Line breaks are kept by CSS (white-space: pre-wrap) rather than <br>.
+    """
+    if not text:
+        return Markup("")
+    parts: list[Markup] = []
+    position = 0
+    for match in _URL.finditer(text):
+        raw = match.group(0)
+        url = raw.rstrip(_TRAILING)
+        # Keep a closing bracket that closes one inside the link (Wikipedia-style).
+        while len(url) < len(raw) and raw[len(url)] == ")" and url.count("(") > url.count(")"):
+            url += ")"
+        if not urlsplit(url).hostname:
+            continue
+        parts.append(escape(text[position : match.start()]))
+        parts.append(Markup('<a href="{0}" rel="noopener noreferrer nofollow">{0}</a>').format(url))
+        position = match.start() + len(url)
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime,
+        short_datetime=short_datetime,
+        long_date=long_date,
+        short_date=short_date,
+        iso_instant=iso_instant,
+        message_text=message_text,
+    )
+    app.jinja_env.globals.update(plural=plural, reader_zone=reader_zone)

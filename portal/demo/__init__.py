@@ -1,0 +1,1 @@
+"""Demo people, conversations, news and history, for trying the portal by hand."""

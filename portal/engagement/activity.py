@@ -1,0 +1,235 @@
+"""A candidate's events told in words, newest first, for their recruiter and HR.
+
+Events store facts, never content ("news:12", a pulse score); the words are made here. The few
+things the sentences name (news titles, pulse comments) are fetched in one query each, so the
+number of queries stays the same however many events there are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Integer, cast, func, literal, select
+
+from portal.core.extensions import db
+from portal.engagement.models import PulseResponse, Status
+from portal.events import log as events
+from portal.events.models import ACTIVITY_KINDS, EngagementEvent, EventKind
+from portal.news.models import FeedEntry
+from portal.timeline.models import CandidateMilestone, MilestoneTemplate
+
+LIMIT = 100  # the latest events shown on a candidate page
+
+STATUS_WORDS = {Status.ENGAGED: "engaged", Status.QUIET: "quiet", Status.AT_RISK: "at risk"}
+
+# Sentences for events that need nothing looked up.
+PLAIN = {
+    EventKind.SIGNED_IN: "Signed in",
+    EventKind.HOME_VIEWED: "Opened their home page",
+    EventKind.QUESTION_ASKED: "Asked a question",
+    EventKind.ANSWER_READ: "Read an answer to their question",
+    EventKind.FAQ_SEARCHED: "Searched the FAQ",
+    EventKind.CALENDAR_DOWNLOADED: "Downloaded the joining-day calendar file",
+    EventKind.TIMELINE_VIEWED: "Opened a timeline item",
+    EventKind.QUESTION_OVERDUE: "A question waited past the promised answer time",
+    EventKind.JOINED: "Joined: their first day began",
+}
+# Written by the portal, not done by the candidate.
+BY_THE_PORTAL = (EventKind.STATUS_CHANGED, EventKind.QUESTION_OVERDUE, EventKind.JOINED)
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    """One event as the recruiter reads it."""
+
+    at: datetime
+    kind: str
+    text: str
+    comment: str | None = None  # a pulse's comment, shown as the candidate wrote it
+    by_portal: bool = False
+
+
+@dataclass(frozen=True)
+class Activity:
+    items: list[ActivityItem]
+    limit: int
+    more: bool  # older events exist beyond `limit`
+
+
+def _subject_id(subject: str | None, prefix: str) -> int | None:
+    """The id in "news:12" for prefix "news", else None."""
+    if not subject or not subject.startswith(prefix + ":"):
+        return None
+    value = subject[len(prefix) + 1 :]
+    return int(value) if value.isdigit() else None
+
+
+def status_words(value: str | None) -> str:
+    try:
+        return STATUS_WORDS[Status(value)]
+    except ValueError:
+        return str(value or "unknown")
+
+
+def _status_change(data: dict) -> str:
+    text = f"Status changed from {status_words(data.get('from'))} to {status_words(data.get('to'))}"
+    reasons = [str(reason) for reason in data.get("reasons") or []]
+    return text + (": " + "; ".join(reasons) if reasons else "")
+
+
+def _pulse(event: EngagementEvent, by_id: dict, by_time: dict) -> tuple[str, str | None]:
+    response = by_id.get(_subject_id(event.subject, "pulse")) or by_time.get(event.occurred_at)
+    data = event.data or {}
+    score = response.score if response is not None else data.get("score")
+    text = f"Pulse: {score} of 5" if score is not None else "Answered the pulse check"
+    comment = response.comment if response is not None else None
+    return text, (comment or None)
+
+
+@dataclass(frozen=True)
+class Named:
+    """What events refer to, looked up once for a page of events."""
+
+    news: dict[int, str]  # news entry id -> title
+    milestones: dict[str, str]  # event subject ("milestone:3", "milestone:own-7") -> title
+    pulses: list[PulseResponse]
+
+
+def describe(found: list[EngagementEvent], named: Named) -> list[ActivityItem]:
+    """Events in words; what they name is passed in (no queries here)."""
+    pulses = named.pulses
+    by_id = {pulse.id: pulse for pulse in pulses}
+    by_time = {pulse.answered_at: pulse for pulse in pulses}
+    items = []
+    for event in found:
+        comment = None
+        if event.kind == EventKind.NEWS_OPENED:
+            title = named.news.get(_subject_id(event.subject, "news"))
+            text = f"Opened the news item “{title}”" if title else "Opened a news item"
+        elif event.kind == EventKind.TIMELINE_VIEWED and event.subject in named.milestones:
+            text = f"Opened the timeline item “{named.milestones[event.subject]}”"
+        elif event.kind == EventKind.PULSE_ANSWERED:
+            text, comment = _pulse(event, by_id, by_time)
+        elif event.kind == EventKind.STATUS_CHANGED:
+            text = _status_change(event.data or {})
+        else:
+            text = PLAIN.get(event.kind, event.kind.replace("_", " ").capitalize())
+        items.append(
+            ActivityItem(
+                at=event.occurred_at,
+                kind=event.kind,
+                text=text,
+                comment=comment,
+                by_portal=event.kind in BY_THE_PORTAL,
+            )
+        )
+    return items
+
+
+def _milestone_titles(candidate_id: int, subjects: set[str]) -> dict[str, str]:
+    """Titles of the milestones the subjects name, as this candidate saw them (two queries)."""
+    template_ids = {i for s in subjects if (i := _subject_id(s, "milestone")) is not None}
+    own_ids = {
+        int(s.removeprefix("milestone:own-"))
+        for s in subjects
+        if s.startswith("milestone:own-") and s.removeprefix("milestone:own-").isdigit()
+    }
+    titles: dict[str, str] = {}
+    if template_ids:
+        for template_id, title in db.session.execute(
+            select(MilestoneTemplate.id, MilestoneTemplate.title).where(
+                MilestoneTemplate.id.in_(template_ids)
+            )
+        ):
+            titles[f"milestone:{template_id}"] = title
+    if template_ids or own_ids:
+        # The candidate's own milestones, and their changed versions of template ones.
+        for own_id, template_id, title in db.session.execute(
+            select(CandidateMilestone.id, CandidateMilestone.template_id, CandidateMilestone.title)
+            .where(CandidateMilestone.candidate_id == candidate_id)
+            .where(
+                CandidateMilestone.id.in_(own_ids)
+                | CandidateMilestone.template_id.in_(template_ids)
+            )
+        ):
+            if template_id is None:
+                titles[f"milestone:own-{own_id}"] = title
+            else:
+                titles[f"milestone:{template_id}"] = title
+    return titles
+
+
+def candidate_activity(candidate_id: int, *, limit: int = LIMIT) -> Activity:
+    """The candidate's latest events in words, newest first, in at most five queries."""
+    found = events.timeline(candidate_id, limit=limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
+    news_ids = {
+        news_id
+        for event in found
+        if event.kind == EventKind.NEWS_OPENED
+        and (news_id := _subject_id(event.subject, "news")) is not None
+    }
+    news: dict[int, str] = {}
+    if news_ids:
+        found_titles = db.session.execute(
+            select(FeedEntry.id, FeedEntry.title).where(FeedEntry.id.in_(news_ids))
+        )
+        news = {row.id: row.title for row in found_titles}
+    milestone_subjects = {
+        event.subject
+        for event in found
+        if event.kind == EventKind.TIMELINE_VIEWED and event.subject
+    }
+    pulses: list[PulseResponse] = []
+    if any(event.kind == EventKind.PULSE_ANSWERED for event in found):
+        pulses = list(
+            db.session.scalars(
+                select(PulseResponse).where(PulseResponse.candidate_id == candidate_id)
+            )
+        )
+    named = Named(
+        news=news, milestones=_milestone_titles(candidate_id, milestone_subjects), pulses=pulses
+    )
+    return Activity(items=describe(found, named), limit=limit, more=more)
+
+
+# --- Activity per day (the sparkline) ----------------------------------------------------
+
+
+def _day_number(start: datetime):
+    """SQL for the whole number of days between `start` and an event (dialect by dialect)."""
+    column = EngagementEvent.occurred_at
+    if db.session.get_bind().dialect.name == "sqlite":
+        # Stored as naive UTC text; julianday() reads it.
+        origin = literal(start.replace(tzinfo=None).isoformat(sep=" "))
+        return cast(func.julianday(column) - func.julianday(origin), Integer)
+    return cast(func.floor(func.extract("epoch", column - start) / 86400), Integer)
+
+
+def activity_by_day(
+    candidate_ids: list[int], now: datetime, days: int = 30
+) -> dict[int, list[int]]:
+    """Per candidate, how many things they did on each of the last `days` UTC days, oldest
+    first (today last). One SQL query."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - timedelta(days=days - 1)
+    result = {candidate_id: [0] * days for candidate_id in candidate_ids}
+    if not candidate_ids:
+        return result
+    day = _day_number(start).label("day")
+    query = (
+        select(EngagementEvent.candidate_id, day, func.count())
+        .where(
+            EngagementEvent.candidate_id.in_(candidate_ids),
+            EngagementEvent.kind.in_(ACTIVITY_KINDS),
+            EngagementEvent.occurred_at >= start,
+            EngagementEvent.occurred_at < today + timedelta(days=1),
+        )
+        .group_by(EngagementEvent.candidate_id, day)
+    )
+    for candidate_id, number, count in db.session.execute(query):
+        if 0 <= number < days:
+            result[candidate_id][number] += count
+    return result

@@ -1,0 +1,304 @@
+"""The recruiters' daily digest: what changed about their candidates, in their local morning.
+
+Once a recruiter's local time reaches DIGEST_LOCAL_HOUR, their day is settled exactly once: a
+`recruiter_digests` row for that local date, inserted with ON CONFLICT DO NOTHING so that only
+one transaction can own it, and in the same transaction one email when there is something to
+tell. Something to tell means something NEW since the last digest: a status change, a question
+that went past the answer promise, a candidate who came within 7 days of joining. When there is,
+the email also lists what still stands (every overdue question, everyone joining this week), so
+it reads whole; a day with nothing new gets its row and no email, however much still stands.
+Everything is gathered for all due recruiters at once: the number of queries does not grow
+with the number of recruiters (only the INSERT of each email does).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+
+from portal.core.database import upsert
+from portal.core.extensions import db
+from portal.core.links import absolute_url
+from portal.engagement.models import RecruiterDigest, Status
+from portal.events.models import EngagementEvent, EventKind
+from portal.mail import notifications
+from portal.people.models import CandidateProfile, Role, User
+from portal.questions import threads as questions
+from portal.timeline.joining import candidate_joining
+
+FIRST_LOOK_BACK = timedelta(hours=24)  # what a recruiter's first digest covers
+JOINING_HORIZON = timedelta(days=7)
+STATUS_WORDS = {Status.ENGAGED: "engaged", Status.QUIET: "quiet", Status.AT_RISK: "at risk"}
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A candidate whose status moved since the last digest (first old status, last new one)."""
+
+    candidate: User
+    before: str | None  # in words; None when the portal had no status for them yet
+    after: str
+    reasons: list[str]
+    at: datetime
+    link: str
+
+
+@dataclass(frozen=True)
+class OverdueQuestion:
+    candidate: User
+    waiting_since: datetime
+    waited: str  # "30 hours", "3 days"
+    link: str  # the conversation
+    is_new: bool = True  # went overdue since the last digest
+
+
+@dataclass(frozen=True)
+class Joining:
+    candidate: User
+    joins_at: datetime
+    days_until: int  # calendar days in the recruiter's zone
+    link: str
+    is_new: bool = True  # came within the week since the last digest
+
+
+@dataclass
+class Digest:
+    """One recruiter's digest for one local day."""
+
+    recruiter: User
+    local_date: date
+    since: datetime
+    changes: list[StatusChange] = field(default_factory=list)
+    overdue: list[OverdueQuestion] = field(default_factory=list)
+    joinings: list[Joining] = field(default_factory=list)
+
+    @property
+    def has_news(self) -> bool:
+        """Only what is new since the last digest warrants an email (no daily repeats)."""
+        return bool(
+            self.changes
+            or any(item.is_new for item in self.overdue)
+            or any(item.is_new for item in self.joinings)
+        )
+
+    @property
+    def subject(self) -> str:
+        parts = [
+            _count(len(self.changes), "status change"),
+            _count(len(self.overdue), "overdue question"),
+            _count(len(self.joinings), "joining", "joinings") + " this week"
+            if self.joinings
+            else "",
+        ]
+        return "Your candidates today: " + ", ".join(part for part in parts if part)
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    if not number:
+        return ""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def send_due(now: datetime) -> int:
+    """Settle today's digest for every active recruiter whose local morning has come and who
+    has none for their local date yet; returns how many digest emails were queued. Flushes
+    only: the worker job commits (and delivers afterwards)."""
+    digests = _due_digests(now)
+    if not digests:
+        return 0
+    _gather(digests, now)
+    return _settle(digests, now)
+
+
+def _due_recruiters(now: datetime) -> dict[int, tuple[User, date]]:
+    hour = current_app.config["DIGEST_LOCAL_HOUR"]
+    recruiters = db.session.scalars(
+        select(User).where(User.role == Role.RECRUITER, User.is_active.is_(True))
+    )
+    due = {}
+    for recruiter in recruiters:
+        local = now.astimezone(_zone(recruiter.time_zone))
+        if local.hour >= hour:
+            due[recruiter.id] = (recruiter, local.date())
+    return due
+
+
+def _due_digests(now: datetime) -> dict[int, Digest]:
+    """Recruiters past their digest hour whose local day is not settled yet, with the moment
+    their digest starts from (their last digest, else 24 hours ago)."""
+    due = _due_recruiters(now)
+    if not due:
+        return {}
+    last = {
+        recruiter_id: (last_date, last_created)
+        for recruiter_id, last_date, last_created in db.session.execute(
+            select(
+                RecruiterDigest.recruiter_id,
+                func.max(RecruiterDigest.local_date),
+                func.max(RecruiterDigest.created_at),
+            )
+            .where(RecruiterDigest.recruiter_id.in_(due))
+            .group_by(RecruiterDigest.recruiter_id)
+        )
+    }
+    digests = {}
+    for recruiter_id, (recruiter, local_date) in due.items():
+        last_date, last_created = last.get(recruiter_id, (None, None))
+        if last_date is not None and last_date >= local_date:
+            continue
+        since = min(last_created or now - FIRST_LOOK_BACK, now)
+        digests[recruiter_id] = Digest(recruiter, local_date, since)
+    return digests
+
+
+def _gather(digests: dict[int, Digest], now: datetime) -> None:
+    """Fill every digest in two queries: status changes, then questions and joinings."""
+    ids = list(digests)
+    earliest = min(digest.since for digest in digests.values())
+    events = db.session.execute(
+        select(EngagementEvent, User, CandidateProfile.recruiter_id)
+        .join(User, User.id == EngagementEvent.candidate_id)
+        .join(CandidateProfile, CandidateProfile.user_id == User.id)
+        .where(
+            EngagementEvent.kind == EventKind.STATUS_CHANGED,
+            EngagementEvent.occurred_at > earliest,
+            EngagementEvent.occurred_at <= now,
+            CandidateProfile.recruiter_id.in_(ids),
+            User.is_active.is_(True),
+        )
+        .order_by(EngagementEvent.occurred_at, EngagementEvent.id)
+    )
+    per_candidate: dict[int, list[EngagementEvent]] = defaultdict(list)
+    candidates: dict[int, tuple[User, int]] = {}
+    for event, candidate, recruiter_id in events:
+        if event.occurred_at > digests[recruiter_id].since:
+            per_candidate[candidate.id].append(event)
+            candidates[candidate.id] = (candidate, recruiter_id)
+    for candidate_id, changes in per_candidate.items():
+        candidate, recruiter_id = candidates[candidate_id]
+        change = _net_change(candidate, changes)
+        if change is not None:
+            digests[recruiter_id].changes.append(change)
+
+    promise = timedelta(hours=current_app.config["RESPONSE_PROMISE_HOURS"])
+    # The thread's "unanswered since" as the question pages compute it (the reader is unused).
+    _, waiting_since, _ = questions._state_columns(User.id, 0)
+    horizon = now + JOINING_HORIZON
+    rows = db.session.execute(
+        select(User, CandidateProfile, waiting_since)
+        .join(CandidateProfile, CandidateProfile.user_id == User.id)
+        .where(
+            User.is_active.is_(True),
+            CandidateProfile.recruiter_id.in_(ids),
+            or_(
+                waiting_since <= now - promise,
+                # A day's margin either side: the exact instant depends on the zone.
+                CandidateProfile.joining_date.between(
+                    (now - timedelta(days=1)).date(), (horizon + timedelta(days=1)).date()
+                ),
+            ),
+        )
+        .order_by(CandidateProfile.joining_date, User.name)
+    )
+    for candidate, profile, since in rows:
+        digest = digests[profile.recruiter_id]
+        if since is not None and since + promise <= now:
+            digest.overdue.append(
+                OverdueQuestion(
+                    candidate,
+                    since,
+                    _waited(now - since),
+                    absolute_url("recruiter.thread", candidate_id=candidate.id),
+                    is_new=since + promise > digest.since,
+                )
+            )
+        joins_at = candidate_joining(profile)
+        if now < joins_at <= horizon:
+            zone = _zone(digest.recruiter.time_zone)
+            days = (joins_at.astimezone(zone).date() - now.astimezone(zone).date()).days
+            link = absolute_url("recruiter.candidate", candidate_id=candidate.id)
+            is_new = joins_at - JOINING_HORIZON > digest.since
+            digest.joinings.append(Joining(candidate, joins_at, days, link, is_new))
+    for digest in digests.values():
+        digest.overdue.sort(key=lambda item: item.waiting_since)
+        digest.joinings.sort(key=lambda item: item.joins_at)
+
+
+def _net_change(candidate: User, events: list[EngagementEvent]) -> StatusChange | None:
+    """From the first change's old status to the last one's new status; None when the
+    candidate ended where they started (quiet for an hour, then back)."""
+    first, last = events[0].data or {}, events[-1].data or {}
+    before, after = first.get("from"), last.get("to")
+    if after is None or before == after:
+        return None
+    return StatusChange(
+        candidate=candidate,
+        before=_status_words(before) if before else None,
+        after=_status_words(after),
+        reasons=[str(reason) for reason in last.get("reasons") or []],
+        at=events[-1].occurred_at,
+        link=absolute_url("recruiter.candidate", candidate_id=candidate.id),
+    )
+
+
+def _status_words(status: str) -> str:
+    try:
+        return STATUS_WORDS[Status(status)]
+    except ValueError:
+        return status.replace("_", " ")
+
+
+def _waited(elapsed: timedelta) -> str:
+    """In hours for the first three days, as the dashboard's reasons say it, then in days."""
+    hours = int(elapsed.total_seconds() // 3600)
+    if hours < 72:
+        return _count(hours, "hour") or "less than an hour"
+    return _count(hours // 24, "day")
+
+
+def _settle(digests: dict[int, Digest], now: datetime) -> int:
+    """Claim each recruiter's day with one INSERT ... ON CONFLICT DO NOTHING; queue mail only
+    for the days this transaction won, and point their rows at it."""
+    claimed = db.session.execute(
+        upsert(RecruiterDigest)
+        .values(
+            [
+                {"recruiter_id": d.recruiter.id, "local_date": d.local_date, "created_at": now}
+                for d in digests.values()
+            ]
+        )
+        .on_conflict_do_nothing(
+            index_elements=[RecruiterDigest.recruiter_id, RecruiterDigest.local_date]
+        )
+        .returning(RecruiterDigest.id, RecruiterDigest.recruiter_id)
+    ).all()
+    links = []
+    for row_id, recruiter_id in claimed:
+        digest = digests[recruiter_id]
+        if not digest.has_news:
+            continue
+        email = notifications.queue(
+            to=digest.recruiter,
+            kind="digest",
+            template="engagement/email/recruiter_digest",
+            subject=digest.subject,
+            about=f"digest:{recruiter_id}:{digest.local_date.isoformat()}",
+            digest=digest,
+            dashboard=absolute_url("recruiter.home"),
+        )
+        links.append({"id": row_id, "email_id": email.id})
+    if links:
+        db.session.execute(update(RecruiterDigest), links)
+    return len(links)

@@ -1,0 +1,43 @@
+"""HR's engagement pages: everyone's candidates by risk, and any candidate's activity."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+
+from portal.core import clock
+from portal.engagement import activity, dashboard
+from portal.engagement import status as engagement
+from portal.engagement.status import CandidateSignal
+from portal.people import directory as people
+from portal.people.access import hr_bp
+
+
+def _links(signal: CandidateSignal) -> tuple[str, str]:
+    return (
+        url_for("hr.candidate_activity", user_id=signal.candidate_id),
+        url_for("hr.thread", user_id=signal.candidate_id),
+    )
+
+
+@hr_bp.get("/engagement")
+def engagement_board():
+    """Everyone's candidates, riskiest first; filters by recruiter, status and name."""
+    recruiters = people.active_recruiters()
+    filters = dashboard.read_filters(request.args, {recruiter.id for recruiter in recruiters})
+    board = dashboard.build(clock.now(), filters, links=_links)
+    return render_template("engagement/hr_board.html", board=board, recruiters=recruiters)
+
+
+@hr_bp.get("/people/<int:user_id>/activity")
+def candidate_activity(user_id: int):
+    """One candidate's status, reasons and events in words."""
+    found = people.person(user_id)
+    if found is None or found.candidate_profile is None:
+        abort(404)
+    signal = next(iter(engagement.signals(clock.now(), candidate_ids=[found.id])), None)
+    return render_template(
+        "engagement/hr_activity.html",
+        person=found,
+        signal=signal,
+        activity=activity.candidate_activity(found.id),
+    )

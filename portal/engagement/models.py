@@ -1,0 +1,76 @@
+"""Engagement: how candidates feel (pulse), the status the portal derives from what they do and
+feel, and the recruiters' daily digests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.clock import utcnow
+from portal.core.models import Base, UTCDateTime, one_of
+
+
+class Status(StrEnum):
+    ENGAGED = "engaged"
+    QUIET = "quiet"
+    AT_RISK = "at_risk"
+
+
+class PulseResponse(Base):
+    """An answer to "How do you feel about joining?" (1 = worried … 5 = can't wait)."""
+
+    __tablename__ = "pulse_responses"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        Index("ix_pulse_responses_candidate_time", "candidate_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CandidateStatus(Base):
+    """The last status the worker recorded for a candidate, so a change can be noticed once."""
+
+    __tablename__ = "candidate_statuses"
+    __table_args__ = (CheckConstraint(f"status IN ({one_of(Status)})", name="status"),)
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(12))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecruiterDigest(Base):
+    """One daily digest per recruiter and local day: the unique key makes it go out once."""
+
+    __tablename__ = "recruiter_digests"
+    __table_args__ = (UniqueConstraint("recruiter_id", "local_date", name="uq_recruiter_digests"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recruiter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None when nothing had changed: the day is settled and no mail was sent.
+    email_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outgoing_emails.id", ondelete="SET NULL"), default=None
+    )

@@ -1,0 +1,164 @@
+"""The pulse check: "How do you feel about joining?", five steps and an optional comment.
+
+Offered on the candidate home until the first day, at most once every PULSE_EVERY_DAYS days. An
+answer is stored, recorded as a `pulse_answered` event and published as the `pulse.answered`
+webhook (score only: the comment is for the recruiter and HR, never sent to other systems), all
+in the caller's transaction. Plain module: no request knowledge; functions flush, the caller
+commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.core.extensions import db
+from portal.engagement.models import PulseResponse
+from portal.events import log as events
+from portal.events.models import EventKind
+from portal.people.models import User
+from portal.timeline import joining
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import WebhookEventType
+
+# The steps of the scale, worst to best, as the candidate reads them.
+SCALE: dict[int, str] = {
+    1: "Worried",
+    2: "Unsure",
+    3: "Fine",
+    4: "Looking forward to it",
+    5: "Can't wait",
+}
+COMMENT_MAX = 1000
+CHOOSE_A_STEP = f"Choose how you feel, from “{SCALE[1]}” to “{SCALE[5]}”."
+
+
+class PulseError(ValueError):
+    """An answer that cannot be stored, with the form field it concerns."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class AlreadyAnswered(PulseError):
+    """The candidate answered less than a period ago."""
+
+    def __init__(self, answered_at: datetime, next_at: datetime) -> None:
+        super().__init__("score", "You have already told us how you feel for now.")
+        self.answered_at = answered_at
+        self.next_at = next_at
+
+
+class NotOffered(PulseError):
+    """The first day has come: there is nothing left to feel about joining."""
+
+    def __init__(self) -> None:
+        super().__init__("score", "Your first day has begun, so we no longer ask.")
+
+
+def period() -> timedelta:
+    """How long after an answer the pulse is offered again (PULSE_EVERY_DAYS)."""
+    return timedelta(days=current_app.config["PULSE_EVERY_DAYS"])
+
+
+def clean_score(value: object) -> int:
+    """The score as stored (1 to 5), or PulseError."""
+    text = str(value).strip() if value is not None else ""
+    if not text.isdecimal() or int(text) not in SCALE:
+        raise PulseError("score", CHOOSE_A_STEP)
+    return int(text)
+
+
+def clean_comment(text: str | None) -> str | None:
+    """The comment as stored: one kind of line break, trimmed; None when blank."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > COMMENT_MAX:
+        raise PulseError(
+            "comment", f"Keep it to {COMMENT_MAX:,} characters or fewer ({len(text):,} now)."
+        )
+    return text or None
+
+
+def last_response(candidate_id: int) -> PulseResponse | None:
+    """The candidate's latest answer, if any (one query)."""
+    return db.session.scalar(
+        select(PulseResponse)
+        .where(PulseResponse.candidate_id == candidate_id)
+        .order_by(PulseResponse.answered_at.desc(), PulseResponse.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Whether to ask the candidate now, and when they last answered."""
+
+    due: bool
+    last: PulseResponse | None
+    next_at: datetime | None  # when it is offered again, if they answered recently
+
+
+def offer(candidate: User, now: datetime) -> Offer:
+    """Ask when the candidate has not answered for a period, until their first day begins."""
+    last = last_response(candidate.id)
+    next_at = last.answered_at + period() if last is not None else None
+    profile = candidate.candidate_profile
+    before_joining = profile is not None and joining.candidate_joining(profile) > now
+    due = before_joining and (next_at is None or next_at <= now)
+    return Offer(due=due, last=last, next_at=next_at)
+
+
+def _lock(candidate: User) -> None:
+    """Serialise one candidate's answers (PostgreSQL row lock; SQLite writes one at a time), so
+    two forms sent at once cannot both pass the once-a-period check."""
+    db.session.execute(select(User.id).where(User.id == candidate.id).with_for_update())
+
+
+def answer(candidate: User, score: object, comment: str | None, now: datetime) -> PulseResponse:
+    """Store an answer, record the event and publish the webhook; PulseError if refused."""
+    score = clean_score(score)
+    comment = clean_comment(comment)
+    _lock(candidate)
+    current = offer(candidate, now)
+    if not current.due:
+        if current.last is not None and current.next_at is not None and current.next_at > now:
+            raise AlreadyAnswered(current.last.answered_at, current.next_at)
+        raise NotOffered()
+    response = PulseResponse(
+        candidate_id=candidate.id, score=score, comment=comment, answered_at=now
+    )
+    db.session.add(response)
+    db.session.flush()
+    events.record(
+        candidate.id,
+        EventKind.PULSE_ANSWERED,
+        subject=f"pulse:{response.id}",
+        data={"score": score},
+        at=now,
+    )
+    profile = candidate.candidate_profile
+    webhooks.publish(
+        WebhookEventType.PULSE_ANSWERED,
+        webhook_data(candidate, response, current.last),
+        recruiter_id=profile.recruiter_id if profile is not None else None,
+        at=now,
+    )
+    return response
+
+
+def webhook_data(
+    candidate: User, response: PulseResponse, previous: PulseResponse | None
+) -> dict[str, Any]:
+    """The `pulse.answered` payload: who, the score and the one before it. Never the comment."""
+    return {
+        "candidate": webhooks.candidate_data(candidate.id, candidate.name, candidate.email),
+        "score": response.score,
+        "previous_score": previous.score if previous is not None else None,
+        "answered_at": webhooks.instant(response.answered_at),
+    }

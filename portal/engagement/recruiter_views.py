@@ -1,0 +1,47 @@
+"""The recruiter's pages."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+from flask_login import current_user
+
+from portal.core import clock
+from portal.engagement import activity, dashboard
+from portal.engagement import status as engagement
+from portal.engagement.status import CandidateSignal
+from portal.people import directory as people
+from portal.people.access import recruiter_bp
+from portal.timeline import joining
+
+
+def _links(signal: CandidateSignal) -> tuple[str, str]:
+    return (
+        url_for("recruiter.candidate", candidate_id=signal.candidate_id),
+        url_for("recruiter.thread", candidate_id=signal.candidate_id),
+    )
+
+
+@recruiter_bp.get("/")
+def home():
+    """The recruiter's dashboard: their candidates, riskiest first, then soonest joining."""
+    filters = dashboard.read_filters(request.args)  # no recruiter filter: always their own
+    board = dashboard.build(clock.now(), filters, links=_links, recruiter_id=current_user.id)
+    return render_template("engagement/recruiter_home.html", board=board)
+
+
+@recruiter_bp.get("/candidates/<int:candidate_id>")
+def candidate(candidate_id: int):
+    """One of the recruiter's candidates, their status and what they did; anyone else's: 404."""
+    found = people.candidate_of_recruiter(current_user, candidate_id)
+    if found is None:
+        abort(404)
+    now = clock.now()
+    (row,) = joining.joining_rows([found], now)
+    signal = next(iter(engagement.signals(now, candidate_ids=[found.id])), None)
+    return render_template(
+        "engagement/recruiter_candidate.html",
+        row=row,
+        profile=found.candidate_profile,
+        signal=signal,
+        activity=activity.candidate_activity(found.id),
+    )

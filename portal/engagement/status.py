@@ -1,0 +1,355 @@
+"""Engagement status: each candidate is engaged, quiet or at risk, with the reasons in words.
+
+Everything is computed from SQL aggregates in a fixed number of queries, whatever the number of
+candidates or events; the rules and thresholds come from the ENGAGEMENT_RULES configuration.
+The rules are applied to each aggregated row in Python (plain arithmetic, no further queries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from portal.core.extensions import db
+from portal.engagement.models import PulseResponse, Status
+from portal.events.models import ACTIVITY_KINDS, EngagementEvent, EventKind
+from portal.people.models import CandidateProfile, Role, User
+from portal.questions.models import Message
+from portal.timeline import joining
+
+# Riskiest first: the dashboard's order.
+SEVERITY = {Status.AT_RISK: 2, Status.QUIET: 1, Status.ENGAGED: 0}
+
+# What counts as opening something: reading, asking, downloading (not merely arriving).
+OPENED_KINDS = (
+    EventKind.NEWS_OPENED,
+    EventKind.QUESTION_ASKED,
+    EventKind.ANSWER_READ,
+    EventKind.FAQ_SEARCHED,
+    EventKind.CALENDAR_DOWNLOADED,
+    EventKind.TIMELINE_VIEWED,
+    EventKind.PULSE_ANSWERED,
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One rule that fired: its severity and the sentence a recruiter reads."""
+
+    code: str  # "no_sign_in", "invitation_pending", "unanswered_question", "pulse_drop",
+    # "pulse_low", "silent_before_joining"
+    status: Status
+    text: str  # e.g. "no sign-in for 9 days"
+
+
+@dataclass(frozen=True)
+class CandidateSignal:
+    """Where one candidate stands, with everything the dashboard and API show."""
+
+    candidate_id: int
+    name: str
+    email: str
+    recruiter_id: int | None
+    recruiter_name: str | None
+    job_title: str
+    joining_at: datetime  # aware, in the workplace's zone
+    days_to_joining: int  # calendar days in the workplace's zone; negative once joined
+    has_joined: bool
+    signed_up: bool
+    last_seen_at: datetime | None
+    unanswered_questions: int
+    waiting_since: datetime | None
+    last_pulse: int | None
+    previous_pulse: int | None
+    status: Status
+    reasons: list[Reason] = field(default_factory=list)
+    # The oldest unanswered question's id (for "question overdue" notices).
+    first_waiting_id: int | None = None
+
+    @property
+    def reason_texts(self) -> list[str]:
+        return [reason.text for reason in self.reasons]
+
+    @property
+    def severity(self) -> int:
+        return SEVERITY[self.status]
+
+
+# --- Aggregates -------------------------------------------------------------------------------
+
+
+def _scoped(query, column, scope):
+    """Aggregate only the candidates in `scope` (a select of ids), when the caller narrowed it."""
+    return query if scope is None else query.where(column.in_(scope))
+
+
+def _event_totals(scope=None):
+    """Per candidate: the last time they did anything, and how many things they opened."""
+    query = select(
+        EngagementEvent.candidate_id.label("candidate_id"),
+        func.max(
+            case(
+                (EngagementEvent.kind.in_(ACTIVITY_KINDS), EngagementEvent.occurred_at),
+            )
+        ).label("last_seen"),
+        func.count(case((EngagementEvent.kind.in_(OPENED_KINDS), 1))).label("opened"),
+    ).group_by(EngagementEvent.candidate_id)
+    return _scoped(query, EngagementEvent.candidate_id, scope).subquery("event_totals")
+
+
+def _waiting_questions(scope=None):
+    """Per candidate: questions after the last answer (their count, oldest time and id)."""
+    answers = (
+        select(
+            Message.candidate_id.label("candidate_id"),
+            func.max(Message.id).label("last_answer_id"),
+        )
+        .where(Message.author_id != Message.candidate_id, Message.removed_at.is_(None))
+        .group_by(Message.candidate_id)
+    )
+    answers = _scoped(answers, Message.candidate_id, scope).subquery("last_answers")
+    query = (
+        select(
+            Message.candidate_id.label("candidate_id"),
+            func.count(Message.id).label("unanswered"),
+            func.min(Message.created_at).label("waiting_since"),
+            func.min(Message.id).label("first_waiting_id"),
+        )
+        .outerjoin(answers, answers.c.candidate_id == Message.candidate_id)
+        .where(
+            Message.author_id == Message.candidate_id,
+            Message.removed_at.is_(None),
+            Message.id > func.coalesce(answers.c.last_answer_id, 0),
+        )
+        .group_by(Message.candidate_id)
+    )
+    return _scoped(query, Message.candidate_id, scope).subquery("waiting_questions")
+
+
+def _last_two_pulses(scope=None):
+    """Per candidate: the latest pulse score and the one before it."""
+    ranked = select(
+        PulseResponse.candidate_id.label("candidate_id"),
+        PulseResponse.score.label("score"),
+        func.row_number()
+        .over(
+            partition_by=PulseResponse.candidate_id,
+            order_by=(PulseResponse.answered_at.desc(), PulseResponse.id.desc()),
+        )
+        .label("position"),
+    )
+    ranked = _scoped(ranked, PulseResponse.candidate_id, scope).subquery("ranked_pulses")
+    return (
+        select(
+            ranked.c.candidate_id,
+            func.max(case((ranked.c.position == 1, ranked.c.score))).label("last"),
+            func.max(case((ranked.c.position == 2, ranked.c.score))).label("previous"),
+        )
+        .where(ranked.c.position <= 2)
+        .group_by(ranked.c.candidate_id)
+        .subquery("pulses")
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _rows(
+    *,
+    recruiter_id: int | None,
+    unassigned: bool,
+    candidate_ids: list[int] | None,
+    search: str | None,
+):
+    filters = [User.role == Role.CANDIDATE, User.is_active.is_(True)]
+    if unassigned:
+        filters.append(CandidateProfile.recruiter_id.is_(None))
+    elif recruiter_id is not None:
+        filters.append(CandidateProfile.recruiter_id == recruiter_id)
+    if candidate_ids is not None:
+        filters.append(User.id.in_(candidate_ids))
+    if search and search.strip():
+        pattern = _like(search.strip().lower())
+        filters.append(
+            func.lower(User.name).like(pattern, escape="\\")
+            | func.lower(User.email).like(pattern, escape="\\")
+        )
+    narrowed = len(filters) > 2
+    # A narrowed list (one recruiter, one candidate) aggregates only its own rows.
+    scope = (
+        select(User.id)
+        .join(CandidateProfile, CandidateProfile.user_id == User.id)
+        .where(*filters)
+        .scalar_subquery()
+        if narrowed
+        else None
+    )
+    events = _event_totals(scope)
+    waiting = _waiting_questions(scope)
+    pulses = _last_two_pulses(scope)
+    recruiter = aliased(User)
+    query = (
+        select(
+            User.id,
+            User.name,
+            User.email,
+            User.created_at,
+            User.password_hash.is_not(None).label("signed_up"),
+            User.last_sign_in_at,
+            CandidateProfile.job_title,
+            CandidateProfile.joining_date,
+            CandidateProfile.joining_time,
+            CandidateProfile.joining_time_zone,
+            CandidateProfile.recruiter_id,
+            recruiter.name.label("recruiter_name"),
+            events.c.last_seen,
+            func.coalesce(events.c.opened, 0).label("opened"),
+            func.coalesce(waiting.c.unanswered, 0).label("unanswered"),
+            waiting.c.waiting_since,
+            waiting.c.first_waiting_id,
+            pulses.c.last.label("last_pulse"),
+            pulses.c.previous.label("previous_pulse"),
+        )
+        .join(CandidateProfile, CandidateProfile.user_id == User.id)
+        .outerjoin(
+            recruiter,
+            and_(recruiter.id == CandidateProfile.recruiter_id, recruiter.is_active.is_(True)),
+        )
+        .outerjoin(events, events.c.candidate_id == User.id)
+        .outerjoin(waiting, waiting.c.candidate_id == User.id)
+        .outerjoin(pulses, pulses.c.candidate_id == User.id)
+        .where(*filters)
+    )
+    return db.session.execute(query).all()
+
+
+# --- Rules ------------------------------------------------------------------------------------
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def _waited(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours < 72:
+        return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    return _days(hours // 24)
+
+
+def _joins_in(days: int) -> str:
+    if days <= 0:
+        return "joins today"
+    if days == 1:
+        return "joins tomorrow"
+    return f"joins in {days} days"
+
+
+def _reasons(row: Any, now: datetime, days_to_joining: int, last_seen: datetime | None):
+    rules = current_app.config["ENGAGEMENT_RULES"]
+    reasons: list[Reason] = []
+
+    if not row.signed_up:
+        waited = (now - row.created_at).days
+        if waited >= rules["quiet_after_days_invited"]:
+            severity = (
+                Status.AT_RISK if waited >= rules["at_risk_after_days_invited"] else Status.QUIET
+            )
+            text = f"has not accepted the invitation sent {_days(waited)} ago"
+            reasons.append(Reason("invitation_pending", severity, text))
+    else:
+        unseen = (now - (last_seen or row.created_at)).days
+        if unseen >= rules["quiet_after_days_unseen"]:
+            severity = (
+                Status.AT_RISK if unseen >= rules["at_risk_after_days_unseen"] else Status.QUIET
+            )
+            reasons.append(Reason("no_sign_in", severity, f"no sign-in for {_days(unseen)}"))
+
+    if row.waiting_since is not None:
+        waited = now - row.waiting_since
+        if waited >= timedelta(hours=rules["at_risk_after_hours_unanswered"]):
+            text = f"question unanswered for {_waited(waited)}"
+            reasons.append(Reason("unanswered_question", Status.AT_RISK, text))
+
+    last, previous = row.last_pulse, row.previous_pulse
+    if last is not None and previous is not None and previous - last >= rules["at_risk_pulse_drop"]:
+        text = f"pulse fell from {previous} to {last}"
+        reasons.append(Reason("pulse_drop", Status.AT_RISK, text))
+    elif last is not None and last <= rules["at_risk_pulse_at_or_below"]:
+        text = f"feels {last} of 5 about joining"
+        reasons.append(Reason("pulse_low", Status.AT_RISK, text))
+
+    if row.opened == 0 and 0 <= days_to_joining <= rules["at_risk_silent_days_before_joining"]:
+        text = f"{_joins_in(days_to_joining)} and has not opened anything since the offer"
+        reasons.append(Reason("silent_before_joining", Status.AT_RISK, text))
+    return reasons
+
+
+def _signal(row: Any, now: datetime) -> CandidateSignal:
+    joining_at = joining.joining_instant(row.joining_date, row.joining_time, row.joining_time_zone)
+    has_joined = joining_at <= now
+    days_to_joining = joining.days_until(joining_at, now)
+    seen = [moment for moment in (row.last_seen, row.last_sign_in_at) if moment is not None]
+    last_seen = max(seen) if seen else None
+    reasons = [] if has_joined else _reasons(row, now, days_to_joining, last_seen)
+    status = max((r.status for r in reasons), key=SEVERITY.__getitem__, default=Status.ENGAGED)
+    return CandidateSignal(
+        candidate_id=row.id,
+        name=row.name,
+        email=row.email,
+        recruiter_id=row.recruiter_id,
+        recruiter_name=row.recruiter_name,
+        job_title=row.job_title,
+        joining_at=joining_at,
+        days_to_joining=days_to_joining,
+        has_joined=has_joined,
+        signed_up=bool(row.signed_up),
+        last_seen_at=last_seen,
+        unanswered_questions=row.unanswered,
+        waiting_since=row.waiting_since,
+        last_pulse=row.last_pulse,
+        previous_pulse=row.previous_pulse,
+        status=status,
+        reasons=sorted(reasons, key=lambda r: -SEVERITY[r.status]),
+        first_waiting_id=row.first_waiting_id,
+    )
+
+
+def signals(
+    now: datetime,
+    *,
+    recruiter_id: int | None = None,
+    unassigned: bool = False,
+    candidate_ids: list[int] | None = None,
+    status: Status | None = None,
+    search: str | None = None,
+) -> list[CandidateSignal]:
+    """Active candidates with their status and reasons, riskiest first, then soonest joining
+    (those who have joined come last). One SQL query, whatever the numbers."""
+    rows = _rows(
+        recruiter_id=recruiter_id,
+        unassigned=unassigned,
+        candidate_ids=candidate_ids,
+        search=search,
+    )
+    result = [_signal(row, now) for row in rows]
+    if status is not None:
+        result = [signal for signal in result if signal.status == status]
+    result.sort(
+        key=lambda s: (s.has_joined, -s.severity, s.days_to_joining, s.name.lower(), s.candidate_id)
+    )
+    return result
+
+
+def status_counts(found: list[CandidateSignal]) -> dict[Status, int]:
+    counts = dict.fromkeys(Status, 0)
+    for signal in found:
+        counts[signal.status] += 1
+    return counts

@@ -1,0 +1,84 @@
+"""Recording what candidates do: append-only engagement events.
+
+Callers record in their own unit of work (the request, CLI command or worker job commits).
+Events are facts about behaviour, never content: "news:12" is stored, the article's text is not;
+"message:40" is stored, the question's text is not.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, String, insert, literal, select
+
+from portal.core import clock
+from portal.core.extensions import db
+from portal.core.models import UTCDateTime
+from portal.events.models import EngagementEvent, EventKind
+
+HOME_VIEW_EVERY = timedelta(hours=1)
+
+
+def record(
+    candidate_id: int,
+    kind: EventKind,
+    *,
+    subject: str | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> EngagementEvent:
+    """Append one event about a candidate (flushed, so its id is known)."""
+    event = EngagementEvent(
+        candidate_id=candidate_id,
+        kind=kind,
+        subject=subject,
+        data=data,
+        occurred_at=at or clock.now(),
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _recent_home_view(candidate_id: int, at: datetime):
+    return select(EngagementEvent.id).where(
+        EngagementEvent.candidate_id == candidate_id,
+        EngagementEvent.kind == EventKind.HOME_VIEWED,
+        EngagementEvent.occurred_at > at - HOME_VIEW_EVERY,
+    )
+
+
+def home_view_due(candidate_id: int, at: datetime) -> bool:
+    """Whether this visit to the home page is one to record (none in the last hour)."""
+    return not db.session.scalar(select(_recent_home_view(candidate_id, at).exists()))
+
+
+def record_home_view(candidate_id: int, at: datetime | None = None) -> bool:
+    """Record that the candidate opened their home page, at most once an hour; True if recorded.
+
+    One statement either way (INSERT ... SELECT ... WHERE NOT EXISTS), so the home page costs
+    the same number of queries whether or not this visit is the one that counts."""
+    at = at or clock.now()
+    recent = _recent_home_view(candidate_id, at)
+    values = select(
+        literal(candidate_id, Integer()),
+        literal(str(EventKind.HOME_VIEWED), String()),
+        literal(at, UTCDateTime()),
+    ).where(~recent.exists())
+    statement = insert(EngagementEvent).from_select(
+        ["candidate_id", "kind", "occurred_at"], values, include_defaults=False
+    )
+    return db.session.execute(statement).rowcount == 1
+
+
+def timeline(candidate_id: int, *, limit: int = 200) -> list[EngagementEvent]:
+    """A candidate's events, newest first."""
+    return list(
+        db.session.scalars(
+            select(EngagementEvent)
+            .where(EngagementEvent.candidate_id == candidate_id)
+            .order_by(EngagementEvent.occurred_at.desc(), EngagementEvent.id.desc())
+            .limit(limit)
+        )
+    )

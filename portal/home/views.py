@@ -1,0 +1,68 @@
+"""The candidate's pages. Every one shows only the signed-in candidate's own data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import render_template
+
+from portal.core import clock
+from portal.core.database import writes_on_get
+from portal.core.extensions import db
+from portal.engagement import pulse
+from portal.engagement.forms import PulseForm
+from portal.events import log as events
+from portal.news import entries as news
+from portal.people.access import candidate_bp, signed_in_candidate
+from portal.people.models import User
+from portal.timeline import joining
+from portal.timeline import milestones as timeline
+
+
+def render_home(
+    candidate: User, now: datetime, pulse_form: PulseForm | None = None
+) -> tuple[str, list[news.NewsItem]]:
+    """The home page and the news items it shows. `pulse_form` brings back a pulse answer
+    that had errors; otherwise a blank one is shown when the pulse check is due."""
+    profile = candidate.candidate_profile
+    joins_at = joining.candidate_joining(profile)
+    news_items = news.home_news(candidate)
+    if pulse_form is None and pulse.offer(candidate, now).due:
+        pulse_form = PulseForm(formdata=None)
+    page = render_template(
+        "home/home.html",
+        candidate=candidate,
+        profile=profile,
+        joins_at=joins_at,
+        countdown=joining.countdown(joins_at, now),
+        now=now,
+        days_until=joining.days_until(joins_at, now),
+        timeline=timeline.candidate_timeline(candidate, now),
+        recruiter=profile.recruiter if profile.recruiter and profile.recruiter.is_active else None,
+        news_items=news_items,
+        pulse_form=pulse_form,
+    )
+    return page, news_items
+
+
+@candidate_bp.get("/")
+@writes_on_get("engagement_events", "candidate_profiles", up_front=False)
+def home():
+    """Greeting, the joining moment in the candidate's zone, the countdown, the recruiter,
+    the latest news, and the pulse check when it is due."""
+    candidate = signed_in_candidate()
+    # Whole seconds: the countdown and the data-server-now the page's script corrects its
+    # clock with are then worked out from exactly the same instant.
+    now = clock.now().replace(microsecond=0)
+    page, news_items = render_home(candidate, now)
+    mark_news = news.any_new(news_items)
+    if mark_news or events.home_view_due(candidate.id, now):
+        # In a short write transaction of its own: the usual visit (within the hour, nothing
+        # new) stays a read-only GET that never waits for SQLite's write lock.
+        candidate_id = candidate.id
+        db.session.rollback()
+        if mark_news:
+            news.mark_seen(candidate_id, clock.now())  # the "new" marks move on
+        events.record_home_view(candidate_id, now)  # still at most once an hour
+        db.session.commit()
+    return page

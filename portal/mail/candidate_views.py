@@ -1,0 +1,74 @@
+"""The candidate's choice of how much email the portal sends them."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, RadioField, ValidationError
+from wtforms.fields.choices import SelectChoice
+
+from portal.core.extensions import db
+from portal.mail import cadence, preferences
+from portal.mail.preferences import CHOICES
+from portal.people import directory as people
+from portal.people.access import candidate_bp
+from portal.people.models import User
+
+_VALUES = {str(choice.value) for choice in CHOICES}
+
+
+def _one_of_the_choices(_form: Form, field: Field) -> None:
+    if field.data not in _VALUES:
+        raise ValidationError("Choose one of the three options.")
+
+
+class MailPreferenceForm(FlaskForm):
+    preference = RadioField(
+        "How much email would you like from us?",
+        choices=[SelectChoice(str(choice.value), choice.label) for choice in CHOICES],
+        validate_choice=False,  # _one_of_the_choices says what is wrong, in words
+        validators=[_one_of_the_choices],
+    )
+
+
+def _me() -> User:
+    candidate = people.person(current_user.id)
+    if candidate is None or candidate.candidate_profile is None:
+        abort(404)
+    return candidate
+
+
+@candidate_bp.route("/email-preferences", methods=["GET", "POST"])
+def email_preferences():
+    """Everything, a weekly summary, or essentials only; what always comes whatever the choice."""
+    candidate = _me()
+    profile = candidate.candidate_profile
+    # The saved choice is shown on GET only: a POST without a choice must not fall back to it.
+    form = MailPreferenceForm(
+        data={"preference": profile.mail_preference} if request.method == "GET" else None
+    )
+    if form.validate_on_submit():
+        try:
+            changed = preferences.set_preference(candidate, form.preference.data)
+        except preferences.PreferenceError as error:
+            db.session.rollback()
+            form.preference.errors.append(str(error))
+        else:
+            db.session.commit()
+            chosen = next(c for c in CHOICES if c.value == form.preference.data)
+            if changed:
+                flash(f"Saved: “{chosen.label}” from now on.", "success")
+            else:
+                flash(f"Nothing changed: you already had “{chosen.label}”.", "info")
+            return redirect(url_for("candidate.email_preferences"))
+    status = 422 if request.method == "POST" else 200
+    rules = cadence.Rules.from_config(current_app.config)
+    return render_template(
+        "mail/email_preferences.html",
+        candidate=candidate,
+        form=form,
+        choices={str(choice.value): choice for choice in CHOICES},
+        rules=rules,
+        batch_minutes=int(rules.batch.total_seconds() // 60),
+    ), status

@@ -1,0 +1,57 @@
+"""The candidate's news: the archive beyond the home page, and the redirect that counts a read.
+
+The home page's ten items come from news.entries too (see home.views.home).
+"""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request
+from flask_login import current_user
+
+from portal.core import clock
+from portal.core.database import writes_on_get
+from portal.core.extensions import db
+from portal.events import log as events
+from portal.events.models import EventKind
+from portal.news import entries as news
+from portal.people import directory as people
+from portal.people.access import candidate_bp
+from portal.people.models import User
+
+
+def _me() -> User:
+    candidate = people.person(current_user.id)
+    if candidate is None or candidate.candidate_profile is None:
+        abort(404)
+    return candidate
+
+
+def page_number() -> int:
+    """?page=N from the query string (1 when absent); 404 for anything but a number."""
+    raw = request.args.get("page", "1")
+    if not raw.isdecimal() or len(raw) > 6:
+        abort(404)
+    return int(raw)
+
+
+@candidate_bp.get("/news")
+def news_archive():
+    """Every news item meant for the candidate, 20 a page, pinned first then newest."""
+    candidate = _me()
+    found = news.archive_page(candidate, page_number())
+    if found is None:
+        abort(404)
+    return render_template("news/candidate_news.html", candidate=candidate, news_page=found)
+
+
+@candidate_bp.get("/news/<int:entry_id>/open")
+@writes_on_get("news_reads", "engagement_events")
+def open_news(entry_id: int):
+    """Count the read, then on to the item's own page; 404 if it is not meant for them."""
+    candidate = _me()
+    link = news.record_read(candidate, entry_id, clock.now())
+    if link is None:
+        abort(404)
+    events.record(candidate.id, EventKind.NEWS_OPENED, subject=f"news:{entry_id}")
+    db.session.commit()
+    return redirect(link, 302)

@@ -1,0 +1,125 @@
+"""`flask --app portal feeds ...`: sync with feeds.yaml, refresh, list entries, load samples."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.news.feeds import config, refresh
+from portal.news.feeds.samples import load_samples
+from portal.news.models import Feed, FeedEntry
+
+feeds_cli = AppGroup("feeds", help="Company news feeds: feeds.yaml, refreshing, export.")
+
+
+@feeds_cli.command("sync")
+def sync_feeds() -> None:
+    """Bring the feeds table in line with feeds.yaml (entries are never removed)."""
+    path = config.feeds_file_path(current_app)
+    try:
+        configs = config.load(path)
+    except config.FeedsFileError as error:
+        raise click.ClickException(f"{error}\nNothing was changed.") from None
+    report = config.sync(configs, utcnow())
+    db.session.commit()
+    click.echo(f"Synced {len(configs)} feed(s) from {path}.")
+    for label, names in (
+        ("Added", report.added),
+        ("Updated", report.updated),
+        ("No longer in the file (kept with their entries, not fetched)", report.disabled),
+    ):
+        if names:
+            click.echo(f"  {label}: {', '.join(names)}")
+    if not (report.added or report.updated or report.disabled):
+        click.echo("  Nothing to change.")
+
+
+@feeds_cli.command("refresh")
+@click.option("--all", "everything", is_flag=True, help="Refresh every feed, even if not due.")
+@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+def refresh_feeds(everything: bool, workers: int) -> None:
+    """Fetch the feeds that are due, several at once, and print a summary."""
+    now = utcnow()
+    if sys.stdout.isatty():
+        total = len(refresh.due_feeds(now, include_not_due=everything))
+        with click.progressbar(length=total, label="Refreshing feeds") as bar:
+            summary = refresh.refresh_due(
+                now,
+                workers=workers,
+                include_not_due=everything,
+                progress=lambda _outcome: bar.update(1),
+            )
+    else:
+        summary = refresh.refresh_due(now, workers=workers, include_not_due=everything)
+    click.echo(summary.line())
+    for outcome in summary.outcomes:
+        if outcome.status == refresh.Status.FAILED:
+            click.echo(f"  {outcome.name}: {outcome.error}")
+
+
+@feeds_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Every stored entry as JSON, for audit.")
+@click.option("--feed", "feed_name", default=None, help="Only this feed's entries.")
+def list_entries(as_json: bool, feed_name: str | None) -> None:
+    """The stored entries, newest first (with --json: feed, title, link, published, HTML)."""
+    query = select(FeedEntry, Feed.name).join(Feed, FeedEntry.feed_id == Feed.id)
+    if feed_name is not None:
+        query = query.where(Feed.name == feed_name)
+    rows = db.session.execute(
+        query.order_by(FeedEntry.published_at.desc(), FeedEntry.id.desc())
+    ).all()
+    if as_json:
+        click.echo(json.dumps([_as_dict(entry, name) for entry, name in rows], indent=2))
+        return
+    for entry, name in rows:
+        click.echo(f"{entry.published_at:%Y-%m-%d %H:%M}  {name}: {entry.title}")
+    click.echo(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}.")
+
+
+def _as_dict(entry: FeedEntry, feed_name: str) -> dict:
+    return {
+        "feed": feed_name,
+        "title": entry.title,
+        "link": entry.link,
+        "published": entry.published_at.isoformat(),
+        "updated": entry.updated_at.isoformat() if entry.updated_at else None,
+        "author": entry.author,
+        "summary_html": entry.summary_html,
+        "content_html": entry.content_html,
+        "hidden": entry.hidden,
+        "pinned": entry.pinned,
+    }
+
+
+@feeds_cli.command("status")
+def feed_status() -> None:
+    """Each feed's state: last success, last error, error count, next check."""
+    for feed in db.session.scalars(select(Feed).order_by(Feed.name)):
+        state = "on" if feed.enabled and feed.in_config else "off"
+        click.echo(f"{feed.name} [{state}] {feed.url}")
+        click.echo(
+            f"  last success: {_when(feed.last_success_at)}; errors in a row: "
+            f"{feed.error_count}; next check: {_when(feed.next_check_at)}"
+        )
+        if feed.last_error:
+            click.echo(f"  last error ({_when(feed.last_error_at)}): {feed.last_error}")
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
+
+
+@feeds_cli.command("load-samples")
+def load_sample_feeds() -> None:
+    """Store the bundled sample feeds' entries (no network), as the demo does."""
+    reports = load_samples(utcnow())
+    db.session.commit()
+    for name, report in reports.items():
+        click.echo(f"{name}: {report.new} new, {report.updated} updated")

@@ -1,0 +1,144 @@
+"""Storing a parsed document's entries: one row per entry and feed, edits updated in place.
+
+Each entry gets a key that stays the same from one fetch to the next: its guid, else its link,
+else its title and date. A feed that repeats a guid (or a link) within one document does not
+get its distinct items merged: those items fall back to the next identity that is unique.
+Entries are never deleted here, and HR's curation (hidden, pinned, featured, audience) is never
+touched by a refresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from portal.core.extensions import db
+from portal.news.feeds import sanitize
+from portal.news.feeds.types import ParsedEntry, ParsedFeed
+from portal.news.models import Feed, FeedEntry
+
+# Column sizes of FeedEntry / Feed.
+TITLE_MAX = 500
+AUTHOR_MAX = 200
+GUID_MAX = 1000
+LINK_MAX = 2000
+FEED_TITLE_MAX = 300
+
+
+@dataclass(frozen=True)
+class StoreReport:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _identities(entry: ParsedEntry) -> list[str]:
+    published = entry.published.isoformat() if entry.published else ""
+    found = []
+    if entry.guid and entry.guid.strip():
+        found.append("guid:" + entry.guid.strip())
+    if entry.link and entry.link.strip():
+        found.append("link:" + entry.link.strip())
+    found.append(f"title-date:{entry.title.strip()}\n{published}")
+    return found
+
+
+def entry_keys(entries: list[ParsedEntry]) -> list[str]:
+    """The stable key (SHA-256 hex) of each entry of one document, in order.
+
+    The first identity (guid, link, title and date) that no other entry of the document shares
+    is used; exact repeats of one item get the same key (and are stored once)."""
+    identities = [_identities(entry) for entry in entries]
+    counts = Counter(identity for found in identities for identity in found)
+    keys = []
+    for found in identities:
+        chosen = next((identity for identity in found if counts[identity] == 1), found[-1])
+        keys.append(hashlib.sha256(chosen.encode("utf-8")).hexdigest())
+    return keys
+
+
+def _content_hash(entry: ParsedEntry) -> str:
+    published = entry.published.isoformat() if entry.published else ""
+    parts = (entry.title, entry.link or "", entry.author, entry.summary, entry.content, published)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()
+
+
+def newest_first(entries: list[ParsedEntry], keys: list[str]) -> list[tuple[ParsedEntry, str]]:
+    """Entries with their keys, newest first; undated ones keep document order, after the rest."""
+    paired = list(zip(entries, keys, strict=True))
+    dated = [pair for pair in paired if pair[0].published is not None]
+    undated = [pair for pair in paired if pair[0].published is None]
+    dated.sort(key=lambda pair: pair[0].published, reverse=True)
+    return dated + undated
+
+
+def store_entries(feed: Feed, parsed: ParsedFeed, now: datetime) -> StoreReport:
+    """Upsert the newest `feed.max_items` entries of a parsed document, sanitised. Flushes only."""
+    if parsed.title:
+        feed.title = sanitize.plain_text(parsed.title, max_length=FEED_TITLE_MAX)
+    chosen: list[tuple[ParsedEntry, str]] = []
+    taken: set[str] = set()
+    for entry, key in newest_first(parsed.entries, entry_keys(parsed.entries)):
+        if key in taken:
+            continue  # the same item twice in one document
+        taken.add(key)
+        chosen.append((entry, key))
+        if len(chosen) >= feed.max_items:
+            break
+    if not chosen:
+        return StoreReport()
+    # One query for every stored entry this document may touch: no SELECT per entry.
+    existing = {
+        row.key: row
+        for row in db.session.scalars(
+            select(FeedEntry).where(
+                FeedEntry.feed_id == feed.id, FeedEntry.key.in_([key for _, key in chosen])
+            )
+        )
+    }
+    new = updated = unchanged = 0
+    for entry, key in chosen:
+        content_hash = _content_hash(entry)
+        row = existing.get(key)
+        if row is not None and row.content_hash == content_hash:
+            row.last_seen_at = now
+            unchanged += 1
+            continue
+        if row is None:
+            row = FeedEntry(feed_id=feed.id, key=key, first_seen_at=now)
+            db.session.add(row)
+            new += 1
+        else:
+            row.updated_at = now
+            updated += 1
+        _fill(row, entry, feed.url, now)
+        row.content_hash = content_hash
+        row.last_seen_at = now
+    db.session.flush()
+    return StoreReport(new=new, updated=updated, unchanged=unchanged)
+
+
+def _fill(row: FeedEntry, entry: ParsedEntry, base_url: str, now: datetime) -> None:
+    """Copy a parsed entry onto its row, sanitised; the raw HTML is kept beside it."""
+    row.guid = entry.guid[:GUID_MAX] if entry.guid else None
+    link = sanitize.safe_link(entry.link, base_url) if entry.link else None
+    row.link = link if link and len(link) <= LINK_MAX else None
+    row.title = sanitize.plain_text(entry.title, max_length=TITLE_MAX)
+    row.author = sanitize.plain_text(entry.author, max_length=AUTHOR_MAX) if entry.author else ""
+    row.summary_html = (
+        sanitize.clean_html(entry.summary, base_url=base_url) if entry.summary else ""
+    )
+    row.content_html = (
+        sanitize.clean_html(entry.content, base_url=base_url) if entry.content else ""
+    )
+    row.raw_summary = entry.summary
+    row.raw_content = entry.content
+    published = entry.published or entry.updated or row.published_at or now
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    # A date in the future would keep an item on top of the list: it counts from now at most.
+    row.published_at = min(published, now)

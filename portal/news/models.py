@@ -1,0 +1,100 @@
+"""Company news: feeds HR lists in feeds.yaml, their entries, and what candidates read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.clock import utcnow
+from portal.core.models import Base, UTCDateTime
+
+# Audience tags are kept as ",tag,tag," (lower-case) so one LIKE finds a tag; "" means everyone.
+
+
+class Feed(Base):
+    """A news source. feeds.yaml is the truth for its settings; the rest is fetch state."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    departments: Mapped[str] = mapped_column(String(500), default="")
+    locations: Mapped[str] = mapped_column(String(500), default="")
+    max_items: Mapped[int] = mapped_column(Integer, default=20)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False once the feed is no longer in feeds.yaml: kept (with its entries), never fetched.
+    in_config: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Fetch state
+    title: Mapped[str] = mapped_column(String(300), default="")
+    etag: Mapped[str | None] = mapped_column(String(500), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
+    body_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    ttl_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=3600)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_warning: Mapped[str | None] = mapped_column(Text, default=None)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    entries: Mapped[list[FeedEntry]] = relationship(back_populates="feed")
+
+
+class FeedEntry(Base):
+    """One news item, sanitised on the way in; the raw HTML is kept for re-sanitising later."""
+
+    __tablename__ = "feed_entries"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "key", name="uq_feed_entries_feed_key"),
+        Index("ix_feed_entries_listing", "pinned", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    # Stable per feed: the guid, else the link, else a hash of title and date.
+    key: Mapped[str] = mapped_column(String(64))
+    guid: Mapped[str | None] = mapped_column(String(1000), default=None)
+    link: Mapped[str | None] = mapped_column(String(2000), default=None)  # http(s) only
+    title: Mapped[str] = mapped_column(String(500), default="")  # plain text
+    author: Mapped[str] = mapped_column(String(200), default="")
+    summary_html: Mapped[str] = mapped_column(Text, default="")  # sanitised
+    content_html: Mapped[str] = mapped_column(Text, default="")  # sanitised
+    raw_summary: Mapped[str] = mapped_column(Text, default="")
+    raw_content: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+
+    # Curation by HR
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    # None: the feed's audience; otherwise this entry's own (",tag," form, "" = everyone).
+    departments: Mapped[str | None] = mapped_column(String(500), default=None)
+    locations: Mapped[str | None] = mapped_column(String(500), default=None)
+
+    feed: Mapped[Feed] = relationship(back_populates="entries")
+
+
+class NewsRead(Base):
+    """A candidate opened a news item (through the portal's redirect)."""
+
+    __tablename__ = "news_reads"
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("feed_entries.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    first_read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_count: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,65 @@
+"""Who may see what: the audience blueprints every feature adds its pages to, and the role checks
+they apply before any of those pages runs.
+
+The blueprints are thin URL maps (`/candidate`, `/recruiter`, `/hr`): each feature registers its
+own views on them, so a feature's pages for every audience live in that feature's package.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from portal.core.extensions import login_manager
+from portal.people import directory
+from portal.people.models import Role, User
+
+candidate_bp = Blueprint("candidate", __name__)
+recruiter_bp = Blueprint("recruiter", __name__)
+hr_bp = Blueprint("hr", __name__)
+
+AUDIENCES: tuple[tuple[Blueprint, str], ...] = (
+    (candidate_bp, "/candidate"),
+    (recruiter_bp, "/recruiter"),
+    (hr_bp, "/hr"),
+)
+
+
+def require_role(role: Role) -> None:
+    """Blueprint guard: anonymous people are sent to sign in, anyone else out of scope gets 404."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if current_user.role != role:
+        abort(404)
+
+
+@candidate_bp.before_request
+def _only_candidates() -> None:
+    require_role(Role.CANDIDATE)
+
+
+@recruiter_bp.before_request
+def _only_recruiters() -> None:
+    require_role(Role.RECRUITER)
+
+
+@hr_bp.before_request
+def _only_hr() -> None:
+    require_role(Role.HR)
+
+
+def home_endpoint(user: User) -> str:
+    """Where a person lands after signing in."""
+    return {
+        Role.CANDIDATE: "candidate.home",
+        Role.RECRUITER: "recruiter.home",
+        Role.HR: "hr.home",
+    }[Role(user.role)]
+
+
+def signed_in_candidate() -> User:
+    """The signed-in candidate, with their profile (404 for an account without one)."""
+    candidate = directory.person(current_user.id)
+    if candidate is None or candidate.candidate_profile is None:
+        abort(404)
+    return candidate

@@ -1,0 +1,129 @@
+"""Who someone is: users, their role, a candidate's profile and mail preference, the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.clock import utcnow
+from portal.core.models import Base, UTCDateTime, one_of
+
+
+class Role(StrEnum):
+    CANDIDATE = "candidate"
+    RECRUITER = "recruiter"
+    HR = "hr"
+
+
+class MailPreference(StrEnum):
+    """A candidate's own choice of how much mail they get from the portal."""
+
+    EVERYTHING = "everything"
+    WEEKLY_SUMMARY = "weekly_summary"
+    ESSENTIALS = "essentials"
+
+
+class User(UserMixin, Base):
+    """Anyone who can sign in: a candidate, a recruiter or an HR person."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN ({one_of(Role)})", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    # None until the person accepts their invitation and chooses a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sign_in_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    candidate_profile: Mapped[CandidateProfile | None] = relationship(
+        back_populates="user", foreign_keys="CandidateProfile.user_id", uselist=False
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+
+class CandidateProfile(Base):
+    """What a candidate was offered: the job, where and when they join, who looks after them."""
+
+    __tablename__ = "candidate_profiles"
+    __table_args__ = (
+        CheckConstraint(
+            "mail_preference IN ('everything', 'weekly_summary', 'essentials')",
+            name="mail_preference",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    job_title: Mapped[str] = mapped_column(String(120))
+    department: Mapped[str] = mapped_column(String(80), default="")
+    location: Mapped[str] = mapped_column(String(80), default="")
+    # The joining moment is a wall-clock date and time in the workplace's zone, kept local so
+    # that a change in the zone's rules cannot move it. users.time_zone is where the candidate
+    # lives and reads the portal; the two differ for someone relocating to join.
+    joining_date: Mapped[date] = mapped_column(Date)
+    joining_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    joining_time_zone: Mapped[str] = mapped_column(String(64))
+    # RFC 5545 SEQUENCE of the joining-day calendar event: raised on every change to it.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the candidate last looked at the news: later items are marked new.
+    news_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    recruiter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    # The candidate's own choice: everything / weekly_summary / essentials (MailPreference).
+    mail_preference: Mapped[str] = mapped_column(
+        String(20), default="everything", server_default="everything"
+    )
+
+    user: Mapped[User] = relationship(back_populates="candidate_profile", foreign_keys=[user_id])
+    recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id])
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    target_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    action: Mapped[str] = mapped_column(String(40))
+    # What was changed when it is not a person's record, e.g. 'Milestone "Reception"'.
+    subject: Mapped[str | None] = mapped_column(String(160), default=None)
+    field: Mapped[str | None] = mapped_column(String(40), default=None)
+    old_value: Mapped[str | None] = mapped_column(Text, default=None)
+    new_value: Mapped[str | None] = mapped_column(Text, default=None)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    target: Mapped[User | None] = relationship(foreign_keys=[target_user_id])

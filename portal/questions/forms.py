@@ -1,0 +1,46 @@
+"""The forms of a question thread: a question or an answer."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, HiddenField, TextAreaField, ValidationError
+from wtforms.validators import Length
+
+from portal.questions.threads import MAX_LENGTH, QuestionError, clean_body
+
+
+def _new_client_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _message_rules(_form: Form, field: Field) -> None:
+    try:
+        clean_body(field.data or "")
+    except QuestionError as error:
+        raise ValidationError(str(error)) from None
+
+
+class MessageForm(FlaskForm):
+    """A question or an answer. The hidden key makes a double-clicked send store one message."""
+
+    body = TextAreaField(
+        "Your message",
+        validators=[_message_rules],
+        render_kw={"rows": 5, "maxlength": MAX_LENGTH},
+        description=f"Plain text, up to {MAX_LENGTH:,} characters. Links become clickable.",
+    )
+    client_key = HiddenField(default=_new_client_key, validators=[Length(max=64)])
+
+
+class QuestionForm(MessageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.body.label.text = "Your question"
+
+
+class AnswerForm(MessageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.body.label.text = "Your answer"

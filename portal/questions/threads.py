@@ -1,0 +1,367 @@
+"""Questions and answers: each candidate's private thread with their recruiter.
+
+Candidates ask, their assigned recruiter answers, HR reads. Every new message is mailed to the
+other side through the notification service. The thread's state (unanswered since when, unread
+for whom) is computed in SQL, so lists of threads cost one query however long they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
+
+from portal.core.clock import utcnow
+from portal.core.database import upsert
+from portal.core.extensions import db
+from portal.core.links import absolute_url
+from portal.events import log as events
+from portal.events.models import EngagementEvent, EventKind
+from portal.mail import notifications
+from portal.people.models import CandidateProfile, Role, User
+from portal.questions import answer_mail
+from portal.questions.models import Message, ThreadRead
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import WebhookEventType
+
+MAX_LENGTH = 5000
+EXCERPT_LENGTH = 160
+
+
+class QuestionError(ValueError):
+    """A message that cannot be posted or removed, in words for the person who tried."""
+
+
+def clean_body(body: str) -> str:
+    """The text as stored: surrounding blank lines trimmed, line breaks normalised."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise QuestionError("Write a message first.")
+    if len(text) > MAX_LENGTH:
+        raise QuestionError(f"Keep it under {MAX_LENGTH:,} characters ({len(text):,} now).")
+    return text
+
+
+def may_write(author: User, candidate: User) -> bool:
+    """The candidate in their own thread, or the candidate's active assigned recruiter."""
+    profile = candidate.candidate_profile
+    if profile is None or not candidate.is_active or not author.is_active:
+        return False
+    if author.id == candidate.id:
+        return True
+    return author.role == Role.RECRUITER and profile.recruiter_id == author.id
+
+
+@dataclass(frozen=True)
+class Posted:
+    message: Message
+    created: bool  # False when the same form was sent twice
+    email_ids: list[int]
+
+
+def post(candidate: User, author: User, body: str, client_key: str | None) -> Posted:
+    """Add a message to the candidate's thread, at most once per form (client_key)."""
+    if not may_write(author, candidate):
+        raise QuestionError("You cannot write in this conversation.")
+    text = clean_body(body)
+    if client_key:
+        existing = _by_client_key(author, client_key)
+        if existing is not None:
+            return Posted(existing, False, [])
+    message = Message(
+        candidate_id=candidate.id, author_id=author.id, body=text, client_key=client_key or None
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        # The same form, sent twice at the same moment: the other request stored it.
+        existing = _by_client_key(author, client_key or "")
+        if existing is None:
+            raise
+        return Posted(existing, False, [])
+    mark_read(candidate.id, author.id, message.id)
+    if author.id == candidate.id:
+        _record_question(candidate, message)
+    return Posted(message, True, [email.id for email in _notify(candidate, author, message)])
+
+
+def _record_question(candidate: User, message: Message) -> None:
+    """The `question_asked` event and the `question.asked` webhook, in the same transaction as
+    the message. Never its text: it may be private, and receivers read it in the portal."""
+    events.record(
+        candidate.id,
+        EventKind.QUESTION_ASKED,
+        subject=f"message:{message.id}",
+        at=message.created_at,
+    )
+    profile = candidate.candidate_profile
+    data = {
+        "candidate": webhooks.candidate_data(candidate.id, candidate.name, candidate.email),
+        "question": {
+            "id": message.id,
+            "asked_at": webhooks.instant(message.created_at),
+        },
+        "recruiter_id": profile.recruiter_id,
+    }
+    webhooks.publish(WebhookEventType.QUESTION_ASKED, data, recruiter_id=profile.recruiter_id)
+
+
+def _by_client_key(author: User, client_key: str) -> Message | None:
+    return db.session.scalar(
+        select(Message).where(Message.author_id == author.id, Message.client_key == client_key)
+    )
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EXCERPT_LENGTH else flat[: EXCERPT_LENGTH - 1].rstrip() + "…"
+
+
+def _notify(candidate: User, author: User, message: Message):
+    about = f"message:{message.id}"
+    excerpt = _excerpt(message.body or "")
+    if message.is_question:
+        recruiter = candidate.candidate_profile.recruiter
+        if recruiter is not None and recruiter.is_active:
+            recipients = [recruiter]
+        else:  # nobody assigned yet: HR sees that a candidate is waiting
+            recipients = list(
+                db.session.scalars(
+                    select(User).where(User.role == Role.HR, User.is_active.is_(True))
+                )
+            )
+        link = absolute_url("recruiter.thread", candidate_id=candidate.id)
+        return [
+            notifications.queue(
+                to=recipient,
+                kind="question_asked",
+                template="questions/email/question_asked",
+                subject=f"New question from {candidate.name}",
+                about=about,
+                candidate=candidate,
+                excerpt=excerpt,
+                link=link
+                if recipient.role == Role.RECRUITER
+                else absolute_url("hr.thread", user_id=candidate.id),
+            )
+            for recipient in recipients
+        ]
+    # Answers are batched: this one joins the candidate's answer email still waiting, if any.
+    email = answer_mail.queue(candidate)
+    return [email] if email is not None else []
+
+
+def remove(message: Message, by: User) -> None:
+    """The author takes a message back: its text is erased, a tombstone keeps its place."""
+    if message.author_id != by.id:
+        raise QuestionError("Only the author can remove a message.")
+    if message.removed_at is not None:
+        return
+    message.body = None
+    message.removed_at = utcnow()
+    notifications.withdraw(f"message:{message.id}")
+    if not message.is_question:  # the candidate's waiting answer email must drop it too
+        answer_mail.answer_removed(db.session.get(User, message.candidate_id))
+    db.session.flush()
+
+
+def thread(candidate: User) -> list[Message]:
+    """Every message of the thread, oldest first, authors loaded in the same query."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.candidate_id == candidate.id)
+            .options(joinedload(Message.author))
+            .order_by(Message.id)
+        )
+    )
+
+
+def mark_read(candidate_id: int, reader_id: int, up_to_id: int) -> None:
+    """Move the reader's read mark forward (never back), in one statement."""
+    statement = upsert(ThreadRead).values(
+        candidate_id=candidate_id,
+        reader_id=reader_id,
+        last_read_message_id=up_to_id,
+        read_at=utcnow(),
+    )
+    current = ThreadRead.last_read_message_id
+    newer = statement.excluded.last_read_message_id
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ThreadRead.candidate_id, ThreadRead.reader_id],
+            set_={
+                "last_read_message_id": case((newer > current, newer), else_=current),
+                "read_at": statement.excluded.read_at,
+            },
+        )
+    )
+
+
+def mark_thread_read(candidate: User, reader: User, messages: list[Message]) -> None:
+    if messages:
+        mark_read(candidate.id, reader.id, messages[-1].id)
+
+
+def record_answers_read(candidate: User) -> EngagementEvent | None:
+    """Before the candidate's thread is shown (and marked read): record `answer_read` when it
+    holds answers they have not read yet, naming the newest. Nothing when there are none."""
+    read_mark = (
+        select(ThreadRead.last_read_message_id)
+        .where(ThreadRead.candidate_id == candidate.id, ThreadRead.reader_id == candidate.id)
+        .scalar_subquery()
+    )
+    newest, count = db.session.execute(
+        select(func.max(Message.id), func.count(Message.id)).where(
+            Message.candidate_id == candidate.id,
+            Message.author_id != candidate.id,
+            Message.removed_at.is_(None),
+            Message.id > func.coalesce(read_mark, 0),
+        )
+    ).one()
+    if newest is None:
+        return None
+    return events.record(
+        candidate.id, EventKind.ANSWER_READ, subject=f"message:{newest}", data={"answers": count}
+    )
+
+
+def last_read_id(candidate: User, reader: User) -> int:
+    value = db.session.scalar(
+        select(ThreadRead.last_read_message_id).where(
+            ThreadRead.candidate_id == candidate.id, ThreadRead.reader_id == reader.id
+        )
+    )
+    return value or 0
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """Where a thread stands, for a given reader."""
+
+    candidate: User
+    last_message_at: datetime | None
+    waiting_since: datetime | None  # the oldest question with no answer after it
+    unread: int
+
+    def answer_due(self, promise: timedelta) -> datetime | None:
+        return self.waiting_since + promise if self.waiting_since else None
+
+    def is_overdue(self, promise: timedelta, now: datetime) -> bool:
+        due = self.answer_due(promise)
+        return due is not None and due < now
+
+
+def _state_columns(candidate_id_column, reader_id: int):
+    """Correlated scalar subqueries giving a thread's state, one row per candidate."""
+    answer = aliased(Message)
+    last_answer_id = (
+        select(func.max(answer.id))
+        .where(
+            answer.candidate_id == candidate_id_column,
+            answer.author_id != candidate_id_column,
+            answer.removed_at.is_(None),
+        )
+        .correlate_except(answer)
+        .scalar_subquery()
+    )
+    waiting_since = (
+        select(func.min(Message.created_at))
+        .where(
+            Message.candidate_id == candidate_id_column,
+            Message.author_id == candidate_id_column,
+            Message.removed_at.is_(None),
+            Message.id > func.coalesce(last_answer_id, 0),
+        )
+        .correlate_except(Message)
+        .scalar_subquery()
+    )
+    read_mark = (
+        select(ThreadRead.last_read_message_id)
+        .where(ThreadRead.candidate_id == candidate_id_column, ThreadRead.reader_id == reader_id)
+        .correlate_except(ThreadRead)
+        .scalar_subquery()
+    )
+    unread = (
+        select(func.count(Message.id))
+        .where(
+            Message.candidate_id == candidate_id_column,
+            Message.removed_at.is_(None),
+            Message.author_id != reader_id,
+            Message.id > func.coalesce(read_mark, 0),
+        )
+        .correlate_except(Message)
+        .scalar_subquery()
+    )
+    last_message_at = (
+        select(func.max(Message.created_at))
+        .where(Message.candidate_id == candidate_id_column)
+        .correlate_except(Message)
+        .scalar_subquery()
+    )
+    return last_message_at, waiting_since, unread
+
+
+def thread_states(
+    reader: User, candidate_ids: list[int] | None = None, recruiter: User | None = None
+):
+    """Thread states for a recruiter's candidates (or the given ones), unanswered first."""
+    last_message_at, waiting_since, unread = _state_columns(User.id, reader.id)
+    query = (
+        select(User, last_message_at, waiting_since, unread)
+        .join(CandidateProfile, CandidateProfile.user_id == User.id)
+        .where(User.is_active.is_(True))
+        .options(joinedload(User.candidate_profile))
+    )
+    if recruiter is not None:
+        query = query.where(CandidateProfile.recruiter_id == recruiter.id)
+    if candidate_ids is not None:
+        query = query.where(User.id.in_(candidate_ids))
+    query = query.order_by(
+        waiting_since.is_(None),
+        waiting_since,
+        last_message_at.is_(None),
+        last_message_at.desc(),
+        User.name,
+    )
+    return [
+        ThreadState(candidate, last_at, since, count or 0)
+        for candidate, last_at, since, count in db.session.execute(query).unique()
+    ]
+
+
+def thread_state(candidate: User, reader: User) -> ThreadState:
+    (state,) = thread_states(reader, candidate_ids=[candidate.id]) or [
+        ThreadState(candidate, None, None, 0)
+    ]
+    return state
+
+
+def unread_for(reader: User) -> int:
+    """Unread messages in every thread the reader follows: their own, or their candidates'."""
+    if reader.role == Role.CANDIDATE:
+        thread_ids = select(literal(reader.id))
+    elif reader.role == Role.RECRUITER:
+        thread_ids = select(CandidateProfile.user_id).where(
+            CandidateProfile.recruiter_id == reader.id
+        )
+    else:
+        return 0
+    read = aliased(ThreadRead)
+    query = (
+        select(func.count(Message.id))
+        .outerjoin(
+            read, and_(read.candidate_id == Message.candidate_id, read.reader_id == reader.id)
+        )
+        .where(
+            Message.candidate_id.in_(thread_ids),
+            Message.removed_at.is_(None),
+            Message.author_id != reader.id,
+            Message.id > func.coalesce(read.last_read_message_id, 0),
+        )
+    )
+    return db.session.scalar(query) or 0

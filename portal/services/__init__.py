@@ -1,1 +1,0 @@
-"""Business logic. Nothing here knows about requests; callers own the commit."""

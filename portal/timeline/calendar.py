@@ -1,0 +1,134 @@
+"""The joining day as an iCalendar (RFC 5545) event, and telling the candidate when it moves.
+
+The event keeps one UID per candidate for its whole life; every change to the joining moment
+raises its SEQUENCE, so a calendar that imports the new file replaces the old event instead of
+adding a second one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from icalendar import Calendar, Event
+
+from portal.core.clock import utcnow
+from portal.core.extensions import db
+from portal.core.links import absolute_url
+from portal.mail import notifications
+from portal.mail.models import OutgoingEmail
+from portal.people import audit
+from portal.people.models import CandidateProfile, User
+from portal.timeline import joining
+
+FILENAME = "first-day.ics"
+# method=PUBLISH tells mail clients that the attachment is an event to add, not an invitation.
+ATTACHMENT_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
+JOINING_FIELDS = frozenset({"joining_date", "joining_time", "joining_time_zone"})
+EVENT_LENGTH = timedelta(hours=1)
+PRODID = "-//Pre-boarding portal//Joining day//EN"
+# The VTIMEZONE holds the zone's rules this far either side of the event: enough for any client
+# to place it, without decades of transitions in every file.
+ZONE_RULES_SPAN = timedelta(days=366)
+
+
+def _profile(candidate: User) -> CandidateProfile:
+    if candidate.candidate_profile is None:
+        raise ValueError(f"{candidate!r} is not a candidate: there is no joining day")
+    return candidate.candidate_profile
+
+
+def event_uid(candidate: User) -> str:
+    """The event's UID: the same for this candidate in every file, whatever changes."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return f"joining-{candidate.id}@{host}"
+
+
+def _active_recruiter(profile: CandidateProfile) -> User | None:
+    recruiter = profile.recruiter
+    return recruiter if recruiter is not None and recruiter.is_active else None
+
+
+def _description(profile: CandidateProfile, portal_link: str) -> str:
+    recruiter = _active_recruiter(profile)
+    if recruiter is None:
+        lines = ["Questions before your first day? Ask them in your pre-boarding portal."]
+    else:
+        lines = [f"Questions before your first day? Ask your recruiter, {recruiter.name}:"]
+        lines.append(f"Email: {recruiter.email}")
+        if recruiter.phone:
+            lines.append(f"Phone: {recruiter.phone}")
+    lines += ["", f"Your pre-boarding portal: {portal_link}"]
+    return "\n".join(lines)
+
+
+def joining_event(candidate: User, now: datetime | None = None) -> str:
+    """The candidate's joining day as VCALENDAR text: one VEVENT and the VTIMEZONE it uses."""
+    profile = _profile(candidate)
+    starts = joining.candidate_joining(profile)
+    # An hour of elapsed time, even on a night when the clocks change.
+    ends = (starts.astimezone(UTC) + EVENT_LENGTH).astimezone(starts.tzinfo)
+    portal_link = absolute_url("candidate.home")
+
+    event = Event()
+    event.add("uid", event_uid(candidate))
+    event.add("dtstamp", (now or utcnow()).astimezone(UTC))
+    event.add("sequence", profile.calendar_sequence)
+    event.add("dtstart", starts)
+    event.add("dtend", ends)
+    event.add("summary", f"First day at your new job as {profile.job_title}")
+    if profile.location:
+        event.add("location", profile.location)
+    event.add("description", _description(profile, portal_link))
+    event.add("url", portal_link)
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(event)
+    # DTSTART names the workplace zone by its IANA TZID; RFC 5545 wants its rules in the file.
+    # (UTC itself needs none: icalendar writes such times with a Z.)
+    calendar.add_missing_timezones(
+        first_date=starts.date() - ZONE_RULES_SPAN, last_date=starts.date() + ZONE_RULES_SPAN
+    )
+    return calendar.to_ical().decode("utf-8")
+
+
+def joining_changed(candidate: User, actor: User | None, changes: dict) -> OutgoingEmail | None:
+    """Raise the event's SEQUENCE and queue an email with the new moment and the updated .ics.
+
+    `changes` is `accounts.update_person`'s {field: (old, new)}. A deactivated account gets no
+    email (None is returned); its SEQUENCE is raised all the same.
+    """
+    profile = _profile(candidate)
+    # Raised in SQL: two edits at once can never hand out the same SEQUENCE.
+    profile.calendar_sequence = CandidateProfile.calendar_sequence + 1
+    db.session.flush()
+    sequence = profile.calendar_sequence  # read back after the UPDATE
+    audit.record(actor, "calendar.updated", candidate, "calendar_sequence", sequence - 1, sequence)
+    if not candidate.is_active:
+        return None
+
+    def before(field: str) -> object:
+        return changes[field][0] if field in changes else getattr(profile, field)
+
+    was_zone = before("joining_time_zone")
+    date_moved = "joining_date" in changes
+    return notifications.queue(
+        to=candidate,
+        kind="joining_changed",
+        template="timeline/email/joining_changed",
+        subject=f"Your joining {'date' if date_moved else 'time'} has changed",
+        attachments=[(FILENAME, ATTACHMENT_TYPE, joining_event(candidate))],
+        was=joining.joining_instant(before("joining_date"), before("joining_time"), was_zone),
+        was_zone=was_zone,
+        joins_at=joining.candidate_joining(profile),
+        zone=profile.joining_time_zone,
+        home_zone=candidate.time_zone,
+        recruiter=_active_recruiter(profile),
+        filename=FILENAME,
+        link=absolute_url("candidate.home"),
+    )

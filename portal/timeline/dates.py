@@ -1,0 +1,145 @@
+"""Where a candidate's milestones fall: dated on the workplace's calendar, done or not.
+
+The reading side of the timeline (timeline.milestones edits it). Two queries whatever the
+number of milestones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.core.extensions import db
+from portal.people.models import User
+from portal.timeline.joining import joining_instant
+from portal.timeline.models import CandidateMilestone, MilestoneTemplate
+
+
+@dataclass(frozen=True)
+class MilestoneFields:
+    """What HR enters for a milestone, wherever it is kept."""
+
+    title: str
+    day_offset: int
+    time_of_day: time | None = None
+    details: str = ""
+
+    @classmethod
+    def of(cls, row: MilestoneTemplate | CandidateMilestone) -> MilestoneFields:
+        return cls(row.title, row.day_offset, row.time_of_day, row.details or "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def when_text(day_offset: int, time_of_day: time | None = None) -> str:
+    """ "14 days before joining", "Joining day, 09:00", "1 day after joining"."""
+    count = abs(day_offset)
+    days = f"{count} {'day' if count == 1 else 'days'}"
+    if day_offset < 0:
+        text = f"{days} before joining"
+    elif day_offset > 0:
+        text = f"{days} after joining"
+    else:
+        text = "Joining day"
+    return f"{text}, {time_of_day:%H:%M}" if time_of_day is not None else text
+
+
+# --- What the timeline says, and when ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One milestone of a candidate's timeline, placed on the calendar of the workplace."""
+
+    title: str
+    details: str
+    day_offset: int
+    time_of_day: time | None
+    day: date  # in the workplace's zone
+    starts_at: datetime | None  # the moment, aware in the workplace's zone; None if untimed
+    done_at: datetime  # its moment, or for an untimed one the end of its day
+    done: bool
+    template_id: int | None = None  # None: a milestone of this candidate only
+    milestone_id: int | None = None  # the candidate's own row (own milestone or version)
+    changed: bool = False  # a template milestone this candidate has their own version of
+    hidden: bool = False  # a template milestone dropped for this candidate
+
+    @property
+    def is_own(self) -> bool:
+        return self.template_id is None
+
+    @property
+    def when(self) -> str:
+        return when_text(self.day_offset, self.time_of_day)
+
+
+def _place(values: MilestoneFields, joining_date: date, zone: str, now: datetime) -> TimelineItem:
+    day = joining_date + timedelta(days=values.day_offset)
+    if values.time_of_day is not None:
+        starts_at = joining_instant(day, values.time_of_day, zone)
+        done_at = starts_at
+    else:
+        starts_at = None
+        # The next day's first instant: midnight, or later where a zone skips midnight.
+        done_at = joining_instant(day + timedelta(days=1), time.min, zone)
+    return TimelineItem(
+        title=values.title,
+        details=values.details,
+        day_offset=values.day_offset,
+        time_of_day=values.time_of_day,
+        day=day,
+        starts_at=starts_at,
+        done_at=done_at,
+        done=done_at <= now,
+    )
+
+
+def candidate_timeline(
+    candidate: User, now: datetime, *, include_hidden: bool = False
+) -> list[TimelineItem]:
+    """The candidate's milestones in order, dated in the workplace's zone, done or not at `now`.
+
+    Two queries whatever the number of milestones: the template, and the candidate's rows.
+    """
+    profile = candidate.candidate_profile
+    if profile is None:
+        return []
+    rows = db.session.scalars(
+        select(CandidateMilestone).where(CandidateMilestone.candidate_id == candidate.id)
+    ).all()
+    versions = {row.template_id: row for row in rows if row.template_id is not None}
+    joining_date, zone = profile.joining_date, profile.joining_time_zone
+    items = []
+    for row in db.session.scalars(select(MilestoneTemplate)):
+        version = versions.get(row.id)
+        if version is not None and version.hidden and not include_hidden:
+            continue
+        values = MilestoneFields.of(version or row)
+        item = _place(values, joining_date, zone, now)
+        items.append(
+            replace(
+                item,
+                template_id=row.id,
+                milestone_id=version.id if version is not None else None,
+                changed=version is not None and values != MilestoneFields.of(row),
+                hidden=version is not None and version.hidden,
+            )
+        )
+    for row in rows:
+        if row.template_id is None and (include_hidden or not row.hidden):
+            item = _place(MilestoneFields.of(row), joining_date, zone, now)
+            items.append(replace(item, milestone_id=row.id, hidden=row.hidden))
+    items.sort(
+        key=lambda i: (
+            i.day,
+            i.time_of_day is not None,
+            i.time_of_day or time.min,
+            i.is_own,
+            i.template_id or i.milestone_id or 0,
+        )
+    )
+    return items

@@ -1,0 +1,318 @@
+"""Webhook endpoints as HR manages them: register, edit, disable and enable, rotate the secret,
+queue a test event; and what HR's pages read (the list with counts, the delivery log).
+
+Every change is audited (never the secret itself). Functions flush; the request commits.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal.core import clock
+from portal.core.extensions import db
+from portal.core.http import ssrf
+from portal.people import audit
+from portal.people.models import Role, User
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.delivery import allow_private, subject
+from portal.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookEventType, WebhookMessage
+
+URL_MAX = 2000
+DESCRIPTION_MAX = 200
+LOG_PAGE_SIZE = 20
+TEST_EVENT = "webhook.test"  # sent only by "Send a test event", never by the portal itself
+
+EVENT_LABELS: dict[str, str] = {
+    WebhookEventType.CANDIDATE_STATUS_CHANGED: "A candidate's status changed (engaged, quiet, "
+    "at risk)",
+    WebhookEventType.QUESTION_ASKED: "A candidate asked a question",
+    WebhookEventType.QUESTION_OVERDUE: "A question is still unanswered past the promised time",
+    WebhookEventType.PULSE_ANSWERED: "A candidate answered the pulse check",
+    WebhookEventType.CANDIDATE_JOINED: "A candidate's first day began",
+}
+
+
+class WebhookError(Exception):
+    """Input HR must correct: a message for each form field that is wrong."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.errors.values())
+
+
+@dataclass(frozen=True)
+class EndpointInput:
+    """What HR typed: the address, a description, event types and an optional recruiter."""
+
+    url: str
+    description: str
+    event_types: list[str]
+    recruiter_id: int | None
+
+
+def _clean(data: EndpointInput) -> dict[str, Any]:
+    """The values to store, or WebhookError with what is wrong in every field."""
+    errors: dict[str, str] = {}
+    url = (data.url or "").strip()
+    problem = _url_problem(url)
+    if problem:
+        errors["url"] = problem
+    description = " ".join((data.description or "").split())
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"Keep the description under {DESCRIPTION_MAX} characters."
+    chosen = set(data.event_types or [])
+    if chosen - set(EVENT_LABELS):
+        errors["event_types"] = "Choose event types from the list."
+    elif not chosen:
+        errors["event_types"] = "Choose at least one event to send."
+    recruiter_id = data.recruiter_id or None
+    if recruiter_id is not None:
+        recruiter = db.session.get(User, recruiter_id)
+        if recruiter is None or recruiter.role != Role.RECRUITER or not recruiter.is_active:
+            errors["recruiter_id"] = "Choose an active recruiter, or all candidates."
+    if errors:
+        raise WebhookError(errors)
+    return {
+        "url": url,
+        "description": description,
+        "event_types": [value for value in EVENT_LABELS if value in chosen],
+        "recruiter_id": recruiter_id,
+    }
+
+
+def _url_problem(url: str) -> str | None:
+    if not url:
+        return "Enter the address that receives the events."
+    if len(url) > URL_MAX:
+        return f"The address is too long (at most {URL_MAX:,} characters)."
+    if urlsplit(url).scheme.lower() not in ssrf.ALLOWED_SCHEMES:
+        return "Enter an address that starts with https:// or http://."
+    try:
+        target = ssrf.parse_url(url, what="webhook address")
+        _check_literal_address(target.host)
+    except ssrf.BlockedAddress as blocked:
+        message = str(blocked)
+        return message[0].upper() + message[1:] + "."
+    return None
+
+
+def _check_literal_address(host: str) -> None:
+    """An address written as an IP is refused at once when it is private; a host name is
+    resolved and checked at every delivery (its addresses can change)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+    ssrf.check_address(host, host, allow_private())
+
+
+def endpoint(endpoint_id: int) -> WebhookEndpoint | None:
+    return db.session.scalar(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id)
+        .options(joinedload(WebhookEndpoint.recruiter))
+    )
+
+
+def message(endpoint_id: int, message_id: int) -> WebhookMessage | None:
+    """One message of one endpoint (None for another endpoint's message)."""
+    return db.session.scalar(
+        select(WebhookMessage)
+        .where(WebhookMessage.id == message_id, WebhookMessage.endpoint_id == endpoint_id)
+        .options(joinedload(WebhookMessage.endpoint))
+    )
+
+
+def create_endpoint(actor: User, data: EndpointInput) -> WebhookEndpoint:
+    """Register an endpoint with a new secret (shown to HR once, by the page)."""
+    values = _clean(data)
+    created = WebhookEndpoint(
+        **values, secret=webhooks.generate_secret(), created_by_id=actor.id, created_at=clock.now()
+    )
+    db.session.add(created)
+    db.session.flush()
+    audit.record(actor, "webhook.created", subject=subject(created), new=_summary(created))
+    return created
+
+
+def _summary(target: WebhookEndpoint) -> str:
+    scope = f"recruiter #{target.recruiter_id}" if target.recruiter_id else "all candidates"
+    return f"{', '.join(target.event_types)}; {scope}"
+
+
+def _text(value: Any) -> Any:
+    return ", ".join(value) if isinstance(value, list) else value
+
+
+def update_endpoint(
+    actor: User, target: WebhookEndpoint, data: EndpointInput
+) -> dict[str, tuple[Any, Any]]:
+    """Change the address, description, events or scope; returns the changes made."""
+    values = _clean(data)
+    changes = {
+        name: (getattr(target, name), value)
+        for name, value in values.items()
+        if getattr(target, name) != value
+    }
+    if not changes:
+        return {}
+    before = subject(target)
+    for name, (_old, new) in changes.items():
+        setattr(target, name, new)
+    shown = {name: (_text(old), _text(new)) for name, (old, new) in changes.items()}
+    audit.record_changes(actor, None, "webhook.edited", shown, subject=before)
+    db.session.flush()
+    return changes
+
+
+def disable_endpoint(actor: User, target: WebhookEndpoint, reason: str = "disabled by HR") -> bool:
+    """Stop deliveries to it (waiting messages wait); False when it already was disabled."""
+    if target.disabled_at is not None:
+        return False
+    target.disabled_at = clock.now()
+    target.disabled_reason = reason
+    audit.record(actor, "webhook.disabled", field="reason", new=reason, subject=subject(target))
+    db.session.flush()
+    return True
+
+
+def enable_endpoint(actor: User, target: WebhookEndpoint) -> bool:
+    """Deliver to it again, waiting messages first; False when it already was enabled."""
+    if target.disabled_at is None:
+        return False
+    audit.record(
+        actor,
+        "webhook.enabled",
+        field="reason",
+        old=target.disabled_reason,
+        subject=subject(target),
+    )
+    target.disabled_at = None
+    target.disabled_reason = None
+    db.session.flush()
+    return True
+
+
+def rotate_secret(actor: User, target: WebhookEndpoint) -> str:
+    """A new signing secret, used from the next delivery on; the old one stops working."""
+    target.secret = webhooks.generate_secret()
+    audit.record(actor, "webhook.secret_rotated", subject=subject(target))
+    db.session.flush()
+    return target.secret
+
+
+def queue_test_event(actor: User, target: WebhookEndpoint) -> WebhookMessage:
+    """A "webhook.test" message for this endpoint only, due now; the worker sends it."""
+    if target.disabled_at is not None:
+        raise WebhookError({"endpoint": "The endpoint is disabled: enable it first."})
+    now = clock.now()
+    body = webhooks.envelope(
+        TEST_EVENT,  # type: ignore[arg-type]  # envelope writes str(event_type)
+        {"endpoint_id": target.id, "sent_by": actor.name},
+        now,
+    )
+    queued = WebhookMessage(
+        endpoint_id=target.id,
+        webhook_id=webhooks.new_webhook_id(),
+        event_type=TEST_EVENT,
+        body=body,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    db.session.add(queued)
+    db.session.flush()
+    return queued
+
+
+# --- What HR's pages read -----------------------------------------------------------------------
+
+
+@dataclass
+class EndpointRow:
+    endpoint: WebhookEndpoint
+    counts: dict[str, int] = field(default_factory=dict)
+    last_attempt: WebhookAttempt | None = None
+
+    def count(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+
+def endpoint_rows() -> list[EndpointRow]:
+    """Every endpoint with its message counts by status and its latest attempt (3 queries)."""
+    endpoints = db.session.scalars(
+        select(WebhookEndpoint)
+        .options(joinedload(WebhookEndpoint.recruiter))
+        .order_by(WebhookEndpoint.disabled_at.is_not(None), WebhookEndpoint.id)
+    ).all()
+    rows = {item.id: EndpointRow(item) for item in endpoints}
+    if not rows:
+        return []
+    counts = db.session.execute(
+        select(WebhookMessage.endpoint_id, WebhookMessage.status, func.count()).group_by(
+            WebhookMessage.endpoint_id, WebhookMessage.status
+        )
+    )
+    for endpoint_id, status, number in counts:
+        rows[endpoint_id].counts[status] = number
+    latest = (
+        select(func.max(WebhookAttempt.id))
+        .join(WebhookMessage, WebhookMessage.id == WebhookAttempt.message_id)
+        .group_by(WebhookMessage.endpoint_id)
+    )
+    attempts = db.session.execute(
+        select(WebhookMessage.endpoint_id, WebhookAttempt)
+        .join(WebhookMessage, WebhookMessage.id == WebhookAttempt.message_id)
+        .where(WebhookAttempt.id.in_(latest))
+    )
+    for endpoint_id, attempt in attempts:
+        rows[endpoint_id].last_attempt = attempt
+    return list(rows.values())
+
+
+@dataclass
+class LogPage:
+    """One page of an endpoint's messages, newest first, each with its attempts (oldest first)."""
+
+    messages: list[WebhookMessage]
+    attempts: dict[int, list[WebhookAttempt]]
+    total: int
+    page: int
+    pages: int
+
+
+def message_log(endpoint_id: int, page: int) -> LogPage | None:
+    """The delivery log, in a constant number of queries; None past the last page."""
+    where = WebhookMessage.endpoint_id == endpoint_id
+    total = db.session.scalar(select(func.count(WebhookMessage.id)).where(where)) or 0
+    pages = max(1, -(-total // LOG_PAGE_SIZE))
+    if page < 1 or page > pages:
+        return None
+    messages = list(
+        db.session.scalars(
+            select(WebhookMessage)
+            .where(where)
+            .order_by(WebhookMessage.id.desc())
+            .limit(LOG_PAGE_SIZE)
+            .offset((page - 1) * LOG_PAGE_SIZE)
+        )
+    )
+    attempts: dict[int, list[WebhookAttempt]] = defaultdict(list)
+    if messages:
+        for attempt in db.session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.message_id.in_([m.id for m in messages]))
+            .order_by(WebhookAttempt.attempted_at, WebhookAttempt.id)
+        ):
+            attempts[attempt.message_id].append(attempt)
+    return LogPage(messages, dict(attempts), total, page, pages)

@@ -1,0 +1,275 @@
+"""HR's webhook pages: the endpoints, registering and editing one, its secret (shown once),
+and its delivery log with redelivery."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+
+from portal.core.extensions import db
+from portal.core.forms import ConfirmForm
+from portal.people import directory as people
+from portal.people.access import hr_bp
+from portal.webhooks import delivery as webhook_delivery
+from portal.webhooks import endpoints as webhook_endpoints
+from portal.webhooks.endpoints import EVENT_LABELS, EndpointInput, WebhookError
+from portal.webhooks.models import WebhookEndpoint
+
+ALL_CANDIDATES = 0
+# The id of the endpoint whose secret the next view of its page shows (the secret itself never
+# goes into the session cookie; it is read from the database, once).
+SHOW_SECRET = "webhook_secret_for"  # noqa: S105 - a session key, not a secret
+
+
+def _scope_label(recruiter) -> str:
+    return f"{recruiter.name}'s candidates" + ("" if recruiter.is_active else " (deactivated)")
+
+
+class EndpointForm(FlaskForm):
+    """No brains: webhooks.endpoints checks everything and says what is wrong."""
+
+    url = StringField(
+        "Address (URL)",
+        render_kw={"type": "url", "autocomplete": "off", "spellcheck": "false"},
+        description="Where the portal POSTs each event, such as https://ats.example.com/hooks. "
+        "It must answer with a 2xx status; redirects are not followed.",
+    )
+    description = StringField(
+        "Description",
+        render_kw={"autocomplete": "off"},
+        description="Optional: what this receiver is, for your colleagues.",
+    )
+    event_types = SelectMultipleField(
+        "Events to send",
+        choices=[SelectChoice(value, label) for value, label in EVENT_LABELS.items()],
+        validate_choice=False,
+    )
+    recruiter_id = SelectField(
+        "Whose candidates",
+        coerce=int,
+        validate_choice=False,
+        description="Events about every candidate, or only about one recruiter's candidates.",
+    )
+
+    def __init__(self, *args, recruiters=(), current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The endpoint's own recruiter stays listed once deactivated, so that saving never
+        # widens the scope to every candidate behind HR's back (the service then asks for a
+        # choice).
+        listed = list(recruiters)
+        if current is not None and current not in listed:
+            listed.append(current)
+        self.recruiter_id.choices = [SelectChoice(ALL_CANDIDATES, "All candidates")] + [
+            SelectChoice(recruiter.id, _scope_label(recruiter)) for recruiter in listed
+        ]
+
+    def input(self) -> EndpointInput:
+        return EndpointInput(
+            url=self.url.data or "",
+            description=self.description.data or "",
+            event_types=list(self.event_types.data or []),
+            recruiter_id=self.recruiter_id.data or None,
+        )
+
+
+def _endpoint_or_404(endpoint_id: int) -> WebhookEndpoint:
+    found = webhook_endpoints.endpoint(endpoint_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdecimal() or len(raw) > 6:
+        abort(404)
+    return int(raw)
+
+
+def _form_page(form: EndpointForm, save, *, endpoint: WebhookEndpoint | None):
+    """Validate, save, commit and go to the endpoint; else the form again (422), errors beside
+    their fields."""
+    if form.validate_on_submit():
+        try:
+            saved, message = save(form.input())
+        except WebhookError as error:
+            db.session.rollback()
+            for name, message in error.errors.items():
+                getattr(form, name).errors.append(message)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("hr.webhook", endpoint_id=saved.id))
+    status = 422 if form.is_submitted() else 200
+    heading = "Edit the webhook endpoint" if endpoint else "Register a webhook endpoint"
+    return render_template(
+        "webhooks/endpoint_form.html",
+        form=form,
+        endpoint=endpoint,
+        labels=EVENT_LABELS,
+        heading=heading,
+    ), status
+
+
+@hr_bp.get("/webhooks")
+def webhooks():
+    """Every endpoint: address, events, scope, state, last delivery and message counts."""
+    return render_template(
+        "webhooks/endpoints.html", rows=webhook_endpoints.endpoint_rows(), labels=EVENT_LABELS
+    )
+
+
+@hr_bp.route("/webhooks/new", methods=["GET", "POST"])
+def new_webhook():
+    """Register an endpoint; its signing secret is shown once, on the next page."""
+    form = EndpointForm(recruiters=people.active_recruiters())
+
+    def save(data: EndpointInput):
+        created = webhook_endpoints.create_endpoint(current_user, data)
+        session[SHOW_SECRET] = created.id
+        return created, "The endpoint is registered. Copy its signing secret now."
+
+    return _form_page(form, save, endpoint=None)
+
+
+@hr_bp.get("/webhooks/<int:endpoint_id>")
+def webhook(endpoint_id: int):
+    """One endpoint: its settings, the secret right after creation or rotation, and its
+    delivery log, newest first."""
+    found = _endpoint_or_404(endpoint_id)
+    log_page = webhook_endpoints.message_log(found.id, _page_number())
+    if log_page is None:
+        abort(404)
+    show_secret = session.get(SHOW_SECRET) == found.id
+    if show_secret:
+        session.pop(SHOW_SECRET)
+    return render_template(
+        "webhooks/endpoint.html",
+        endpoint=found,
+        log=log_page,
+        secret=found.secret if show_secret else None,
+        labels=EVENT_LABELS,
+        retry_hours=current_app.config["WEBHOOK_RETRY_HOURS"],
+        confirm=ConfirmForm(),
+    )
+
+
+@hr_bp.route("/webhooks/<int:endpoint_id>/edit", methods=["GET", "POST"])
+def edit_webhook(endpoint_id: int):
+    """Change an endpoint's address, description, events or scope (the secret stays)."""
+    found = _endpoint_or_404(endpoint_id)
+    form = EndpointForm(
+        recruiters=people.active_recruiters(),
+        current=found.recruiter,
+        data={
+            "url": found.url,
+            "description": found.description,
+            "event_types": list(found.event_types or []),
+            "recruiter_id": found.recruiter_id or ALL_CANDIDATES,
+        },
+    )
+
+    def save(data: EndpointInput):
+        changes = webhook_endpoints.update_endpoint(current_user, found, data)
+        return found, "Changes saved." if changes else "Nothing changed."
+
+    return _form_page(form, save, endpoint=found)
+
+
+def _action(endpoint_id: int, act) -> WebhookEndpoint:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    found = _endpoint_or_404(endpoint_id)
+    act(found)
+    return found
+
+
+@hr_bp.post("/webhooks/<int:endpoint_id>/disable")
+def disable_webhook(endpoint_id: int):
+    """Stop sending to an endpoint; its waiting messages wait."""
+
+    def act(found: WebhookEndpoint) -> None:
+        if webhook_endpoints.disable_endpoint(current_user, found):
+            db.session.commit()
+            flash("The endpoint is disabled: nothing is sent to it until it is enabled.", "success")
+        else:
+            flash("The endpoint was already disabled.", "info")
+
+    found = _action(endpoint_id, act)
+    return redirect(url_for("hr.webhook", endpoint_id=found.id))
+
+
+@hr_bp.post("/webhooks/<int:endpoint_id>/enable")
+def enable_webhook(endpoint_id: int):
+    """Send to an endpoint again."""
+
+    def act(found: WebhookEndpoint) -> None:
+        if webhook_endpoints.enable_endpoint(current_user, found):
+            db.session.commit()
+            flash("The endpoint is enabled: waiting messages go out first.", "success")
+        else:
+            flash("The endpoint was already enabled.", "info")
+
+    found = _action(endpoint_id, act)
+    return redirect(url_for("hr.webhook", endpoint_id=found.id))
+
+
+@hr_bp.post("/webhooks/<int:endpoint_id>/rotate")
+def rotate_webhook_secret(endpoint_id: int):
+    """Replace the signing secret; the new one is shown once."""
+
+    def act(found: WebhookEndpoint) -> None:
+        webhook_endpoints.rotate_secret(current_user, found)
+        db.session.commit()
+        session[SHOW_SECRET] = found.id
+        flash("A new signing secret is in use. Copy it now.", "success")
+
+    found = _action(endpoint_id, act)
+    return redirect(url_for("hr.webhook", endpoint_id=found.id))
+
+
+@hr_bp.post("/webhooks/<int:endpoint_id>/test")
+def test_webhook(endpoint_id: int):
+    """Queue a "webhook.test" event for this endpoint only."""
+
+    def act(found: WebhookEndpoint) -> None:
+        try:
+            webhook_endpoints.queue_test_event(current_user, found)
+        except WebhookError as error:
+            flash(error.message, "warning")
+        else:
+            db.session.commit()
+            flash("A test event is queued: it appears in the log below once sent.", "success")
+
+    found = _action(endpoint_id, act)
+    return redirect(url_for("hr.webhook", endpoint_id=found.id))
+
+
+@hr_bp.post("/webhooks/<int:endpoint_id>/messages/<int:message_id>/redeliver")
+def redeliver_webhook(endpoint_id: int, message_id: int):
+    """Send a delivered or failed message again, with the same webhook-id."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    found = webhook_endpoints.message(endpoint_id, message_id)
+    if found is None:
+        abort(404)
+    try:
+        webhook_delivery.redeliver(current_user, found)
+    except webhook_delivery.CannotRedeliver as refused:
+        db.session.rollback()
+        flash(str(refused), "warning")
+    else:
+        db.session.commit()
+        flash(f"Message {found.webhook_id} is queued to be sent again.", "success")
+    page = request.form.get("page", type=int)
+    return redirect(
+        url_for(
+            "hr.webhook",
+            endpoint_id=endpoint_id,
+            **({"page": page} if page and page > 1 else {}),
+            _anchor=f"message-{message_id}",
+        )
+    )
