@@ -2,7 +2,8 @@
 query string, one row per candidate with its 30-day sparkline, and the counts per status.
 
 Shared by the recruiter's and HR's views; the markup is shared too
-(templates/engagement/_dashboard.html). A fixed number of queries, whatever the number of candidates.
+(templates/engagement/_dashboard.html). A fixed number of queries, whatever the number of
+candidates.
 """
 
 from __future__ import annotations
