@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 DEV_ENV := PORTAL_ENV=development
 
-.PHONY: run test lint install test-tools
+.PHONY: run test test-fast lint install test-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: install test-tools lint
 	$(BIN)/python -m pytest
 	PORTAL_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest
 
+## The edit-and-test loop: lint, then the tests that need no browser and are not slow, on
+## SQLite, in parallel (pytest-xdist). `make test` stays the gate before committing.
+test-fast: install lint
+	$(BIN)/python -m pytest -n auto -m "not browser and not slow"
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import multiprocessing
+import queue
 import random
 import re
 import socket
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 
+import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import event, func, insert, select
 
@@ -173,6 +176,38 @@ def start_mail_catcher() -> tuple[MailCatcher, Controller]:
     controller = Controller(catcher, hostname=catcher.host, port=catcher.port)
     controller.start()
     return catcher, controller
+
+
+SPAWN = multiprocessing.get_context("spawn")
+
+
+def run_spawned(target, argument_lists: list[tuple], *, timeout: float = 90.0) -> list[dict]:
+    """Run `target(*arguments, barrier, results)` in one spawned process per argument tuple
+    (own interpreter, own app, own connections) and return the outcome each put on `results`.
+
+    Fails the test when a process does not report within `timeout`; a process still alive after
+    that is terminated (only the ones started here).
+    """
+    barrier = SPAWN.Barrier(len(argument_lists))
+    results = SPAWN.Queue()
+    processes = [
+        SPAWN.Process(target=target, args=(*arguments, barrier, results), daemon=True)
+        for arguments in argument_lists
+    ]
+    for process in processes:
+        process.start()
+    outcomes: list[dict] = []
+    try:
+        for _ in processes:
+            outcomes.append(results.get(timeout=timeout))
+    except queue.Empty:
+        pytest.fail(f"only {len(outcomes)} of {len(processes)} processes reported")
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
+    return outcomes
 
 
 def text_body(message: EmailMessage) -> str:

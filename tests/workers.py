@@ -1,4 +1,4 @@
-"""What the processes started by tests/test_concurrency.py run.
+"""What the processes started by tests/core/test_concurrency.py run.
 
 They are started with the "spawn" method, so each one is a fresh interpreter that imports this
 module, builds its own app on the database URL it is given (its own engine, its own

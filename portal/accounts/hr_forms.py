@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from collections.abc import Iterable
+from datetime import time, timedelta
+from typing import Any, cast
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, EmailField, Field, SelectField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.accounts.operations import CandidateDetails
-from portal.core.forms import CalendarDateField, TimeOfDayField, time_zone_names, valid_time_zone
-from portal.people.models import Role
+from portal.core import clock
+from portal.core.forms import (
+    NO_RECRUITER,
+    CalendarDateField,
+    TimeOfDayField,
+    filled,
+    time_zone_names,
+    valid_time_zone,
+)
+from portal.people.models import Role, User
 
-NO_RECRUITER = 0
 # A select that always has an option chosen carries no HTML `required` (HTML wants an empty
 # first option on a required select); the server still validates it.
 _PRESELECTED = {"required": False}
@@ -42,14 +51,14 @@ class PersonForm(FlaskForm):
         description="Dates and times are shown to this person in this zone.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.time_zone.choices = [SelectChoice(zone) for zone in time_zone_names()]
 
 
 class StaffEditForm(PersonForm):
     @staticmethod
-    def initial(user) -> dict:
+    def initial(user: User) -> dict[str, Any]:
         return {
             "name": user.name,
             "email": user.email,
@@ -106,7 +115,7 @@ class CandidateEditForm(PersonForm):
     )
     recruiter_id = SelectField("Recruiter", coerce=int, validate_choice=False)
 
-    def __init__(self, *args, recruiters=(), **kwargs):
+    def __init__(self, *args: Any, recruiters: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.joining_time_zone.choices = self.time_zone.choices
         self.recruiter_id.choices = [SelectChoice(NO_RECRUITER, "Not assigned yet")] + [
@@ -117,8 +126,8 @@ class CandidateEditForm(PersonForm):
         ]
 
     @staticmethod
-    def initial(user) -> dict:
-        profile = user.candidate_profile
+    def initial(user: User) -> dict[str, Any]:
+        profile = user.profile
         return {
             "name": user.name,
             "email": user.email,
@@ -132,26 +141,27 @@ class CandidateEditForm(PersonForm):
             "recruiter_id": profile.recruiter_id or NO_RECRUITER,
         }
 
-    def validate_joining_date(self, field) -> None:
+    def validate_joining_date(self, field: Field) -> None:
         if field.data is None:
             return
-        today = date.today()
+        today = clock.now().date()
         if field.data < today - timedelta(days=365):
             raise ValidationError("That is more than a year ago. Check the year.")
         if field.data > today + timedelta(days=730):
             raise ValidationError("That is more than two years ahead. Check the year.")
 
-    def validate_recruiter_id(self, field) -> None:
-        if field.data not in {choice.value for choice in self.recruiter_id.choices}:
+    def validate_recruiter_id(self, field: Field) -> None:
+        choices = cast(list[SelectChoice], self.recruiter_id.choices)
+        if field.data not in {choice.value for choice in choices}:
             raise ValidationError("Choose a recruiter from the list.")
 
     def details(self) -> CandidateDetails:
         return CandidateDetails(
-            job_title=self.job_title.data,
+            job_title=filled(self.job_title.data),
             department=self.department.data or "",
             location=self.location.data or "",
-            joining_date=self.joining_date.data,
-            joining_time=self.joining_time.data,
+            joining_date=filled(self.joining_date.data),
+            joining_time=filled(self.joining_time.data),
             joining_time_zone=self.joining_time_zone.data,
             recruiter_id=self.recruiter_id.data or None,
         )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.accounts import operations as accounts
@@ -10,25 +14,22 @@ from portal.accounts.hr_forms import CandidateEditForm, CandidateForm, StaffEdit
 from portal.core import clock
 from portal.core.clock import utcnow
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm
+from portal.core.forms import ConfirmForm, filled, require_confirmation
+from portal.core.links import absolute_url
 from portal.core.templating import local_datetime
 from portal.mail import cadence, notifications
+from portal.mail import jobs as mail_jobs
 from portal.people import directory as people
-from portal.people.access import hr_bp
+from portal.people.access import hr_bp, person_or_404
 from portal.people.models import Role, User
 from portal.timeline import joining
 
-
-def _person_or_404(user_id: int) -> User:
-    person = people.person(user_id)
-    if person is None:
-        abort(404)
-    return person
+_AddForm = TypeVar("_AddForm", CandidateForm, StaffForm)
 
 
 def _send(email_id: int, who: User) -> None:
     """Deliver one queued invitation now and say plainly how it went."""
-    if notifications.deliver([email_id]):
+    if mail_jobs.deliver([email_id]):
         flash(f"Invitation sent to {who.email}.", "success")
     else:
         flash(
@@ -40,7 +41,7 @@ def _send(email_id: int, who: User) -> None:
 
 def _send_joining_change(email_ids: list[int], who: User) -> None:
     """Deliver the "your joining date has changed" email now and say whether it went."""
-    if notifications.deliver(email_ids):
+    if mail_jobs.deliver(email_ids):
         flash(f"{who.name} has been emailed the new joining date and calendar file.", "success")
     elif (when := notifications.waiting_until(email_ids)) is not None:
         flash(
@@ -58,7 +59,7 @@ def _send_joining_change(email_ids: list[int], who: User) -> None:
 
 
 @hr_bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     """Everyone: candidates (optionally one recruiter's) and staff."""
     recruiter_id = request.args.get("recruiter", type=int)
     candidates = people.all_candidates(recruiter_id=recruiter_id)
@@ -74,7 +75,9 @@ def home():
     )
 
 
-def _add_person(form, create, template: str):
+def _add_person(
+    form: _AddForm, create: Callable[[_AddForm], User], template: str
+) -> ResponseReturnValue:
     """Shared by the two "add" pages: validate, create, maybe invite, commit, then send."""
     if form.validate_on_submit():
         try:
@@ -94,7 +97,7 @@ def _add_person(form, create, template: str):
 
 
 @hr_bp.route("/candidates/new", methods=["GET", "POST"])
-def new_candidate():
+def new_candidate() -> ResponseReturnValue:
     """Add a candidate and, usually, invite them straight away."""
     form = CandidateForm(recruiters=people.active_recruiters())
     if request.method == "GET":
@@ -103,8 +106,8 @@ def new_candidate():
         form,
         lambda f: accounts.create_candidate(
             actor=current_user,
-            email=f.email.data,
-            name=f.name.data,
+            email=filled(f.email.data),
+            name=filled(f.name.data),
             time_zone=f.time_zone.data,
             details=f.details(),
         ),
@@ -113,7 +116,7 @@ def new_candidate():
 
 
 @hr_bp.route("/staff/new", methods=["GET", "POST"])
-def new_staff():
+def new_staff() -> ResponseReturnValue:
     """Add a recruiter or an HR colleague."""
     form = StaffForm()
     if request.method == "GET":
@@ -122,8 +125,8 @@ def new_staff():
         form,
         lambda f: accounts.create_user(
             actor=current_user,
-            email=f.email.data,
-            name=f.name.data,
+            email=filled(f.email.data),
+            name=filled(f.name.data),
             role=Role(f.role.data),
             time_zone=f.time_zone.data,
             phone=f.phone.data,
@@ -133,9 +136,9 @@ def new_staff():
 
 
 @hr_bp.get("/people/<int:user_id>")
-def person(user_id: int):
+def person(user_id: int) -> ResponseReturnValue:
     """One person's details, state and audit history."""
-    found = _person_or_404(user_id)
+    found = person_or_404(user_id)
     row = None
     if found.candidate_profile is not None:
         (row,) = joining.joining_rows([found], utcnow())
@@ -149,9 +152,9 @@ def person(user_id: int):
 
 
 @hr_bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
-def edit_person(user_id: int):
+def edit_person(user_id: int) -> ResponseReturnValue:
     """Change details, joining date and time, time zone or recruiter."""
-    found = _person_or_404(user_id)
+    found = person_or_404(user_id)
     if found.candidate_profile is not None:
         recruiters = people.active_recruiters()
         current = found.candidate_profile.recruiter
@@ -168,12 +171,13 @@ def edit_person(user_id: int):
             changes = accounts.update_person(
                 actor=current_user,
                 user=found,
-                email=form.email.data,
-                name=form.name.data,
+                email=filled(form.email.data),
+                name=filled(form.name.data),
                 time_zone=form.time_zone.data,
                 phone=getattr(form, "phone", None) and form.phone.data,
                 details=form.details() if isinstance(form, CandidateEditForm) else None,
                 outbox=outbox,
+                portal_link=absolute_url("candidate.home"),
             )
         except accounts.AccountError as error:
             db.session.rollback()
@@ -188,16 +192,11 @@ def edit_person(user_id: int):
     return render_template(template, form=form, person=found), status
 
 
-def _confirmed_or_400() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-
-
 @hr_bp.post("/people/<int:user_id>/invite")
-def invite(user_id: int):
+def invite(user_id: int) -> ResponseReturnValue:
     """Send a new invitation; the previous link stops working."""
-    _confirmed_or_400()
-    found = _person_or_404(user_id)
+    require_confirmation()
+    found = person_or_404(user_id)
     try:
         invitation = accounts.invite(found, current_user)
     except accounts.AccountError as error:
@@ -210,10 +209,10 @@ def invite(user_id: int):
 
 
 @hr_bp.post("/people/<int:user_id>/deactivate")
-def deactivate(user_id: int):
+def deactivate(user_id: int) -> ResponseReturnValue:
     """Close an account: sessions and unused links stop working at once."""
-    _confirmed_or_400()
-    found = _person_or_404(user_id)
+    require_confirmation()
+    found = person_or_404(user_id)
     try:
         accounts.deactivate(found, current_user)
     except accounts.AccountError as error:
@@ -226,10 +225,10 @@ def deactivate(user_id: int):
 
 
 @hr_bp.post("/people/<int:user_id>/reactivate")
-def reactivate(user_id: int):
+def reactivate(user_id: int) -> ResponseReturnValue:
     """Reopen a closed account (they sign in with their old password, or a new invitation)."""
-    _confirmed_or_400()
-    found = _person_or_404(user_id)
+    require_confirmation()
+    found = person_or_404(user_id)
     accounts.reactivate(found, current_user)
     db.session.commit()
     flash(f"{found.name} can sign in again.", "success")
@@ -237,6 +236,6 @@ def reactivate(user_id: int):
 
 
 @hr_bp.get("/audit")
-def audit_log():
+def audit_log() -> ResponseReturnValue:
     """The latest HR actions across the portal."""
     return render_template("accounts/audit.html", entries=people.audit_entries(limit=300))

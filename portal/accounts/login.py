@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.accounts import sessions as auth_sessions
@@ -37,7 +38,7 @@ def _user_from_session(_request: object) -> User | None:
     return user
 
 
-def _sign_in_first():
+def _sign_in_first() -> ResponseReturnValue:
     """Send an anonymous visitor to sign in, and back to the page afterwards if it is one."""
     flash(login_manager.login_message, login_manager.login_message_category)
     if request.method not in ("GET", "HEAD"):

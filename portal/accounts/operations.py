@@ -14,7 +14,6 @@ from portal.accounts import sessions as auth_sessions
 from portal.accounts.models import TokenPurpose, UserToken
 from portal.core.clock import utcnow
 from portal.core.extensions import db
-from portal.core.links import absolute_url
 from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
 from portal.people import audit
@@ -130,15 +129,21 @@ def update_person(
     phone: str | None = None,
     details: CandidateDetails | None = None,
     outbox: list[int] | None = None,
+    portal_link: str,
 ) -> dict:
     """Change a person's details; each changed field lands in the audit log. Returns them.
 
-    A moved joining moment also emails the candidate the updated calendar event: the queued
-    email's id is added to `outbox`, for the caller to deliver once it has committed.
+    A moved joining moment also emails the candidate the updated calendar event, which links to
+    `portal_link` (the candidate's portal, given by the view): the queued email's id is added
+    to `outbox`, for the caller to deliver once it has committed.
     """
     _ensure_email_free(email, except_user=user)
     changes: dict = {}
-    values = {"email": normalize_email(email), "name": name.strip(), "time_zone": time_zone}
+    values: dict[str, str | None] = {
+        "email": normalize_email(email),
+        "name": name.strip(),
+        "time_zone": time_zone,
+    }
     if user.role != Role.CANDIDATE:
         values["phone"] = (phone or "").strip() or None
     _apply(user, changes, values)
@@ -160,7 +165,7 @@ def update_person(
         )
     audit.record_changes(actor, user, f"{user.role}.updated", changes)
     if calendar.JOINING_FIELDS & changes.keys():
-        notice = calendar.joining_changed(user, actor, changes)
+        notice = calendar.joining_changed(user, actor, changes, portal_link)
         if notice is not None and outbox is not None:
             outbox.append(notice.id)
     db.session.flush()
@@ -177,15 +182,28 @@ def invite(user: User, actor: User | None) -> OutgoingEmail:
             f"{user.name} has already set up their account. If they forgot their password, "
             "they can reset it from the sign-in page.",
         )
-    hours = current_app.config["INVITATION_HOURS"]
-    raw = tokens.issue(user, TokenPurpose.INVITATION, timedelta(hours=hours), created_by=actor)
     audit.record(actor, "invitation.sent", user)
+    return _email_link(
+        user,
+        TokenPurpose.INVITATION,
+        current_app.config["INVITATION_HOURS"],
+        subject="Welcome! Set up your pre-boarding account",
+        actor=actor,
+    )
+
+
+def _email_link(
+    user: User, purpose: TokenPurpose, hours: int, *, subject: str, actor: User | None = None
+) -> OutgoingEmail:
+    """Issue a single-use link valid for `hours` and queue the email that carries it
+    (templates/accounts/email/<purpose>): only the email ever holds the raw token."""
+    raw = tokens.issue(user, purpose, timedelta(hours=hours), created_by=actor)
     return notifications.queue(
         to=user,
-        kind="invitation",
-        template="accounts/email/invitation",
-        subject="Welcome! Set up your pre-boarding account",
-        link=absolute_url("auth.accept_invitation", token=raw),
+        kind=str(purpose),
+        template=f"accounts/email/{purpose}",
+        subject=subject,
+        token=raw,
         valid_hours=hours,
         inviter=actor,
     )
@@ -252,15 +270,11 @@ def request_password_reset(email: str) -> OutgoingEmail | None:
     user = find_by_email(email)
     if user is None or not user.is_active or not user.has_password:
         return None
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
-    raw = tokens.issue(user, TokenPurpose.PASSWORD_RESET, timedelta(hours=hours))
-    return notifications.queue(
-        to=user,
-        kind="password_reset",
-        template="accounts/email/password_reset",
+    return _email_link(
+        user,
+        TokenPurpose.PASSWORD_RESET,
+        current_app.config["PASSWORD_RESET_HOURS"],
         subject="Reset your pre-boarding portal password",
-        link=absolute_url("auth.reset_password", token=raw),
-        valid_hours=hours,
     )
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+from portal.core import clock
 
 _EXTENSION_KEY = "portal.throttle"
 
@@ -58,7 +59,7 @@ def sign_in_retry_after(email: str, address: str) -> int:
         for item in items:
             if not limiter.test(item, key):
                 reset_at, _remaining = limiter.get_window_stats(item, key)
-                wait = max(wait, reset_at - time.time())
+                wait = max(wait, reset_at - clock.timestamp())
     return max(1, math.ceil(wait)) if wait > 0 else 0
 
 

@@ -11,8 +11,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from portal.accounts.models import TokenPurpose, UserToken
 from portal.core.clock import utcnow
@@ -94,7 +95,7 @@ def redeem(raw: str, purpose: TokenPurpose) -> int | None:
     """Use the link once. Returns the user's id, or None if it was not (or no longer) valid."""
     now = utcnow()
     token_hash = hash_token(raw)
-    result = db.session.execute(
+    statement = (
         update(UserToken)
         .where(
             UserToken.token_hash == token_hash,
@@ -106,6 +107,7 @@ def redeem(raw: str, purpose: TokenPurpose) -> int | None:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
+    result = cast(CursorResult[Any], db.session.execute(statement))
     if result.rowcount != 1:
         return None
     return db.session.scalar(select(UserToken.user_id).where(UserToken.token_hash == token_hash))

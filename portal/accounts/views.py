@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -14,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.accounts import operations as accounts
@@ -28,13 +28,12 @@ from portal.accounts.forms import (
 from portal.accounts.login import SESSION_KEY
 from portal.accounts.models import TokenPurpose
 from portal.core.extensions import db
+from portal.core.forms import add_error, filled
 from portal.events import log as events
 from portal.events.models import EventKind
-from portal.mail import notifications
-from portal.people.access import home_endpoint
+from portal.mail import jobs as mail_jobs
+from portal.people.access import account_bp, home_endpoint
 from portal.people.models import Role, User
-
-bp = Blueprint("auth", __name__)
 
 WRONG_CREDENTIALS = "That email and password do not match an account."
 TOKEN_PROBLEMS = {
@@ -82,16 +81,16 @@ def _record_sign_in(user: User) -> None:
         events.record(user.id, EventKind.SIGNED_IN)
 
 
-@bp.get("/")
-def index():
+@account_bp.get("/")
+def index() -> ResponseReturnValue:
     """Send people to the home that fits their role."""
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))
     return redirect(url_for("auth.sign_in"))
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
-def sign_in():
+@account_bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> ResponseReturnValue:
     """Sign in with email and password."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for(home_endpoint(current_user)))
@@ -99,7 +98,7 @@ def sign_in():
     status = 200
     headers: dict[str, str] = {}
     if form.validate_on_submit():
-        email, address = form.email.data, request.remote_addr or "unknown"
+        email, address = filled(form.email.data), request.remote_addr or "unknown"
         retry_after = throttle.sign_in_retry_after(email, address)
         if retry_after:
             status, headers = 429, {"Retry-After": str(retry_after)}
@@ -108,7 +107,7 @@ def sign_in():
                 "or reset your password."
             )
         else:
-            outcome, user = accounts.authenticate(email, form.password.data)
+            outcome, user = accounts.authenticate(email, filled(form.password.data))
             if user is not None:
                 throttle.clear_account(email)
                 _begin_session(user, form.remember.data)
@@ -127,8 +126,8 @@ def sign_in():
     return render_template("accounts/sign_in.html", form=form), status, headers
 
 
-@bp.post("/sign-out")
-def sign_out():
+@account_bp.post("/sign-out")
+def sign_out() -> ResponseReturnValue:
     """Sign this browser out; the old session cookie stops working everywhere."""
     key = session.get(SESSION_KEY)
     if key:
@@ -139,13 +138,15 @@ def sign_out():
     return redirect(url_for("auth.sign_in"))
 
 
-def _token_problem_page(check: tokens.TokenCheck, purpose: TokenPurpose):
+def _token_problem_page(check: tokens.TokenCheck, purpose: TokenPurpose) -> tuple[str, int]:
     assert check.problem is not None  # noqa: S101 - only called for a failed check
     status, message = TOKEN_PROBLEMS[check.problem]
     return render_template("accounts/link_problem.html", message=message, purpose=purpose), status
 
 
-def _choose_password_from_link(token: str, purpose: TokenPurpose, template: str, done: str):
+def _choose_password_from_link(
+    token: str, purpose: TokenPurpose, template: str, done: str
+) -> ResponseReturnValue:
     """The invitation and reset pages: GET or HEAD shows the form (never using the link up),
     a valid POST uses the link, sets the password and signs the person in afresh."""
     check = tokens.check(token, purpose)
@@ -153,7 +154,7 @@ def _choose_password_from_link(token: str, purpose: TokenPurpose, template: str,
         return _token_problem_page(check, purpose)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user = accounts.set_password_from_link(token, purpose, form.password.data)
+        user = accounts.set_password_from_link(token, purpose, filled(form.password.data))
         if user is None:  # another browser used the link a moment ago
             db.session.rollback()
             return _token_problem_page(tokens.check(token, purpose), purpose)
@@ -167,8 +168,8 @@ def _choose_password_from_link(token: str, purpose: TokenPurpose, template: str,
     return render_template(template, form=form, invited=person), status
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):
+@account_bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> ResponseReturnValue:
     """Accept an invitation by choosing a password."""
     return _choose_password_from_link(
         token,
@@ -178,15 +179,15 @@ def accept_invitation(token: str):
     )
 
 
-@bp.route("/password/forgot", methods=["GET", "POST"])
-def forgot_password():
+@account_bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> ResponseReturnValue:
     """Ask for a reset link. The answer is the same whether or not the address has an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        email = accounts.request_password_reset(form.email.data)
+        email = accounts.request_password_reset(filled(form.email.data))
         db.session.commit()
         if email is not None:
-            notifications.deliver([email.id])
+            mail_jobs.deliver([email.id])
         flash(
             "If that address has an account, a reset link is on its way. "
             f"It works for {current_app.config['PASSWORD_RESET_HOURS']} hours.",
@@ -197,8 +198,8 @@ def forgot_password():
     return render_template("accounts/forgot_password.html", form=form), status
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
+@account_bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
     """Choose a new password from a reset link; every old session is signed out."""
     return _choose_password_from_link(
         token,
@@ -208,17 +209,17 @@ def reset_password(token: str):
     )
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
+@account_bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     """Change one's own password; other browsers are signed out, this one gets a new session."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not passwords.verify_password(current_user.password_hash, form.current.data):
-            form.current.errors.append("That is not your current password.")
+        if not passwords.verify_password(current_user.password_hash, filled(form.current.data)):
+            add_error(form.current, "That is not your current password.")
         else:
             user = current_user._get_current_object()
-            accounts.set_password(user, form.password.data)
+            accounts.set_password(user, filled(form.password.data))
             _begin_session(user, remember=False)
             db.session.commit()
             flash("Your password has been changed. Other devices have been signed out.", "success")

@@ -7,7 +7,7 @@ from flask import Flask
 from portal.api import token_views
 from portal.api.views import bp
 
-__all__ = ["token_views"]  # imported for the pages it adds to the accounts blueprint
+__all__ = ["token_views"]  # imported for the pages it adds to the account blueprint
 
 
 def init_app(app: Flask) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
-import time
 
-from flask import Flask, current_app, g, request
+from flask import current_app, g, request
+from flask.sansio.app import App
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from portal.api import tokens as api_tokens
+from portal.api.models import ApiToken
+from portal.core import clock
 from portal.core.problems import ApiProblem
 from portal.people.models import User
 
@@ -18,7 +20,7 @@ REALM = 'Bearer realm="portal"'
 _LIMITER_KEY = "portal.api_limiter"
 
 
-def init_rate_limit(app: Flask) -> None:
+def init_rate_limit(app: App) -> None:
     """Calls per person and minute (API_RATE_LIMIT), counted in the sign-in throttle's store."""
     storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
     app.extensions[_LIMITER_KEY] = (
@@ -32,8 +34,8 @@ def _unauthorized(detail: str, error: str | None = None) -> ApiProblem:
     return ApiProblem(401, detail, headers={"WWW-Authenticate": challenge})
 
 
-def caller() -> User:
-    """The person behind the request's token; 401 without a live one."""
+def caller() -> ApiToken:
+    """The request's live token (its person is then `g.api_user`); 401 without one."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.strip().partition(" ")
     if not header or scheme.lower() != "bearer":
@@ -42,14 +44,14 @@ def caller() -> User:
             "This API needs a token: send it as 'Authorization: Bearer <token>'. "
             "Recruiters and HR create tokens on their API tokens page."
         )
-    user = api_tokens.authenticate(token.strip())
-    if user is None:
+    found = api_tokens.authenticate(token.strip())
+    if found is None:
         raise _unauthorized(
             "This token is not valid: it may have been revoked, or its account closed.",
             error="invalid_token",
         )
-    g.api_user = user
-    return user
+    g.api_user = found.user
+    return found
 
 
 def check_rate(user: User) -> None:
@@ -59,7 +61,7 @@ def check_rate(user: User) -> None:
     for item in items:
         if not limiter.hit(item, key):
             reset_at, _remaining = limiter.get_window_stats(item, key)
-            wait = max(1, math.ceil(reset_at - time.time()))
+            wait = max(1, math.ceil(reset_at - clock.timestamp()))
             raise ApiProblem(
                 429,
                 f"Too many requests with this account. Try again in {wait} seconds.",

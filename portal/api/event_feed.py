@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal.core.extensions import db
 from portal.events.models import EngagementEvent, EventKind
@@ -26,7 +26,7 @@ class EventPage:
     has_more: bool  # more events are ready now: ask again at once
 
 
-def _scoped(query, viewer: User):
+def _scoped(query: Select[EngagementEvent], viewer: User) -> Select[EngagementEvent]:
     """Only events about active candidates the viewer looks after (HR: every candidate)."""
     query = query.join(CandidateProfile, CandidateProfile.user_id == EngagementEvent.candidate_id)
     query = query.join(User, User.id == CandidateProfile.user_id).where(User.is_active.is_(True))

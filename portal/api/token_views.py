@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.accounts.views import bp
 from portal.api import tokens as api_tokens
 from portal.core.extensions import db
+from portal.core.forms import filled
+from portal.people.access import account_bp
 from portal.people.models import User
 
 
@@ -41,38 +43,38 @@ def _api_base() -> str:
     return current_app.config["BASE_URL"] + "/api/v1"
 
 
-def _list_page(user: User, form: ApiTokenForm, status: int = 200):
+def _list_page(user: User, form: ApiTokenForm, status: int = 200) -> tuple[str, int]:
     tokens = api_tokens.for_user(user)
     return render_template(
         "api/tokens.html", tokens=tokens, form=form, api_base=_api_base()
     ), status
 
 
-@bp.get("/account/api-tokens")
+@account_bp.get("/account/api-tokens")
 @login_required
-def api_tokens_page():
+def api_tokens_page() -> ResponseReturnValue:
     """One's own API tokens and a form for a new one."""
     return _list_page(_api_user(), ApiTokenForm())
 
 
-@bp.post("/account/api-tokens")
+@account_bp.post("/account/api-tokens")
 @login_required
-def create_api_token():
+def create_api_token() -> ResponseReturnValue:
     """Create a token and show it, this once (never in a redirect, a flash or a cookie)."""
     user = _api_user()
     form = ApiTokenForm()
     if not form.validate_on_submit():
         return _list_page(user, form, 422)
-    token, plaintext = api_tokens.create(user, form.name.data)
+    token, plaintext = api_tokens.create(user, filled(form.name.data))
     db.session.commit()
     return render_template(
         "api/token_created.html", token=token, plaintext=plaintext, api_base=_api_base()
     )
 
 
-@bp.post("/account/api-tokens/<int:token_id>/revoke")
+@account_bp.post("/account/api-tokens/<int:token_id>/revoke")
 @login_required
-def revoke_api_token(token_id: int):
+def revoke_api_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of one's own tokens; it stops working at once."""
     user = _api_user()
     token = api_tokens.owned_by(user, token_id)

@@ -7,13 +7,11 @@ is hashed first, so the comparison in the index says nothing about any stored to
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.tokens import hash_token
@@ -22,8 +20,6 @@ from portal.core import clock
 from portal.core.extensions import db
 from portal.people import audit
 from portal.people.models import Role, User
-
-log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "pp_"  # noqa: S105 - the marker every token starts with, not a secret
 PREFIX_LENGTH = 10  # "pp_" and 7 characters: enough to tell tokens apart, far too few to use one
@@ -87,13 +83,8 @@ def revoke(token: ApiToken, by: User) -> bool:
     return True
 
 
-def authenticate(plaintext: str, now: datetime | None = None) -> User | None:
-    """The person a token belongs to, if it is live and they may use the API; else None.
-
-    Notes the use at most once a minute, in a short transaction of its own: API requests only
-    read, and on SQLite a read transaction that starts writing can fail when another writer
-    got in first.
-    """
+def authenticate(plaintext: str) -> ApiToken | None:
+    """The live token `plaintext` is, with its user, if they may use the API; else None."""
     if not _SHAPE.fullmatch(plaintext):
         return None
     token = db.session.scalar(
@@ -103,22 +94,20 @@ def authenticate(plaintext: str, now: datetime | None = None) -> User | None:
     )
     if token is None or not may_use_api(token.user):
         return None
-    now = now or clock.now()
-    if token.last_used_at is None or token.last_used_at <= now - TOUCH_EVERY:
-        _touch(token.id, now)
-    return token.user
+    return token
 
 
-def _touch(token_id: int, now: datetime) -> None:
-    """Note the use; bookkeeping only, so a busy database does not fail the request."""
+def note_use(token: ApiToken, now: datetime) -> Update | None:
+    """The statement noting a use of `token` at `now`, or None when one was noted less than a
+    minute ago (using a token is not a write per request).
+
+    The API runs it in a short transaction of its own: API requests only read, and on SQLite a
+    read transaction that starts writing can fail when another writer got in first.
+    """
+    if token.last_used_at is not None and token.last_used_at > now - TOUCH_EVERY:
+        return None
     stale = ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at <= now - TOUCH_EVERY)
-    try:
-        with db.engine.begin() as connection:
-            connection.execute(
-                update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=now)
-            )
-    except SQLAlchemyError:
-        log.warning("Could not note the use of API token %s", token_id, exc_info=True)
+    return update(ApiToken).where(ApiToken.id == token.id, stale).values(last_used_at=now)
 
 
 def _subject(token: ApiToken) -> str:

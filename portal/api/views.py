@@ -6,6 +6,7 @@ HR everyone. Each request runs a fixed number of SQL queries, whatever the numbe
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,17 +14,23 @@ from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.api import event_feed
+from portal.api import tokens as api_tokens
 from portal.api.auth import caller, check_rate, init_rate_limit
+from portal.api.models import ApiToken
 from portal.api.openapi import CURSOR_PATTERN, MAX_DB_ID, document
 from portal.core import clock
-from portal.core.extensions import csrf
+from portal.core.extensions import csrf, db
 from portal.core.problems import ApiProblem, bad_parameter
 from portal.engagement import status as engagement
 from portal.engagement.models import Status
 from portal.events.models import EngagementEvent, EventKind
 from portal.people.models import Role, User
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__)
 
@@ -44,14 +51,29 @@ bp.record_once(_setup)
 
 
 @bp.before_request
-def _guard():
+def _guard() -> None:
     """Size first (nothing here takes a body), then the token, then the rate."""
     length = request.content_length
     if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
         abort(413)
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
-    check_rate(caller())
+    token = caller()
+    _note_use(token)
+    check_rate(token.user)
+
+
+def _note_use(token: ApiToken) -> None:
+    """Note the token's use (at most once a minute) in a short transaction of its own: the
+    request itself only reads. Bookkeeping only, so a busy database does not fail the request."""
+    statement = api_tokens.note_use(token, clock.now())
+    if statement is None:
+        return
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(statement)
+    except SQLAlchemyError:
+        log.warning("Could not note the use of API token %s", token.id, exc_info=True)
 
 
 def _caller() -> User:
@@ -128,7 +150,7 @@ def _own_scope(user: User) -> int | None:
 
 
 @bp.get("/candidates")
-def candidates():
+def candidates() -> ResponseReturnValue:
     """The caller's candidates, riskiest first, then soonest joining: all of them at once, as
     their statuses are computed together and a list in risk order would shift between pages."""
     user = _caller()
@@ -148,7 +170,7 @@ def candidates():
 
 
 @bp.get("/candidates/<int:candidate_id>")
-def candidate(candidate_id: int):
+def candidate(candidate_id: int) -> ResponseReturnValue:
     """One candidate; 404 when out of the caller's scope, exactly as for a missing id."""
     user = _caller()
     rows = []
@@ -162,7 +184,7 @@ def candidate(candidate_id: int):
 
 
 @bp.get("/events")
-def events():
+def events() -> ResponseReturnValue:
     """Events about the caller's candidates after a cursor, oldest first."""
     user = _caller()
     raw_after = request.args.get("after")
@@ -193,6 +215,6 @@ def events():
 
 
 @bp.get("/openapi.json")
-def openapi():
+def openapi() -> ResponseReturnValue:
     """The OpenAPI 3.1 description of this API (public: it holds no data)."""
     return jsonify(document(current_app.config["BASE_URL"]))

@@ -8,6 +8,7 @@ the app's config only (never from the environment), so it cannot be switched on 
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -16,6 +17,12 @@ from flask import current_app
 def utcnow() -> datetime:
     """The current instant, timezone-aware in UTC (the only kind of datetime the models hold)."""
     return datetime.now(UTC)
+
+
+def timestamp() -> float:
+    """The real clock in POSIX seconds, for libraries that count in them (the rate limiters'
+    window resets). Never fixed by `PORTAL_CLOCK`: those libraries read the real clock too."""
+    return time.time()
 
 
 def now() -> datetime:

@@ -83,13 +83,13 @@ DEFAULTS: dict = {
     "SIGN_IN_LIMITS_PER_ADDRESS": "20 per minute;100 per hour",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
     # Engagement status rules (portal.engagement.status). Days and hours are thresholds:
-    # reaching one adds the reason, with the severity named in the key.
+    # reaching one adds the reason, with the severity named in the key. A question waiting
+    # past RESPONSE_PROMISE_HOURS puts its candidate at risk ("question unanswered for 30 hours").
     "ENGAGEMENT_RULES": {
         "quiet_after_days_unseen": 7,  # "no sign-in for 9 days"
         "at_risk_after_days_unseen": 14,
         "quiet_after_days_invited": 3,  # invitation not accepted yet
         "at_risk_after_days_invited": 7,
-        "at_risk_after_hours_unanswered": 24,  # "question unanswered for 30 hours"
         "at_risk_pulse_drop": 2,  # "pulse fell from 5 to 2"
         "at_risk_pulse_at_or_below": 2,  # "feels 2 of 5 about joining"
         "at_risk_silent_days_before_joining": 14,  # "joins in 6 days and has not opened …"

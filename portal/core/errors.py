@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
@@ -20,14 +21,14 @@ MESSAGES = {
 }
 
 
-def _render(status: int, detail: str | None = None):
+def _render(status: int, detail: str | None = None) -> tuple[str, int]:
     title, hint = MESSAGES.get(status, (f"Error {status}", ""))
     return render_template(
         "core/error.html", status=status, title=title, hint=detail or hint
     ), status
 
 
-def _http_error(error: HTTPException):
+def _http_error(error: HTTPException) -> ResponseReturnValue:
     if error.code is None or error.code < 400:
         return error
     # A message written for this error (abort(400, "...")) is shown; Werkzeug's generic one not.
@@ -35,7 +36,7 @@ def _http_error(error: HTTPException):
     return _render(error.code, detail)
 
 
-def _csrf_error(_error: CSRFError):
+def _csrf_error(_error: CSRFError) -> ResponseReturnValue:
     return _render(
         400,
         "This form had expired or did not come from this site. "
@@ -43,12 +44,12 @@ def _csrf_error(_error: CSRFError):
     )
 
 
-def _untrusted_host(_error: SecurityError):
+def _untrusted_host(_error: SecurityError) -> ResponseReturnValue:
     # The request names a host outside TRUSTED_HOSTS: no URL can be built for it, so no layout.
     return "Bad request: this host name is not served here.", 400, {"Content-Type": "text/plain"}
 
 
-def _server_error(_error: InternalServerError):
+def _server_error(_error: InternalServerError) -> ResponseReturnValue:
     # Flask has already logged the original exception with its traceback.
     return _render(500)
 

@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TypeVar, cast
 from zoneinfo import available_timezones
 
+from flask import abort
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, Form, TimeField, ValidationError
+
+# The "not assigned" option of a recruiter select (HR's candidate form, the thread's reassign
+# form): `coerce=int` needs an int, and no user has id 0. The views turn it into None.
+NO_RECRUITER = 0
+
+T = TypeVar("T")
+
+
+def filled(data: T | None) -> T:
+    """A required field's data once the form is valid: its validators have ruled out None
+    (the field types say `| None` because they cannot know)."""
+    if data is None:
+        raise ValueError("a required field was read before its form was validated")
+    return data
+
+
+def add_error(field: Field, message: str) -> None:
+    """Show `message` under `field` after validation (its errors are a list by then; the
+    field types say Sequence)."""
+    cast(list[str], field.errors).append(message)
 
 
 @cache
@@ -41,3 +63,10 @@ class CalendarDateField(DateField):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a CSRF-protected one-button action (deactivate, remove, resend...)."""
+
+
+def require_confirmation() -> None:
+    """Before a one-button action runs: 400 unless its ConfirmForm came back valid (the CSRF
+    token is the whole form, so anything else is a forged or stale request)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)

@@ -11,6 +11,9 @@ from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from portal.core.links import absolute_url
+from portal.core.words import noun, plural
+
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\")]}"
 
@@ -83,10 +86,6 @@ def message_text(text: str | None) -> Markup:
     return Markup("").join(parts)
 
 
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
-
-
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime,
@@ -96,4 +95,8 @@ def init_templating(app: Flask) -> None:
         iso_instant=iso_instant,
         message_text=message_text,
     )
-    app.jinja_env.globals.update(plural=plural, reader_zone=reader_zone)
+    # Emails build their links in the template, from the data they are given: absolute_url
+    # binds to BASE_URL, so it works in a worker job as in a request.
+    app.jinja_env.globals.update(
+        plural=plural, noun=noun, reader_zone=reader_zone, absolute_url=absolute_url
+    )

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from portal.core.extensions import db
 from portal.demo import load as demo
-from portal.mail import notifications
+from portal.mail import jobs as mail_jobs
 
 demo_cli = AppGroup("demo", help="Demo data for trying the portal by hand.")
 
@@ -21,7 +21,7 @@ def load_demo() -> None:
     else:
         invitations = demo.load()
         db.session.commit()
-        notifications.deliver(invitations)
+        mail_jobs.deliver(invitations)
         click.echo("Demo data loaded.")
     click.echo(f"\nSign in at {current_app.config['BASE_URL']} with password: {demo.DEMO_PASSWORD}")
     for role, email in demo.sign_ins():

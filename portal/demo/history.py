@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal.core.clock import utcnow
@@ -23,6 +22,7 @@ from portal.events.models import EngagementEvent, EventKind
 from portal.news.models import Feed, FeedEntry, NewsRead
 from portal.people.models import User
 from portal.questions.models import Message
+from portal.questions.waiting import response_promise
 from portal.timeline import joining
 from portal.timeline.models import MilestoneTemplate
 
@@ -261,8 +261,7 @@ def load(candidates: dict[str, User], templates: list[MilestoneTemplate]) -> Non
             candidate.sign_in_count = len(story.visits)
         if last_change is not None:
             changed_at[candidate.id] = last_change
-        profile = candidate.candidate_profile
-        joins_at = joining.candidate_joining(profile)
+        joins_at = joining.candidate_joining(candidate.profile)
         if joins_at <= now:
             db.session.add(
                 EngagementEvent(
@@ -272,8 +271,7 @@ def load(candidates: dict[str, User], templates: list[MilestoneTemplate]) -> Non
                     data={"joining_at": _instant(joins_at)},
                 )
             )
-    promise = timedelta(hours=current_app.config["RESPONSE_PROMISE_HOURS"])
-    _conversation_events(candidates, now, promise)
+    _conversation_events(candidates, now, response_promise())
     db.session.flush()
     ids = [candidate.id for candidate in candidates.values()]
     for signal in engagement.signals(now, candidate_ids=ids):

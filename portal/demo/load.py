@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -175,7 +175,7 @@ def load() -> list[int]:
                 department=spec.department,
                 location=spec.location,
                 # "Joins in 2 days" counts from today where the candidate lives.
-                joining_date=datetime.now(ZoneInfo(spec.joining_time_zone)).date()
+                joining_date=utcnow().astimezone(ZoneInfo(spec.joining_time_zone)).date()
                 + timedelta(days=spec.joins_in_days),
                 joining_time=spec.joining_time,
                 joining_time_zone=spec.joining_time_zone,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, cast, func, literal, select
+from sqlalchemy import ColumnElement, Integer, cast, func, literal, select
 
 from portal.core.extensions import db
 from portal.engagement.models import PulseResponse, Status
@@ -21,10 +21,8 @@ from portal.timeline.models import CandidateMilestone, MilestoneTemplate
 
 LIMIT = 100  # the latest events shown on a candidate page
 
-STATUS_WORDS = {Status.ENGAGED: "engaged", Status.QUIET: "quiet", Status.AT_RISK: "at risk"}
-
 # Sentences for events that need nothing looked up.
-PLAIN = {
+PLAIN: dict[str, str] = {
     EventKind.SIGNED_IN: "Signed in",
     EventKind.HOME_VIEWED: "Opened their home page",
     EventKind.QUESTION_ASKED: "Asked a question",
@@ -65,15 +63,9 @@ def _subject_id(subject: str | None, prefix: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def status_words(value: str | None) -> str:
-    try:
-        return STATUS_WORDS[Status(value)]
-    except ValueError:
-        return str(value or "unknown")
-
-
 def _status_change(data: dict) -> str:
-    text = f"Status changed from {status_words(data.get('from'))} to {status_words(data.get('to'))}"
+    before, after = Status.words_for(data.get("from")), Status.words_for(data.get("to"))
+    text = f"Status changed from {before} to {after}"
     reasons = [str(reason) for reason in data.get("reasons") or []]
     return text + (": " + "; ".join(reasons) if reasons else "")
 
@@ -105,7 +97,8 @@ def describe(found: list[EngagementEvent], named: Named) -> list[ActivityItem]:
     for event in found:
         comment = None
         if event.kind == EventKind.NEWS_OPENED:
-            title = named.news.get(_subject_id(event.subject, "news"))
+            news_id = _subject_id(event.subject, "news")
+            title = named.news.get(news_id) if news_id is not None else None
             text = f"Opened the news item “{title}”" if title else "Opened a news item"
         elif event.kind == EventKind.TIMELINE_VIEWED and event.subject in named.milestones:
             text = f"Opened the timeline item “{named.milestones[event.subject]}”"
@@ -145,7 +138,7 @@ def _milestone_titles(candidate_id: int, subjects: set[str]) -> dict[str, str]:
             titles[f"milestone:{template_id}"] = title
     if template_ids or own_ids:
         # The candidate's own milestones, and their changed versions of template ones.
-        for own_id, template_id, title in db.session.execute(
+        for own_id, version_of, title in db.session.execute(
             select(CandidateMilestone.id, CandidateMilestone.template_id, CandidateMilestone.title)
             .where(CandidateMilestone.candidate_id == candidate_id)
             .where(
@@ -153,10 +146,10 @@ def _milestone_titles(candidate_id: int, subjects: set[str]) -> dict[str, str]:
                 | CandidateMilestone.template_id.in_(template_ids)
             )
         ):
-            if template_id is None:
+            if version_of is None:
                 titles[f"milestone:own-{own_id}"] = title
             else:
-                titles[f"milestone:{template_id}"] = title
+                titles[f"milestone:{version_of}"] = title
     return titles
 
 
@@ -198,7 +191,7 @@ def candidate_activity(candidate_id: int, *, limit: int = LIMIT) -> Activity:
 # --- Activity per day (the sparkline) ----------------------------------------------------
 
 
-def _day_number(start: datetime):
+def _day_number(start: datetime) -> ColumnElement[int]:
     """SQL for the whole number of days between `start` and an event (dialect by dialect)."""
     column = EngagementEvent.occurred_at
     if db.session.get_bind().dialect.name == "sqlite":

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from portal.core.words import plural
 from portal.engagement import activity
 from portal.engagement import status as engagement
 from portal.engagement.models import Status
@@ -20,7 +21,8 @@ from portal.engagement.status import CandidateSignal
 ACTIVITY_DAYS = 30
 SEARCH_MAX = 100
 UNASSIGNED = "unassigned"
-STATUS_LABELS = {Status.AT_RISK: "At risk", Status.QUIET: "Quiet", Status.ENGAGED: "Engaged"}
+# The dashboard's order: riskiest first.
+STATUS_ORDER = (Status.AT_RISK, Status.QUIET, Status.ENGAGED)
 
 
 # --- Filters -------------------------------------------------------------------------------------
@@ -92,7 +94,7 @@ class Bar:
 
     @property
     def label(self) -> str:
-        return f"{_short_day(self.day)}: {self.count} action{'' if self.count == 1 else 's'}"
+        return f"{_short_day(self.day)}: {plural(self.count, 'action')}"
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,8 @@ def sparkline(counts: list[int], now: datetime) -> Sparkline:
             )
         )
     if total:
-        noun = "action" if total == 1 else "actions"
-        label = f"{total} {noun} in the last {days} days, last on {_short_day(bars[-1].day)}"
+        last = _short_day(bars[-1].day)
+        label = f"{plural(total, 'action')} in the last {days} days, last on {last}"
     else:
         label = f"No activity in the last {days} days"
     return Sparkline(
@@ -173,7 +175,7 @@ class Board:
 
     @property
     def statuses(self) -> list[tuple[Status, str, int]]:
-        return [(status, label, self.counts[status]) for status, label in STATUS_LABELS.items()]
+        return [(status, status.label, self.counts[status]) for status in STATUS_ORDER]
 
 
 def build(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
@@ -23,17 +24,16 @@ from sqlalchemy import func, or_, select, update
 
 from portal.core.database import upsert
 from portal.core.extensions import db
-from portal.core.links import absolute_url
+from portal.core.words import plural
 from portal.engagement.models import RecruiterDigest, Status
 from portal.events.models import EngagementEvent, EventKind
 from portal.mail import notifications
 from portal.people.models import CandidateProfile, Role, User
-from portal.questions import threads as questions
+from portal.questions.waiting import response_promise, waiting_questions
 from portal.timeline.joining import candidate_joining
 
 FIRST_LOOK_BACK = timedelta(hours=24)  # what a recruiter's first digest covers
 JOINING_HORIZON = timedelta(days=7)
-STATUS_WORDS = {Status.ENGAGED: "engaged", Status.QUIET: "quiet", Status.AT_RISK: "at risk"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,6 @@ class StatusChange:
     after: str
     reasons: list[str]
     at: datetime
-    link: str
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,6 @@ class OverdueQuestion:
     candidate: User
     waiting_since: datetime
     waited: str  # "30 hours", "3 days"
-    link: str  # the conversation
     is_new: bool = True  # went overdue since the last digest
 
 
@@ -62,7 +60,6 @@ class Joining:
     candidate: User
     joins_at: datetime
     days_until: int  # calendar days in the recruiter's zone
-    link: str
     is_new: bool = True  # came within the week since the last digest
 
 
@@ -89,19 +86,11 @@ class Digest:
     @property
     def subject(self) -> str:
         parts = [
-            _count(len(self.changes), "status change"),
-            _count(len(self.overdue), "overdue question"),
-            _count(len(self.joinings), "joining", "joinings") + " this week"
-            if self.joinings
-            else "",
+            plural(len(self.changes), "status change") if self.changes else "",
+            plural(len(self.overdue), "overdue question") if self.overdue else "",
+            plural(len(self.joinings), "joining") + " this week" if self.joinings else "",
         ]
         return "Your candidates today: " + ", ".join(part for part in parts if part)
-
-
-def _count(number: int, singular: str, plural: str | None = None) -> str:
-    if not number:
-        return ""
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -166,6 +155,15 @@ def _due_digests(now: datetime) -> dict[int, Digest]:
 def _gather(digests: dict[int, Digest], now: datetime) -> None:
     """Fill every digest in two queries: status changes, then questions and joinings."""
     ids = list(digests)
+    _gather_changes(digests, ids, now)
+    _gather_overdue_and_joinings(digests, ids, now)
+    for digest in digests.values():
+        digest.overdue.sort(key=lambda item: item.waiting_since)
+        digest.joinings.sort(key=lambda item: item.joins_at)
+
+
+def _gather_changes(digests: dict[int, Digest], ids: list[int], now: datetime) -> None:
+    """Each candidate's net status change since their recruiter's last digest (one query)."""
     earliest = min(digest.since for digest in digests.values())
     events = db.session.execute(
         select(EngagementEvent, User, CandidateProfile.recruiter_id)
@@ -182,7 +180,8 @@ def _gather(digests: dict[int, Digest], now: datetime) -> None:
     )
     per_candidate: dict[int, list[EngagementEvent]] = defaultdict(list)
     candidates: dict[int, tuple[User, int]] = {}
-    for event, candidate, recruiter_id in events:
+    for event, candidate, assigned_to in events:
+        recruiter_id = cast(int, assigned_to)  # the query keeps the candidates of `ids`
         if event.occurred_at > digests[recruiter_id].since:
             per_candidate[candidate.id].append(event)
             candidates[candidate.id] = (candidate, recruiter_id)
@@ -192,13 +191,21 @@ def _gather(digests: dict[int, Digest], now: datetime) -> None:
         if change is not None:
             digests[recruiter_id].changes.append(change)
 
-    promise = timedelta(hours=current_app.config["RESPONSE_PROMISE_HOURS"])
-    # The thread's "unanswered since" as the question pages compute it (the reader is unused).
-    _, waiting_since, _ = questions._state_columns(User.id, 0)
+
+def _gather_overdue_and_joinings(digests: dict[int, Digest], ids: list[int], now: datetime) -> None:
+    """The candidates with a question past the answer promise, or joining within the week
+    (one query)."""
+    promise = response_promise()
+    # "Unanswered since" as the question pages and the engagement status say it.
+    waiting = waiting_questions(
+        select(CandidateProfile.user_id).where(CandidateProfile.recruiter_id.in_(ids))
+    )
+    waiting_since = waiting.c.waiting_since
     horizon = now + JOINING_HORIZON
     rows = db.session.execute(
         select(User, CandidateProfile, waiting_since)
         .join(CandidateProfile, CandidateProfile.user_id == User.id)
+        .outerjoin(waiting, waiting.c.candidate_id == User.id)
         .where(
             User.is_active.is_(True),
             CandidateProfile.recruiter_id.in_(ids),
@@ -220,20 +227,19 @@ def _gather(digests: dict[int, Digest], now: datetime) -> None:
                     candidate,
                     since,
                     _waited(now - since),
-                    absolute_url("recruiter.thread", candidate_id=candidate.id),
                     is_new=since + promise > digest.since,
                 )
             )
         joins_at = candidate_joining(profile)
         if now < joins_at <= horizon:
-            zone = _zone(digest.recruiter.time_zone)
-            days = (joins_at.astimezone(zone).date() - now.astimezone(zone).date()).days
-            link = absolute_url("recruiter.candidate", candidate_id=candidate.id)
-            is_new = joins_at - JOINING_HORIZON > digest.since
-            digest.joinings.append(Joining(candidate, joins_at, days, link, is_new))
-    for digest in digests.values():
-        digest.overdue.sort(key=lambda item: item.waiting_since)
-        digest.joinings.sort(key=lambda item: item.joins_at)
+            digest.joinings.append(_joining(digest, candidate, joins_at, now))
+
+
+def _joining(digest: Digest, candidate: User, joins_at: datetime, now: datetime) -> Joining:
+    """A joining within the week, in days as the recruiter's calendar counts them."""
+    zone = _zone(digest.recruiter.time_zone)
+    days = (joins_at.astimezone(zone).date() - now.astimezone(zone).date()).days
+    return Joining(candidate, joins_at, days, is_new=joins_at - JOINING_HORIZON > digest.since)
 
 
 def _net_change(candidate: User, events: list[EngagementEvent]) -> StatusChange | None:
@@ -245,27 +251,19 @@ def _net_change(candidate: User, events: list[EngagementEvent]) -> StatusChange 
         return None
     return StatusChange(
         candidate=candidate,
-        before=_status_words(before) if before else None,
-        after=_status_words(after),
+        before=Status.words_for(before) if before else None,
+        after=Status.words_for(after),
         reasons=[str(reason) for reason in last.get("reasons") or []],
         at=events[-1].occurred_at,
-        link=absolute_url("recruiter.candidate", candidate_id=candidate.id),
     )
-
-
-def _status_words(status: str) -> str:
-    try:
-        return STATUS_WORDS[Status(status)]
-    except ValueError:
-        return status.replace("_", " ")
 
 
 def _waited(elapsed: timedelta) -> str:
     """In hours for the first three days, as the dashboard's reasons say it, then in days."""
     hours = int(elapsed.total_seconds() // 3600)
     if hours < 72:
-        return _count(hours, "hour") or "less than an hour"
-    return _count(hours // 24, "day")
+        return plural(hours, "hour") if hours else "less than an hour"
+    return plural(hours // 24, "day")
 
 
 def _settle(digests: dict[int, Digest], now: datetime) -> int:
@@ -296,7 +294,6 @@ def _settle(digests: dict[int, Digest], now: datetime) -> int:
             subject=digest.subject,
             about=f"digest:{recruiter_id}:{digest.local_date.isoformat()}",
             digest=digest,
-            dashboard=absolute_url("recruiter.home"),
         )
         links.append({"id": row_id, "email_id": email.id})
     if links:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from portal.core import clock
 from portal.engagement import activity, dashboard
 from portal.engagement import status as engagement
 from portal.engagement.status import CandidateSignal
 from portal.people import directory as people
-from portal.people.access import hr_bp
+from portal.people.access import candidate_or_404, hr_bp
 
 
 def _links(signal: CandidateSignal) -> tuple[str, str]:
@@ -20,7 +21,7 @@ def _links(signal: CandidateSignal) -> tuple[str, str]:
 
 
 @hr_bp.get("/engagement")
-def engagement_board():
+def engagement_board() -> ResponseReturnValue:
     """Everyone's candidates, riskiest first; filters by recruiter, status and name."""
     recruiters = people.active_recruiters()
     filters = dashboard.read_filters(request.args, {recruiter.id for recruiter in recruiters})
@@ -29,11 +30,9 @@ def engagement_board():
 
 
 @hr_bp.get("/people/<int:user_id>/activity")
-def candidate_activity(user_id: int):
+def candidate_activity(user_id: int) -> ResponseReturnValue:
     """One candidate's status, reasons and events in words."""
-    found = people.person(user_id)
-    if found is None or found.candidate_profile is None:
-        abort(404)
+    found = candidate_or_404(user_id)
     signal = next(iter(engagement.signals(clock.now(), candidate_ids=[found.id])), None)
     return render_template(
         "engagement/hr_activity.html",

@@ -24,9 +24,31 @@ from portal.core.models import Base, UTCDateTime, one_of
 
 
 class Status(StrEnum):
+    """A candidate's engagement status; its words are said here only ("at risk", "At risk")."""
+
     ENGAGED = "engaged"
     QUIET = "quiet"
     AT_RISK = "at_risk"
+
+    @property
+    def words(self) -> str:
+        """In a sentence: "engaged", "quiet", "at risk"."""
+        return self.value.replace("_", " ")
+
+    @property
+    def label(self) -> str:
+        """On its own (a badge, a filter): "Engaged", "Quiet", "At risk"."""
+        return self.words.capitalize()
+
+    @classmethod
+    def words_for(cls, value: str | None) -> str:
+        """The words for a stored status (an event's "from"/"to"), even one no longer known."""
+        if value is not None:
+            try:
+                return cls(value).words
+            except ValueError:
+                pass
+        return str(value or "unknown").replace("_", " ")
 
 
 class PulseResponse(Base):

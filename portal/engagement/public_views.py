@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
+from flask.typing import ResponseReturnValue
 
 from portal.engagement import pulse
 from portal.events.models import EventKind
@@ -55,7 +56,7 @@ RECORDED: dict[EventKind, tuple[str, str]] = {
 
 
 @bp.get("/what-we-record")
-def what_we_record():
+def what_we_record() -> ResponseReturnValue:
     """What the portal records about candidates, why, who sees it and for how long."""
     days = current_app.config["PULSE_EVERY_DAYS"]
     recorded = [(title, kept.format(days=days)) for title, kept in RECORDED.values()]

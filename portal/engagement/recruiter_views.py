@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.core import clock
 from portal.engagement import activity, dashboard
 from portal.engagement import status as engagement
 from portal.engagement.status import CandidateSignal
-from portal.people import directory as people
-from portal.people.access import recruiter_bp
+from portal.people.access import candidate_or_404, recruiter_bp
 from portal.timeline import joining
 
 
@@ -22,7 +22,7 @@ def _links(signal: CandidateSignal) -> tuple[str, str]:
 
 
 @recruiter_bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     """The recruiter's dashboard: their candidates, riskiest first, then soonest joining."""
     filters = dashboard.read_filters(request.args)  # no recruiter filter: always their own
     board = dashboard.build(clock.now(), filters, links=_links, recruiter_id=current_user.id)
@@ -30,11 +30,9 @@ def home():
 
 
 @recruiter_bp.get("/candidates/<int:candidate_id>")
-def candidate(candidate_id: int):
+def candidate(candidate_id: int) -> ResponseReturnValue:
     """One of the recruiter's candidates, their status and what they did; anyone else's: 404."""
-    found = people.candidate_of_recruiter(current_user, candidate_id)
-    if found is None:
-        abort(404)
+    found = candidate_or_404(candidate_id, recruiter=current_user)
     now = clock.now()
     (row,) = joining.joining_rows([found], now)
     signal = next(iter(engagement.signals(now, candidate_ids=[found.id])), None)

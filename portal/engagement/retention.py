@@ -8,9 +8,10 @@ days after the joining day, a candidate's events, pulse answers and status go, a
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from portal.core.extensions import db
 from portal.engagement.models import CandidateStatus, PulseResponse
@@ -26,9 +27,12 @@ def forget_after_joining(now: datetime) -> int:
     joined_long_ago = select(CandidateProfile.user_id).where(CandidateProfile.joining_date < cutoff)
     removed = 0
     for model in (EngagementEvent, PulseResponse, CandidateStatus):
-        result = db.session.execute(
-            delete(model).where(model.candidate_id.in_(joined_long_ago)),
-            execution_options={"synchronize_session": False},
+        result = cast(
+            CursorResult[Any],
+            db.session.execute(
+                delete(model).where(model.candidate_id.in_(joined_long_ago)),
+                execution_options={"synchronize_session": False},
+            ),
         )
         removed += result.rowcount or 0
     return removed

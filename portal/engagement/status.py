@@ -1,26 +1,32 @@
 """Engagement status: each candidate is engaged, quiet or at risk, with the reasons in words.
 
 Everything is computed from SQL aggregates in a fixed number of queries, whatever the number of
-candidates or events; the rules and thresholds come from the ENGAGEMENT_RULES configuration.
-The rules are applied to each aggregated row in Python (plain arithmetic, no further queries).
+candidates or events; the rules and thresholds come from the ENGAGEMENT_RULES configuration,
+except what "unanswered" means and how long a question may wait (RESPONSE_PROMISE_HOURS): those
+are the questions package's (portal.questions.waiting). The rules are applied to each
+aggregated row in Python (plain arithmetic, no further queries).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, Subquery, and_, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from portal.core.extensions import db
+from portal.core.words import plural
 from portal.engagement.models import PulseResponse, Status
 from portal.events.models import ACTIVITY_KINDS, EngagementEvent, EventKind
 from portal.people.models import CandidateProfile, Role, User
-from portal.questions.models import Message
+from portal.questions.waiting import response_promise, waiting_questions
 from portal.timeline import joining
+
+_Ts = TypeVarTuple("_Ts")
 
 # Riskiest first: the dashboard's order.
 SEVERITY = {Status.AT_RISK: 2, Status.QUIET: 1, Status.ENGAGED: 0}
@@ -83,12 +89,14 @@ class CandidateSignal:
 # --- Aggregates -------------------------------------------------------------------------------
 
 
-def _scoped(query, column, scope):
+def _scoped(
+    query: Select[*_Ts], column: InstrumentedAttribute[int], scope: ScalarSelect[int] | None
+) -> Select[*_Ts]:
     """Aggregate only the candidates in `scope` (a select of ids), when the caller narrowed it."""
     return query if scope is None else query.where(column.in_(scope))
 
 
-def _event_totals(scope=None):
+def _event_totals(scope: ScalarSelect[int] | None = None) -> Subquery:
     """Per candidate: the last time they did anything, and how many things they opened."""
     query = select(
         EngagementEvent.candidate_id.label("candidate_id"),
@@ -102,38 +110,9 @@ def _event_totals(scope=None):
     return _scoped(query, EngagementEvent.candidate_id, scope).subquery("event_totals")
 
 
-def _waiting_questions(scope=None):
-    """Per candidate: questions after the last answer (their count, oldest time and id)."""
-    answers = (
-        select(
-            Message.candidate_id.label("candidate_id"),
-            func.max(Message.id).label("last_answer_id"),
-        )
-        .where(Message.author_id != Message.candidate_id, Message.removed_at.is_(None))
-        .group_by(Message.candidate_id)
-    )
-    answers = _scoped(answers, Message.candidate_id, scope).subquery("last_answers")
-    query = (
-        select(
-            Message.candidate_id.label("candidate_id"),
-            func.count(Message.id).label("unanswered"),
-            func.min(Message.created_at).label("waiting_since"),
-            func.min(Message.id).label("first_waiting_id"),
-        )
-        .outerjoin(answers, answers.c.candidate_id == Message.candidate_id)
-        .where(
-            Message.author_id == Message.candidate_id,
-            Message.removed_at.is_(None),
-            Message.id > func.coalesce(answers.c.last_answer_id, 0),
-        )
-        .group_by(Message.candidate_id)
-    )
-    return _scoped(query, Message.candidate_id, scope).subquery("waiting_questions")
-
-
-def _last_two_pulses(scope=None):
+def _last_two_pulses(scope: ScalarSelect[int] | None = None) -> Subquery:
     """Per candidate: the latest pulse score and the one before it."""
-    ranked = select(
+    ranking = select(
         PulseResponse.candidate_id.label("candidate_id"),
         PulseResponse.score.label("score"),
         func.row_number()
@@ -143,7 +122,7 @@ def _last_two_pulses(scope=None):
         )
         .label("position"),
     )
-    ranked = _scoped(ranked, PulseResponse.candidate_id, scope).subquery("ranked_pulses")
+    ranked = _scoped(ranking, PulseResponse.candidate_id, scope).subquery("ranked_pulses")
     return (
         select(
             ranked.c.candidate_id,
@@ -167,20 +146,10 @@ def _rows(
     unassigned: bool,
     candidate_ids: list[int] | None,
     search: str | None,
-):
-    filters = [User.role == Role.CANDIDATE, User.is_active.is_(True)]
-    if unassigned:
-        filters.append(CandidateProfile.recruiter_id.is_(None))
-    elif recruiter_id is not None:
-        filters.append(CandidateProfile.recruiter_id == recruiter_id)
-    if candidate_ids is not None:
-        filters.append(User.id.in_(candidate_ids))
-    if search and search.strip():
-        pattern = _like(search.strip().lower())
-        filters.append(
-            func.lower(User.name).like(pattern, escape="\\")
-            | func.lower(User.email).like(pattern, escape="\\")
-        )
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    filters = _filters(
+        recruiter_id=recruiter_id, unassigned=unassigned, candidate_ids=candidate_ids, search=search
+    )
     narrowed = len(filters) > 2
     # A narrowed list (one recruiter, one candidate) aggregates only its own rows.
     scope = (
@@ -192,7 +161,7 @@ def _rows(
         else None
     )
     events = _event_totals(scope)
-    waiting = _waiting_questions(scope)
+    waiting = waiting_questions(scope)
     pulses = _last_two_pulses(scope)
     recruiter = aliased(User)
     query = (
@@ -230,18 +199,38 @@ def _rows(
     return db.session.execute(query).all()
 
 
+def _filters(
+    *,
+    recruiter_id: int | None,
+    unassigned: bool,
+    candidate_ids: list[int] | None,
+    search: str | None,
+) -> list[ColumnElement[bool]]:
+    """Active candidates, narrowed to one recruiter's (or nobody's), these ids, a search."""
+    filters = [User.role == Role.CANDIDATE, User.is_active.is_(True)]
+    if unassigned:
+        filters.append(CandidateProfile.recruiter_id.is_(None))
+    elif recruiter_id is not None:
+        filters.append(CandidateProfile.recruiter_id == recruiter_id)
+    if candidate_ids is not None:
+        filters.append(User.id.in_(candidate_ids))
+    if search and search.strip():
+        pattern = _like(search.strip().lower())
+        filters.append(
+            func.lower(User.name).like(pattern, escape="\\")
+            | func.lower(User.email).like(pattern, escape="\\")
+        )
+    return filters
+
+
 # --- Rules ------------------------------------------------------------------------------------
-
-
-def _days(count: int) -> str:
-    return f"{count} day" if count == 1 else f"{count} days"
 
 
 def _waited(delta: timedelta) -> str:
     hours = int(delta.total_seconds() // 3600)
     if hours < 72:
-        return f"{hours} hour" if hours == 1 else f"{hours} hours"
-    return _days(hours // 24)
+        return plural(hours, "hour")
+    return plural(hours // 24, "day")
 
 
 def _joins_in(days: int) -> str:
@@ -252,7 +241,9 @@ def _joins_in(days: int) -> str:
     return f"joins in {days} days"
 
 
-def _reasons(row: Any, now: datetime, days_to_joining: int, last_seen: datetime | None):
+def _reasons(
+    row: Any, now: datetime, days_to_joining: int, last_seen: datetime | None
+) -> list[Reason]:
     rules = current_app.config["ENGAGEMENT_RULES"]
     reasons: list[Reason] = []
 
@@ -262,7 +253,7 @@ def _reasons(row: Any, now: datetime, days_to_joining: int, last_seen: datetime 
             severity = (
                 Status.AT_RISK if waited >= rules["at_risk_after_days_invited"] else Status.QUIET
             )
-            text = f"has not accepted the invitation sent {_days(waited)} ago"
+            text = f"has not accepted the invitation sent {plural(waited, 'day')} ago"
             reasons.append(Reason("invitation_pending", severity, text))
     else:
         unseen = (now - (last_seen or row.created_at)).days
@@ -270,11 +261,12 @@ def _reasons(row: Any, now: datetime, days_to_joining: int, last_seen: datetime 
             severity = (
                 Status.AT_RISK if unseen >= rules["at_risk_after_days_unseen"] else Status.QUIET
             )
-            reasons.append(Reason("no_sign_in", severity, f"no sign-in for {_days(unseen)}"))
+            text = f"no sign-in for {plural(unseen, 'day')}"
+            reasons.append(Reason("no_sign_in", severity, text))
 
     if row.waiting_since is not None:
         waited = now - row.waiting_since
-        if waited >= timedelta(hours=rules["at_risk_after_hours_unanswered"]):
+        if waited >= response_promise():  # past the answer promise
             text = f"question unanswered for {_waited(waited)}"
             reasons.append(Reason("unanswered_question", Status.AT_RISK, text))
 

@@ -9,18 +9,21 @@ passing (`joined`), each once. A fixed number of queries, whatever the number of
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from portal.core.extensions import db
 from portal.engagement.models import CandidateStatus, Status
 from portal.engagement.status import CandidateSignal, signals
 from portal.events.models import EngagementEvent, EventKind
+from portal.questions.waiting import response_promise
 from portal.webhooks import outbox as webhooks
-from portal.webhooks.models import WebhookEventType
+from portal.webhooks.models import WebhookEndpoint, WebhookEventType
+
+Noted = set[tuple[Any, ...]]  # (candidate id, kind, subject) of the once-only events written
 
 
 def evaluate(now: datetime) -> int:
@@ -28,15 +31,33 @@ def evaluate(now: datetime) -> int:
     questions that became overdue and candidates who joined, once each. Returns how many
     events were written. A fixed number of queries; the caller commits."""
     found = signals(now)
-    promise = timedelta(hours=current_app.config["RESPONSE_PROMISE_HOURS"])
+    promise = response_promise()
     ids = [signal.candidate_id for signal in found]
-    snapshots = {
+    evaluation = _Evaluation(
+        now, promise, _snapshots(ids), _noted(ids), webhooks.enabled_endpoints()
+    )
+    for signal in found:
+        if signal.has_joined:
+            evaluation.note_joining(signal)
+            continue
+        evaluation.note_status(signal)
+        evaluation.note_overdue_question(signal)
+    return evaluation.save()
+
+
+def _snapshots(ids: list[int]) -> dict[int, CandidateStatus]:
+    """The status last recorded for each of these candidates (one query)."""
+    return {
         snapshot.candidate_id: snapshot
         for snapshot in db.session.scalars(
             select(CandidateStatus).where(CandidateStatus.candidate_id.in_(ids))
         )
     }
-    noted = {
+
+
+def _noted(ids: list[int]) -> Noted:
+    """The once-only events (overdue question, joined) already written for them (one query)."""
+    return {
         tuple(row)
         for row in db.session.execute(
             select(EngagementEvent.candidate_id, EngagementEvent.kind, EngagementEvent.subject)
@@ -47,112 +68,132 @@ def evaluate(now: datetime) -> int:
             .distinct()
         ).all()
     }
-    endpoints = webhooks.enabled_endpoints()
-    written: list[Any] = []
 
-    def publish(event_type: WebhookEventType, signal: CandidateSignal, data: dict) -> None:
-        payload = {
-            "candidate": webhooks.candidate_data(signal.candidate_id, signal.name, signal.email),
-            "recruiter_id": signal.recruiter_id,
-        }
-        webhooks.publish(
-            event_type,
-            payload | data,
-            recruiter_id=signal.recruiter_id,
-            at=now,
-            endpoints=endpoints,
+
+@dataclass
+class _Evaluation:
+    """One pass: what was recorded before it, and the events it writes (each with its webhook,
+    in the same transaction)."""
+
+    now: datetime
+    promise: timedelta
+    snapshots: dict[int, CandidateStatus]
+    noted: Noted
+    endpoints: list[WebhookEndpoint]
+    written: list[EngagementEvent] = field(default_factory=list)
+
+    def note_joining(self, signal: CandidateSignal) -> None:
+        """A candidate whose joining moment has passed: `joined`, once."""
+        if (signal.candidate_id, EventKind.JOINED, None) in self.noted:
+            return
+        self._write(
+            signal,
+            EventKind.JOINED,
+            {"joining_at": webhooks.instant(signal.joining_at)},
+            WebhookEventType.CANDIDATE_JOINED,
+            {"joined_at": webhooks.instant(signal.joining_at)},
         )
 
-    for signal in found:
-        if signal.has_joined:
-            if (signal.candidate_id, EventKind.JOINED, None) not in noted:
-                written.append(
-                    EngagementEvent(
-                        candidate_id=signal.candidate_id,
-                        kind=EventKind.JOINED,
-                        occurred_at=now,
-                        data={"joining_at": webhooks.instant(signal.joining_at)},
-                    )
-                )
-                publish(
-                    WebhookEventType.CANDIDATE_JOINED,
-                    signal,
-                    {"joined_at": webhooks.instant(signal.joining_at)},
-                )
-            continue
-
-        snapshot = snapshots.get(signal.candidate_id)
+    def note_status(self, signal: CandidateSignal) -> None:
+        """A status that differs from the last one recorded: `status_changed`; then the
+        recorded status (and its reasons) brought up to date."""
+        snapshot = self.snapshots.get(signal.candidate_id)
         before = Status(snapshot.status) if snapshot else Status.ENGAGED
-        reasons = [{"code": r.code, "text": r.text} for r in signal.reasons]
         if before != signal.status:
-            written.append(
-                EngagementEvent(
-                    candidate_id=signal.candidate_id,
-                    kind=EventKind.STATUS_CHANGED,
-                    occurred_at=now,
-                    data={
-                        "from": str(before),
-                        "to": str(signal.status),
-                        "reasons": signal.reason_texts,
-                    },
-                )
-            )
-            publish(
-                WebhookEventType.CANDIDATE_STATUS_CHANGED,
+            change = {"from": str(before), "to": str(signal.status)}
+            reasons = [{"code": r.code, "text": r.text} for r in signal.reasons]
+            self._write(
                 signal,
-                {
-                    "from": str(before),
-                    "to": str(signal.status),
-                    "reasons": reasons,
-                    "changed_at": webhooks.instant(now),
-                },
+                EventKind.STATUS_CHANGED,
+                change | {"reasons": signal.reason_texts},
+                WebhookEventType.CANDIDATE_STATUS_CHANGED,
+                change | {"reasons": reasons, "changed_at": webhooks.instant(self.now)},
             )
+        self._keep(signal, snapshot, before)
+
+    def _keep(
+        self, signal: CandidateSignal, snapshot: CandidateStatus | None, before: Status
+    ) -> None:
         if snapshot is None:
             db.session.add(
                 CandidateStatus(
                     candidate_id=signal.candidate_id,
                     status=signal.status,
                     reasons=signal.reason_texts,
-                    since=now,
-                    evaluated_at=now,
+                    since=self.now,
+                    evaluated_at=self.now,
                 )
             )
-        else:
-            if before != signal.status:
-                snapshot.status, snapshot.since = signal.status, now
-            if snapshot.reasons != signal.reason_texts:
-                snapshot.reasons = signal.reason_texts
+            return
+        if before != signal.status:
+            snapshot.status, snapshot.since = signal.status, self.now
+        if snapshot.reasons != signal.reason_texts:
+            snapshot.reasons = signal.reason_texts
 
-        if signal.waiting_since is not None and now - signal.waiting_since > promise:
-            subject = f"message:{signal.first_waiting_id}"
-            if (signal.candidate_id, EventKind.QUESTION_OVERDUE, subject) not in noted:
-                written.append(
-                    EngagementEvent(
-                        candidate_id=signal.candidate_id,
-                        kind=EventKind.QUESTION_OVERDUE,
-                        occurred_at=now,
-                        subject=subject,
-                        data={"asked_at": webhooks.instant(signal.waiting_since)},
-                    )
-                )
-                publish(
-                    WebhookEventType.QUESTION_OVERDUE,
-                    signal,
-                    {
-                        "question": {
-                            "id": signal.first_waiting_id,
-                            "asked_at": webhooks.instant(signal.waiting_since),
-                        },
-                        "unanswered_questions": signal.unanswered_questions,
-                        "waiting_hours": int((now - signal.waiting_since).total_seconds() // 3600),
-                    },
-                )
-    db.session.add_all(written)
-    db.session.flush()
-    if snapshots:
-        db.session.execute(
-            update(CandidateStatus)
-            .where(CandidateStatus.candidate_id.in_(list(snapshots)))
-            .values(evaluated_at=now)
+    def note_overdue_question(self, signal: CandidateSignal) -> None:
+        """The oldest unanswered question past the answer promise: `question_overdue`, once."""
+        waiting_since = signal.waiting_since
+        if waiting_since is None or self.now - waiting_since <= self.promise:
+            return
+        subject = f"message:{signal.first_waiting_id}"
+        if (signal.candidate_id, EventKind.QUESTION_OVERDUE, subject) in self.noted:
+            return
+        self._write(
+            signal,
+            EventKind.QUESTION_OVERDUE,
+            {"asked_at": webhooks.instant(waiting_since)},
+            WebhookEventType.QUESTION_OVERDUE,
+            {
+                "question": {
+                    "id": signal.first_waiting_id,
+                    "asked_at": webhooks.instant(waiting_since),
+                },
+                "unanswered_questions": signal.unanswered_questions,
+                "waiting_hours": int((self.now - waiting_since).total_seconds() // 3600),
+            },
+            subject=subject,
         )
-    return len(written)
+
+    def _write(
+        self,
+        signal: CandidateSignal,
+        kind: EventKind,
+        data: dict[str, Any],
+        event_type: WebhookEventType,
+        payload: dict[str, Any],
+        *,
+        subject: str | None = None,
+    ) -> None:
+        """One event about the candidate, and its webhook to every subscribed endpoint."""
+        self.written.append(
+            EngagementEvent(
+                candidate_id=signal.candidate_id,
+                kind=kind,
+                occurred_at=self.now,
+                subject=subject,
+                data=data,
+            )
+        )
+        about = {
+            "candidate": webhooks.candidate_data(signal.candidate_id, signal.name, signal.email),
+            "recruiter_id": signal.recruiter_id,
+        }
+        webhooks.publish(
+            event_type,
+            about | payload,
+            recruiter_id=signal.recruiter_id,
+            at=self.now,
+            endpoints=self.endpoints,
+        )
+
+    def save(self) -> int:
+        """Write the events, mark every recorded status as evaluated now; how many events."""
+        db.session.add_all(self.written)
+        db.session.flush()
+        if self.snapshots:
+            db.session.execute(
+                update(CandidateStatus)
+                .where(CandidateStatus.candidate_id.in_(list(self.snapshots)))
+                .values(evaluated_at=self.now)
+            )
+        return len(self.written)

@@ -8,9 +8,9 @@ Events are facts about behaviour, never content: "news:12" is stored, the articl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, String, insert, literal, select
+from sqlalchemy import CursorResult, Integer, Select, String, insert, literal, select
 
 from portal.core import clock
 from portal.core.extensions import db
@@ -41,7 +41,7 @@ def record(
     return event
 
 
-def _recent_home_view(candidate_id: int, at: datetime):
+def _recent_home_view(candidate_id: int, at: datetime) -> Select[int]:
     return select(EngagementEvent.id).where(
         EngagementEvent.candidate_id == candidate_id,
         EngagementEvent.kind == EventKind.HOME_VIEWED,
@@ -69,7 +69,7 @@ def record_home_view(candidate_id: int, at: datetime | None = None) -> bool:
     statement = insert(EngagementEvent).from_select(
         ["candidate_id", "kind", "occurred_at"], values, include_defaults=False
     )
-    return db.session.execute(statement).rowcount == 1
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount == 1
 
 
 def timeline(candidate_id: int, *, limit: int = 200) -> list[EngagementEvent]:

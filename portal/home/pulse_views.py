@@ -5,12 +5,13 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, url_for
+from flask.typing import ResponseReturnValue
 
 from portal.core import clock
 from portal.core.extensions import db
 from portal.core.templating import long_date
 from portal.engagement import pulse
-from portal.engagement.forms import PulseForm
+from portal.home.forms import PulseForm
 from portal.home.views import render_home
 from portal.people.access import candidate_bp, signed_in_candidate
 
@@ -22,7 +23,7 @@ def _home() -> str:
 
 
 @candidate_bp.post("/pulse")
-def answer_pulse():
+def answer_pulse() -> ResponseReturnValue:
     """Store how the candidate feels about joining, then back home with a thank-you."""
     candidate = signed_in_candidate()
     form = PulseForm()

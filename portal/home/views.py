@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import render_template
+from flask.typing import ResponseReturnValue
 
 from portal.core import clock
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
 from portal.engagement import pulse
-from portal.engagement.forms import PulseForm
 from portal.events import log as events
+from portal.home.forms import PulseForm
 from portal.news import entries as news
 from portal.people.access import candidate_bp, signed_in_candidate
 from portal.people.models import User
@@ -24,7 +25,7 @@ def render_home(
 ) -> tuple[str, list[news.NewsItem]]:
     """The home page and the news items it shows. `pulse_form` brings back a pulse answer
     that had errors; otherwise a blank one is shown when the pulse check is due."""
-    profile = candidate.candidate_profile
+    profile = candidate.profile
     joins_at = joining.candidate_joining(profile)
     news_items = news.home_news(candidate)
     if pulse_form is None and pulse.offer(candidate, now).due:
@@ -47,7 +48,7 @@ def render_home(
 
 @candidate_bp.get("/")
 @writes_on_get("engagement_events", "candidate_profiles", up_front=False)
-def home():
+def home() -> ResponseReturnValue:
     """Greeting, the joining moment in the candidate's zone, the countdown, the recruiter,
     the latest news, and the pulse check when it is due."""
     candidate = signed_in_candidate()

@@ -20,7 +20,7 @@ Every email to a candidate carries a category (set by `notifications.queue` from
 
 Staff mail (category None: questions to recruiters, digests) is never held here.
 
-These rules are applied when an email is DELIVERED (notifications.deliver), not when it is
+These rules are applied when an email is DELIVERED (delivery.claim), not when it is
 queued, so they hold whoever queued the email and however many workers send mail. The cap
 counts what was actually sent in the rolling seven days before the moment of sending, plus the
 emails another worker has claimed and not finished: two workers cannot both take the last slot
@@ -30,9 +30,11 @@ because each locks the candidate first (`lock_candidates`).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
@@ -88,7 +90,7 @@ class Rules:
     quiet: tuple[int, int] | None  # local hours [start, end); None: no quiet hours
 
     @classmethod
-    def from_config(cls, config) -> Rules:
+    def from_config(cls, config: Mapping[str, Any]) -> Rules:
         cap = config.get("CANDIDATE_WEEKLY_CAP")
         quiet = config.get("QUIET_HOURS")
         return cls(
@@ -191,10 +193,12 @@ class Ledger:
             )
         )
         for email_id, user_id, status, sent_at in rows:
+            # The query keeps emails to one of `user_ids`, and sent ones have their time.
+            candidate_id = cast(int, user_id)
             if status == EmailStatus.SENT:
-                ledger.sent[user_id].append(sent_at)
+                ledger.sent[candidate_id].append(cast(datetime, sent_at))
             else:
-                ledger.admitted[user_id].add(email_id)
+                ledger.admitted[candidate_id].add(email_id)
         for times in ledger.sent.values():
             times.sort()
         return ledger
@@ -207,8 +211,9 @@ class Ledger:
     def next_slot(self, email: OutgoingEmail, limit: int, retry: timedelta) -> datetime | None:
         """None if `email` fits under `limit` now, else when a slot frees up."""
         user_id = email.to_user_id
-        sent = self.sent.get(user_id, [])
-        used = len(sent) + len(self.admitted.get(user_id, set()) - {email.id})
+        sent = self.sent.get(user_id, []) if user_id is not None else []
+        taken = self.admitted.get(user_id, set()) if user_id is not None else set()
+        used = len(sent) + len(taken - {email.id})
         if used < limit:
             return None
         must_age_out = used - limit  # index of the sent email whose ageing out frees a slot

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, RadioField, ValidationError
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 
 from portal.core.extensions import db
+from portal.core.forms import add_error
 from portal.mail import cadence, preferences
 from portal.mail.preferences import CHOICES
-from portal.people import directory as people
-from portal.people.access import candidate_bp
-from portal.people.models import User
+from portal.people.access import candidate_bp, signed_in_candidate
 
 _VALUES = {str(choice.value) for choice in CHOICES}
 
@@ -32,18 +31,11 @@ class MailPreferenceForm(FlaskForm):
     )
 
 
-def _me() -> User:
-    candidate = people.person(current_user.id)
-    if candidate is None or candidate.candidate_profile is None:
-        abort(404)
-    return candidate
-
-
 @candidate_bp.route("/email-preferences", methods=["GET", "POST"])
-def email_preferences():
+def email_preferences() -> ResponseReturnValue:
     """Everything, a weekly summary, or essentials only; what always comes whatever the choice."""
-    candidate = _me()
-    profile = candidate.candidate_profile
+    candidate = signed_in_candidate()
+    profile = candidate.profile
     # The saved choice is shown on GET only: a POST without a choice must not fall back to it.
     form = MailPreferenceForm(
         data={"preference": profile.mail_preference} if request.method == "GET" else None
@@ -53,7 +45,7 @@ def email_preferences():
             changed = preferences.set_preference(candidate, form.preference.data)
         except preferences.PreferenceError as error:
             db.session.rollback()
-            form.preference.errors.append(str(error))
+            add_error(form.preference, str(error))
         else:
             db.session.commit()
             chosen = next(c for c in CHOICES if c.value == form.preference.data)

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import AppGroup
 
-from portal.core.extensions import db
-from portal.mail import notifications
+from portal.core.cli import every_option, run_repeatedly
+from portal.mail import jobs
 
 mail_cli = AppGroup("mail", help="The outgoing mail queue.")
 
 
 @mail_cli.command("send")
-@click.option(
-    "--every",
-    type=click.IntRange(min=5),
-    default=None,
-    metavar="SECONDS",
-    help="Keep running, sending what is due every SECONDS (for a service or container).",
-)
-def send_mail(every: int | None) -> None:
+@every_option(minimum=5)
+def send_mail(every: float | None) -> None:
     """Send every queued message that is due (failed ones back off and are retried)."""
-    while True:
-        sent = notifications.deliver()
-        click.echo(f"Sent {sent} message(s).")
-        db.session.remove()
-        if every is None:
-            return
-        try:
-            time.sleep(every)
-        except KeyboardInterrupt:
-            return
+
+    def send() -> None:
+        click.echo(f"Sent {jobs.deliver()} message(s).")
+
+    run_repeatedly(every, send)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from portal.core.extensions import db
@@ -16,7 +17,7 @@ _LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
 @bp.get("/mailbox")
-def mailbox():
+def mailbox() -> ResponseReturnValue:
     """Every message the portal has sent or queued, newest first."""
     emails = db.session.scalars(
         select(OutgoingEmail).order_by(OutgoingEmail.id.desc()).limit(200)
@@ -25,7 +26,7 @@ def mailbox():
 
 
 @bp.get("/mailbox/<int:email_id>")
-def message(email_id: int):
+def message(email_id: int) -> ResponseReturnValue:
     """One message as its recipient would read it, with its links made clickable."""
     email = db.session.get(OutgoingEmail, email_id)
     if email is None:

@@ -36,7 +36,7 @@ class OutgoingEmail(Base):
     kind: Mapped[str] = mapped_column(String(40))
     # What the message is about, e.g. "message:42", so it can be withdrawn if that goes away.
     about: Mapped[str | None] = mapped_column(String(60), index=True, default=None)
-    # How the cadence rules treat mail to a candidate (notifications.Category); None for staff.
+    # How the cadence rules treat mail to a candidate (cadence.Category); None for staff.
     category: Mapped[str | None] = mapped_column(String(20), default=None)
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str | None] = mapped_column(Text, default=None)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import ContentTypeHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 log = logging.getLogger("portal.mail")
@@ -83,7 +84,7 @@ def build_message(
         message.add_alternative(html, subtype="html")
     for filename, content_type, content in attachments:
         # The type may carry parameters, such as "text/calendar; method=PUBLISH".
-        kind = _HEADERS("content-type", content_type)
+        kind = cast(ContentTypeHeader, _HEADERS("content-type", content_type))
         params = dict(kind.params)
         if kind.maintype == "text":
             params.setdefault("charset", "utf-8")  # how the text is encoded just below

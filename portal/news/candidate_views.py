@@ -6,7 +6,7 @@ The home page's ten items come from news.entries too (see home.views.home).
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request
-from flask_login import current_user
+from flask.typing import ResponseReturnValue
 
 from portal.core import clock
 from portal.core.database import writes_on_get
@@ -14,16 +14,7 @@ from portal.core.extensions import db
 from portal.events import log as events
 from portal.events.models import EventKind
 from portal.news import entries as news
-from portal.people import directory as people
-from portal.people.access import candidate_bp
-from portal.people.models import User
-
-
-def _me() -> User:
-    candidate = people.person(current_user.id)
-    if candidate is None or candidate.candidate_profile is None:
-        abort(404)
-    return candidate
+from portal.people.access import candidate_bp, signed_in_candidate
 
 
 def page_number() -> int:
@@ -35,9 +26,9 @@ def page_number() -> int:
 
 
 @candidate_bp.get("/news")
-def news_archive():
+def news_archive() -> ResponseReturnValue:
     """Every news item meant for the candidate, 20 a page, pinned first then newest."""
-    candidate = _me()
+    candidate = signed_in_candidate()
     found = news.archive_page(candidate, page_number())
     if found is None:
         abort(404)
@@ -46,9 +37,9 @@ def news_archive():
 
 @candidate_bp.get("/news/<int:entry_id>/open")
 @writes_on_get("news_reads", "engagement_events")
-def open_news(entry_id: int):
+def open_news(entry_id: int) -> ResponseReturnValue:
     """Count the read, then on to the item's own page; 404 if it is not meant for them."""
-    candidate = _me()
+    candidate = signed_in_candidate()
     link = news.record_read(candidate, entry_id, clock.now())
     if link is None:
         abort(404)

@@ -102,8 +102,9 @@ def _in_audience(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
     return or_(column == "", column.like(pattern, escape="\\"))
 
 
-def _visible_to(candidate: User) -> ColumnElement[bool]:
-    """The WHERE clause of everything `candidate` may read (FeedEntry joined to Feed)."""
+def visible_to(candidate: User) -> ColumnElement[bool]:
+    """The WHERE clause of everything `candidate` may read (FeedEntry joined to Feed): the one
+    definition of who reads what, for the pages and the candidates' update emails alike."""
     profile: CandidateProfile | None = candidate.candidate_profile
     if profile is None:
         return literal(False)
@@ -130,7 +131,7 @@ def for_candidate(candidate: User, *, limit: int = HOME_LIMIT, offset: int = 0) 
         select(FeedEntry)
         .join(FeedEntry.feed)
         .options(contains_eager(FeedEntry.feed))
-        .where(_visible_to(candidate))
+        .where(visible_to(candidate))
         .order_by(*_ORDER)
         .limit(limit)
         .offset(offset)
@@ -140,7 +141,7 @@ def for_candidate(candidate: User, *, limit: int = HOME_LIMIT, offset: int = 0) 
 
 def count_for_candidate(candidate: User) -> int:
     """How many entries `candidate` may read."""
-    query = select(func.count(FeedEntry.id)).join(FeedEntry.feed).where(_visible_to(candidate))
+    query = select(func.count(FeedEntry.id)).join(FeedEntry.feed).where(visible_to(candidate))
     return db.session.scalar(query) or 0
 
 
@@ -241,7 +242,7 @@ def record_read(candidate: User, entry_id: int, now: datetime) -> str | None:
     link = db.session.scalar(
         select(FeedEntry.link)
         .join(FeedEntry.feed)
-        .where(FeedEntry.id == entry_id, _visible_to(candidate))
+        .where(FeedEntry.id == entry_id, visible_to(candidate))
     )
     link = safe_link(link)
     if link is None:

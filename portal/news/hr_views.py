@@ -3,13 +3,17 @@ a preview of the news exactly as one candidate sees it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm
+from portal.core.forms import ConfirmForm, require_confirmation
 from portal.news import entries as news
 from portal.news.models import Feed, FeedEntry
 from portal.people import directory as people
@@ -60,7 +64,7 @@ def _entry_or_404(entry_id: int) -> FeedEntry:
 
 
 @hr_bp.get("/news")
-def news_feeds():
+def news_feeds() -> ResponseReturnValue:
     """Every feed with its fetch status in plain words, and its audience."""
     return render_template(
         "news/hr_feeds.html", rows=news.feeds_with_counts(), tag_list=news.tag_list
@@ -68,7 +72,7 @@ def news_feeds():
 
 
 @hr_bp.get("/news/entries")
-def news_entries():
+def news_entries() -> ResponseReturnValue:
     """The entries, hidden ones included, with one-button curation; ?feed=ID for one feed."""
     feed_id = request.args.get("feed", type=int)
     chosen = _feed_or_404(feed_id) if feed_id is not None else None
@@ -87,10 +91,9 @@ def news_entries():
 
 
 @hr_bp.post("/news/entries/<int:entry_id>/flag")
-def news_entry_flag(entry_id: int):
+def news_entry_flag(entry_id: int) -> ResponseReturnValue:
     """Hide, pin or feature an entry, or undo it (form: flag=hidden|pinned|featured, value)."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirmation()
     found = _entry_or_404(entry_id)
     flag, value = request.form.get("flag", ""), request.form.get("value", "")
     if flag not in news.FLAGS or value not in ("0", "1"):
@@ -103,16 +106,25 @@ def news_entry_flag(entry_id: int):
     else:
         flash(f"Nothing changed: “{title}” already {_FLAG_DONE[(flag, value == '1')]}.", "info")
     back = {"feed": request.form.get("feed", type=int), "page": request.form.get("page", type=int)}
+    kept: dict[str, Any] = {key: number for key, number in back.items() if number and number > 0}
     return redirect(
         url_for(
             "hr.news_entries",
-            **{key: number for key, number in back.items() if number and number > 0},
+            **kept,
             _anchor=f"entry-{found.id}",
         )
     )
 
 
-def _audience_page(form: AudienceForm, target, save, *, back: str, heading: str, **page):
+def _audience_page(
+    form: AudienceForm,
+    target: FeedEntry,
+    save: Callable[[AudienceForm], object],
+    *,
+    back: str,
+    heading: str,
+    **page: object,
+) -> ResponseReturnValue:
     """Validate, save, commit and go back; the form again (422) with the error beside its field."""
     if form.validate_on_submit():
         try:
@@ -131,7 +143,7 @@ def _audience_page(form: AudienceForm, target, save, *, back: str, heading: str,
 
 
 @hr_bp.route("/news/entries/<int:entry_id>/audience", methods=["GET", "POST"])
-def news_entry_audience(entry_id: int):
+def news_entry_audience(entry_id: int) -> ResponseReturnValue:
     """Target one entry at departments and locations, or let it follow its feed."""
     found = _entry_or_404(entry_id)
     inherits = found.departments is None and found.locations is None
@@ -147,7 +159,7 @@ def news_entry_audience(entry_id: int):
         }
     )
 
-    def save(f: AudienceForm):
+    def save(f: AudienceForm) -> dict[str, tuple[str | None, str | None]]:
         if f.inherit.data:
             return news.set_audience(current_user, found, None, None)
         return news.set_audience(current_user, found, f.departments.data, f.locations.data)
@@ -163,7 +175,7 @@ def news_entry_audience(entry_id: int):
 
 
 @hr_bp.get("/news/preview")
-def news_preview():
+def news_preview() -> ResponseReturnValue:
     """The news exactly as one candidate sees it: their home list and their archive's first
     page. Nothing is marked as seen or read."""
     candidates = people.all_candidates(include_inactive=False)

@@ -1,8 +1,9 @@
 """Who may see what: the audience blueprints every feature adds its pages to, and the role checks
 they apply before any of those pages runs.
 
-The blueprints are thin URL maps (`/candidate`, `/recruiter`, `/hr`): each feature registers its
-own views on them, so a feature's pages for every audience live in that feature's package.
+The blueprints are thin URL maps (`/candidate`, `/recruiter`, `/hr`, and `account_bp` at the root
+for everyone's own pages): each feature registers its own views on them, so a feature's pages for
+every audience live in that feature's package.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from portal.people.models import Role, User
 candidate_bp = Blueprint("candidate", __name__)
 recruiter_bp = Blueprint("recruiter", __name__)
 hr_bp = Blueprint("hr", __name__)
+# Anyone's own pages, signed in or not (sign-in, invitations, passwords, one's API tokens): no
+# prefix and no role guard, each page checks what it needs. Its endpoints are `auth.*`.
+account_bp = Blueprint("auth", __name__)
 
 AUDIENCES: tuple[tuple[Blueprint, str], ...] = (
     (candidate_bp, "/candidate"),
     (recruiter_bp, "/recruiter"),
     (hr_bp, "/hr"),
+    (account_bp, ""),
 )
 
 
@@ -57,9 +62,26 @@ def home_endpoint(user: User) -> str:
     }[Role(user.role)]
 
 
+def person_or_404(user_id: int) -> User:
+    """Anyone's account, by id, with their candidate profile if any (HR's pages); else 404."""
+    found = directory.person(user_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def candidate_or_404(candidate_id: int, *, recruiter: User | None = None) -> User:
+    """A candidate, with their profile; 404 for anyone else. Given `recruiter`, only one of
+    that recruiter's active candidates: another recruiter's candidate is a 404 too."""
+    if recruiter is not None:
+        found = directory.candidate_of_recruiter(recruiter, candidate_id)
+    else:
+        found = directory.person(candidate_id)
+    if found is None or found.candidate_profile is None:
+        abort(404)
+    return found
+
+
 def signed_in_candidate() -> User:
     """The signed-in candidate, with their profile (404 for an account without one)."""
-    candidate = directory.person(current_user.id)
-    if candidate is None or candidate.candidate_profile is None:
-        abort(404)
-    return candidate
+    return candidate_or_404(current_user.id)

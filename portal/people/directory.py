@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
 from portal.people.models import AuditEntry, CandidateProfile, Role, User
 
 
-def _candidates_query():
+def _candidates_query() -> Select[User]:
     return (
         select(User)
         .join(CandidateProfile, CandidateProfile.user_id == User.id)

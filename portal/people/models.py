@@ -67,6 +67,15 @@ class User(UserMixin, Base):
     def has_password(self) -> bool:
         return self.password_hash is not None
 
+    @property
+    def profile(self) -> CandidateProfile:
+        """`candidate_profile` where the caller knows there is one (a candidate that
+        candidate_or_404 or signed_in_candidate returned), so types need no None check."""
+        profile = self.candidate_profile
+        if profile is None:
+            raise LookupError(f"user {self.id} has no candidate profile")
+        return profile
+
 
 class CandidateProfile(Base):
     """What a candidate was offered: the job, where and when they join, who looks after them."""

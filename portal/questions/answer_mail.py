@@ -15,7 +15,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
-from portal.core.links import absolute_url
 from portal.mail import notifications
 from portal.mail.models import EmailStatus, OutgoingEmail
 from portal.people.models import User
@@ -83,8 +82,6 @@ def queue(candidate: User) -> OutgoingEmail | None:
         about=_answers_about(candidate),
         answers=lines[-SHOWN:],
         count=len(lines),
-        link=absolute_url("candidate.questions_page"),
-        preferences=absolute_url("candidate.email_preferences"),
     )
 
 

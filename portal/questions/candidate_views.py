@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.core.database import writes_on_get
-from portal.core.extensions import db
-from portal.core.forms import ConfirmForm
-from portal.people import directory as people
-from portal.people.access import candidate_bp
+from portal.people.access import candidate_bp, signed_in_candidate
+from portal.people.models import User
 from portal.questions import threads as questions
 from portal.questions.forms import QuestionForm
-from portal.questions.models import Message
-from portal.questions.sending import render_thread, send_from_form
+from portal.questions.thread_views import remove_own_message, render_thread, send_from_form
 
 
-def _me():
-    candidate = people.person(current_user.id)
-    if candidate is None or candidate.candidate_profile is None:
-        abort(404)
-    return candidate
-
-
-def _page(candidate, form: QuestionForm, status: int = 200):
+def _page(candidate: User, form: QuestionForm, status: int = 200) -> tuple[str, int]:
     questions.record_answers_read(candidate)  # the page marks them read (render_thread)
-    profile = candidate.candidate_profile
+    profile = candidate.profile
     recruiter = profile.recruiter if profile.recruiter and profile.recruiter.is_active else None
     return render_thread(
         "questions/candidate_thread.html", candidate, form, status, recruiter=recruiter
@@ -34,15 +25,15 @@ def _page(candidate, form: QuestionForm, status: int = 200):
 
 @candidate_bp.get("/questions")
 @writes_on_get("thread_reads", "engagement_events")
-def questions_page():
+def questions_page() -> ResponseReturnValue:
     """The thread with the recruiter, newest at the bottom, and the form to ask."""
-    return _page(_me(), QuestionForm())
+    return _page(signed_in_candidate(), QuestionForm())
 
 
 @candidate_bp.post("/questions")
-def ask():
+def ask() -> ResponseReturnValue:
     """Ask a question; the recruiter is emailed."""
-    candidate = _me()
+    candidate = signed_in_candidate()
     form = QuestionForm()
     posted = send_from_form(candidate, form)
     if posted is None:
@@ -53,17 +44,7 @@ def ask():
 
 
 @candidate_bp.post("/questions/<int:message_id>/remove")
-def remove_message(message_id: int):
+def remove_message(message_id: int) -> ResponseReturnValue:
     """Take back one of one's own messages."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    message = db.session.get(Message, message_id)
-    if message is None or message.candidate_id != current_user.id:
-        abort(404)
-    try:
-        questions.remove(message, current_user)
-    except questions.QuestionError:
-        abort(404)
-    db.session.commit()
-    flash("Your message has been removed.", "info")
+    remove_own_message(current_user.id, message_id)
     return redirect(url_for("candidate.questions_page"))

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm
+from portal.core.forms import ConfirmForm, filled, require_confirmation
 from portal.events import log as events
 from portal.events.models import EventKind
-from portal.people import directory as people
+from portal.people.access import candidate_or_404, person_or_404
 from portal.people.models import Role
 from portal.questions import faq
 from portal.questions import threads as questions
 from portal.questions.faq_forms import FaqForm
-from portal.questions.models import Message
+from portal.questions.models import FaqEntry, Message
 
 bp = Blueprint("faq", __name__)
 
@@ -35,7 +36,7 @@ def _staff_only() -> None:
 
 @bp.get("/")
 @writes_on_get("engagement_events")
-def index():
+def index() -> ResponseReturnValue:
     """Search the FAQ. Candidates see published entries; staff see drafts too."""
     query = request.args.get("q", "").strip()[:200]
     staff = current_user.role in STAFF
@@ -61,21 +62,21 @@ def _source_message(message_id: int | None) -> Message | None:
     message = db.session.get(Message, message_id)
     if message is None or message.is_removed or not message.is_question:
         abort(404)
-    if current_user.role == Role.RECRUITER and (
-        people.candidate_of_recruiter(current_user, message.candidate_id) is None
-    ):
-        abort(404)
+    if current_user.role == Role.RECRUITER:  # only their own candidates' questions
+        candidate_or_404(message.candidate_id, recruiter=current_user)
     return message
 
 
-def _editor(form: FaqForm, entry, source=None):
+def _editor(
+    form: FaqForm, entry: FaqEntry | None, source: Message | None = None
+) -> ResponseReturnValue:
     """The form page for a new or an existing entry: save and go back to the list when valid."""
     if form.validate_on_submit():
         entry = faq.save(
             entry,
             actor=current_user,
-            question=form.question.data,
-            answer=form.answer.data,
+            question=filled(form.question.data),
+            answer=filled(form.answer.data),
             published=form.published.data,
         )
         db.session.commit()
@@ -86,19 +87,19 @@ def _editor(form: FaqForm, entry, source=None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-def new():
+def new() -> ResponseReturnValue:
     """Write an entry, optionally starting from a candidate's question and its answers."""
     _staff_only()
     form = FaqForm()
     source = _source_message(request.args.get("from_message", type=int))
     if request.method == "GET" and source is not None:
-        candidate = people.person(source.candidate_id)
+        candidate = person_or_404(source.candidate_id)
         form.question.data, form.answer.data = faq.draft_from(source, questions.thread(candidate))
     return _editor(form, None, source)
 
 
 @bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
-def edit(entry_id: int):
+def edit(entry_id: int) -> ResponseReturnValue:
     """Change an entry."""
     _staff_only()
     entry = faq.get(entry_id)
@@ -108,11 +109,10 @@ def edit(entry_id: int):
 
 
 @bp.post("/<int:entry_id>/delete")
-def delete(entry_id: int):
+def delete(entry_id: int) -> ResponseReturnValue:
     """Remove an entry for good."""
     _staff_only()
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirmation()
     entry = faq.get(entry_id)
     if entry is None:
         abort(404)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, HiddenField, TextAreaField, ValidationError
@@ -35,12 +36,12 @@ class MessageForm(FlaskForm):
 
 
 class QuestionForm(MessageForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.body.label.text = "Your question"
 
 
 class AnswerForm(MessageForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.body.label.text = "Your answer"

@@ -2,66 +2,62 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 
 from portal.accounts import operations as accounts
-from portal.accounts.hr_forms import NO_RECRUITER
 from portal.core.extensions import db
+from portal.core.forms import NO_RECRUITER, add_error
 from portal.people import directory as people
-from portal.people.access import hr_bp
+from portal.people.access import candidate_or_404, hr_bp
+from portal.people.models import User
 from portal.questions import threads as questions
+from portal.questions.waiting import response_promise
 
 
 class ReassignForm(FlaskForm):
     recruiter_id = SelectField("Recruiter", coerce=int, validate_choice=True)
 
-    def __init__(self, *args, recruiters=(), **kwargs):
+    def __init__(self, *args: Any, recruiters: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.recruiter_id.choices = [SelectChoice(NO_RECRUITER, "Not assigned")] + [
             SelectChoice(recruiter.id, recruiter.name) for recruiter in recruiters
         ]
 
 
-def _candidate_or_404(user_id: int):
-    candidate = people.person(user_id)
-    if candidate is None or candidate.candidate_profile is None:
-        abort(404)
-    return candidate
-
-
-def _page(candidate, form: ReassignForm, status: int = 200):
-    promise = timedelta(hours=current_app.config["RESPONSE_PROMISE_HOURS"])
+def _page(candidate: User, form: ReassignForm, status: int = 200) -> tuple[str, int]:
     state = questions.thread_state(candidate, current_user)
     return render_template(
         "questions/hr_thread.html",
         candidate=candidate,
         messages=questions.thread(candidate),
-        answer_due=state.answer_due(promise),
+        answer_due=state.answer_due(response_promise()),
         form=form,
     ), status
 
 
 @hr_bp.get("/people/<int:user_id>/questions")
-def thread(user_id: int):
+def thread(user_id: int) -> ResponseReturnValue:
     """A candidate's thread, read-only (reading it marks nothing read for the recruiter)."""
-    candidate = _candidate_or_404(user_id)
+    candidate = candidate_or_404(user_id)
     form = ReassignForm(
         recruiters=people.active_recruiters(),
-        data={"recruiter_id": candidate.candidate_profile.recruiter_id or NO_RECRUITER},
+        data={"recruiter_id": candidate.profile.recruiter_id or NO_RECRUITER},
     )
     return _page(candidate, form)
 
 
 @hr_bp.post("/people/<int:user_id>/recruiter")
-def reassign(user_id: int):
+def reassign(user_id: int) -> ResponseReturnValue:
     """Hand the candidate (and their thread) to another recruiter."""
-    candidate = _candidate_or_404(user_id)
+    candidate = candidate_or_404(user_id)
     form = ReassignForm(recruiters=people.active_recruiters())
     if not form.validate_on_submit():
         return _page(candidate, form, 422)
@@ -71,11 +67,11 @@ def reassign(user_id: int):
         )
     except accounts.AccountError as error:
         db.session.rollback()
-        form.recruiter_id.errors.append(error.message)
+        add_error(form.recruiter_id, error.message)
         return _page(candidate, form, 422)
     db.session.commit()
     if changed:
-        recruiter = candidate.candidate_profile.recruiter
+        recruiter = candidate.profile.recruiter
         flash(
             f"{candidate.name}'s questions now go to {recruiter.name}."
             if recruiter

@@ -10,20 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, aliased, joinedload
 
 from portal.core.clock import utcnow
 from portal.core.database import upsert
 from portal.core.extensions import db
-from portal.core.links import absolute_url
 from portal.events import log as events
 from portal.events.models import EngagementEvent, EventKind
 from portal.mail import notifications
+from portal.mail.models import OutgoingEmail
 from portal.people.models import CandidateProfile, Role, User
 from portal.questions import answer_mail
 from portal.questions.models import Message, ThreadRead
+from portal.questions.waiting import waiting_questions
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEventType
 
@@ -98,7 +99,7 @@ def _record_question(candidate: User, message: Message) -> None:
         subject=f"message:{message.id}",
         at=message.created_at,
     )
-    profile = candidate.candidate_profile
+    profile = candidate.profile
     data = {
         "candidate": webhooks.candidate_data(candidate.id, candidate.name, candidate.email),
         "question": {
@@ -121,11 +122,11 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= EXCERPT_LENGTH else flat[: EXCERPT_LENGTH - 1].rstrip() + "…"
 
 
-def _notify(candidate: User, author: User, message: Message):
+def _notify(candidate: User, author: User, message: Message) -> list[OutgoingEmail]:
     about = f"message:{message.id}"
     excerpt = _excerpt(message.body or "")
     if message.is_question:
-        recruiter = candidate.candidate_profile.recruiter
+        recruiter = candidate.profile.recruiter
         if recruiter is not None and recruiter.is_active:
             recipients = [recruiter]
         else:  # nobody assigned yet: HR sees that a candidate is waiting
@@ -134,7 +135,6 @@ def _notify(candidate: User, author: User, message: Message):
                     select(User).where(User.role == Role.HR, User.is_active.is_(True))
                 )
             )
-        link = absolute_url("recruiter.thread", candidate_id=candidate.id)
         return [
             notifications.queue(
                 to=recipient,
@@ -144,9 +144,6 @@ def _notify(candidate: User, author: User, message: Message):
                 about=about,
                 candidate=candidate,
                 excerpt=excerpt,
-                link=link
-                if recipient.role == Role.RECRUITER
-                else absolute_url("hr.thread", user_id=candidate.id),
             )
             for recipient in recipients
         ]
@@ -165,7 +162,7 @@ def remove(message: Message, by: User) -> None:
     message.removed_at = utcnow()
     notifications.withdraw(f"message:{message.id}")
     if not message.is_question:  # the candidate's waiting answer email must drop it too
-        answer_mail.answer_removed(db.session.get(User, message.candidate_id))
+        answer_mail.answer_removed(db.session.get_one(User, message.candidate_id))
     db.session.flush()
 
 
@@ -256,30 +253,11 @@ class ThreadState:
         return due is not None and due < now
 
 
-def _state_columns(candidate_id_column, reader_id: int):
-    """Correlated scalar subqueries giving a thread's state, one row per candidate."""
-    answer = aliased(Message)
-    last_answer_id = (
-        select(func.max(answer.id))
-        .where(
-            answer.candidate_id == candidate_id_column,
-            answer.author_id != candidate_id_column,
-            answer.removed_at.is_(None),
-        )
-        .correlate_except(answer)
-        .scalar_subquery()
-    )
-    waiting_since = (
-        select(func.min(Message.created_at))
-        .where(
-            Message.candidate_id == candidate_id_column,
-            Message.author_id == candidate_id_column,
-            Message.removed_at.is_(None),
-            Message.id > func.coalesce(last_answer_id, 0),
-        )
-        .correlate_except(Message)
-        .scalar_subquery()
-    )
+def _read_columns(
+    candidate_id_column: InstrumentedAttribute[int], reader_id: int
+) -> tuple[ScalarSelect[datetime], ScalarSelect[int]]:
+    """Correlated scalar subqueries: when the thread last moved, and what the reader has not
+    read in it, one row per candidate."""
     read_mark = (
         select(ThreadRead.last_read_message_id)
         .where(ThreadRead.candidate_id == candidate_id_column, ThreadRead.reader_id == reader_id)
@@ -303,24 +281,34 @@ def _state_columns(candidate_id_column, reader_id: int):
         .correlate_except(Message)
         .scalar_subquery()
     )
-    return last_message_at, waiting_since, unread
+    return last_message_at, unread
 
 
 def thread_states(
     reader: User, candidate_ids: list[int] | None = None, recruiter: User | None = None
-):
+) -> list[ThreadState]:
     """Thread states for a recruiter's candidates (or the given ones), unanswered first."""
-    last_message_at, waiting_since, unread = _state_columns(User.id, reader.id)
+    last_message_at, unread = _read_columns(User.id, reader.id)
+    filters: list[ColumnElement[bool]] = [User.is_active.is_(True)]
+    if recruiter is not None:
+        filters.append(CandidateProfile.recruiter_id == recruiter.id)
+    if candidate_ids is not None:
+        filters.append(User.id.in_(candidate_ids))
+    scope = (
+        select(User.id)
+        .join(CandidateProfile, CandidateProfile.user_id == User.id)
+        .where(*filters)
+        .scalar_subquery()
+    )
+    waiting = waiting_questions(scope)
+    waiting_since = waiting.c.waiting_since
     query = (
         select(User, last_message_at, waiting_since, unread)
         .join(CandidateProfile, CandidateProfile.user_id == User.id)
-        .where(User.is_active.is_(True))
+        .outerjoin(waiting, waiting.c.candidate_id == User.id)
+        .where(*filters)
         .options(joinedload(User.candidate_profile))
     )
-    if recruiter is not None:
-        query = query.where(CandidateProfile.recruiter_id == recruiter.id)
-    if candidate_ids is not None:
-        query = query.where(User.id.in_(candidate_ids))
     query = query.order_by(
         waiting_since.is_(None),
         waiting_since,

@@ -8,6 +8,7 @@ adding a second one.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -15,7 +16,6 @@ from icalendar import Calendar, Event
 
 from portal.core.clock import utcnow
 from portal.core.extensions import db
-from portal.core.links import absolute_url
 from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
 from portal.people import audit
@@ -63,13 +63,15 @@ def _description(profile: CandidateProfile, portal_link: str) -> str:
     return "\n".join(lines)
 
 
-def joining_event(candidate: User, now: datetime | None = None) -> str:
-    """The candidate's joining day as VCALENDAR text: one VEVENT and the VTIMEZONE it uses."""
+def joining_event(candidate: User, portal_link: str, now: datetime | None = None) -> str:
+    """The candidate's joining day as VCALENDAR text: one VEVENT and the VTIMEZONE it uses.
+
+    `portal_link` is the candidate's portal address, given by the caller (links belong to the
+    views), for the event's URL and description."""
     profile = _profile(candidate)
     starts = joining.candidate_joining(profile)
     # An hour of elapsed time, even on a night when the clocks change.
     ends = (starts.astimezone(UTC) + EVENT_LENGTH).astimezone(starts.tzinfo)
-    portal_link = absolute_url("candidate.home")
 
     event = Event()
     event.add("uid", event_uid(candidate))
@@ -97,10 +99,13 @@ def joining_event(candidate: User, now: datetime | None = None) -> str:
     return calendar.to_ical().decode("utf-8")
 
 
-def joining_changed(candidate: User, actor: User | None, changes: dict) -> OutgoingEmail | None:
+def joining_changed(
+    candidate: User, actor: User | None, changes: dict, portal_link: str
+) -> OutgoingEmail | None:
     """Raise the event's SEQUENCE and queue an email with the new moment and the updated .ics.
 
-    `changes` is `accounts.update_person`'s {field: (old, new)}. A deactivated account gets no
+    `changes` is `accounts.update_person`'s {field: (old, new)}; `portal_link` goes into the
+    .ics (the email's own links are built by its template). A deactivated account gets no
     email (None is returned); its SEQUENCE is raised all the same.
     """
     profile = _profile(candidate)
@@ -112,7 +117,7 @@ def joining_changed(candidate: User, actor: User | None, changes: dict) -> Outgo
     if not candidate.is_active:
         return None
 
-    def before(field: str) -> object:
+    def before(field: str) -> Any:
         return changes[field][0] if field in changes else getattr(profile, field)
 
     was_zone = before("joining_time_zone")
@@ -122,7 +127,7 @@ def joining_changed(candidate: User, actor: User | None, changes: dict) -> Outgo
         kind="joining_changed",
         template="timeline/email/joining_changed",
         subject=f"Your joining {'date' if date_moved else 'time'} has changed",
-        attachments=[(FILENAME, ATTACHMENT_TYPE, joining_event(candidate))],
+        attachments=[(FILENAME, ATTACHMENT_TYPE, joining_event(candidate, portal_link))],
         was=joining.joining_instant(before("joining_date"), before("joining_time"), was_zone),
         was_zone=was_zone,
         joins_at=joining.candidate_joining(profile),
@@ -130,5 +135,4 @@ def joining_changed(candidate: User, actor: User | None, changes: dict) -> Outgo
         home_zone=candidate.time_zone,
         recruiter=_active_recruiter(profile),
         filename=FILENAME,
-        link=absolute_url("candidate.home"),
     )

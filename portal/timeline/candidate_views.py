@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, render_template
+from flask.typing import ResponseReturnValue
 
 from portal.core import clock
 from portal.core.database import writes_on_get
@@ -21,7 +22,7 @@ from portal.people.access import candidate_bp, signed_in_candidate
 from portal.timeline import milestones as timeline
 
 
-def _show(matches: Callable[[timeline.TimelineItem], bool], subject: str):
+def _show(matches: Callable[[timeline.TimelineItem], bool], subject: str) -> str:
     """The first of the candidate's visible milestones that `matches`, recorded as viewed."""
     candidate = signed_in_candidate()
     now = clock.now()
@@ -41,14 +42,14 @@ def _show(matches: Callable[[timeline.TimelineItem], bool], subject: str):
 
 @candidate_bp.get("/timeline/<int:template_id>")
 @writes_on_get("engagement_events")
-def milestone(template_id: int):
+def milestone(template_id: int) -> ResponseReturnValue:
     """A milestone every candidate has (in this candidate's version), in full."""
     return _show(lambda item: item.template_id == template_id, f"milestone:{template_id}")
 
 
 @candidate_bp.get("/timeline/own-<int:milestone_id>")
 @writes_on_get("engagement_events")
-def own_milestone(milestone_id: int):
+def own_milestone(milestone_id: int) -> ResponseReturnValue:
     """A milestone of this candidate only, in full."""
     return _show(
         lambda item: item.is_own and item.milestone_id == milestone_id,

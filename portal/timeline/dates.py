@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.core.extensions import db
+from portal.core.words import plural
 from portal.people.models import User
 from portal.timeline.joining import joining_instant
 from portal.timeline.models import CandidateMilestone, MilestoneTemplate
@@ -38,7 +39,7 @@ class MilestoneFields:
 def when_text(day_offset: int, time_of_day: time | None = None) -> str:
     """ "14 days before joining", "Joining day, 09:00", "1 day after joining"."""
     count = abs(day_offset)
-    days = f"{count} {'day' if count == 1 else 'days'}"
+    days = plural(count, "day")
     if day_offset < 0:
         text = f"{days} before joining"
     elif day_offset > 0:
@@ -129,10 +130,10 @@ def candidate_timeline(
                 hidden=version is not None and version.hidden,
             )
         )
-    for row in rows:
-        if row.template_id is None and (include_hidden or not row.hidden):
-            item = _place(MilestoneFields.of(row), joining_date, zone, now)
-            items.append(replace(item, milestone_id=row.id, hidden=row.hidden))
+    for milestone in rows:
+        if milestone.template_id is None and (include_hidden or not milestone.hidden):
+            item = _place(MilestoneFields.of(milestone), joining_date, zone, now)
+            items.append(replace(item, milestone_id=milestone.id, hidden=milestone.hidden))
     items.sort(
         key=lambda i: (
             i.day,

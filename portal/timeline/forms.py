@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField, ValidationError
+from wtforms import Field, Form, IntegerField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from portal.core.forms import TimeOfDayField
+from portal.core.forms import TimeOfDayField, filled
 from portal.timeline.milestones import (
     DETAILS_MAX,
     MAX_DAYS,
@@ -20,7 +22,7 @@ from portal.timeline.milestones import (
 class _DaysField(IntegerField):
     """A whole number of days, with one plain message when it is not one."""
 
-    def process_formdata(self, valuelist):
+    def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             super().process_formdata(valuelist)
         except ValueError:
@@ -32,25 +34,25 @@ class _DaysField(IntegerField):
 
 
 class _TimeOfDayField(TimeOfDayField):
-    def process_formdata(self, valuelist):
+    def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a time like 09:00, or leave it empty.") from None
 
 
-def _days_in_range(_form, field) -> None:
+def _days_in_range(_form: Form, field: Field) -> None:
     if field.data is None:
         raise StopValidation()  # not a number: its own message is already there
     if not MIN_DAYS <= field.data <= MAX_DAYS:
         raise ValidationError(f"Enter a number between {MIN_DAYS} and {MAX_DAYS}.")
 
 
-def _one_line(value):
+def _one_line(value: object) -> object:
     return clean_text(value, one_line=True) if isinstance(value, str) else value
 
 
-def _plain_text(value):
+def _plain_text(value: object) -> object:
     return clean_text(value) if isinstance(value, str) else value
 
 
@@ -99,7 +101,7 @@ class MilestoneForm(FlaskForm):
     def values(self) -> MilestoneFields:
         return MilestoneFields(
             title=self.title.data or "",
-            day_offset=self.day_offset.data,
+            day_offset=filled(self.day_offset.data),
             time_of_day=self.time_of_day.data,
             details=self.details.data or "",
         )

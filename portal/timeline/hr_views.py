@@ -5,25 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.core import clock
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm
-from portal.people import directory as people
-from portal.people.access import hr_bp
+from portal.core.forms import ConfirmForm, require_confirmation
+from portal.people.access import candidate_or_404, hr_bp
 from portal.people.models import User
 from portal.timeline import joining, milestones
 from portal.timeline.forms import MilestoneForm
 from portal.timeline.milestones import MilestoneFields
 from portal.timeline.models import CandidateMilestone, MilestoneTemplate
-
-
-def _candidate_or_404(user_id: int) -> User:
-    found = people.person(user_id)
-    if found is None or found.candidate_profile is None:
-        abort(404)
-    return found
 
 
 def _template_or_404(template_id: int) -> MilestoneTemplate:
@@ -40,11 +33,6 @@ def _own_or_404(candidate: User, milestone_id: int) -> CandidateMilestone:
     return found
 
 
-def _confirmed_or_400() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-
-
 def _form_page(
     form: MilestoneForm,
     save: Callable[[MilestoneFields], object],
@@ -52,7 +40,7 @@ def _form_page(
     done: str,
     back: str,
     **page: object,
-):
+) -> ResponseReturnValue:
     """Shared by every milestone form: validate, save, commit, then back to the list."""
     if form.validate_on_submit():
         try:
@@ -75,7 +63,7 @@ def _form_page(
 
 
 @hr_bp.get("/timeline")
-def milestone_templates():
+def milestone_templates() -> ResponseReturnValue:
     """The milestones every candidate gets, in order."""
     return render_template(
         "timeline/hr_templates.html",
@@ -86,7 +74,7 @@ def milestone_templates():
 
 
 @hr_bp.route("/timeline/new", methods=["GET", "POST"])
-def new_milestone_template():
+def new_milestone_template() -> ResponseReturnValue:
     """Add a milestone to every candidate's timeline."""
     return _form_page(
         MilestoneForm(),
@@ -99,7 +87,7 @@ def new_milestone_template():
 
 
 @hr_bp.route("/timeline/<int:template_id>/edit", methods=["GET", "POST"])
-def edit_milestone_template(template_id: int):
+def edit_milestone_template(template_id: int) -> ResponseReturnValue:
     """Change a template milestone for every candidate (except where changed for one)."""
     found = _template_or_404(template_id)
     form = MilestoneForm(data=MilestoneForm.initial(MilestoneFields.of(found)))
@@ -115,9 +103,9 @@ def edit_milestone_template(template_id: int):
 
 
 @hr_bp.post("/timeline/<int:template_id>/delete")
-def delete_milestone_template(template_id: int):
+def delete_milestone_template(template_id: int) -> ResponseReturnValue:
     """Remove a milestone from every candidate's timeline."""
-    _confirmed_or_400()
+    require_confirmation()
     found = _template_or_404(template_id)
     title = found.title
     milestones.delete_template(current_user, found)
@@ -134,22 +122,22 @@ def _timeline_url(candidate: User) -> str:
 
 
 @hr_bp.get("/people/<int:user_id>/timeline")
-def candidate_timeline(user_id: int):
+def candidate_timeline(user_id: int) -> ResponseReturnValue:
     """One candidate's timeline as they see it, with the hidden milestones HR can bring back."""
-    candidate = _candidate_or_404(user_id)
+    candidate = candidate_or_404(user_id)
     return render_template(
         "timeline/hr_candidate.html",
         person=candidate,
-        joins_at=joining.candidate_joining(candidate.candidate_profile),
+        joins_at=joining.candidate_joining(candidate.profile),
         items=milestones.candidate_timeline(candidate, clock.now(), include_hidden=True),
         confirm=ConfirmForm(),
     )
 
 
 @hr_bp.route("/people/<int:user_id>/timeline/new", methods=["GET", "POST"])
-def new_candidate_milestone(user_id: int):
+def new_candidate_milestone(user_id: int) -> ResponseReturnValue:
     """Add a milestone for this candidate only."""
-    candidate = _candidate_or_404(user_id)
+    candidate = candidate_or_404(user_id)
     return _form_page(
         MilestoneForm(),
         lambda values: milestones.add_own(current_user, candidate, values),
@@ -162,9 +150,9 @@ def new_candidate_milestone(user_id: int):
 
 
 @hr_bp.route("/people/<int:user_id>/timeline/<int:milestone_id>/edit", methods=["GET", "POST"])
-def edit_candidate_milestone(user_id: int, milestone_id: int):
+def edit_candidate_milestone(user_id: int, milestone_id: int) -> ResponseReturnValue:
     """Change a milestone of this candidate's own."""
-    candidate = _candidate_or_404(user_id)
+    candidate = candidate_or_404(user_id)
     found = _own_or_404(candidate, milestone_id)
     form = MilestoneForm(data=MilestoneForm.initial(MilestoneFields.of(found)))
     return _form_page(
@@ -179,10 +167,10 @@ def edit_candidate_milestone(user_id: int, milestone_id: int):
 
 
 @hr_bp.post("/people/<int:user_id>/timeline/<int:milestone_id>/delete")
-def delete_candidate_milestone(user_id: int, milestone_id: int):
+def delete_candidate_milestone(user_id: int, milestone_id: int) -> ResponseReturnValue:
     """Remove a milestone of this candidate's own."""
-    _confirmed_or_400()
-    candidate = _candidate_or_404(user_id)
+    require_confirmation()
+    candidate = candidate_or_404(user_id)
     found = _own_or_404(candidate, milestone_id)
     title = found.title
     milestones.delete_own(current_user, candidate, found)
@@ -194,9 +182,9 @@ def delete_candidate_milestone(user_id: int, milestone_id: int):
 @hr_bp.route(
     "/people/<int:user_id>/timeline/template/<int:template_id>/edit", methods=["GET", "POST"]
 )
-def change_template_milestone(user_id: int, template_id: int):
+def change_template_milestone(user_id: int, template_id: int) -> ResponseReturnValue:
     """Change a template milestone for this candidate only."""
-    candidate = _candidate_or_404(user_id)
+    candidate = candidate_or_404(user_id)
     found = _template_or_404(template_id)
     current = milestones.version_of(candidate, found) or found
     form = MilestoneForm(data=MilestoneForm.initial(MilestoneFields.of(current)))
@@ -212,9 +200,15 @@ def change_template_milestone(user_id: int, template_id: int):
     )
 
 
-def _template_action(user_id: int, template_id: int, action, said: str, unchanged: str):
-    _confirmed_or_400()
-    candidate = _candidate_or_404(user_id)
+def _template_action(
+    user_id: int,
+    template_id: int,
+    action: Callable[[User, User, MilestoneTemplate], bool],
+    said: str,
+    unchanged: str,
+) -> ResponseReturnValue:
+    require_confirmation()
+    candidate = candidate_or_404(user_id)
     found = _template_or_404(template_id)
     changed = action(current_user, candidate, found)
     db.session.commit()
@@ -224,7 +218,7 @@ def _template_action(user_id: int, template_id: int, action, said: str, unchange
 
 
 @hr_bp.post("/people/<int:user_id>/timeline/template/<int:template_id>/hide")
-def hide_template_milestone(user_id: int, template_id: int):
+def hide_template_milestone(user_id: int, template_id: int) -> ResponseReturnValue:
     """Drop a template milestone from this candidate's timeline."""
     return _template_action(
         user_id,
@@ -236,7 +230,7 @@ def hide_template_milestone(user_id: int, template_id: int):
 
 
 @hr_bp.post("/people/<int:user_id>/timeline/template/<int:template_id>/show")
-def show_template_milestone(user_id: int, template_id: int):
+def show_template_milestone(user_id: int, template_id: int) -> ResponseReturnValue:
     """Bring a hidden template milestone back to this candidate's timeline."""
     return _template_action(
         user_id,
@@ -248,7 +242,7 @@ def show_template_milestone(user_id: int, template_id: int):
 
 
 @hr_bp.post("/people/<int:user_id>/timeline/template/<int:template_id>/reset")
-def reset_template_milestone(user_id: int, template_id: int):
+def reset_template_milestone(user_id: int, template_id: int) -> ResponseReturnValue:
     """Forget this candidate's version of a template milestone: the template applies again."""
     return _template_action(
         user_id,

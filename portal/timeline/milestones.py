@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 
 from portal.core.extensions import db
 from portal.people import audit
@@ -168,9 +168,8 @@ def _drop_versions_equal_to(row: MilestoneTemplate) -> None:
 
 def delete_template(actor: User | None, row: MilestoneTemplate) -> None:
     """Remove a template milestone from every candidate's timeline (and their versions of it)."""
-    db.session.execute(
-        CandidateMilestone.__table__.delete().where(CandidateMilestone.template_id == row.id)
-    )
+    versions = cast(Table, CandidateMilestone.__table__)
+    db.session.execute(versions.delete().where(CandidateMilestone.template_id == row.id))
     audit.record(actor, "milestone_template.deleted", old=summary(MilestoneFields.of(row)))
     db.session.delete(row)
     db.session.flush()

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import AppGroup
 
+from portal.core.cli import every_option, run_repeatedly
 from portal.core.extensions import db
 from portal.webhooks import delivery as webhook_delivery
+from portal.webhooks import jobs as webhook_jobs
 
 webhooks_cli = AppGroup("webhooks", help="Signed webhook deliveries from the outbox.")
 
 
 @webhooks_cli.command("deliver")
-@click.option(
-    "--every",
-    type=click.FloatRange(min=0.1),
-    default=None,
-    metavar="SECONDS",
-    help="Keep running, sending what is due every SECONDS (for a service or container).",
-)
+@every_option(minimum=0.1)
 @click.option(
     "--limit",
     type=click.IntRange(1, 1000),
@@ -34,17 +28,14 @@ def deliver(every: float | None, limit: int) -> None:
         webhook_delivery.settings()
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
-    while True:
-        while True:
-            summary = webhook_delivery.deliver_pass(limit=limit)
+
+    def deliver_all_due() -> None:
+        while True:  # a full pass is followed by another at once
+            summary = webhook_jobs.deliver_pass(limit=limit)
             db.session.remove()
             if summary.sent or every is None:
                 click.echo(summary.line())
             if summary.claimed < limit:
-                break
-        if every is None:
-            return
-        try:
-            time.sleep(every)
-        except KeyboardInterrupt:
-            return
+                return
+
+    run_repeatedly(every, deliver_all_due)

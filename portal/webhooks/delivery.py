@@ -1,18 +1,21 @@
 """Delivering the webhook outbox: claim what is due, send it signed, record what happened.
 
-`deliver_due` runs three steps, never holding a transaction open while the network is used:
+Three steps, which only flush: `portal.webhooks.jobs` runs them and commits each at once, so no
+transaction is ever held open while the network is used:
 
-1. Claim, in one short transaction: the due messages (pending, next attempt reached, endpoint
-   enabled) get their next attempt pushed past a lease (WORKER_LEASE_SECONDS), which hides them
-   from every other worker. PostgreSQL locks them with FOR UPDATE SKIP LOCKED; on SQLite the
-   transaction already began with BEGIN IMMEDIATE (portal.database), so claims are serialised.
-2. Send, outside any transaction, a few at once (webhook_http.post): Standard Webhooks headers,
-   the address guard of feed fetching, no redirects, WEBHOOK_TIMEOUT_SECONDS for the exchange.
-   A send starts only while the lease still covers it, so no other worker can take the message
-   over in the middle of it.
-3. Record each outcome in its own transaction: an attempt row; delivered on 2xx; otherwise a
-   retry after an exponential back-off with jitter, until the message is WEBHOOK_RETRY_HOURS
-   old (then failed); 410 Gone disables the endpoint and fails its waiting messages.
+1. Claim (`claim_due`), in one short transaction: the due messages (pending, next attempt
+   reached, endpoint enabled) get their next attempt pushed past a lease (WORKER_LEASE_SECONDS),
+   which hides them from every other worker. PostgreSQL locks them with FOR UPDATE SKIP LOCKED;
+   on SQLite the transaction already began with BEGIN IMMEDIATE (portal.database), so claims
+   are serialised.
+2. Send (`send_all`), outside any transaction, a few at once (webhook_http.post): Standard
+   Webhooks headers, the address guard of feed fetching, no redirects, WEBHOOK_TIMEOUT_SECONDS
+   for the exchange. A send starts only while the lease still covers it, so no other worker can
+   take the message over in the middle of it.
+3. Record (`record`) each outcome in its own transaction: an attempt row; delivered on 2xx;
+   otherwise a retry after an exponential back-off with jitter, until the message is
+   WEBHOOK_RETRY_HOURS old (then failed); 410 Gone disables the endpoint and fails its waiting
+   messages.
 
 A worker killed between 1 and 3 loses nothing: the message is still pending and is claimed
 again once its lease has run out, and re-sent with the same webhook-id and body, so receivers
@@ -25,6 +28,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +39,7 @@ from sqlalchemy import select, update
 from portal.core import clock
 from portal.core.clock import utcnow
 from portal.core.extensions import db
+from portal.core.http import ssrf
 from portal.core.http.ssrf import AllowPrivate
 from portal.people import audit
 from portal.people.models import User
@@ -69,14 +74,7 @@ def allow_private() -> AllowPrivate:
     """Which private addresses receivers may live on: WEBHOOKS_ALLOW_PRIVATE in the app's config
     (True, or host names and addresses, e.g. {"127.0.0.1"} for tests). Production leaves it
     unset, and every private, loopback or link-local address is refused."""
-    configured = current_app.config.get("WEBHOOKS_ALLOW_PRIVATE")
-    if configured is True:
-        return True
-    if isinstance(configured, str):
-        return frozenset({configured})
-    if configured:
-        return frozenset(configured)
-    return False
+    return ssrf.allow_private_setting(current_app.config.get("WEBHOOKS_ALLOW_PRIVATE"))
 
 
 def settings() -> Settings:
@@ -122,7 +120,8 @@ class Claimed:
 
 
 def claim_due(now: datetime, limit: int, lease_seconds: float) -> list[Claimed]:
-    """Take up to `limit` due messages for this worker, in one short committed transaction."""
+    """Take up to `limit` due messages for this worker. The caller commits at once, before
+    sending anything: the committed lease is what hides them from every other worker."""
     query = (
         select(
             WebhookMessage.id,
@@ -151,23 +150,37 @@ def claim_due(now: datetime, limit: int, lease_seconds: float) -> list[Claimed]:
             .values(next_attempt_at=lease_until)
             .execution_options(synchronize_session=False)
         )
-    db.session.commit()
     return [
         Claimed(row.id, row.webhook_id, row.body, row.url, row.secret, lease_until) for row in rows
     ]
 
 
 @dataclass(frozen=True)
-class _Sent:
+class Sent:
+    """How sending one claimed message went."""
+
     claimed: Claimed
     result: webhook_http.SendResult | None  # None: not sent, the lease would have run out
     offset: float  # seconds after the claim that the send started
 
 
-def _send(claimed: Claimed, options: Settings, claimed_at: float) -> _Sent:
+def send_all(claimed: list[Claimed], options: Settings) -> Iterator[Sent]:
+    """Send the messages just claimed (and committed), SENDERS at a time, yielding each as soon
+    as it is back, while the others are still out, so its outcome is recorded at once. Touches
+    no database."""
+    if not claimed:
+        return
+    claimed_at = time.monotonic()
+    with ThreadPoolExecutor(min(SENDERS, len(claimed)), thread_name_prefix="webhook") as pool:
+        futures = [pool.submit(_send, item, options, claimed_at) for item in claimed]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _send(claimed: Claimed, options: Settings, claimed_at: float) -> Sent:
     offset = time.monotonic() - claimed_at
     if offset + options.timeout >= options.lease:
-        return _Sent(claimed, None, offset)
+        return Sent(claimed, None, offset)
     try:
         headers = webhook_http.signed_headers(
             claimed.secret,
@@ -179,7 +192,7 @@ def _send(claimed: Claimed, options: Settings, claimed_at: float) -> _Sent:
     except Exception:
         log.exception("Signing webhook message %s failed", claimed.message_id)
         unsigned = "the message could not be signed: the endpoint's secret is not valid"
-        return _Sent(claimed, webhook_http.SendResult(None, unsigned, 0), offset)
+        return Sent(claimed, webhook_http.SendResult(None, unsigned, 0), offset)
     result = webhook_http.post(
         claimed.url,
         claimed.body,
@@ -187,7 +200,7 @@ def _send(claimed: Claimed, options: Settings, claimed_at: float) -> _Sent:
         timeout=options.timeout,
         allow_private=options.allow_private,
     )
-    return _Sent(claimed, result, offset)
+    return Sent(claimed, result, offset)
 
 
 @dataclass(frozen=True)
@@ -199,53 +212,27 @@ class PassSummary:
     sent: int = 0
     delivered: int = 0
 
+    @classmethod
+    def of(cls, claimed: int, sent: list[Sent]) -> PassSummary:
+        results = [outcome.result for outcome in sent if outcome.result is not None]
+        return cls(
+            claimed=claimed,
+            sent=len(results),
+            delivered=sum(1 for result in results if result.succeeded),
+        )
+
     def line(self) -> str:
         failed = self.sent - self.delivered
         return f"{self.sent} webhook message(s) sent: {self.delivered} delivered, {failed} failed"
 
 
-def deliver_pass(now: datetime | None = None, limit: int = 50) -> PassSummary:
-    """Claim up to `limit` messages due at `now` (default: the portal's clock), send them and
-    record the outcomes. Call it with no transaction in progress: it commits its own."""
-    now = now or clock.now()
-    options = settings()
-    claimed = claim_due(now, limit, options.lease)
-    if not claimed:
-        return PassSummary()
-    claimed_at = time.monotonic()
-    sent: list[_Sent] = []
-    with ThreadPoolExecutor(min(SENDERS, len(claimed)), thread_name_prefix="webhook") as pool:
-        futures = [pool.submit(_send, item, options, claimed_at) for item in claimed]
-        # Each outcome is recorded as soon as it is known, while the others are still out.
-        for future in as_completed(futures):
-            outcome = future.result()
-            sent.append(outcome)
-            try:
-                _record(outcome, now + timedelta(seconds=outcome.offset), options)
-            except Exception:
-                db.session.rollback()
-                log.exception("Recording webhook message %s failed", outcome.claimed.message_id)
-    results = [outcome.result for outcome in sent if outcome.result is not None]
-    return PassSummary(
-        claimed=len(claimed),
-        sent=len(results),
-        delivered=sum(1 for result in results if result.succeeded),
-    )
-
-
-def deliver_due(now: datetime | None = None, limit: int = 50) -> int:
-    """One pass of deliver_pass (for the worker); returns how many messages were delivered."""
-    return deliver_pass(now, limit).delivered
-
-
-def _record(sent: _Sent, at: datetime, options: Settings) -> None:
-    """One outcome, in its own transaction."""
+def record(sent: Sent, at: datetime, options: Settings) -> None:
+    """One outcome, at `at`. The caller commits it at once, in a transaction of its own."""
     claimed, result = sent.claimed, sent.result
     message = db.session.scalar(
         select(WebhookMessage).where(WebhookMessage.id == claimed.message_id).with_for_update()
     )
     if message is None:  # its endpoint was deleted meanwhile
-        db.session.rollback()
         return
     ours = (
         message.status == DeliveryStatus.PENDING and message.next_attempt_at == claimed.lease_until
@@ -253,7 +240,7 @@ def _record(sent: _Sent, at: datetime, options: Settings) -> None:
     if result is None:
         if ours:  # hand it back at once rather than at the end of the lease
             message.next_attempt_at = at
-        db.session.commit()
+        db.session.flush()
         return
     db.session.add(
         WebhookAttempt(
@@ -281,7 +268,7 @@ def _record(sent: _Sent, at: datetime, options: Settings) -> None:
             _endpoint_gone(message.endpoint_id, at)
         else:
             _retry_or_fail(message, at, options)
-    db.session.commit()
+    db.session.flush()
     log.info(
         "Webhook %s to %s: %s",
         claimed.webhook_id,

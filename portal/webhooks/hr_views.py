@@ -3,16 +3,21 @@ and its delivery log with redelivery."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm
+from portal.core.forms import ConfirmForm, require_confirmation
 from portal.people import directory as people
 from portal.people.access import hr_bp
+from portal.people.models import User
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import endpoints as webhook_endpoints
 from portal.webhooks.endpoints import EVENT_LABELS, EndpointInput, WebhookError
@@ -23,8 +28,11 @@ ALL_CANDIDATES = 0
 # goes into the session cookie; it is read from the database, once).
 SHOW_SECRET = "webhook_secret_for"  # noqa: S105 - a session key, not a secret
 
+# Saves a valid form's input: the endpoint saved, and what to tell HR.
+_Save = Callable[[EndpointInput], tuple[WebhookEndpoint, str]]
 
-def _scope_label(recruiter) -> str:
+
+def _scope_label(recruiter: User) -> str:
     return f"{recruiter.name}'s candidates" + ("" if recruiter.is_active else " (deactivated)")
 
 
@@ -54,7 +62,13 @@ class EndpointForm(FlaskForm):
         description="Events about every candidate, or only about one recruiter's candidates.",
     )
 
-    def __init__(self, *args, recruiters=(), current=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        recruiters: Iterable[User] = (),
+        current: User | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # The endpoint's own recruiter stays listed once deactivated, so that saving never
         # widens the scope to every candidate behind HR's back (the service then asks for a
@@ -89,7 +103,9 @@ def _page_number() -> int:
     return int(raw)
 
 
-def _form_page(form: EndpointForm, save, *, endpoint: WebhookEndpoint | None):
+def _form_page(
+    form: EndpointForm, save: _Save, *, endpoint: WebhookEndpoint | None
+) -> ResponseReturnValue:
     """Validate, save, commit and go to the endpoint; else the form again (422), errors beside
     their fields."""
     if form.validate_on_submit():
@@ -115,7 +131,7 @@ def _form_page(form: EndpointForm, save, *, endpoint: WebhookEndpoint | None):
 
 
 @hr_bp.get("/webhooks")
-def webhooks():
+def webhooks() -> ResponseReturnValue:
     """Every endpoint: address, events, scope, state, last delivery and message counts."""
     return render_template(
         "webhooks/endpoints.html", rows=webhook_endpoints.endpoint_rows(), labels=EVENT_LABELS
@@ -123,11 +139,11 @@ def webhooks():
 
 
 @hr_bp.route("/webhooks/new", methods=["GET", "POST"])
-def new_webhook():
+def new_webhook() -> ResponseReturnValue:
     """Register an endpoint; its signing secret is shown once, on the next page."""
     form = EndpointForm(recruiters=people.active_recruiters())
 
-    def save(data: EndpointInput):
+    def save(data: EndpointInput) -> tuple[WebhookEndpoint, str]:
         created = webhook_endpoints.create_endpoint(current_user, data)
         session[SHOW_SECRET] = created.id
         return created, "The endpoint is registered. Copy its signing secret now."
@@ -136,7 +152,7 @@ def new_webhook():
 
 
 @hr_bp.get("/webhooks/<int:endpoint_id>")
-def webhook(endpoint_id: int):
+def webhook(endpoint_id: int) -> ResponseReturnValue:
     """One endpoint: its settings, the secret right after creation or rotation, and its
     delivery log, newest first."""
     found = _endpoint_or_404(endpoint_id)
@@ -158,7 +174,7 @@ def webhook(endpoint_id: int):
 
 
 @hr_bp.route("/webhooks/<int:endpoint_id>/edit", methods=["GET", "POST"])
-def edit_webhook(endpoint_id: int):
+def edit_webhook(endpoint_id: int) -> ResponseReturnValue:
     """Change an endpoint's address, description, events or scope (the secret stays)."""
     found = _endpoint_or_404(endpoint_id)
     form = EndpointForm(
@@ -172,23 +188,22 @@ def edit_webhook(endpoint_id: int):
         },
     )
 
-    def save(data: EndpointInput):
+    def save(data: EndpointInput) -> tuple[WebhookEndpoint, str]:
         changes = webhook_endpoints.update_endpoint(current_user, found, data)
         return found, "Changes saved." if changes else "Nothing changed."
 
     return _form_page(form, save, endpoint=found)
 
 
-def _action(endpoint_id: int, act) -> WebhookEndpoint:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+def _action(endpoint_id: int, act: Callable[[WebhookEndpoint], None]) -> WebhookEndpoint:
+    require_confirmation()
     found = _endpoint_or_404(endpoint_id)
     act(found)
     return found
 
 
 @hr_bp.post("/webhooks/<int:endpoint_id>/disable")
-def disable_webhook(endpoint_id: int):
+def disable_webhook(endpoint_id: int) -> ResponseReturnValue:
     """Stop sending to an endpoint; its waiting messages wait."""
 
     def act(found: WebhookEndpoint) -> None:
@@ -203,7 +218,7 @@ def disable_webhook(endpoint_id: int):
 
 
 @hr_bp.post("/webhooks/<int:endpoint_id>/enable")
-def enable_webhook(endpoint_id: int):
+def enable_webhook(endpoint_id: int) -> ResponseReturnValue:
     """Send to an endpoint again."""
 
     def act(found: WebhookEndpoint) -> None:
@@ -218,7 +233,7 @@ def enable_webhook(endpoint_id: int):
 
 
 @hr_bp.post("/webhooks/<int:endpoint_id>/rotate")
-def rotate_webhook_secret(endpoint_id: int):
+def rotate_webhook_secret(endpoint_id: int) -> ResponseReturnValue:
     """Replace the signing secret; the new one is shown once."""
 
     def act(found: WebhookEndpoint) -> None:
@@ -232,7 +247,7 @@ def rotate_webhook_secret(endpoint_id: int):
 
 
 @hr_bp.post("/webhooks/<int:endpoint_id>/test")
-def test_webhook(endpoint_id: int):
+def test_webhook(endpoint_id: int) -> ResponseReturnValue:
     """Queue a "webhook.test" event for this endpoint only."""
 
     def act(found: WebhookEndpoint) -> None:
@@ -249,10 +264,9 @@ def test_webhook(endpoint_id: int):
 
 
 @hr_bp.post("/webhooks/<int:endpoint_id>/messages/<int:message_id>/redeliver")
-def redeliver_webhook(endpoint_id: int, message_id: int):
+def redeliver_webhook(endpoint_id: int, message_id: int) -> ResponseReturnValue:
     """Send a delivered or failed message again, with the same webhook-id."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirmation()
     found = webhook_endpoints.message(endpoint_id, message_id)
     if found is None:
         abort(404)
@@ -265,11 +279,12 @@ def redeliver_webhook(endpoint_id: int, message_id: int):
         db.session.commit()
         flash(f"Message {found.webhook_id} is queued to be sent again.", "success")
     page = request.form.get("page", type=int)
+    paging: dict[str, Any] = {"page": page} if page and page > 1 else {}
     return redirect(
         url_for(
             "hr.webhook",
             endpoint_id=endpoint_id,
-            **({"page": page} if page and page > 1 else {}),
+            **paging,
             _anchor=f"message-{message_id}",
         )
     )

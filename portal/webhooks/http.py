@@ -1,5 +1,5 @@
-"""Sending one webhook: the Standard Webhooks signature, and one POST through the same address
-guard as feed fetching (portal.core.http.ssrf).
+"""Sending one webhook: the Standard Webhooks signature, and one POST on the portal's one HTTP
+client (portal.core.http.client), the same that fetches feeds.
 
 The receiver's address is resolved and every answer checked, the socket connects to exactly the
 address that was checked and the peer is checked again; redirects are not followed (a 3xx is a
@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import logging
 import math
-import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,10 +19,11 @@ from http import HTTPStatus
 
 from standardwebhooks.webhooks import Webhook
 
-from portal.core.http import ssrf
-from portal.core.http.body import Deadline, Failure, ResponseSocket
-from portal.core.http.ssrf import AllowPrivate, BlockedAddress
-from portal.news.feeds.fetch import PORTAL_VERSION
+from portal.core.http import client
+from portal.core.http.body import Deadline, Failure
+from portal.core.http.client import status_phrase
+from portal.core.http.ssrf import AllowPrivate
+from portal.core.words import noun
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,7 @@ SNIPPET_LENGTH = 160  # of a failed answer's body, quoted in the error for HR
 
 def user_agent(base_url: str = "") -> str:
     """Who is calling: the portal, and its address when BASE_URL is set."""
-    if base_url:
-        return f"PreboardingPortal/{PORTAL_VERSION} (+{base_url}; webhooks)"
-    return f"PreboardingPortal/{PORTAL_VERSION} (webhooks)"
+    return client.user_agent("webhooks", base_url)
 
 
 def sign(secret: str, webhook_id: str, timestamp: int, body: str) -> str:
@@ -77,18 +75,11 @@ class SendResult:
 
 
 class _Deadline(Deadline):
-    """The feed reader's deadline, with the words of a webhook delivery."""
+    """The client's deadline, with the words of a webhook delivery."""
 
     def failure(self) -> Failure:
-        unit = "second" if self.seconds == 1 else "seconds"
+        unit = noun(self.seconds, "second")
         return Failure(f"the receiver did not answer within {self.seconds:g} {unit}")
-
-
-def _phrase(status: int, reason: str) -> str:
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} {reason[:60]}".strip()
 
 
 def _snippet(body: bytes) -> str:
@@ -100,18 +91,11 @@ def _snippet(body: bytes) -> str:
 def _status_error(status: int, reason: str, body: bytes) -> str | None:
     if 200 <= status < 300:
         return None
-    answered = f"the receiver answered {_phrase(status, reason)}"
+    answered = f"the receiver answered {status_phrase(status, reason)}"
     if 300 <= status < 400:
         return f"{answered}; redirects are not followed (register the new address instead)"
     snippet = _snippet(body)
     return f"{answered}: {snippet}" if snippet else answered
-
-
-def _request_head(target: ssrf.Target, headers: dict[str, str], length: int) -> bytes:
-    lines = [f"POST {target.request_target} HTTP/1.1", f"Host: {target.host_header}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    lines += [f"Content-Length: {length}", "Connection: close", "", ""]
-    return "\r\n".join(lines).encode("latin-1")
 
 
 def _read_some(response: http.client.HTTPResponse) -> bytes:
@@ -121,66 +105,6 @@ def _read_some(response: http.client.HTTPResponse) -> bytes:
         return response.read(MAX_RESPONSE_BYTES)
     except (Failure, OSError, http.client.HTTPException):
         return b""
-
-
-def _exchange(
-    url: str, body: bytes, headers: dict[str, str], deadline: Deadline, allow: AllowPrivate
-) -> tuple[int, str | None]:
-    """One POST; returns the status and the error (None for 2xx), or raises Failure."""
-    try:
-        target = ssrf.parse_url(url, what="webhook address")
-    except BlockedAddress as blocked:
-        raise Failure(str(blocked)) from None
-    host = target.host
-    try:
-        addresses = ssrf.resolve_allowed(host, target.port, allow, timeout=deadline.timeout())
-    except BlockedAddress as blocked:
-        raise Failure(str(blocked)) from None
-    except TimeoutError:
-        raise Failure(f"looking up the server {host} took too long") from None
-    except OSError:
-        raise Failure(f"could not find the server {host}: the name does not exist") from None
-    sock = raw = None
-    try:
-        sock = raw = ssrf.connect(host, addresses, allow, deadline.timeout)
-        if target.scheme == "https":
-            raw.settimeout(deadline.timeout())
-            sock = ssl.create_default_context().wrap_socket(raw, server_hostname=host)
-        sock.settimeout(deadline.timeout())
-        sock.sendall(_request_head(target, headers, len(body)) + body)
-        response = http.client.HTTPResponse(ResponseSocket(sock, deadline), method="POST")
-        try:
-            response.begin()
-            return response.status, _status_error(
-                response.status, response.reason, _read_some(response)
-            )
-        finally:
-            response.close()
-    except Failure:
-        raise
-    except BlockedAddress as blocked:
-        raise Failure(str(blocked)) from None
-    except ssl.SSLCertVerificationError as error:
-        message = f"the secure connection to {host} failed: its certificate is not valid"
-        raise Failure(f"{message} ({error.verify_message})") from None
-    except ssl.SSLError as error:
-        raise Failure(f"the secure connection to {host} failed ({error.reason})") from None
-    except TimeoutError:
-        raise deadline.failure() from None
-    except http.client.RemoteDisconnected:
-        raise Failure(f"{host} closed the connection without answering") from None
-    except http.client.HTTPException:
-        raise Failure(f"{host} sent an answer that is not valid HTTP") from None
-    except ConnectionRefusedError:
-        raise Failure(f"{host} refused the connection on port {target.port}") from None
-    except ConnectionError:
-        raise Failure(f"{host} closed the connection unexpectedly") from None
-    except OSError as error:
-        raise Failure(f"could not reach {host} ({error.strerror or error})") from None
-    finally:
-        for each in (sock, raw):
-            if each is not None:
-                each.close()
 
 
 def post(
@@ -196,9 +120,18 @@ def post(
     status: int | None = None
     error: str | None
     try:
-        status, error = _exchange(
-            url, body.encode("utf-8"), headers, _Deadline(timeout), allow_private
+        response = client.exchange(
+            "POST",
+            url,
+            headers=headers,
+            body=body.encode("utf-8"),
+            read=_read_some,
+            deadline=_Deadline(timeout),
+            allow_private=allow_private,
+            what="webhook address",
         )
+        status = response.status
+        error = _status_error(response.status, response.reason, response.body)
     except Failure as failure:
         error = failure.error
     except Exception:

@@ -51,7 +51,7 @@ def claim(name: str, now: datetime, *, holder: str, lease: timedelta) -> bool:
     return True
 
 
-def _locked(name: str, *, skip_locked: bool) -> Select[tuple[WorkerJob]]:
+def _locked(name: str, *, skip_locked: bool) -> Select[WorkerJob]:
     # populate_existing: what the locked read returns wins over anything this session holds.
     return (
         select(WorkerJob)

@@ -31,10 +31,10 @@ from flask.cli import with_appcontext
 from portal.core import clock
 from portal.core.extensions import db
 from portal.engagement import digests, retention, status_changes
-from portal.mail import notifications
-from portal.news import updates as candidate_updates
-from portal.news.feeds import refresh
-from portal.webhooks import delivery as webhook_delivery
+from portal.mail import jobs as mail_jobs
+from portal.news import jobs as news_jobs
+from portal.news.feeds import jobs as feed_jobs
+from portal.webhooks import jobs as webhook_jobs
 from portal.worker import leases as jobs
 
 log = logging.getLogger("portal.worker")
@@ -74,7 +74,7 @@ def _engagement(now: datetime) -> str | None:
 
 
 def _candidate_updates(now: datetime) -> str | None:
-    return _said(candidate_updates.queue_due(now), "candidate update(s) queued")
+    return _said(news_jobs.queue_candidate_updates(now), "candidate update(s) queued")
 
 
 def _digests(now: datetime) -> str | None:
@@ -82,11 +82,11 @@ def _digests(now: datetime) -> str | None:
 
 
 def _mail(now: datetime) -> str | None:
-    return _said(notifications.deliver(now=now), "message(s) sent")
+    return _said(mail_jobs.deliver(now=now), "message(s) sent")
 
 
 def _webhooks(now: datetime) -> str | None:
-    return _said(webhook_delivery.deliver_due(now), "webhook message(s) delivered")
+    return _said(webhook_jobs.deliver_due(now), "webhook message(s) delivered")
 
 
 def _retention(now: datetime) -> str | None:
@@ -94,7 +94,7 @@ def _retention(now: datetime) -> str | None:
 
 
 def _feeds(now: datetime) -> str | None:
-    summary = refresh.refresh_due(now)
+    summary = feed_jobs.refresh_due(now)
     return summary.line() if summary.outcomes else None
 
 
@@ -160,10 +160,10 @@ class Worker:
             try:
                 if not jobs.claim(job.name, now, holder=self.holder, lease=lease):
                     return Outcome(job.name, ran=False)
-            except Exception as error:
+            except Exception as failure:
                 db.session.rollback()
                 log.exception("Could not claim job %s", job.name)
-                return Outcome(job.name, ran=False, error=_error_text(error))
+                return Outcome(job.name, ran=False, error=_error_text(failure))
         summary = error = None
         try:
             summary = job.run(now)

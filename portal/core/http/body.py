@@ -1,6 +1,6 @@
 """Reading one HTTP response within a deadline and a cap on its decompressed size.
 
-Used by fetch.py: every read waits only as long as the fetch has left, and gzip/deflate bodies
+Used by client.py: every read waits only as long as the exchange has left, and gzip/deflate bodies
 are inflated a piece at a time so a compression bomb stops at the cap.
 """
 
@@ -11,16 +11,26 @@ import io
 import socket
 import time
 import zlib
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 _READ_SIZE = 64 * 1024
 
 
 class Failure(Exception):
-    """Ends a fetch as FAILED with a message for HR."""
+    """Ends an exchange (a feed fetch, a webhook delivery) with a message for HR."""
 
     def __init__(
-        self, error: str, *, status: int | None = None, retry_after=None, about_hop: bool = True
-    ):
+        self,
+        error: str,
+        *,
+        status: int | None = None,
+        retry_after: datetime | None = None,
+        about_hop: bool = True,
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.about_hop = about_hop  # False for the deadline, which is about the whole fetch
@@ -29,7 +39,7 @@ class Failure(Exception):
 
 
 class Deadline:
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._ends = time.monotonic() + seconds
 
@@ -59,7 +69,7 @@ class DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         self._sock.settimeout(self._deadline.timeout())
         try:
             return self._sock.recv_into(buffer)
@@ -74,7 +84,7 @@ class ResponseSocket:
         self._sock = sock
         self._deadline = deadline
 
-    def makefile(self, *_args, **_kwargs) -> io.BufferedReader:
+    def makefile(self, *_args: object, **_kwargs: object) -> io.BufferedReader:
         return io.BufferedReader(DeadlineReader(self._sock, self._deadline))
 
 
@@ -82,14 +92,14 @@ class _Decoder:
     """Incremental identity/gzip/deflate decoding that never produces more than it is asked for,
     so a gzip bomb costs at most the cap in memory."""
 
-    def __init__(self, encoding: str):
+    def __init__(self, encoding: str) -> None:
         if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
             raise Failure(f"the server compressed the feed as {encoding!r}, which is not supported")
         self._encoding = encoding
-        self._inflater = None
+        self._inflater: zlib._Decompress | None = None
         self._started = False
 
-    def _new_inflater(self, data: bytes):
+    def _new_inflater(self, data: bytes) -> zlib._Decompress:
         if self._encoding == "deflate":  # zlib-wrapped as the RFC says, or raw as some servers do
             wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
             return zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)

@@ -229,6 +229,18 @@ def connect(
     raise last_error
 
 
+def allow_private_setting(configured: object) -> AllowPrivate:
+    """A config setting as AllowPrivate: True, or a host name or address, or a collection of
+    them; unset or empty allows no private address."""
+    if configured is True:
+        return True
+    if isinstance(configured, str):
+        return frozenset({configured})
+    if configured:
+        return frozenset(configured)  # type: ignore[call-overload]
+    return False
+
+
 def allow_private_from_env() -> bool:
     """True when PORTAL_FEEDS_ALLOW_PRIVATE=1 (tests and the demo only); warns once in the log."""
     global _warned_allow_private

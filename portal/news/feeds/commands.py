@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 
 import click
 from flask import current_app
@@ -12,7 +13,9 @@ from sqlalchemy import select
 
 from portal.core.clock import utcnow
 from portal.core.extensions import db
+from portal.core.words import plural
 from portal.news.feeds import config, refresh
+from portal.news.feeds import jobs as feed_jobs
 from portal.news.feeds.samples import load_samples
 from portal.news.models import Feed, FeedEntry
 
@@ -47,17 +50,14 @@ def sync_feeds() -> None:
 def refresh_feeds(everything: bool, workers: int) -> None:
     """Fetch the feeds that are due, several at once, and print a summary."""
     now = utcnow()
+    jobs = refresh.due_jobs(now, include_not_due=everything)
     if sys.stdout.isatty():
-        total = len(refresh.due_feeds(now, include_not_due=everything))
-        with click.progressbar(length=total, label="Refreshing feeds") as bar:
-            summary = refresh.refresh_due(
-                now,
-                workers=workers,
-                include_not_due=everything,
-                progress=lambda _outcome: bar.update(1),
+        with click.progressbar(length=len(jobs), label="Refreshing feeds") as bar:
+            summary = feed_jobs.refresh_jobs(
+                jobs, now, workers=workers, progress=lambda _outcome: bar.update(1)
             )
     else:
-        summary = refresh.refresh_due(now, workers=workers, include_not_due=everything)
+        summary = feed_jobs.refresh_jobs(jobs, now, workers=workers)
     click.echo(summary.line())
     for outcome in summary.outcomes:
         if outcome.status == refresh.Status.FAILED:
@@ -80,7 +80,7 @@ def list_entries(as_json: bool, feed_name: str | None) -> None:
         return
     for entry, name in rows:
         click.echo(f"{entry.published_at:%Y-%m-%d %H:%M}  {name}: {entry.title}")
-    click.echo(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}.")
+    click.echo(f"{plural(len(rows), 'entry', 'entries')}.")
 
 
 def _as_dict(entry: FeedEntry, feed_name: str) -> dict:
@@ -112,7 +112,7 @@ def feed_status() -> None:
             click.echo(f"  last error ({_when(feed.last_error_at)}): {feed.last_error}")
 
 
-def _when(moment) -> str:
+def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from portal.core.clock import utcnow
 from portal.news.feeds.types import FeedRejected, ParsedEntry, ParsedFeed
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # the fetcher's cap; anything bigger is not parsed
@@ -96,7 +97,7 @@ def _parse(body: bytes, url: str | None) -> ParsedFeed:
     if not entries and (bozo is not None or not result.get("version")):
         raise FeedRejected(_not_a_feed(data, bozo))
     feed = result.get("feed") or {}
-    now = datetime.now(UTC)
+    now = utcnow()  # parsing runs in download threads, outside any app
     return ParsedFeed(
         title=_text(feed.get("title")),
         link=_absolute(feed.get("link"), url),
@@ -132,7 +133,8 @@ def _prepare(body: bytes) -> bytes:
     if head.startswith(b"<?"):
         line_end = head.find(b"\n")
         named = _ENCODING_NAMED.finditer(head, 0, len(head) if line_end < 0 else line_end)
-        unusual = {_unusual_encoding(match.group(1)) for match in named} - {None}
+        found = {_unusual_encoding(match.group(1)) for match in named}
+        unusual = {name for name in found if name is not None}
         if len(unusual) > MAX_UNUSUAL_ENCODINGS:
             raise FeedRejected("The feed names several character encodings; it was not read.")
         for encoding in unusual:
@@ -234,7 +236,7 @@ def _plain_error(error: BaseException) -> str:
     return (str(error) or type(error).__name__)[:200]
 
 
-def _entry(entry: Mapping[str, Any], base_url: str | None, now: datetime) -> ParsedEntry:
+def _entry(entry: dict[str, Any], base_url: str | None, now: datetime) -> ParsedEntry:
     # Without a <link>, feedparser takes a permalink guid for the link: only an address will do.
     guid_only = bool(entry.get("guidislink"))
     link = _absolute(entry.get("link"), None if guid_only else base_url)

@@ -1,9 +1,10 @@
 """Refreshing feeds: which are due, several downloads at once, adaptive intervals and back-off.
 
-Downloads and parsing run in worker threads that never touch the database; each result is then
-written back in the calling thread, one transaction per feed, so one feed's failure (or a bug)
-never stops the others nor leaves half a feed written. No transaction is held open while
-downloading: on SQLite every transaction takes the write lock.
+Downloads and parsing run in worker threads that never touch the database (`download_all`);
+each result is then written back in the calling thread (`write_back`). These steps only flush:
+`portal.news.feeds.jobs` runs them, committing once before the downloads start (no transaction,
+nor SQLite's write lock, is held while downloading) and once per feed, so one feed's failure (or
+a bug) never stops the others nor leaves half a feed written.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import statistics
-from collections.abc import Callable
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.http import ssrf
+from portal.core.words import plural
 from portal.news.feeds import fetch, parse
 from portal.news.feeds.store import store_entries
 from portal.news.feeds.types import FeedRejected, FetchOutcome, FetchResult, ParsedFeed
@@ -71,15 +73,15 @@ class RefreshSummary:
         total = len(self.outcomes)
         new = self.new_entries
         return (
-            f"{total} feed{'s' if total != 1 else ''}: {self.count(Status.UPDATED)} updated "
-            f"({new} new entr{'ies' if new != 1 else 'y'}), "
+            f"{plural(total, 'feed')}: {self.count(Status.UPDATED)} updated "
+            f"({plural(new, 'new entry', 'new entries')}), "
             f"{self.count(Status.UNCHANGED)} unchanged, {self.count(Status.FAILED)} failed"
         )
 
 
 @dataclass(frozen=True)
-class _Job:
-    """What a worker thread needs to know about a feed (no ORM object crosses threads)."""
+class FeedJob:
+    """What a download thread needs to know about a feed (no ORM object crosses threads)."""
 
     feed_id: int
     name: str
@@ -89,13 +91,15 @@ class _Job:
     body_hash: str | None
 
     @classmethod
-    def of(cls, feed: Feed) -> _Job:
+    def of(cls, feed: Feed) -> FeedJob:
         return cls(feed.id, feed.name, feed.url, feed.etag, feed.last_modified, feed.body_hash)
 
 
 @dataclass(frozen=True)
-class _Downloaded:
-    job: _Job
+class Downloaded:
+    """One feed's download and parse, ready to be written back."""
+
+    job: FeedJob
     result: FetchResult | None = None
     parsed: ParsedFeed | None = None
     error: str | None = None  # in plain words, for HR
@@ -109,17 +113,24 @@ def due_feeds(now: datetime, *, include_not_due: bool = False) -> list[Feed]:
     return list(db.session.scalars(query.order_by(Feed.next_check_at, Feed.id)))
 
 
+def due_jobs(now: datetime, *, include_not_due: bool = False) -> list[FeedJob]:
+    """The due feeds (or all of them) as download jobs."""
+    return [FeedJob.of(feed) for feed in due_feeds(now, include_not_due=include_not_due)]
+
+
+def job_for(feed_id: int) -> FeedJob:
+    """One feed as a download job, whether due or not."""
+    feed = db.session.get(Feed, feed_id)
+    if feed is None:
+        raise LookupError(f"no feed with id {feed_id}")
+    return FeedJob.of(feed)
+
+
 def allow_private() -> ssrf.AllowPrivate:
     """Which private addresses feeds may live on (tests, an intranet): PORTAL_FEEDS_ALLOW_PRIVATE
     in the app's config (True, or host names and addresses), else the environment's `=1`."""
     configured = current_app.config.get("PORTAL_FEEDS_ALLOW_PRIVATE")
-    if configured is True:
-        return True
-    if isinstance(configured, str):
-        return frozenset({configured})
-    if configured:
-        return frozenset(configured)
-    return ssrf.allow_private_from_env()
+    return ssrf.allow_private_setting(configured) or ssrf.allow_private_from_env()
 
 
 def fetch_options() -> dict:
@@ -134,43 +145,19 @@ def fetch_options() -> dict:
     }
 
 
-def refresh_feed(feed_id: int, now: datetime) -> FeedOutcome:
-    """Fetch, parse and store one feed now, whether due or not, and commit."""
-    feed = db.session.get(Feed, feed_id)
-    if feed is None:
-        raise LookupError(f"no feed with id {feed_id}")
-    job = _Job.of(feed)
-    options = fetch_options()
-    db.session.commit()
-    return _write_back(_download(job, options), now)
-
-
-def refresh_due(
-    now: datetime,
-    *,
-    workers: int = 4,
-    include_not_due: bool = False,
-    progress: Callable[[FeedOutcome], None] | None = None,
-) -> RefreshSummary:
-    """Refresh every due feed, `workers` downloads at a time; commits once per feed."""
-    jobs = [_Job.of(feed) for feed in due_feeds(now, include_not_due=include_not_due)]
-    options = fetch_options()
-    db.session.commit()  # hold no transaction (nor SQLite's write lock) while downloading
-    summary = RefreshSummary()
+def download_all(jobs: Sequence[FeedJob], options: dict, workers: int = 4) -> Iterator[Downloaded]:
+    """Fetch and parse `jobs`, `workers` at a time, yielding each as soon as it is done (in the
+    calling thread, where it is written back). Touches no database."""
     if not jobs:
-        return summary
+        return
     with ThreadPoolExecutor(max(1, min(workers, len(jobs))), "feed-fetch") as pool:
-        futures = [pool.submit(_download, job, options) for job in jobs]
+        futures = [pool.submit(download, job, options) for job in jobs]
         for future in as_completed(futures):
-            outcome = _write_back(future.result(), now)
-            summary.outcomes.append(outcome)
-            if progress is not None:
-                progress(outcome)
-    return summary
+            yield future.result()
 
 
-def _download(job: _Job, options: dict) -> _Downloaded:
-    """Fetch and parse one feed (runs in a worker thread; never raises)."""
+def download(job: FeedJob, options: dict) -> Downloaded:
+    """Fetch and parse one feed (runs in a download thread; never raises)."""
     try:
         result = fetch.fetch(
             job.url,
@@ -181,44 +168,38 @@ def _download(job: _Job, options: dict) -> _Downloaded:
         )
     except Exception:
         log.exception("Downloading feed %r (%s) failed", job.name, job.url)
-        return _Downloaded(job, error=DOWNLOAD_ERROR)
+        return Downloaded(job, error=DOWNLOAD_ERROR)
     if result.outcome == FetchOutcome.FAILED:
-        return _Downloaded(job, result, error=result.error or "The download failed.")
+        return Downloaded(job, result, error=result.error or "The download failed.")
     if result.outcome == FetchOutcome.NOT_MODIFIED:
-        return _Downloaded(job, result)
+        return Downloaded(job, result)
     try:
         parsed = parse.parse_feed(result.body or b"", url=result.url)
     except FeedRejected as rejected:
-        return _Downloaded(job, result, error=str(rejected) or "The document is not a feed.")
+        return Downloaded(job, result, error=str(rejected) or "The document is not a feed.")
     except Exception:
         log.exception("Parsing feed %r (%s) failed", job.name, job.url)
-        return _Downloaded(job, result, error=READ_ERROR)
-    return _Downloaded(job, result, parsed)
+        return Downloaded(job, result, error=READ_ERROR)
+    return Downloaded(job, result, parsed)
 
 
-def _write_back(done: _Downloaded, now: datetime) -> FeedOutcome:
-    """Record one download on its feed, in its own transaction; never raises."""
-    job = done.job
-    try:
-        outcome = _apply(done, now)
-        db.session.commit()
-        return outcome
-    except Exception:
-        db.session.rollback()
-        log.exception("Storing feed %r (%s) failed", job.name, job.url)
-    try:
-        feed = db.session.get(Feed, job.feed_id)
-        if feed is not None:
-            feed.last_checked_at = now
-            _record_failure(feed, INTERNAL_ERROR, None, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("Recording the failure of feed %r failed", job.name)
+def internal_error(job: FeedJob) -> FeedOutcome:
+    """The outcome of a feed whose write-back failed on a bug."""
     return FeedOutcome(job.feed_id, job.name, Status.FAILED, error=INTERNAL_ERROR)
 
 
-def _apply(done: _Downloaded, now: datetime) -> FeedOutcome:
+def record_internal_error(job: FeedJob, now: datetime) -> None:
+    """After a failed (and rolled back) write-back: count it on the feed, and back off. The
+    caller commits."""
+    feed = db.session.get(Feed, job.feed_id)
+    if feed is not None:
+        feed.last_checked_at = now
+        _record_failure(feed, INTERNAL_ERROR, None, now)
+
+
+def write_back(done: Downloaded, now: datetime) -> FeedOutcome:
+    """Record one download on its feed: its entries, validators, next check or back-off. The
+    caller commits (or rolls back if this raises)."""
     job, result = done.job, done.result
     # Locked for the write on PostgreSQL: two overlapping refreshes cannot interleave.
     feed = db.session.get(Feed, job.feed_id, with_for_update=True, populate_existing=True)
@@ -261,7 +242,7 @@ def _interval(feed: Feed, now: datetime) -> timedelta:
 
 
 def adaptive_interval(
-    published: list[datetime], now: datetime, *, ttl_minutes: int | None, current: int
+    published: Sequence[datetime], now: datetime, *, ttl_minutes: int | None, current: int
 ) -> timedelta:
     """How long to wait before the next check, from how often the feed publishes.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import nh3
@@ -64,7 +65,7 @@ _BAD_IN_LINK = re.compile(r"[\x00-\x1f\x7f\\]")
 @lru_cache(maxsize=256)
 def _html_cleaner(base_url: str | None) -> nh3.Cleaner:
     """One reusable sanitiser per base address (relative links are rewritten against it)."""
-    options = {
+    options: dict[str, Any] = {
         "tags": set(ALLOWED_TAGS),
         "clean_content_tags": set(DROPPED_WITH_CONTENT),
         "attributes": ALLOWED_ATTRIBUTES,

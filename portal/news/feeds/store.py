@@ -13,6 +13,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import select
 
@@ -72,7 +73,7 @@ def newest_first(entries: list[ParsedEntry], keys: list[str]) -> list[tuple[Pars
     paired = list(zip(entries, keys, strict=True))
     dated = [pair for pair in paired if pair[0].published is not None]
     undated = [pair for pair in paired if pair[0].published is None]
-    dated.sort(key=lambda pair: pair[0].published, reverse=True)
+    dated.sort(key=lambda pair: cast(datetime, pair[0].published), reverse=True)
     return dated + undated
 
 

@@ -1,0 +1,1 @@
+"""Tests of portal.accounts: sign-in, sessions, throttling, invitations, the users command."""

@@ -1,0 +1,1 @@
+"""Tests of portal.api: the JSON API, by example and property-based."""

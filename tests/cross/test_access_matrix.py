@@ -1,0 +1,1071 @@
+"""The access matrix: every route of the URL map, asked by every kind of visitor.
+
+Rules: a candidate sees only their own data, a recruiter only their assigned candidates, HR
+everyone. Anything out of scope (another person's record, another role's pages) answers 404;
+an anonymous visitor of a protected page is sent to /sign-in?next=<the page>. Public pages
+answer the same for everyone.
+
+MATRIX maps (endpoint, method) to rows; a row names the URL arguments (people of the cast,
+"missing", a link token...), optionally the form to send, and the expected answer for each
+persona, in PERSONAS order. A meta-test fails when a route of the URL map has no entry, or an
+entry no longer matches a route.
+
+Speed and isolation: Jinja compiles templates once per app, which costs more than a request, so
+this module keeps one app (and one with the development mailbox) for all its cases. A case
+expected to change nothing (every GET, and every refused POST) runs against a shared, signed-in
+cast and must leave every table exactly as it found it; a case expected to change something runs
+against a fresh cast (the `people` fixture) that is emptied afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask, url_for
+from sqlalchemy import select
+
+from portal import create_app
+from portal.accounts import throttle, tokens
+from portal.accounts.models import AuthSession, TokenPurpose, UserToken
+from portal.api import tokens as api_tokens
+from portal.core.extensions import db
+from portal.core.models import Base
+from portal.mail.models import OutgoingEmail
+from portal.news.models import Feed, FeedEntry
+from portal.people.models import Role, User
+from portal.questions.models import FaqEntry, Message
+from portal.timeline.models import CandidateMilestone, MilestoneTemplate
+from portal.webhooks import outbox as webhooks
+from portal.webhooks.models import WebhookEndpoint, WebhookMessage
+from tests import support
+
+PERSONAS = ("anonymous", "candidate_a", "candidate_b", "recruiter_a", "recruiter_b", "hr")
+HOMES = {
+    "candidate_a": "/candidate/",
+    "candidate_b": "/candidate/",
+    "recruiter_a": "/recruiter/",
+    "recruiter_b": "/recruiter/",
+    "hr": "/hr/",
+}
+NEW_PASSWORD = "a brand new passphrase 2024"
+BOGUS_TOKEN = "this-link-was-never-issued-0123456789abcdef"
+MISSING_ID = 999_999_999  # no row has this id: the "missing" person or email
+LINK_PURPOSES = {"invitation": TokenPurpose.INVITATION, "reset": TokenPurpose.PASSWORD_RESET}
+
+
+# --- Expected answers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Go:
+    """A 302 and where it must point. `path` may name people ("{candidate_a}") or "{home}"."""
+
+    path: str
+    next: bool = False  # the login wall: ?next=<the requested path>, nothing else
+    regex: bool = False
+
+    def __str__(self) -> str:
+        return f"302 to {self.path}" + ("?next=<requested path>" if self.next else "")
+
+
+LOGIN = Go("/sign-in", next=True)  # anonymous visitor of a protected page
+SIGN_IN = Go("/sign-in")
+HOME = Go("{home}")  # the persona's own home
+CANDIDATE_HOME = Go("/candidate/")
+NEW_PERSON = Go(r"/hr/people/\d+", regex=True)
+Expect = int | Go
+REFUSED = (404, LOGIN)
+
+
+def everyone(expect: Expect) -> tuple[Expect, ...]:
+    return (expect,) * len(PERSONAS)
+
+
+@dataclass(frozen=True)
+class Row:
+    expect: tuple[Expect, ...]
+    args: dict[str, str] = field(default_factory=dict)  # URL argument -> World.ref name
+    data: Callable[[World], dict[str, str]] | None = None  # the form, for POST
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or "+".join(self.args.values())
+
+
+def row(
+    expect: tuple[Expect, ...],
+    label: str = "",
+    data: Callable[[World], dict[str, str]] | None = None,
+    **args: str,
+) -> Row:
+    return Row(expect=expect, args=args, data=data, label=label)
+
+
+# --- Forms sent by POST rows ----------------------------------------------------------------
+
+
+def _sign_in_right(w: World) -> dict[str, str]:
+    return {"email": w.emails["candidate_a"], "password": support.PASSWORD}
+
+
+def _sign_in_wrong(w: World) -> dict[str, str]:
+    return {"email": w.emails["candidate_a"], "password": "not the password at all"}
+
+
+def _new_password(_w: World) -> dict[str, str]:
+    return {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+
+
+def _change_password(_w: World) -> dict[str, str]:
+    return {"current": support.PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+
+
+def _forgot_password(w: World) -> dict[str, str]:
+    return {"email": w.emails["candidate_a"]}
+
+
+def _candidate_form(name: str, email: str, recruiter_id: int) -> dict[str, str]:
+    return {
+        "name": name,
+        "email": email,
+        "time_zone": "Europe/Paris",
+        "job_title": "Product Designer",
+        "department": "Design",
+        "location": "Lyon",
+        "joining_date": (date.today() + timedelta(days=30)).isoformat(),
+        "joining_time": "09:30",
+        "joining_time_zone": "Europe/Paris",
+        "recruiter_id": str(recruiter_id),
+    }
+
+
+def _new_candidate(w: World) -> dict[str, str]:
+    return _candidate_form("Nora New", "nora.new@example.com", w.ids["recruiter_a"])
+
+
+def _edit_candidate_a(w: World) -> dict[str, str]:
+    return _candidate_form("Alice Renamed", w.emails["candidate_a"], w.ids["recruiter_a"])
+
+
+def _new_staff(_w: World) -> dict[str, str]:
+    return {
+        "name": "Sam Staff",
+        "email": "sam.staff@example.com",
+        "role": "recruiter",
+        "time_zone": "UTC",
+        "phone": "",
+    }
+
+
+def _edit_recruiter_b(w: World) -> dict[str, str]:
+    return {
+        "name": "Bob Renamed",
+        "email": w.emails["recruiter_b"],
+        "time_zone": "UTC",
+        "phone": "+1 555 0100",
+    }
+
+
+def _message(_w: World) -> dict[str, str]:
+    return {"body": "When do I get my laptop?", "client_key": uuid.uuid4().hex}
+
+
+def _pulse(_w: World) -> dict[str, str]:
+    return {"score": "4", "comment": "Looking forward to it."}
+
+
+def _pulse_wrong(_w: World) -> dict[str, str]:
+    return {"score": "9", "comment": ""}
+
+
+def _weekly_summary(_w: World) -> dict[str, str]:
+    return {"preference": "weekly_summary"}
+
+
+def _no_such_preference(_w: World) -> dict[str, str]:
+    return {"preference": "every hour"}
+
+
+EMAIL_SETTINGS = Go("/candidate/email-preferences")
+
+
+def _reassign_to_b(w: World) -> dict[str, str]:
+    return {"recruiter_id": str(w.ids["recruiter_b"])}
+
+
+def _api_token_form(_w: World) -> dict[str, str]:
+    return {"name": "ATS sync"}
+
+
+API_TOKENS = Go("/account/api-tokens")
+
+
+def _faq_form(_w: World) -> dict[str, str]:
+    return {"question": "Is there parking?", "answer": "Yes, in building B.", "published": "y"}
+
+
+THREAD_A = Go("/recruiter/candidates/{candidate_a}/questions")
+THREAD_B = Go("/recruiter/candidates/{candidate_b}/questions")
+MY_QUESTIONS = Go("/candidate/questions")
+FAQ = Go("/faq/")
+
+
+def _milestone_form(_w: World) -> dict[str, str]:
+    return {"title": "Laptop pick-up", "day_offset": "-2", "time_of_day": "16:00", "details": ""}
+
+
+def _pin(_w: World) -> dict[str, str]:
+    return {"flag": "pinned", "value": "1"}
+
+
+def _audience(_w: World) -> dict[str, str]:
+    return {"departments": "Sales, Design", "locations": ""}
+
+
+def _webhook_form(_w: World) -> dict[str, str]:
+    return {
+        "url": "https://ats.example.com/hooks/portal",
+        "description": "ATS",
+        "event_types": "question.asked",
+        "recruiter_id": "0",
+    }
+
+
+WEBHOOK_PAGE = Go(r"/hr/webhooks/\d+", regex=True)
+# A one-button action on an endpoint: disable, enable, rotate the secret, send a test event.
+WEBHOOK_ACTION = (
+    row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), endpoint_id="webhook"),
+    row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing"),
+)
+
+NEWS_STORY = Go("/news/story")  # the entry's own link (on localhost, so the check can follow)
+NEWS_ENTRIES = Go("/hr/news/entries")
+TEMPLATE_LIST = Go("/hr/timeline")
+TIMELINE_A = Go("/hr/people/{candidate_a}/timeline")
+# A one-button action on a template milestone for one candidate: hide, show again, reset.
+TEMPLATE_MILESTONE_ACTION = (
+    row((LOGIN, 404, 404, 404, 404, TIMELINE_A), user_id="candidate_a", template_id="milestone"),
+    row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a", template_id="milestone"),
+    row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_a", template_id="missing"),
+)
+
+
+# --- The matrix ---------------------------------------------------------------------------
+
+# Columns, in PERSONAS order:  anonymous, candidate_a, candidate_b, recruiter_a, recruiter_b, hr.
+# candidate_a is assigned to recruiter_a, candidate_b to recruiter_b.
+MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
+    # Public pages and sign-in.
+    ("auth.index", "GET"): (row((SIGN_IN, HOME, HOME, HOME, HOME, HOME)),),
+    ("auth.sign_in", "GET"): (row((200, HOME, HOME, HOME, HOME, HOME)),),
+    ("auth.sign_in", "POST"): (
+        row(everyone(CANDIDATE_HOME), "candidate_a's password", _sign_in_right),
+        row(everyone(200), "wrong password", _sign_in_wrong),
+    ),
+    ("auth.sign_out", "POST"): (row(everyone(SIGN_IN)),),
+    ("auth.accept_invitation", "GET"): (
+        row(everyone(404), token="bogus"),
+        row(everyone(200), token="invitation"),
+    ),
+    ("auth.accept_invitation", "POST"): (
+        row(everyone(404), data=_new_password, token="bogus"),
+        row(everyone(CANDIDATE_HOME), data=_new_password, token="invitation"),
+    ),
+    ("auth.forgot_password", "GET"): (row(everyone(200)),),
+    ("auth.forgot_password", "POST"): (row(everyone(SIGN_IN), data=_forgot_password),),
+    ("auth.reset_password", "GET"): (
+        row(everyone(404), token="bogus"),
+        row(everyone(200), token="reset"),
+    ),
+    ("auth.reset_password", "POST"): (
+        row(everyone(404), data=_new_password, token="bogus"),
+        row(everyone(CANDIDATE_HOME), data=_new_password, token="reset"),
+    ),
+    ("info.what_we_record", "GET"): (row(everyone(200)),),
+    ("auth.change_password", "GET"): (row((LOGIN, 200, 200, 200, 200, 200)),),
+    ("auth.change_password", "POST"): (
+        row((LOGIN, HOME, HOME, HOME, HOME, HOME), data=_change_password),
+    ),
+    # API tokens: recruiters and HR manage their own (a new one is shown on the 200 page);
+    # candidates have none. api_token_a is recruiter_a's.
+    ("auth.api_tokens_page", "GET"): (row((LOGIN, 404, 404, 200, 200, 200)),),
+    ("auth.create_api_token", "POST"): (
+        row((LOGIN, 404, 404, 200, 200, 200), data=_api_token_form),
+    ),
+    ("auth.revoke_api_token", "POST"): (
+        row((LOGIN, 404, 404, API_TOKENS, 404, 404), token_id="api_token_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), token_id="missing"),
+    ),
+    # The JSON API takes bearer tokens only: a session cookie is no credential there, so every
+    # persona is refused as an anonymous caller is. Scope by token is tested in api/test_api.py.
+    ("api.candidates", "GET"): (row(everyone(401)),),
+    ("api.candidate", "GET"): (
+        row(everyone(401), candidate_id="candidate_a"),
+        row(everyone(401), candidate_id="missing"),
+    ),
+    ("api.events", "GET"): (row(everyone(401)),),
+    ("api.openapi", "GET"): (row(everyone(200)),),
+    # The candidate's pages: their own data only.
+    ("candidate.home", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    # Each candidate's own joining day (test_calendar checks whose event is in the file).
+    ("candidate.joining_calendar", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    # Each candidate's own mail preference (test_cadence checks what it changes).
+    ("candidate.email_preferences", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("candidate.email_preferences", "POST"): (
+        row((LOGIN, EMAIL_SETTINGS, EMAIL_SETTINGS, 404, 404, 404), "weekly", _weekly_summary),
+        row((LOGIN, 422, 422, 404, 404, 404), "unknown choice", _no_such_preference),
+    ),
+    # The pulse check and a timeline milestone's own page (engagement/test_pulse.py and
+    # events/test_events.py).
+    ("candidate.answer_pulse", "POST"): (
+        row((LOGIN, CANDIDATE_HOME, CANDIDATE_HOME, 404, 404, 404), "score 4", _pulse),
+        row((LOGIN, 422, 422, 404, 404, 404), "score 9", _pulse_wrong),
+    ),
+    ("candidate.milestone", "GET"): (
+        row((LOGIN, 200, 200, 404, 404, 404), template_id="milestone"),
+        row((LOGIN, 404, 404, 404, 404, 404), template_id="missing"),
+    ),
+    ("candidate.own_milestone", "GET"): (
+        row((LOGIN, 200, 404, 404, 404, 404), milestone_id="own_a"),
+        row((LOGIN, 404, 200, 404, 404, 404), milestone_id="own_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), milestone_id="missing"),
+    ),
+    # The recruiter's pages: their own candidates only.
+    ("recruiter.home", "GET"): (row((LOGIN, 404, 404, 200, 200, 404)),),
+    ("recruiter.candidate", "GET"): (
+        row((LOGIN, 404, 404, 200, 404, 404), candidate_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 200, 404), candidate_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="missing"),
+    ),
+    # HR's pages: everyone, for HR only.
+    ("hr.home", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.audit_log", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    # Engagement: everyone's candidates by risk, and any candidate's activity, for HR only.
+    ("hr.engagement_board", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.candidate_activity", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.new_candidate", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_candidate", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEW_PERSON), data=_new_candidate),
+    ),
+    ("hr.new_staff", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_staff", "POST"): (row((LOGIN, 404, 404, 404, 404, NEW_PERSON), data=_new_staff),),
+    ("hr.person", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="recruiter_b"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="hr"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.edit_person", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="recruiter_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.edit_person", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")),
+            data=_edit_candidate_a,
+            user_id="candidate_a",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, Go("/hr/people/{recruiter_b}")),
+            data=_edit_recruiter_b,
+            user_id="recruiter_b",
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_edit_recruiter_b, user_id="missing"),
+    ),
+    ("hr.invite", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.deactivate", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{recruiter_b}")), user_id="recruiter_b"),
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{hr}")), user_id="hr"),  # refused, flash
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.reactivate", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    # Questions and answers: the candidate's own thread, the assigned recruiter, HR reads.
+    ("candidate.questions_page", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("candidate.ask", "POST"): (
+        row((LOGIN, MY_QUESTIONS, MY_QUESTIONS, 404, 404, 404), data=_message),
+    ),
+    ("candidate.remove_message", "POST"): (
+        row((LOGIN, MY_QUESTIONS, 404, 404, 404, 404), message_id="question_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), message_id="answer_a"),  # not the author
+        row((LOGIN, 404, 404, 404, 404, 404), message_id="missing"),
+    ),
+    ("recruiter.inbox", "GET"): (row((LOGIN, 404, 404, 200, 200, 404)),),
+    ("recruiter.thread", "GET"): (
+        row((LOGIN, 404, 404, 200, 404, 404), candidate_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 200, 404), candidate_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="missing"),
+    ),
+    ("recruiter.answer", "POST"): (
+        row((LOGIN, 404, 404, THREAD_A, 404, 404), data=_message, candidate_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, THREAD_B, 404), data=_message, candidate_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_message, candidate_id="missing"),
+    ),
+    ("recruiter.remove_message", "POST"): (
+        row(
+            (LOGIN, 404, 404, THREAD_A, 404, 404), candidate_id="candidate_a", message_id="answer_a"
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="candidate_a", message_id="question_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="candidate_b", message_id="answer_a"),
+    ),
+    ("hr.thread", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.reassign", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}/questions")),
+            data=_reassign_to_b,
+            user_id="candidate_a",
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_reassign_to_b, user_id="missing"),
+    ),
+    # The FAQ: everyone signed in reads it, recruiters and HR write it.
+    ("faq.index", "GET"): (row((LOGIN, 200, 200, 200, 200, 200)),),
+    ("faq.new", "GET"): (row((LOGIN, 404, 404, 200, 200, 200)),),
+    ("faq.new", "POST"): (row((LOGIN, 404, 404, FAQ, FAQ, FAQ), data=_faq_form),),
+    ("faq.edit", "GET"): (
+        row((LOGIN, 404, 404, 200, 200, 200), entry_id="faq"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="missing"),
+    ),
+    ("faq.edit", "POST"): (
+        row((LOGIN, 404, 404, FAQ, FAQ, FAQ), data=_faq_form, entry_id="faq"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_faq_form, entry_id="missing"),
+    ),
+    ("faq.delete", "POST"): (
+        row((LOGIN, 404, 404, FAQ, FAQ, FAQ), entry_id="faq"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="missing"),
+    ),
+    # The timeline: the template, and each candidate's version of it, for HR only. A milestone
+    # of another candidate (own_b under candidate_a) is out of scope: 404.
+    ("hr.milestone_templates", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_milestone_template", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_milestone_template", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, TEMPLATE_LIST), data=_milestone_form),
+    ),
+    ("hr.edit_milestone_template", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), template_id="milestone"),
+        row((LOGIN, 404, 404, 404, 404, 404), template_id="missing"),
+    ),
+    ("hr.edit_milestone_template", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, TEMPLATE_LIST),
+            data=_milestone_form,
+            template_id="milestone",
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_milestone_form, template_id="missing"),
+    ),
+    ("hr.delete_milestone_template", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, TEMPLATE_LIST), template_id="milestone"),
+        row((LOGIN, 404, 404, 404, 404, 404), template_id="missing"),
+    ),
+    ("hr.candidate_timeline", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.new_candidate_milestone", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.new_candidate_milestone", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, TIMELINE_A), data=_milestone_form, user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_milestone_form, user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_milestone_form, user_id="missing"),
+    ),
+    ("hr.edit_candidate_milestone", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a", milestone_id="own_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_b", milestone_id="own_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_a", milestone_id="own_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a", milestone_id="own_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_a", milestone_id="missing"),
+    ),
+    ("hr.edit_candidate_milestone", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, TIMELINE_A),
+            data=_milestone_form,
+            user_id="candidate_a",
+            milestone_id="own_a",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            data=_milestone_form,
+            user_id="candidate_a",
+            milestone_id="own_b",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            data=_milestone_form,
+            user_id="candidate_a",
+            milestone_id="missing",
+        ),
+    ),
+    ("hr.delete_candidate_milestone", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, TIMELINE_A), user_id="candidate_a", milestone_id="own_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_a", milestone_id="own_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a", milestone_id="own_a"),
+    ),
+    ("hr.change_template_milestone", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a", template_id="milestone"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a", template_id="milestone"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_a", template_id="missing"),
+    ),
+    ("hr.change_template_milestone", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, TIMELINE_A),
+            data=_milestone_form,
+            user_id="candidate_a",
+            template_id="milestone",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            data=_milestone_form,
+            user_id="recruiter_a",
+            template_id="milestone",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            data=_milestone_form,
+            user_id="candidate_a",
+            template_id="missing",
+        ),
+    ),
+    ("hr.hide_template_milestone", "POST"): TEMPLATE_MILESTONE_ACTION,
+    ("hr.show_template_milestone", "POST"): TEMPLATE_MILESTONE_ACTION,
+    ("hr.reset_template_milestone", "POST"): TEMPLATE_MILESTONE_ACTION,
+    # News: candidates read what is meant for their audience; HR curates it. news_sales is for
+    # the Sales department (neither candidate); news_hidden is hidden by HR.
+    ("candidate.news_archive", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("candidate.open_news", "GET"): (
+        row((LOGIN, NEWS_STORY, NEWS_STORY, 404, 404, 404), entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="news_sales"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="news_hidden"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="missing"),
+    ),
+    ("hr.news_feeds", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.news_entries", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.news_preview", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.news_entry_flag", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEWS_ENTRIES), data=_pin, entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_pin, entry_id="missing"),
+    ),
+    ("hr.news_entry_audience", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="missing"),
+    ),
+    ("hr.news_entry_audience", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEWS_ENTRIES), data=_audience, entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_audience, entry_id="missing"),
+    ),
+    # Webhooks: endpoints and their delivery logs, for HR only (a recruiter never sees another
+    # system's configuration, even one scoped to their own candidates: "webhook" is scoped to
+    # recruiter_a). webhook_message belongs to "webhook", webhook_message_other to another one.
+    ("hr.webhooks", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_webhook", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_webhook", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), data=_webhook_form),
+    ),
+    ("hr.webhook", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), endpoint_id="webhook"),
+        row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing"),
+    ),
+    ("hr.edit_webhook", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), endpoint_id="webhook"),
+        row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing"),
+    ),
+    ("hr.edit_webhook", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), data=_webhook_form, endpoint_id="webhook"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_webhook_form, endpoint_id="missing"),
+    ),
+    ("hr.disable_webhook", "POST"): WEBHOOK_ACTION,
+    ("hr.enable_webhook", "POST"): WEBHOOK_ACTION,
+    ("hr.rotate_webhook_secret", "POST"): WEBHOOK_ACTION,
+    ("hr.test_webhook", "POST"): WEBHOOK_ACTION,
+    ("hr.redeliver_webhook", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE),
+            endpoint_id="webhook",
+            message_id="webhook_message",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            endpoint_id="webhook",
+            message_id="webhook_message_other",
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing", message_id="webhook_message"),
+    ),
+    # The development mailbox (only registered with DEV_MAILBOX=True) is open to every visitor
+    # by design: it exists on development machines, to read the mail the portal sends.
+    ("dev.mailbox", "GET"): (row(everyone(200)),),
+    ("dev.message", "GET"): (
+        row(everyone(200), email_id="email"),
+        row(everyone(404), email_id="missing"),
+    ),
+}
+
+
+def _changes_something(method: str, expect: Expect) -> bool:
+    return method != "GET" and expect not in REFUSED
+
+
+def _cases(*, changing: bool) -> list[object]:
+    cases = []
+    for (endpoint, method), rows in MATRIX.items():
+        for matrix_row in rows:
+            for persona, expect in zip(PERSONAS, matrix_row.expect, strict=True):
+                if _changes_something(method, expect) is changing:
+                    case_id = "-".join(
+                        part for part in (endpoint, method, matrix_row.name, persona) if part
+                    )
+                    cases.append(pytest.param(endpoint, method, matrix_row, persona, id=case_id))
+    return cases
+
+
+# --- Apps, casts and personas -------------------------------------------------------------
+
+
+def _empty_all_tables(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+class Apps:
+    """This module's two apps on the test database; `generation` counts table wipes."""
+
+    def __init__(self, database_url: str) -> None:
+        self.main = create_app(support.app_config(database_url))
+        self.dev = create_app(support.app_config(database_url, DEV_MAILBOX=True))
+        self.generation = 0
+        self.holds_shared_cast = False
+
+    def for_endpoint(self, endpoint: str) -> Flask:
+        return self.dev if endpoint.startswith("dev.") else self.main
+
+    def wipe(self) -> None:
+        _empty_all_tables(self.main)
+        self.generation += 1
+        self.holds_shared_cast = False
+
+
+@pytest.fixture(scope="module")
+def apps(migrated) -> Iterator[Apps]:
+    built = Apps(migrated)
+    yield built
+    built.wipe()
+    for flask_app in (built.main, built.dev):
+        with flask_app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(apps: Apps) -> Iterator[Flask]:
+    """Overrides conftest's `app` for this module (so `people` and `client` use it): the same
+    warm app every time, on empty tables, with fresh sign-in throttling; emptied afterwards."""
+    if apps.holds_shared_cast:
+        apps.wipe()
+    throttle.init_app(apps.main)
+    yield apps.main
+    apps.wipe()
+
+
+class World:
+    """A cast of people on the test database, with what the rows refer to and one client per
+    persona (signed in on first use)."""
+
+    def __init__(self, apps: Apps, ids: dict[str, int], emails: dict[str, str]) -> None:
+        self.apps = apps
+        self.ids = dict(ids)
+        self.emails = dict(emails)
+        self.generation = apps.generation
+        self.dirty = False
+        self._refs: dict[str, object] = {}
+        self._clients: dict[tuple[Flask, str], object] = {}
+        self._csrf: dict[tuple[Flask, str], str] = {}
+
+    def ref(self, name: str) -> object:
+        """The value of a URL argument named in the matrix."""
+        if name in self.ids:
+            return self.ids[name]
+        if name not in self._refs:
+            self._refs[name] = self._make_ref(name)
+        return self._refs[name]
+
+    def _make_ref(self, name: str) -> object:
+        if name == "missing":
+            return MISSING_ID
+        if name == "bogus":
+            return BOGUS_TOKEN
+        with self.apps.main.app_context():
+            candidate = db.session.get(User, self.ids["candidate_a"])
+            if name in LINK_PURPOSES:
+                value: object = tokens.issue(candidate, LINK_PURPOSES[name], timedelta(hours=2))
+            elif name in ("question_a", "answer_a"):
+                author = (
+                    candidate if name == "question_a" else candidate.candidate_profile.recruiter
+                )
+                message = Message(candidate_id=candidate.id, author_id=author.id, body=name)
+                db.session.add(message)
+                db.session.flush()
+                value = message.id
+            elif name == "milestone":
+                template = MilestoneTemplate(
+                    title="Documents to prepare", details="", day_offset=-14
+                )
+                db.session.add(template)
+                db.session.flush()
+                value = template.id
+            elif name in ("own_a", "own_b"):
+                own = CandidateMilestone(
+                    candidate_id=self.ids[f"candidate_{name[-1]}"],
+                    title=f"Laptop pick-up ({name})",
+                    details="",
+                    day_offset=-1,
+                )
+                db.session.add(own)
+                db.session.flush()
+                value = own.id
+            elif name == "faq":
+                entry = FaqEntry(question="Where do I park?", answer="Building B.")
+                db.session.add(entry)
+                db.session.flush()
+                value = entry.id
+            elif name == "email":
+                email = OutgoingEmail(
+                    to_address=candidate.email,
+                    to_user_id=candidate.id,
+                    kind="invitation",
+                    subject="Welcome! Set up your pre-boarding account",
+                    body_text="Hello Alice, open http://portal.test/invitation/example",
+                )
+                db.session.add(email)
+                db.session.flush()
+                value = email.id
+            elif name in ("news_entry", "news_sales", "news_hidden"):
+                feed = db.session.scalar(select(Feed).where(Feed.name == "Company news"))
+                if feed is None:
+                    feed = Feed(name="Company news", url="https://news.example.com/feed.xml")
+                    db.session.add(feed)
+                    db.session.flush()
+                entry = FeedEntry(
+                    feed_id=feed.id,
+                    key=name,
+                    title=f"Story ({name})",
+                    link="http://localhost/news/story",
+                    departments=",sales," if name == "news_sales" else None,
+                    hidden=name == "news_hidden",
+                )
+                db.session.add(entry)
+                db.session.flush()
+                value = entry.id
+            elif name.startswith("webhook"):
+                # "webhook" and "webhook_message" go together; "..._other" is another endpoint.
+                url = "https://hooks.example.com/" + ("other" if name.endswith("other") else "ats")
+                endpoint = db.session.scalar(
+                    select(WebhookEndpoint).where(WebhookEndpoint.url == url)
+                )
+                if endpoint is None:
+                    endpoint = WebhookEndpoint(
+                        url=url,
+                        secret=webhooks.generate_secret(),
+                        event_types=["question.asked"],
+                        recruiter_id=self.ids["recruiter_a"],
+                    )
+                    db.session.add(endpoint)
+                    db.session.flush()
+                value = endpoint.id
+                if name.startswith("webhook_message"):
+                    message = WebhookMessage(
+                        endpoint_id=endpoint.id,
+                        webhook_id=webhooks.new_webhook_id(),
+                        event_type="question.asked",
+                        body='{"type":"question.asked"}',
+                        status="delivered",
+                    )
+                    db.session.add(message)
+                    db.session.flush()
+                    value = message.id
+            elif name == "api_token_a":
+                recruiter = candidate.candidate_profile.recruiter
+                value = api_tokens.create(recruiter, "Matrix sync")[0].id
+            else:
+                raise KeyError(f"the matrix names an unknown reference {name!r}")
+            db.session.commit()
+        return value
+
+    def client(self, flask_app: Flask, persona: str):
+        key = (flask_app, persona)
+        if key not in self._clients:
+            client = flask_app.test_client()
+            if persona != "anonymous":
+                signed_in = support.sign_in(client, self.emails[persona])
+                assert signed_in.status_code == 302, f"{persona} could not sign in"
+            self._clients[key] = client
+        return self._clients[key]
+
+    def csrf_token(self, flask_app: Flask, persona: str) -> str:
+        """A token from a page this persona can load, as their browser would have one."""
+        key = (flask_app, persona)
+        if key not in self._csrf:
+            page = self.client(flask_app, persona).get(HOMES.get(persona, "/sign-in"))
+            assert page.status_code == 200, f"{persona} cannot load their own page"
+            self._csrf[key] = support.csrf_token(page.get_data(as_text=True))
+        return self._csrf[key]
+
+
+def _make_cast() -> tuple[dict[str, int], dict[str, str]]:
+    """The same cast as conftest's `people`."""
+    hr = support.make_staff(Role.HR, "hr@example.com", "Helen HR")
+    recruiter_a = support.make_staff(
+        Role.RECRUITER, "rec.a@example.com", "Rita Recruiter", phone="+33 1 23 45 67 89"
+    )
+    recruiter_b = support.make_staff(Role.RECRUITER, "rec.b@example.com", "Bob Recruiter")
+    candidate_a = support.make_candidate("cand.a@example.com", recruiter_a, name="Alice Candidate")
+    candidate_b = support.make_candidate("cand.b@example.com", recruiter_b, name="Ben Candidate")
+    users = {
+        "hr": hr,
+        "recruiter_a": recruiter_a,
+        "recruiter_b": recruiter_b,
+        "candidate_a": candidate_a,
+        "candidate_b": candidate_b,
+    }
+    return {k: u.id for k, u in users.items()}, {k: u.email for k, u in users.items()}
+
+
+@pytest.fixture(scope="module")
+def _shared_worlds() -> list[World]:
+    return []
+
+
+@pytest.fixture
+def shared_world(apps: Apps, _shared_worlds: list[World]) -> World:
+    """One cast shared by the cases that must change nothing; rebuilt when a case changed
+    something anyway (it failed), or when a fresh-cast test emptied the tables in between."""
+    world = _shared_worlds[0] if _shared_worlds else None
+    if world is None or world.dirty or world.generation != apps.generation:
+        apps.wipe()
+        with apps.main.app_context():
+            ids, emails = _make_cast()
+        apps.holds_shared_cast = True
+        world = World(apps, ids, emails)
+        _shared_worlds[:] = [world]
+    return world
+
+
+# --- Checking one case ----------------------------------------------------------------------
+
+
+def _snapshot(flask_app: Flask) -> dict[str, list[tuple]]:
+    with flask_app.app_context():
+        return {
+            table.name: sorted((tuple(r) for r in db.session.execute(select(table))), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _changed_tables(
+    before: dict[str, list[tuple]], after: dict[str, list[tuple]], allowed: tuple[str, ...] = ()
+) -> list[str]:
+    return [name for name in before if before[name] != after[name] and name not in allowed]
+
+
+def _check_answer(
+    response, expect: Expect, *, persona: str, path: str, world: World, method: str = "GET"
+) -> None:
+    where = f"{persona} → {path}"
+    location = response.headers.get("Location")
+    if isinstance(expect, int):
+        assert response.status_code == expect, (
+            f"{where}: expected {expect}, got {response.status_code}"
+            + (f" to {location}" if location else "")
+        )
+        return
+    assert response.status_code == 302, f"{where}: expected {expect}, got {response.status_code}"
+    assert location, f"{where}: a 302 without a Location"
+    target = urlsplit(location)
+    assert target.netloc in ("", "localhost"), f"{where}: redirected off-site to {location}"
+    wanted = expect.path.format(home=HOMES.get(persona, "?"), **world.ids)
+    matches = re.fullmatch(wanted, target.path) if expect.regex else target.path == wanted
+    assert matches, f"{where}: expected {expect}, got 302 to {location}"
+    # A POST-only page is no place to come back to after signing in: no ?next= for it.
+    wanted_query = {"next": [path]} if expect.next and method == "GET" else {}
+    assert parse_qs(target.query) == wanted_query, f"{where}: expected {expect}, got {location}"
+
+
+def _run_case(world: World, endpoint: str, method: str, matrix_row: Row, persona: str) -> None:
+    flask_app = world.apps.for_endpoint(endpoint)
+    expect = matrix_row.expect[PERSONAS.index(persona)]
+    client = world.client(flask_app, persona)
+    with flask_app.test_request_context():
+        path = url_for(endpoint, **{k: world.ref(v) for k, v in matrix_row.args.items()})
+    data = None
+    if method == "POST":
+        data = {"csrf_token": world.csrf_token(flask_app, persona)}
+        if matrix_row.data is not None:
+            data.update(matrix_row.data(world))
+    must_not_change = not _changes_something(method, expect)
+    before = _snapshot(flask_app) if must_not_change else None
+    try:
+        response = client.open(path, method=method, data=data)
+        # A GET may write only what its view declares (@writes_on_get("thread_reads")).
+        allowed = getattr(flask_app.view_functions[endpoint], "writes_on_get", ())
+        if method != "GET":
+            allowed = ()
+        changed = (
+            _changed_tables(before, _snapshot(flask_app), allowed) if before is not None else []
+        )
+        _check_answer(response, expect, persona=persona, path=path, world=world, method=method)
+        assert not changed, (
+            f"{persona} {method} {path} answered {response.status_code} but changed {changed}"
+        )
+    except Exception:
+        world.dirty = True  # whatever happened, the next case gets a clean cast
+        raise
+
+
+@pytest.mark.parametrize(("endpoint", "method", "matrix_row", "persona"), _cases(changing=False))
+def test_access_that_changes_nothing(shared_world, endpoint, method, matrix_row, persona):
+    """Every GET, and every refused POST: the expected answer, and not one row changed."""
+    _run_case(shared_world, endpoint, method, matrix_row, persona)
+
+
+@pytest.mark.parametrize(("endpoint", "method", "matrix_row", "persona"), _cases(changing=True))
+def test_access_that_changes_something(apps, app, people, endpoint, method, matrix_row, persona):
+    """Allowed POSTs, each on a fresh cast so that none spoils another."""
+    _run_case(World(apps, people["ids"], people["emails"]), endpoint, method, matrix_row, persona)
+
+
+# --- Meta-tests: the matrix must follow the URL map -----------------------------------------
+
+
+def _routes(flask_app: Flask) -> dict[tuple[str, str], set[str]]:
+    routes: dict[tuple[str, str], set[str]] = {}
+    for rule in flask_app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes[(rule.endpoint, method)] = set(rule.arguments)
+    return routes
+
+
+def test_every_route_of_the_url_map_is_in_the_matrix(apps):
+    routes = _routes(apps.dev)  # the full map: with the development mailbox
+    missing = sorted(set(routes) - set(MATRIX))
+    assert not missing, f"routes missing from MATRIX (add rows for them): {missing}"
+    stale = sorted(set(MATRIX) - set(routes))
+    assert not stale, f"MATRIX entries with no route any more: {stale}"
+
+
+def test_matrix_rows_fit_their_routes(apps):
+    routes = _routes(apps.dev)
+    for key, rows in MATRIX.items():
+        assert rows, f"{key}: no rows"
+        for matrix_row in rows:
+            assert len(matrix_row.expect) == len(PERSONAS), f"{key} {matrix_row.name}: columns"
+            assert 302 not in matrix_row.expect, f"{key}: say where a 302 goes with Go(...)"
+            assert set(matrix_row.args) == routes.get(key, set()), f"{key}: URL arguments"
+        if routes.get(key):
+            # A route that takes an id or token is checked with more than one of them.
+            assert len({tuple(r.args.items()) for r in rows}) >= 2, f"{key}: one argument only"
+
+
+def test_the_development_mailbox_exists_only_when_turned_on(apps, client):
+    production_routes = set(_routes(apps.main))
+    assert production_routes == {key for key in _routes(apps.dev) if not key[0].startswith("dev.")}
+    assert client.get("/dev/mailbox").status_code == 404
+
+
+# --- What the pages show --------------------------------------------------------------------
+
+
+def test_each_persona_sees_only_the_people_in_their_scope(client, people, app):
+    names = {"Alice Candidate", "Ben Candidate"}
+    visible = {
+        ("candidate_a", "/candidate/"): {"Hello, Alice", "Rita Recruiter"},
+        ("candidate_b", "/candidate/"): {"Hello, Ben", "Bob Recruiter"},
+        ("recruiter_a", "/recruiter/"): {"Alice Candidate"},
+        ("recruiter_b", "/recruiter/"): {"Ben Candidate"},
+        ("hr", "/hr/"): names,
+    }
+    hidden = {
+        "candidate_a": {"Ben", "Bob Recruiter"},
+        "candidate_b": {"Alice", "Rita Recruiter"},
+        "recruiter_a": {"Ben Candidate"},
+        "recruiter_b": {"Alice Candidate"},
+        "hr": set(),
+    }
+    for (persona, path), shown in visible.items():
+        browser = app.test_client()
+        support.sign_in(browser, people["emails"][persona])
+        response = browser.get(path)
+        assert response.status_code == 200, f"{persona} {path}"
+        page = response.get_data(as_text=True)
+        for text in shown:
+            assert text in page, f"{persona} {path} should show {text!r}"
+        for text in hidden[persona]:
+            assert text not in page, f"{persona} {path} shows {text!r}, out of their scope"
+
+
+def test_hr_pages_never_show_secrets(client, people, app):
+    ids = people["ids"]
+    raw_links = []
+    with app.app_context():
+        for who, purpose in (
+            ("candidate_a", TokenPurpose.INVITATION),
+            ("candidate_a", TokenPurpose.PASSWORD_RESET),
+            ("candidate_b", TokenPurpose.INVITATION),
+        ):
+            user = db.session.get(User, ids[who])
+            raw_links.append(tokens.issue(user, purpose, timedelta(hours=2), created_by=None))
+        db.session.commit()
+    for persona in ("candidate_a", "recruiter_a"):  # live sessions with stored key hashes
+        support.sign_in(app.test_client(), people["emails"][persona])
+    support.sign_in(client, people["emails"]["hr"])
+    with app.app_context():
+        password_hashes = [h for h in db.session.scalars(select(User.password_hash)) if h]
+        token_hashes = list(db.session.scalars(select(UserToken.token_hash)))
+        session_hashes = list(db.session.scalars(select(AuthSession.key_hash)))
+    assert len(password_hashes) == 5 and all(h.startswith("$argon2") for h in password_hashes)
+    assert len(token_hashes) == 3 and len(session_hashes) >= 3
+    secrets = password_hashes + token_hashes + session_hashes + raw_links
+    for path in (
+        "/hr/",
+        f"/hr/people/{ids['candidate_a']}",
+        f"/hr/people/{ids['candidate_b']}",
+        f"/hr/people/{ids['candidate_a']}/edit",
+        f"/hr/people/{ids['hr']}",
+        "/hr/audit",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert "$argon2" not in page, f"{path} shows a password hash"
+        leaked = [secret for secret in secrets if secret in page]
+        assert not leaked, f"{path} shows a secret (hash, token or session key)"

@@ -1,0 +1,1 @@
+"""Tests of portal.demo: the demo data, loaded through its command."""

@@ -1,0 +1,1 @@
+"""Tests of portal.engagement: statuses, dashboards, digests, the pulse check, retention."""

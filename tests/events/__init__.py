@@ -1,0 +1,1 @@
+"""Tests of portal.events: engagement events recorded where candidates act."""

@@ -1,0 +1,1 @@
+"""Tests of portal.home: the candidate home and its countdown."""

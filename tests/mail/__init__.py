@@ -1,0 +1,1 @@
+"""Tests of portal.mail: the cadence of notifications over a real SMTP server."""

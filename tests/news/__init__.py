@@ -1,0 +1,1 @@
+"""Tests of portal.news: company news as candidates read it and HR curates it."""

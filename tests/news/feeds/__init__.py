@@ -1,0 +1,1 @@
+"""Tests of portal.news.feeds: config, fetch, parse, sanitise, store, refresh."""

@@ -1,0 +1,1 @@
+"""Tests of portal.questions: questions and answers, the FAQ."""

@@ -1,0 +1,1 @@
+"""Tests of portal.timeline: milestones, their pages, the joining day's calendar."""

@@ -1,0 +1,1 @@
+"""Tests of portal.worker: its jobs, leases, signals, and `make run`."""
