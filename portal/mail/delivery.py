@@ -31,12 +31,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
-from portal.core.links import absolute_url
 from portal.mail import cadence
 from portal.mail.cadence import Category
 from portal.mail.models import EmailStatus, OutgoingEmail
@@ -230,7 +229,8 @@ def _message(email: OutgoingEmail, now: datetime) -> EmailMessage:
     message["Date"] = format_datetime(now)  # the portal's clock, which tests may fix
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     if email.category == Category.UPDATE:
-        preferences = absolute_url("candidate.email_preferences")
+        # The link is built by a template, as every link in mail is.
+        preferences = render_template("mail/email/list_unsubscribe.txt").strip()
         message["List-Unsubscribe"] = f"<{preferences}>"
     return message
 

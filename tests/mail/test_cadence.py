@@ -30,6 +30,7 @@ from portal.questions import threads as questions
 from portal.questions.models import Message
 from portal.timeline import calendar
 from tests.support import (
+    BASE_URL,
     count_queries,
     link_in,
     make_candidate,
@@ -246,10 +247,14 @@ def test_news_leaves_the_last_slot_of_the_week_to_a_change_of_the_joining_day(
         (waiting,) = _pending(candidate)
         assert waiting.next_attempt_at == tuesday_next
     assert _deliver(app, tuesday_next) == 1
-    subjects = [m["Subject"] for m in smtp_server.wait_for(CAP + 1)]
+    messages = smtp_server.wait_for(CAP + 1)
+    subjects = [m["Subject"] for m in messages]
     assert subjects[:2] == ["What’s new: Story of day 1", "What’s new: Story of day 2"]
     assert subjects[2] == "Your joining date has changed"
     assert subjects[3] == "What’s new: Story of day 3"
+    # Updates say where to stop them (RFC 2369); an essential has nothing to unsubscribe from.
+    link = f"<{BASE_URL}/candidate/email-preferences>"
+    assert [m["List-Unsubscribe"] for m in messages] == [link, link, None, link]
 
 
 # --- Answers: exempt, batched -------------------------------------------------------------------
