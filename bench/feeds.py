@@ -171,7 +171,8 @@ def bench_refresh(app) -> float:
             for n in range(FEEDS):
                 db.session.add(Feed(name=f"Loopback {n}", url=f"http://127.0.0.1:{port}/feed/{n}"))
             db.session.commit()
-            first = feed_jobs.refresh_due(NOW, workers=8)  # stores entries, learns the ETags
+            # Stores the entries and learns the ETags (every feed, whatever NOW says is due).
+            first = feed_jobs.refresh_due(NOW, workers=8, include_not_due=True)
             assert first.count(refresh.Status.FAILED) == 0, first.line()
             started = time.perf_counter()
             summary = feed_jobs.refresh_due(NOW, workers=8, include_not_due=True)
