@@ -35,7 +35,7 @@ from portal.mail import jobs as mail_jobs
 from portal.news import jobs as news_jobs
 from portal.news.feeds import jobs as feed_jobs
 from portal.webhooks import jobs as webhook_jobs
-from portal.worker import leases as jobs
+from portal.worker import leases
 
 log = logging.getLogger("portal.worker")
 
@@ -121,7 +121,7 @@ class Worker:
     def __init__(self, app: Flask, job_list: tuple[Job, ...] = JOBS, holder: str | None = None):
         self.app = app
         self.jobs = job_list
-        self.holder = holder or jobs.holder_name()
+        self.holder = holder or leases.holder_name()
         self.stopping = False
 
     def stop(self) -> None:
@@ -158,7 +158,7 @@ class Worker:
         if job.every is not None:
             lease = timedelta(seconds=current_app.config["WORKER_LEASE_SECONDS"])
             try:
-                if not jobs.claim(job.name, now, holder=self.holder, lease=lease):
+                if not leases.claim(job.name, now, holder=self.holder, lease=lease):
                     return Outcome(job.name, ran=False)
             except Exception as failure:
                 db.session.rollback()
@@ -177,8 +177,8 @@ class Worker:
                 log.info("%s: %s", job.name, summary)
         try:
             if job.every is None:
-                jobs.record(job.name, now, error=error)
-            elif not jobs.finish(job.name, now, holder=self.holder, every=job.every, error=error):
+                leases.record(job.name, now, error=error)
+            elif not leases.finish(job.name, now, holder=self.holder, every=job.every, error=error):
                 log.warning(
                     "Job %s outlived its lease: another worker may have run it too.", job.name
                 )

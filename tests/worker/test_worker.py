@@ -32,7 +32,7 @@ from portal.news.models import Feed, FeedEntry
 from portal.people.models import Role
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEndpoint, WebhookEventType
-from portal.worker import leases as jobs
+from portal.worker import leases
 from portal.worker.loop import JOBS, Job, Outcome, Worker, _stop_on_signals
 from portal.worker.models import WorkerJob
 from tests import support
@@ -183,15 +183,15 @@ def test_a_failing_job_is_recorded_and_the_loop_goes_on(app, caplog):
 
 def test_a_lease_keeps_other_workers_off_until_it_runs_out(app_ctx):
     lease = timedelta(minutes=2)
-    assert jobs.claim("digests", CLOCK, holder="a", lease=lease)
-    assert not jobs.claim("digests", CLOCK + timedelta(seconds=30), holder="b", lease=lease)
+    assert leases.claim("digests", CLOCK, holder="a", lease=lease)
+    assert not leases.claim("digests", CLOCK + timedelta(seconds=30), holder="b", lease=lease)
     # Worker a died without finishing: once its lease has run out, b takes the job over.
-    assert jobs.claim("digests", CLOCK + lease, holder="b", lease=lease)
+    assert leases.claim("digests", CLOCK + lease, holder="b", lease=lease)
     assert job_rows()["digests"].locked_by == "b"
     # a wakes up and finishes late: recorded, but b's lease is left alone.
-    assert not jobs.finish("digests", CLOCK, holder="a", every=timedelta(minutes=1))
+    assert not leases.finish("digests", CLOCK, holder="a", every=timedelta(minutes=1))
     assert job_rows()["digests"].locked_by == "b"
-    assert jobs.finish("digests", CLOCK + lease, holder="b", every=timedelta(minutes=1))
+    assert leases.finish("digests", CLOCK + lease, holder="b", every=timedelta(minutes=1))
     row = job_rows()["digests"]
     assert (row.locked_by, row.locked_until) == (None, None)
     assert row.next_run_at == CLOCK + lease + timedelta(minutes=1)
