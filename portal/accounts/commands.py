@@ -8,7 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from portal.accounts import operations as accounts
-from portal.accounts import passwords
+from portal.accounts import passwords, tokens
+from portal.accounts.models import TokenPurpose
 from portal.core.extensions import db
 from portal.core.forms import time_zone_names
 from portal.people.models import Role
@@ -37,14 +38,15 @@ def create_user(role: str, email: str, name: str | None, time_zone: str) -> None
             "candidates need joining details: invite them from the HR pages", param_hint="--role"
         )
     password = _read_password()
-    problem = passwords.password_problem(password)
+    name = name or email.split("@")[0]
+    problem = passwords.password_problem(password, passwords.personal_words(email=email, name=name))
     if problem:
         raise click.ClickException(f"Password not accepted: {problem}")
     try:
         user = accounts.create_user(
             actor=None,
             email=email,
-            name=name or email.split("@")[0],
+            name=name,
             role=Role(role),
             time_zone=time_zone,
         )
@@ -53,3 +55,29 @@ def create_user(role: str, email: str, name: str | None, time_zone: str) -> None
     user.password_hash = passwords.hash_password(password)
     db.session.commit()
     click.echo(f"Created {role} account {user.email}.")
+
+
+@users_cli.command("set-role")
+@click.option("--email", required=True, help="The account's email address.")
+@click.option("--role", type=click.Choice([Role.RECRUITER.value, Role.HR.value]), required=True)
+def set_role(email: str, role: str) -> None:
+    """Make a recruiter HR, or an HR person a recruiter. They are signed out everywhere and
+    their API tokens and emailed links stop working."""
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email address {email}.")
+    invited = not user.has_password and tokens.has_live(user, TokenPurpose.INVITATION)
+    try:
+        changed = accounts.change_role(user, Role(role), None)
+    except accounts.AccountError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    if changed and invited:
+        click.echo(
+            f"{user.email} is now {role}. The invitation they had not used yet no longer works: "
+            "send a new one from their page."
+        )
+    elif changed:
+        click.echo(f"{user.email} is now {role}; they must sign in again.")
+    else:
+        click.echo(f"{user.email} already is {role}.")

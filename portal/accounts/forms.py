@@ -15,8 +15,10 @@ _EMAIL = [
 ]
 
 
-def acceptable_password(_form: Form, field: Field) -> None:
-    problem = password_problem(field.data or "")
+def acceptable_password(form: Form, field: Field) -> None:
+    # The view may set `form.personal_words` (passwords.personal_words) so that a password
+    # made of the person's own name or address is refused too.
+    problem = password_problem(field.data or "", getattr(form, "personal_words", ()))
     if problem:
         raise ValidationError(problem)
 

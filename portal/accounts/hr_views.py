@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.accounts import operations as accounts
 from portal.accounts.hr_forms import CandidateEditForm, CandidateForm, StaffEditForm, StaffForm
+from portal.accounts.login import SESSION_KEY
 from portal.core import clock
 from portal.core.clock import utcnow
 from portal.core.extensions import db
@@ -167,6 +168,7 @@ def edit_person(user_id: int) -> ResponseReturnValue:
         template = "accounts/staff_form.html"
     if form.validate_on_submit():
         outbox: list[int] = []
+        invitations: list[int] = []
         try:
             changes = accounts.update_person(
                 actor=current_user,
@@ -178,6 +180,8 @@ def edit_person(user_id: int) -> ResponseReturnValue:
                 details=form.details() if isinstance(form, CandidateEditForm) else None,
                 outbox=outbox,
                 portal_link=absolute_url("candidate.home"),
+                keep_session=session.get(SESSION_KEY) if found.id == current_user.id else None,
+                invitations=invitations,
             )
         except accounts.AccountError as error:
             db.session.rollback()
@@ -187,6 +191,24 @@ def edit_person(user_id: int) -> ResponseReturnValue:
             flash("Saved." if changes else "Nothing changed.", "success" if changes else "info")
             if outbox:
                 _send_joining_change(outbox, found)
+            if "email" in changes and not invitations:
+                signed_out = (
+                    "your other devices are signed out"
+                    if found.id == current_user.id
+                    else f"{found.name} must sign in again"
+                )
+                flash(
+                    "Links emailed to the old address and API tokens no longer work; "
+                    f"{signed_out}.",
+                    "info",
+                )
+            for invitation_id in invitations:
+                flash(
+                    f"The invitation sent to {changes['email'][0]} no longer works; "
+                    f"a new one goes to {found.email}.",
+                    "info",
+                )
+                _send(invitation_id, found)
             return redirect(url_for("hr.person", user_id=found.id))
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, person=found), status

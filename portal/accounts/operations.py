@@ -7,18 +7,21 @@ from datetime import date, time, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from portal.accounts import passwords, tokens
-from portal.accounts import sessions as auth_sessions
-from portal.accounts.models import TokenPurpose, UserToken
+from portal.accounts.credentials import revoke_credentials, set_password
+from portal.accounts.models import TokenPurpose
 from portal.core.clock import utcnow
 from portal.core.extensions import db
+from portal.core.words import plural
 from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
 from portal.people import audit
 from portal.people.models import CandidateProfile, Role, User
 from portal.timeline import calendar
+
+NO_ACCOUNT = "an address with no account"  # the audit log's subject when nobody is known
 
 
 class AccountError(ValueError):
@@ -130,12 +133,19 @@ def update_person(
     details: CandidateDetails | None = None,
     outbox: list[int] | None = None,
     portal_link: str,
+    keep_session: str | None = None,
+    invitations: list[int] | None = None,
 ) -> dict:
     """Change a person's details; each changed field lands in the audit log. Returns them.
 
     A moved joining moment also emails the candidate the updated calendar event, which links to
     `portal_link` (the candidate's portal, given by the view): the queued email's id is added
     to `outbox`, for the caller to deliver once it has committed.
+
+    A new email address revokes every link, session (but `keep_session`, the editor's own when
+    they edit themselves) and API token of the person: a link sent to a mistyped address must
+    not outlive the correction. If they had an invitation waiting, a fresh one is queued to the
+    new address and its id added to `invitations`, for the caller to deliver.
     """
     _ensure_email_free(email, except_user=user)
     changes: dict = {}
@@ -164,6 +174,17 @@ def update_person(
             },
         )
     audit.record_changes(actor, user, f"{user.role}.updated", changes)
+    if "email" in changes:
+        waiting = (
+            user.is_active
+            and not user.has_password
+            and tokens.has_live(user, TokenPurpose.INVITATION)
+        )
+        revoke_credentials(user, keep_session=keep_session)
+        if waiting:
+            invitation = invite(user, actor)
+            if invitations is not None:
+                invitations.append(invitation.id)
     if calendar.JOINING_FIELDS & changes.keys():
         notice = calendar.joining_changed(user, actor, changes, portal_link)
         if notice is not None and outbox is not None:
@@ -220,7 +241,12 @@ def set_password_from_link(raw: str, purpose: TokenPurpose, password: str) -> Us
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
         return None
-    set_password(user, password)
+    how = (
+        "first password, from the invitation link"
+        if purpose == TokenPurpose.INVITATION
+        else "reset from an emailed link"
+    )
+    set_password(user, password, actor=user, how=how)
     return user
 
 
@@ -236,15 +262,25 @@ class SignInOutcome(StrEnum):
 
 
 def authenticate(email: str, password: str) -> tuple[SignInOutcome, User | None]:
-    """Check credentials, spending the same effort whether or not the email is known."""
+    """Check credentials, spending the same effort whether or not the email is known.
+
+    Every outcome lands in the audit log (never the password typed, nor an unknown address).
+    """
     user = find_by_email(email)
     password_ok = passwords.verify_password(user.password_hash if user else None, password)
-    if user is None or not password_ok:
+    if user is None:
+        audit.record(None, "sign_in_failed", None, subject=NO_ACCOUNT)
+        return SignInOutcome.WRONG, None
+    if not password_ok:
+        why = "wrong password" if user.has_password else "invitation not accepted yet"
+        audit.record(None, "sign_in_failed", user, subject=why)
         return SignInOutcome.WRONG, None
     if not user.is_active:
+        audit.record(None, "sign_in_failed", user, subject="account closed")
         return SignInOutcome.DEACTIVATED, None
     if passwords.needs_rehash(user.password_hash or ""):
         user.password_hash = passwords.hash_password(password)
+    audit.record(user, "signed_in", user)
     return SignInOutcome.OK, user
 
 
@@ -262,12 +298,29 @@ def record_sign_in(user_id: int) -> User:
     return user
 
 
-def request_password_reset(email: str) -> OutgoingEmail | None:
-    """Email a reset link if the address belongs to an active account that has a password.
+def note_reset_request(email: str) -> int | None:
+    """Look the address up and put the request in the audit log (never an unknown address).
+    Returns the id of the account to send a link to (active, with a password), else None.
 
-    The caller answers the same way either way, so nobody learns which addresses exist.
+    The same work whichever the address: the caller answers alike, and as fast, for all of
+    them, and leaves the link and its email (`send_reset_link`) until after it has answered.
     """
     user = find_by_email(email)
+    if user is None:
+        audit.record(None, "password_reset_requested", None, subject=NO_ACCOUNT)
+        return None
+    if user.is_active and user.has_password:
+        audit.record(None, "password_reset_requested", user)
+        return user.id
+    why = "account closed" if not user.is_active else "invitation not accepted yet"
+    audit.record(None, "password_reset_requested", user, subject=f"no link sent: {why}")
+    return None
+
+
+def send_reset_link(user_id: int) -> OutgoingEmail | None:
+    """Queue a new reset link for the account (the previous one stops working), if it may
+    still have one."""
+    user = db.session.get(User, user_id)
     if user is None or not user.is_active or not user.has_password:
         return None
     return _email_link(
@@ -278,11 +331,10 @@ def request_password_reset(email: str) -> OutgoingEmail | None:
     )
 
 
-def set_password(user: User, password: str) -> None:
-    """Replace the password and sign every existing session out."""
-    user.password_hash = passwords.hash_password(password)
-    auth_sessions.revoke_all(user)
-    db.session.flush()
+def request_password_reset(email: str) -> OutgoingEmail | None:
+    """Both steps at once: the queued email, or None if the address gets no link."""
+    user_id = note_reset_request(email)
+    return None if user_id is None else send_reset_link(user_id)
 
 
 def deactivate(user: User, actor: User) -> None:
@@ -292,12 +344,7 @@ def deactivate(user: User, actor: User) -> None:
         raise AccountError("user", "You cannot deactivate your own account.")
     user.is_active = False
     user.deactivated_at = utcnow()
-    auth_sessions.revoke_all(user)
-    db.session.execute(
-        update(UserToken)
-        .where(UserToken.user_id == user.id, UserToken.used_at.is_(None))
-        .values(revoked_at=func.coalesce(UserToken.revoked_at, utcnow()))
-    )
+    revoke_credentials(user)
     audit.record(actor, f"{user.role}.deactivated", user, "is_active", True, False)
     db.session.flush()
 
@@ -309,6 +356,47 @@ def reactivate(user: User, actor: User) -> None:
     user.deactivated_at = None
     audit.record(actor, f"{user.role}.reactivated", user, "is_active", False, True)
     db.session.flush()
+
+
+def change_role(
+    user: User, role: Role, actor: User | None, *, keep_session: str | None = None
+) -> bool:
+    """Make a recruiter HR or the reverse. True if it changed.
+
+    Everything that let them in before stops working (links, other sessions, API tokens), so
+    nothing granted under the old role outlives it. Candidates keep their role: they have a
+    profile and joining details, staff do not.
+    """
+    if user.role == role:
+        return False
+    if Role.CANDIDATE in (user.role, role):
+        raise AccountError(
+            "role", "Only recruiters and HR people change roles; candidates stay candidates."
+        )
+    if user.role == Role.RECRUITER:
+        assigned = db.session.scalar(
+            select(func.count())
+            .select_from(CandidateProfile)
+            .where(CandidateProfile.recruiter_id == user.id)
+        )
+        if assigned:
+            raise AccountError(
+                "role",
+                f"{user.name} looks after {plural(assigned, 'candidate')}: "
+                "give them to another recruiter first.",
+            )
+    if user.role == Role.HR and user.is_active:
+        others = db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.HR, User.is_active.is_(True), User.id != user.id)
+        )
+        if not others:
+            raise AccountError("role", "The portal needs at least one active HR person.")
+    audit.record(actor, "role_changed", user, "role", user.role, role)
+    user.role = role
+    revoke_credentials(user, keep_session=keep_session)
+    return True
 
 
 def assign_recruiter(candidate: User, recruiter_id: int | None, actor: User) -> bool:

@@ -71,10 +71,12 @@ def revoke(key: str) -> None:
     )
 
 
-def revoke_all(user: User) -> None:
-    """Sign `user` out everywhere (password change, reset, deactivation)."""
-    db.session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+def revoke_all(user: User, *, keep: str | None = None) -> None:
+    """Sign `user` out everywhere (a change of email, password or role, deactivation), except
+    the browser whose session key is `keep` (the person making the change about themselves)."""
+    statement = update(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
     )
+    if keep:
+        statement = statement.where(AuthSession.key_hash != _hash(keep))
+    db.session.execute(statement.values(revoked_at=utcnow()))

@@ -72,6 +72,38 @@ def issue(
     return raw
 
 
+def revoke_all(user: User) -> None:
+    """Stop every unused link of `user` working, whatever its purpose (a link already used,
+    such as the one being redeemed now, keeps its record as it is)."""
+    db.session.execute(
+        update(UserToken)
+        .where(
+            UserToken.user_id == user.id,
+            UserToken.used_at.is_(None),
+            UserToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def has_live(user: User, purpose: TokenPurpose, now: datetime | None = None) -> bool:
+    """True if `user` holds a link for `purpose` that would still work."""
+    now = now or utcnow()
+    found = db.session.scalar(
+        select(UserToken.id)
+        .where(
+            UserToken.user_id == user.id,
+            UserToken.purpose == purpose,
+            UserToken.used_at.is_(None),
+            UserToken.revoked_at.is_(None),
+            UserToken.expires_at > now,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def check(raw: str, purpose: TokenPurpose, now: datetime | None = None) -> TokenCheck:
     """Look a link up without using it (opening a link must never consume it)."""
     now = now or utcnow()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from flask import (
     current_app,
@@ -15,6 +18,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from portal.accounts import operations as accounts
 from portal.accounts import passwords, throttle, tokens
@@ -27,6 +31,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.login import SESSION_KEY
 from portal.accounts.models import TokenPurpose
+from portal.core import rate_limits
 from portal.core.extensions import db
 from portal.core.forms import add_error, filled
 from portal.events import log as events
@@ -35,12 +40,18 @@ from portal.mail import jobs as mail_jobs
 from portal.people.access import account_bp, home_endpoint
 from portal.people.models import Role, User
 
+log = logging.getLogger("portal.accounts")
+
 WRONG_CREDENTIALS = "That email and password do not match an account."
 TOKEN_PROBLEMS = {
     tokens.TokenProblem.UNKNOWN: (404, "This link is not valid. Check that you copied all of it."),
     tokens.TokenProblem.EXPIRED: (410, "This link has expired."),
     tokens.TokenProblem.USED: (410, "This link has already been used."),
-    tokens.TokenProblem.REVOKED: (410, "A newer link has replaced this one."),
+    tokens.TokenProblem.REVOKED: (
+        410,
+        "This link no longer works: a newer link replaced it, or the account's email address, "
+        "password or role changed since it was sent.",
+    ),
 }
 
 
@@ -116,6 +127,7 @@ def sign_in() -> ResponseReturnValue:
                 target = _safe_next(request.args.get("next"))
                 return redirect(target or url_for(home_endpoint(user)))
             throttle.record_sign_in_failure(email, address)
+            db.session.commit()  # the failure's audit entry
             form.form_errors.append(
                 "This account has been closed. Contact your HR team if this is a mistake."
                 if outcome is accounts.SignInOutcome.DEACTIVATED
@@ -153,6 +165,8 @@ def _choose_password_from_link(
     if not check.ok:
         return _token_problem_page(check, purpose)
     form = NewPasswordForm()
+    person = check.token.user if check.token else None
+    form.personal_words = passwords.personal_words(person)
     if form.validate_on_submit():
         user = accounts.set_password_from_link(token, purpose, filled(form.password.data))
         if user is None:  # another browser used the link a moment ago
@@ -164,7 +178,6 @@ def _choose_password_from_link(
         flash(done, "success")
         return redirect(url_for(home_endpoint(user)))
     status = 422 if form.is_submitted() else 200
-    person = check.token.user if check.token else None
     return render_template(template, form=form, invited=person), status
 
 
@@ -179,21 +192,78 @@ def accept_invitation(token: str) -> ResponseReturnValue:
     )
 
 
+def _reset_request_wait(email: str) -> int:
+    """Seconds before this address may be sent another reset link, or ask for one from this
+    client: counted the same whether or not the address has an account, and a refused request
+    does nothing (so the link sent last keeps working)."""
+    config = current_app.config
+    keys = [
+        (
+            config["PASSWORD_RESET_LIMITS_PER_ACCOUNT"],
+            "reset:account:" + rate_limits.private_key(email),
+        ),
+        (config["PASSWORD_RESET_LIMITS_PER_ADDRESS"], "reset:ip:" + (request.remote_addr or "")),
+    ]
+    wait = max(rate_limits.retry_after(limits, key) for limits, key in keys)
+    if not wait:
+        for limits, key in keys:
+            rate_limits.record(limits, key)
+    return wait
+
+
+def _send_reset_link(user_id: int | None) -> None:
+    """After the answer: the link, its email, and sending it (what fails to go stays queued
+    for the worker). Nothing for an address that gets no link."""
+    if user_id is None:
+        return
+    email = accounts.send_reset_link(user_id)
+    db.session.commit()
+    if email is not None:
+        mail_jobs.deliver([email.id])
+
+
+def _after_response(response: Response, work: Callable[[], None]) -> None:
+    """Run `work()` once the answer has gone (the server closes the response), in an app
+    context of its own, so that none of its time shows in how long the answer took."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                work()
+            except Exception:  # the answer is sent: nobody to tell but the log
+                db.session.rollback()
+                log.exception("Work after the response failed: %r", work)
+
+    response.call_on_close(run)
+
+
 @account_bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password() -> ResponseReturnValue:
-    """Ask for a reset link. The answer is the same whether or not the address has an account."""
+    """Ask for a reset link. The answer is the same, and as fast, whether or not the address has
+    an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        email = accounts.request_password_reset(filled(form.email.data))
+        address = filled(form.email.data)
+        wait = _reset_request_wait(address)
+        if wait:
+            form.form_errors.append(
+                f"{rate_limits.retry_message(wait)} A reset link sent earlier still works."
+            )
+            page = render_template("accounts/forgot_password.html", form=form)
+            return page, 429, {"Retry-After": str(wait)}
+        # The look-up and the audit entry now, the same for every address; the link, its email
+        # and the mail server after the answer, so no address answers faster than another.
+        user_id = accounts.note_reset_request(address)
         db.session.commit()
-        if email is not None:
-            mail_jobs.deliver([email.id])
         flash(
             "If that address has an account, a reset link is on its way. "
             f"It works for {current_app.config['PASSWORD_RESET_HOURS']} hours.",
             "info",
         )
-        return redirect(url_for("auth.sign_in"))
+        response = redirect(url_for("auth.sign_in"))
+        _after_response(response, partial(_send_reset_link, user_id))
+        return response
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/forgot_password.html", form=form), status
 
@@ -212,17 +282,34 @@ def reset_password(token: str) -> ResponseReturnValue:
 @account_bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> ResponseReturnValue:
-    """Change one's own password; other browsers are signed out, this one gets a new session."""
+    """Change one's own password; other browsers are signed out, this one gets a new session.
+
+    Wrong current passwords are counted per account (CURRENT_PASSWORD_LIMITS): a stolen session
+    must not become a way to guess the password it would need to take the account over."""
+    user = current_user._get_current_object()
     form = ChangePasswordForm()
+    form.personal_words = passwords.personal_words(user)
+    status, headers = (422 if form.is_submitted() else 200), {}
     if form.validate_on_submit():
-        if not passwords.verify_password(current_user.password_hash, filled(form.current.data)):
+        limits = current_app.config["CURRENT_PASSWORD_LIMITS"]
+        key = f"current-password:user:{user.id}"
+        wait = rate_limits.retry_after(limits, key)
+        if wait:
+            status, headers = 429, {"Retry-After": str(wait)}
+            form.form_errors.append(
+                f"{rate_limits.retry_message(wait)} If you have forgotten your password, "
+                "sign out and ask for a reset link."
+            )
+        elif not passwords.verify_password(user.password_hash, filled(form.current.data)):
+            rate_limits.record(limits, key)
             add_error(form.current, "That is not your current password.")
         else:
-            user = current_user._get_current_object()
-            accounts.set_password(user, filled(form.password.data))
+            rate_limits.clear(limits, key)
+            accounts.set_password(
+                user, filled(form.password.data), actor=user, how="changed on the account page"
+            )
             _begin_session(user, remember=False)
             db.session.commit()
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for(home_endpoint(user)))
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/change_password.html", form=form), status
+    return render_template("accounts/change_password.html", form=form), status, headers

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Update, select, update
 from sqlalchemy.orm import joinedload
 
+from portal.accounts.credentials import credentials_changed
 from portal.accounts.tokens import hash_token
 from portal.api.models import ApiToken
 from portal.core import clock
@@ -92,9 +93,36 @@ def authenticate(plaintext: str) -> ApiToken | None:
         .where(ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None))
         .options(joinedload(ApiToken.user))
     )
-    if token is None or not may_use_api(token.user):
+    if token is None or not may_use_api(token.user) or _older_than_credentials(token):
         return None
     return token
+
+
+def _older_than_credentials(token: ApiToken) -> bool:
+    """Made before its person's email, password or role last changed. Such tokens are revoked
+    at the change (`revoke_all`); this catches one made in a transaction running alongside."""
+    changed = token.user.credentials_changed_at
+    return changed is not None and token.created_at < changed
+
+
+@credentials_changed.connect
+def revoke_all(user: User, **_: object) -> int:
+    """Revoke every live token of `user`, in the caller's transaction: accounts sends
+    `credentials_changed` when their email, password or role changes or their account closes.
+    Returns how many were revoked."""
+    live = list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
+    )
+    now = clock.now()
+    for token in live:
+        token.revoked_at = now
+        audit.record(
+            None, "api_token.revoked", user, subject=_subject(token) + ": sign-in details changed"
+        )
+    db.session.flush()
+    return len(live)
 
 
 def note_use(token: ApiToken, now: datetime) -> Update | None:

@@ -81,6 +81,11 @@ DEFAULTS: dict = {
     # Failed sign-ins: the first limit slows an attacker down, the second refuses for longer.
     "SIGN_IN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
     "SIGN_IN_LIMITS_PER_ADDRESS": "20 per minute;100 per hour",
+    # Reset-link requests, per address asked about (known or not) and per client address: each
+    # one emails somebody. Wrong current passwords on the account pages, per account.
+    "PASSWORD_RESET_LIMITS_PER_ACCOUNT": "3 per 15 minutes;10 per day",
+    "PASSWORD_RESET_LIMITS_PER_ADDRESS": "10 per 15 minutes;50 per day",
+    "CURRENT_PASSWORD_LIMITS": "5 per 15 minutes;20 per day",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
     # Engagement status rules (portal.engagement.status). Days and hours are thresholds:
     # reaching one adds the reason, with the severity named in the key. A question waiting

@@ -55,6 +55,9 @@ class User(UserMixin, Base):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     sign_in_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When the email, password or role last changed, or the account was closed: API tokens
+    # made before then stop working (accounts revokes links and sessions at the same moment).
+    credentials_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     candidate_profile: Mapped[CandidateProfile | None] = relationship(
         back_populates="user", foreign_keys="CandidateProfile.user_id", uselist=False

@@ -34,6 +34,7 @@ from portal import create_app
 from portal.accounts import throttle, tokens
 from portal.accounts.models import AuthSession, TokenPurpose, UserToken
 from portal.api import tokens as api_tokens
+from portal.core import rate_limits
 from portal.core.extensions import db
 from portal.core.models import Base
 from portal.mail.models import OutgoingEmail
@@ -692,6 +693,8 @@ def app(apps: Apps) -> Iterator[Flask]:
     if apps.holds_shared_cast:
         apps.wipe()
     throttle.init_app(apps.main)
+    with apps.main.app_context():
+        rate_limits.limiter().reset()  # fresh counts of the shared rate limits too
     yield apps.main
     apps.wipe()
 

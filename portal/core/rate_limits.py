@@ -1,0 +1,123 @@
+"""Rate limits shared by every worker and host: how often someone may try something.
+
+One Flask-Limiter per app holds the store (in-process by default, Redis when
+RATELIMIT_STORAGE_URI=redis://... so several gunicorn workers and hosts share the counts) and the
+moving-window strategy. Views ask here before doing work that costs something (a sign-in guess,
+a reset email, a question that emails a recruiter) and answer 429 with their own page, which
+keeps what the person typed; routes that need no such page may use `limiter().limit(...)`.
+
+Limits are `limits` strings from configuration, such as "5 per minute;20 per hour": the short
+one slows a burst down, the long one refuses for longer. Keys never hold personal data in clear:
+pass what identifies someone through `private_key`.
+
+If the store cannot be reached the limit is not applied (said in the log): a Redis outage must
+not lock everybody out of the portal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from functools import cache
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+
+from portal.core import clock
+
+log = logging.getLogger("portal.rate_limits")
+
+_EXTENSION_KEY = "portal.rate_limits"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    app.extensions[_EXTENSION_KEY] = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        strategy=app.config["RATELIMIT_STRATEGY"],
+        key_prefix="portal",
+    )
+
+
+def limiter() -> Limiter:
+    """The app's Flask-Limiter, for `@limiter().limit(...)` on routes with no page of their own."""
+    found: Limiter = current_app.extensions[_EXTENSION_KEY]
+    return found
+
+
+def private_key(*parts: str) -> str:
+    """A key that names someone without holding their address: a hash of `parts`."""
+    joined = "\x1f".join(part.strip().lower() for part in parts)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+@cache
+def _items(limits: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(limits))
+
+
+def _wait(limits: str, key: str) -> float:
+    strategy = limiter().limiter
+    wait = 0.0
+    for item in _items(limits):
+        if not strategy.test(item, key):
+            reset_at, _remaining = strategy.get_window_stats(item, key)
+            wait = max(wait, reset_at - clock.timestamp())
+    return wait
+
+
+def _seconds(wait: float) -> int:
+    return max(1, math.ceil(wait)) if wait > 0 else 0
+
+
+def retry_after(limits: str, key: str) -> int:
+    """Seconds until another attempt under `key` is allowed (0: allowed now). Counts nothing."""
+    try:
+        return _seconds(_wait(limits, key))
+    except Exception:  # the store is down: do not lock people out
+        log.warning("Rate-limit store unavailable; %s not checked", key, exc_info=True)
+        return 0
+
+
+def record(limits: str, key: str) -> None:
+    """Count one attempt under `key` (a failed sign-in, say), whatever the limits say now."""
+    strategy = limiter().limiter
+    try:
+        for item in _items(limits):
+            strategy.hit(item, key)
+    except Exception:
+        log.warning("Rate-limit store unavailable; %s not counted", key, exc_info=True)
+
+
+def attempt(limits: str, key: str) -> int:
+    """Take one attempt under `key`: 0 and counted if every limit has room, else the seconds to
+    wait (and nothing counted, so waiting is enough to be let in again)."""
+    wait = retry_after(limits, key)
+    if wait:
+        return wait
+    record(limits, key)
+    return 0
+
+
+def clear(limits: str, key: str) -> None:
+    """Forget the attempts under `key` (an account that has just signed in, say)."""
+    strategy = limiter().limiter
+    try:
+        for item in _items(limits):
+            strategy.clear(item, key)
+    except Exception:
+        log.warning("Rate-limit store unavailable; %s not cleared", key, exc_info=True)
+
+
+def retry_message(seconds: int) -> str:
+    """The sentence a 429 page shows, in minutes once the wait is long."""
+    if seconds < 90:
+        return f"Too many attempts. Wait {seconds} seconds, then try again."
+    minutes = math.ceil(seconds / 60)
+    return f"Too many attempts. Wait {minutes} minutes, then try again."
