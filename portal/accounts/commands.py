@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from flask.cli import AppGroup
@@ -10,6 +11,7 @@ from flask.cli import AppGroup
 from portal.accounts import operations as accounts
 from portal.accounts import passwords, tokens
 from portal.accounts.models import TokenPurpose
+from portal.core import inputs
 from portal.core.extensions import db
 from portal.core.forms import time_zone_names
 from portal.people.models import Role
@@ -24,6 +26,14 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def _checked(clean: Callable[[str], str], value: str, option: str) -> str:
+    """`value` as the same validator the forms use cleans it, or a usage error naming `option`."""
+    try:
+        return clean(value)
+    except inputs.InputError as error:
+        raise click.BadParameter(error.message, param_hint=option) from None
+
+
 @users_cli.command("create")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--email", required=True)
@@ -31,6 +41,8 @@ def _read_password() -> str:
 @click.option("--time-zone", default="UTC", show_default=True, help="IANA zone, e.g. Europe/Paris.")
 def create_user(role: str, email: str, name: str | None, time_zone: str) -> None:
     """Create an account with a password (read from a prompt or stdin, never the command line)."""
+    email = _checked(inputs.email_address, email, "--email")
+    name = _checked(inputs.person_name, name or email.split("@")[0], "--name")
     if time_zone not in set(time_zone_names()):
         raise click.BadParameter(f"unknown time zone {time_zone!r}", param_hint="--time-zone")
     if role == Role.CANDIDATE:
@@ -38,7 +50,6 @@ def create_user(role: str, email: str, name: str | None, time_zone: str) -> None
             "candidates need joining details: invite them from the HR pages", param_hint="--role"
         )
     password = _read_password()
-    name = name or email.split("@")[0]
     problem = passwords.password_problem(password, passwords.personal_words(email=email, name=name))
     if problem:
         raise click.ClickException(f"Password not accepted: {problem}")
@@ -63,6 +74,7 @@ def create_user(role: str, email: str, name: str | None, time_zone: str) -> None
 def set_role(email: str, role: str) -> None:
     """Make a recruiter HR, or an HR person a recruiter. They are signed out everywhere and
     their API tokens and emailed links stop working."""
+    email = _checked(inputs.email_address, email, "--email")
     user = accounts.find_by_email(email)
     if user is None:
         raise click.ClickException(f"No account has the email address {email}.")

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, Form, PasswordField, ValidationError
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, Field, Form, PasswordField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.accounts.passwords import password_problem
+from portal.core.forms import EmailAddressField
 
-_EMAIL = [
-    DataRequired("Enter your email address."),
-    Length(max=254, message="An email address has at most 254 characters."),
-    Email("Enter an email address like name@example.com.", check_deliverability=False),
-]
+_EMAIL = [DataRequired("Enter your email address.")]
 
 
 def acceptable_password(form: Form, field: Field) -> None:
@@ -24,7 +21,7 @@ def acceptable_password(form: Form, field: Field) -> None:
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=_EMAIL, render_kw={"autocomplete": "username"})
+    email = EmailAddressField("Email", validators=_EMAIL, render_kw={"autocomplete": "username"})
     password = PasswordField(
         "Password",
         validators=[DataRequired("Enter your password."), Length(max=1024)],
@@ -59,4 +56,4 @@ class ChangePasswordForm(NewPasswordForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=_EMAIL, render_kw={"autocomplete": "email"})
+    email = EmailAddressField("Email", validators=_EMAIL, render_kw={"autocomplete": "email"})

@@ -7,15 +7,18 @@ from datetime import time, timedelta
 from typing import Any, cast
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, SelectField, StringField
+from wtforms import BooleanField, Field, SelectField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from portal.accounts.operations import CandidateDetails
 from portal.core import clock
 from portal.core.forms import (
     NO_RECRUITER,
     CalendarDateField,
+    EmailAddressField,
+    OneLineField,
+    PersonNameField,
     TimeOfDayField,
     filled,
     time_zone_names,
@@ -29,18 +32,14 @@ _PRESELECTED = {"required": False}
 
 
 class PersonForm(FlaskForm):
-    name = StringField(
+    name = PersonNameField(
         "Full name",
-        validators=[DataRequired("Enter the person's name."), Length(max=120)],
+        validators=[DataRequired("Enter the person's name.")],
         render_kw={"autocomplete": "off"},
     )
-    email = EmailField(
+    email = EmailAddressField(
         "Email",
-        validators=[
-            DataRequired("Enter an email address."),
-            Length(max=254),
-            Email("Enter an email address like name@example.com.", check_deliverability=False),
-        ],
+        validators=[DataRequired("Enter an email address.")],
         render_kw={"autocomplete": "off"},
     )
     time_zone = SelectField(
@@ -66,9 +65,11 @@ class StaffEditForm(PersonForm):
             "phone": user.phone,
         }
 
-    phone = StringField(
+    phone = OneLineField(
         "Phone",
-        validators=[Optional(), Length(max=40)],
+        max_length=40,
+        what="the phone number",
+        validators=[Optional()],
         render_kw={"autocomplete": "off", "type": "tel"},
         description="Shown to candidates on their recruiter's contact card.",
     )
@@ -88,15 +89,20 @@ class StaffForm(StaffEditForm):
 
 
 class CandidateEditForm(PersonForm):
-    job_title = StringField(
-        "Job title", validators=[DataRequired("Enter the job title."), Length(max=120)]
+    job_title = OneLineField(
+        "Job title",
+        max_length=120,
+        what="the job title",
+        validators=[DataRequired("Enter the job title.")],
     )
-    department = StringField(
+    department = OneLineField(
         "Department",
-        validators=[Optional(), Length(max=80)],
+        max_length=80,
+        what="the department",
+        validators=[Optional()],
         description="Used to choose which company news this candidate sees.",
     )
-    location = StringField("Location", validators=[Optional(), Length(max=80)])
+    location = OneLineField("Location", max_length=80, what="the location", validators=[Optional()])
     joining_date = CalendarDateField(
         "Joining date", validators=[DataRequired("Enter the joining date as YYYY-MM-DD.")]
     )

@@ -16,6 +16,7 @@ from portal.core import clock
 from portal.core.clock import utcnow
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, filled, require_confirmation
+from portal.core.ids import query_id
 from portal.core.links import absolute_url
 from portal.core.templating import local_datetime
 from portal.mail import cadence, notifications
@@ -62,7 +63,7 @@ def _send_joining_change(email_ids: list[int], who: User) -> None:
 @hr_bp.get("/")
 def home() -> ResponseReturnValue:
     """Everyone: candidates (optionally one recruiter's) and staff."""
-    recruiter_id = request.args.get("recruiter", type=int)
+    recruiter_id = request.args.get("recruiter", type=query_id)
     candidates = people.all_candidates(recruiter_id=recruiter_id)
     return render_template(
         "accounts/people.html",

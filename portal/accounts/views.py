@@ -34,6 +34,7 @@ from portal.accounts.models import TokenPurpose
 from portal.core import rate_limits
 from portal.core.extensions import db
 from portal.core.forms import add_error, filled
+from portal.core.links import safe_redirect_path
 from portal.events import log as events
 from portal.events.models import EventKind
 from portal.mail import jobs as mail_jobs
@@ -53,13 +54,6 @@ TOKEN_PROBLEMS = {
         "password or role changed since it was sent.",
     ),
 }
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never an open redirect to another host."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
 
 
 def _begin_session(user: User, remember: bool) -> None:
@@ -124,7 +118,7 @@ def sign_in() -> ResponseReturnValue:
                 _begin_session(user, form.remember.data)
                 _record_sign_in(user)
                 db.session.commit()
-                target = _safe_next(request.args.get("next"))
+                target = safe_redirect_path(request.args.get("next"))
                 return redirect(target or url_for(home_endpoint(user)))
             throttle.record_sign_in_failure(email, address)
             db.session.commit()  # the failure's audit entry

@@ -6,28 +6,23 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from portal.api import tokens as api_tokens
 from portal.core.extensions import db
-from portal.core.forms import filled
+from portal.core.forms import OneLineField, filled
 from portal.people.access import account_bp
 from portal.people.models import User
 
 
 class ApiTokenForm(FlaskForm):
-    name = StringField(
+    name = OneLineField(
         "Name",
-        validators=[
-            DataRequired("Give the token a name, such as the system that will use it."),
-            Length(
-                max=api_tokens.NAME_MAX_LENGTH,
-                message=f"A name has at most {api_tokens.NAME_MAX_LENGTH} characters.",
-            ),
-        ],
+        max_length=api_tokens.NAME_MAX_LENGTH,
+        what="a name",
+        validators=[DataRequired("Give the token a name, such as the system that will use it.")],
         description="What will use it, e.g. “ATS sync”. Only you see it.",
-        render_kw={"autocomplete": "off", "maxlength": api_tokens.NAME_MAX_LENGTH},
+        render_kw={"autocomplete": "off"},
     )
 
 

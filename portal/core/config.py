@@ -15,6 +15,11 @@ INSTANCE_PATH = PROJECT_ROOT / "instance"
 
 # Used only when PORTAL_ENV=development: loud, obviously unsafe, never accepted in production.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+# Every other PORTAL_ENV (production, or a misspelling of it) refuses that key and any key
+# shorter than SECRET_KEY_MIN_BYTES, and says how to make a good one.
+UNSAFE_KEY_ENVIRONMENTS = ("development", "testing")
+SECRET_KEY_MIN_BYTES = 32
+HOW_TO_GENERATE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 def _list(name: str, default: str = "") -> list[str]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 from zoneinfo import available_timezones
 
 from flask import abort
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, Form, TimeField, ValidationError
+from wtforms import DateField, EmailField, Field, Form, StringField, TimeField, ValidationError
+from wtforms.form import BaseForm
+from wtforms.validators import StopValidation
+
+from portal.core import inputs
 
 # The "not assigned" option of a recruiter select (HR's candidate form, the thread's reassign
 # form): `coerce=int` needs an int, and no user has id 0. The views turn it into None.
@@ -59,6 +64,68 @@ class CalendarDateField(DateField):
 
     def _value(self) -> str:
         return "" if self.data is None else self.data.isoformat()
+
+
+def _limit(kwargs: dict[str, Any], max_length: int) -> None:
+    """Let the browser stop typing at the limit too (a copy: the caller's dict may be shared)."""
+    kwargs["render_kw"] = {"maxlength": max_length, **(kwargs.get("render_kw") or {})}
+
+
+class CleanedField(StringField):
+    """A text field whose input is cleaned by a `core.inputs` function as it arrives: the form's
+    data is what will be stored, and the function's refusal is shown beside the field (and the
+    other validators are skipped). Input that cleans to nothing is left to the validators:
+    `DataRequired("Enter …")` for a required field, `Optional()` for one that may be empty.
+    What could not be used is shown back as one tidy line, never with its control characters."""
+
+    def __init__(self, *args: Any, clean: Callable[[str], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clean = clean
+        self.problem: str | None = None
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.problem = None
+        if not valuelist:
+            return
+        raw = str(valuelist[0])
+        try:
+            self.data = self.clean(raw)
+        except inputs.InputError as error:
+            self.data = "" if error.empty else inputs.single_line(raw)
+            self.problem = None if error.empty else error.message
+
+    def pre_validate(self, form: BaseForm) -> None:
+        if self.problem:
+            raise StopValidation(self.problem)
+
+
+class PersonNameField(CleanedField):
+    """A person's name (`inputs.person_name`): one clean line, any script."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _limit(kwargs, inputs.NAME_MAX_LENGTH)
+        super().__init__(*args, clean=inputs.person_name, **kwargs)
+
+
+class OneLineField(CleanedField):
+    """A single line of text that may reach an email subject or header (`inputs.one_line`).
+    `what` names it in messages, with its article: "the job title"."""
+
+    def __init__(self, *args: Any, max_length: int, what: str, **kwargs: Any) -> None:
+        _limit(kwargs, max_length)
+
+        def clean(value: str) -> str:
+            return inputs.one_line(value, max_length=max_length, what=what)
+
+        super().__init__(*args, clean=clean, **kwargs)
+
+
+class EmailAddressField(CleanedField, EmailField):
+    """<input type="email"> read by `inputs.email_address`: a bare address, lower case."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _limit(kwargs, inputs.EMAIL_MAX_LENGTH)
+        super().__init__(*args, clean=inputs.email_address, **kwargs)
 
 
 class ConfirmForm(FlaskForm):

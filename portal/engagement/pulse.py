@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from portal.core import inputs
 from portal.core.extensions import db
 from portal.engagement.models import PulseResponse
 from portal.events import log as events
@@ -77,7 +78,7 @@ def clean_score(value: object) -> int:
 
 def clean_comment(text: str | None) -> str | None:
     """The comment as stored: one kind of line break, trimmed; None when blank."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = inputs.plain_text(text or "").strip()
     if len(text) > COMMENT_MAX:
         raise PulseError(
             "comment", f"Keep it to {COMMENT_MAX:,} characters or fewer ({len(text):,} now)."

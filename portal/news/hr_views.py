@@ -14,6 +14,7 @@ from wtforms import BooleanField, StringField
 
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, require_confirmation
+from portal.core.ids import query_id
 from portal.news import entries as news
 from portal.news.models import Feed, FeedEntry
 from portal.people import directory as people
@@ -74,7 +75,7 @@ def news_feeds() -> ResponseReturnValue:
 @hr_bp.get("/news/entries")
 def news_entries() -> ResponseReturnValue:
     """The entries, hidden ones included, with one-button curation; ?feed=ID for one feed."""
-    feed_id = request.args.get("feed", type=int)
+    feed_id = request.args.get("feed", type=query_id)
     chosen = _feed_or_404(feed_id) if feed_id is not None else None
     found = news.entries_page(_page_number(), feed_id)
     if found is None:
@@ -105,7 +106,10 @@ def news_entry_flag(entry_id: int) -> ResponseReturnValue:
         flash(f"“{title}” {_FLAG_DONE[(flag, value == '1')]}.", "success")
     else:
         flash(f"Nothing changed: “{title}” already {_FLAG_DONE[(flag, value == '1')]}.", "info")
-    back = {"feed": request.form.get("feed", type=int), "page": request.form.get("page", type=int)}
+    back = {
+        "feed": request.form.get("feed", type=query_id),
+        "page": request.form.get("page", type=int),
+    }
     kept: dict[str, Any] = {key: number for key, number in back.items() if number and number > 0}
     return redirect(
         url_for(
@@ -179,7 +183,7 @@ def news_preview() -> ResponseReturnValue:
     """The news exactly as one candidate sees it: their home list and their archive's first
     page. Nothing is marked as seen or read."""
     candidates = people.all_candidates(include_inactive=False)
-    candidate_id = request.args.get("candidate", type=int)
+    candidate_id = request.args.get("candidate", type=query_id)
     chosen = None
     if candidate_id is not None:
         chosen = next((c for c in candidates if c.id == candidate_id), None)

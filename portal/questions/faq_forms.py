@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from portal.core.forms import OneLineField
 
 
 class FaqForm(FlaskForm):
-    question = StringField(
+    question = OneLineField(
         "Question",
-        validators=[DataRequired("Write the question."), Length(max=300)],
+        max_length=300,
+        what="the question",
+        validators=[DataRequired("Write the question.")],
         description="Phrase it as a candidate would ask it. No names.",
     )
     answer = TextAreaField(

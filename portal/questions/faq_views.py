@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, filled, require_confirmation
+from portal.core.ids import query_id
 from portal.events import log as events
 from portal.events.models import EventKind
 from portal.people.access import candidate_or_404, person_or_404
@@ -91,7 +92,7 @@ def new() -> ResponseReturnValue:
     """Write an entry, optionally starting from a candidate's question and its answers."""
     _staff_only()
     form = FaqForm()
-    source = _source_message(request.args.get("from_message", type=int))
+    source = _source_message(request.args.get("from_message", type=query_id))
     if request.method == "GET" and source is not None:
         candidate = person_or_404(source.candidate_id)
         form.question.data, form.answer.data = faq.draft_from(source, questions.thread(candidate))

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, and_, case, func, literal, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, aliased, joinedload
 
+from portal.core import inputs
 from portal.core.clock import utcnow
 from portal.core.database import upsert
 from portal.core.extensions import db
@@ -38,7 +39,7 @@ class QuestionError(ValueError):
 
 def clean_body(body: str) -> str:
     """The text as stored: surrounding blank lines trimmed, line breaks normalised."""
-    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = inputs.plain_text(body).strip()
     if not text:
         raise QuestionError("Write a message first.")
     if len(text) > MAX_LENGTH:

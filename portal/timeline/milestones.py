@@ -13,12 +13,12 @@ audit-logged (people.audit) with the old and new value of each field it changed.
 
 from __future__ import annotations
 
-import re
 from datetime import time
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
 
+from portal.core import inputs
 from portal.core.extensions import db
 from portal.people import audit
 from portal.people.models import User
@@ -37,9 +37,6 @@ MAX_DAYS = 365
 TITLE_MAX = 120
 DETAILS_MAX = 2000
 
-# Control characters other than tab and newline: NUL cannot even be stored in PostgreSQL text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
 
 class TimelineError(ValueError):
     """A milestone that cannot be saved, with the form field it concerns."""
@@ -52,10 +49,9 @@ class TimelineError(ValueError):
 
 def clean_text(text: str, *, one_line: bool = False) -> str:
     """Plain text as it is stored: one kind of line break, no control characters, trimmed."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
     if one_line:
-        return " ".join(text.split())
+        return inputs.single_line(text)
+    text = inputs.plain_text(text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 

@@ -270,7 +270,7 @@ def test_flask_db_upgrade_brings_an_empty_database_to_head(empty_database_url):
     environment = {
         **os.environ,
         "DATABASE_URL": empty_database_url,
-        "SECRET_KEY": "a-secret-for-the-migration-test",
+        "SECRET_KEY": "a-secret-for-the-migration-test-long-enough-for-production",
         "BASE_URL": support.BASE_URL,
         "PORTAL_ENV": "production",
     }

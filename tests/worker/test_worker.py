@@ -257,7 +257,7 @@ def _cli_environment(database_url: str, smtp_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "FLASK_"))}
     env.update(
         DATABASE_URL=database_url,
-        SECRET_KEY="worker-test-secret",
+        SECRET_KEY="worker-test-secret-long-enough-for-production",
         BASE_URL=support.BASE_URL,
         SMTP_URL=smtp_url,
         PYTHONUNBUFFERED="1",

@@ -1,0 +1,155 @@
+"""One validator per kind of input: a person's name, a single line of text, a longer text and an
+email address. Forms (through `core/forms.py`), the command line and the API all use these, so a
+value is cleaned the same way whichever door it came in by, and what is stored is safe to put in
+an email header, a subject or a calendar line.
+
+Each function returns the value as it is to be stored, or raises `InputError` with a message for
+the person who typed it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+# The column sizes (people.models.User keeps its columns this long; a test holds them together).
+NAME_MAX_LENGTH = 120
+EMAIL_MAX_LENGTH = 254
+
+# Zero-width (non-)joiner: invisible, but Persian, Arabic and the Indic scripts need them to spell
+# some names. Every other format character (bidi overrides, zero-width spaces, soft hyphens, the
+# byte-order mark) is dropped: it changes how text looks or reads, never what it says.
+_JOINERS = frozenset("\u200c\u200d")
+# Where str.splitlines() breaks a line: inside a longer text these all become "\n".
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+_REPLACEMENT = "\ufffd"
+
+
+class InputError(ValueError):
+    """Input that cannot be used, with a message in words for the person who typed it.
+
+    `empty` says that nothing was left once the input was cleaned: a form with an optional
+    field takes that as "not given", and a required one says its own "Enter …" message.
+    """
+
+    def __init__(self, message: str, *, empty: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.empty = empty
+
+
+def _single_line_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category in ("Cc", "Zl", "Zp"):  # controls (tab, CR, LF, NUL, NEL…) and separators
+        return " "
+    if category == "Cf":
+        return char if char in _JOINERS else ""
+    if category == "Cs":  # half a character (the command line's undecodable bytes)
+        return _REPLACEMENT
+    return char
+
+
+def single_line(value: str) -> str:
+    """`value` as one tidy line, refusing nothing: every line or paragraph break, tab and
+    control character becomes a space, invisible format characters go, runs of spaces (of any
+    kind) become one, the ends are trimmed, and accents are composed (NFC)."""
+    if not (value.isascii() and value.isprintable()):
+        value = "".join(_single_line_char(char) for char in value)
+        value = unicodedata.normalize("NFC", value)
+    return " ".join(value.split())
+
+
+def _unreadable(value: str) -> bool:
+    return any(unicodedata.category(char) == "Cs" for char in value)
+
+
+def _capitalised(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def one_line(value: str, *, max_length: int, what: str) -> str:
+    """A single line of text (a title, a subject, a place) as stored, or InputError. `what`
+    names it in the messages, with its article: "the job title"."""
+    if _unreadable(value):
+        raise InputError(f"{_capitalised(what)} has characters that could not be read.")
+    text = single_line(value)
+    if not text:
+        raise InputError(f"Enter {what}.", empty=True)
+    if len(text) > max_length:
+        raise InputError(
+            f"{_capitalised(what)} has at most {max_length} characters ({len(text)} now)."
+        )
+    return text
+
+
+def person_name(value: str) -> str:
+    """A person's name as stored: one clean line (see `single_line`) of at most
+    NAME_MAX_LENGTH characters with at least one letter, in any script, or InputError."""
+    text = one_line(value, max_length=NAME_MAX_LENGTH, what="a name")
+    if not any(char.isalpha() for char in text):
+        raise InputError("A name needs at least one letter.")
+    return text
+
+
+def _multi_line_char(char: str) -> str:
+    if char in _LINE_BREAKS:
+        return "\n"
+    category = unicodedata.category(char)
+    if category == "Cc" and char != "\t":
+        return ""
+    if category == "Cs":
+        return _REPLACEMENT
+    return char
+
+
+def plain_text(value: str) -> str:
+    """`value` as tidy plain text, refusing nothing: every kind of line break one "\\n", control
+    characters other than tab gone, accents composed (NFC). Nothing is trimmed."""
+    value = value.replace("\r\n", "\n")
+    if value.isascii() and value.isprintable():
+        return value
+    value = "".join(_multi_line_char(char) for char in value)
+    return unicodedata.normalize("NFC", value)
+
+
+def multi_line(value: str, *, max_length: int) -> str:
+    """A longer plain text (a message, a comment, details) as stored: `plain_text`, with the
+    blank space around it trimmed. It may come back empty; the caller says whether that is
+    allowed. InputError when it is longer than `max_length` characters."""
+    text = plain_text(value).strip()
+    if len(text) > max_length:
+        raise InputError(f"Keep it to {max_length:,} characters or fewer ({len(text):,} now).")
+    return text
+
+
+def email_address(value: str) -> str:
+    """An email address as stored and looked up: a bare address (no name, no angle brackets, no
+    line breaks), its domain in the ASCII form mail servers read, all lower case; or InputError.
+
+    Addresses with accented letters before the @ are refused: few mail servers accept them, and
+    a message that cannot be sent helps nobody. Accented domains are kept, spelled in ASCII
+    (müller.de is stored as xn--mller-kva.de)."""
+    text = value.strip()
+    if not text:
+        raise InputError("Enter an email address.", empty=True)
+    local = text.rpartition("@")[0]
+    if local and not local.isascii():
+        raise InputError(
+            "Use an address with only unaccented letters, digits and . _ - + before the @."
+        )
+    try:
+        checked = validate_email(
+            text,
+            check_deliverability=False,
+            allow_smtputf8=False,
+            allow_display_name=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+        )
+    except EmailNotValidError:
+        raise InputError("Enter an email address like name@example.com.") from None
+    address = (checked.ascii_email or checked.normalized).lower()
+    if len(address) > EMAIL_MAX_LENGTH:
+        raise InputError(f"An email address has at most {EMAIL_MAX_LENGTH} characters.")
+    return address
