@@ -17,8 +17,21 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A message that cannot go is parked ('failed', with when and why) instead of being
+    # retried for ever in front of the others.
+    with op.batch_alter_table('outgoing_emails', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.drop_constraint(op.f('ck_outgoing_emails_status'), type_='check')
+        batch_op.create_check_constraint(
+            op.f('ck_outgoing_emails_status'), "status IN ('pending', 'sent', 'failed')"
+        )
 
 
 def downgrade():
-    pass
+    op.execute("UPDATE outgoing_emails SET status = 'pending' WHERE status = 'failed'")
+    with op.batch_alter_table('outgoing_emails', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_outgoing_emails_status'), type_='check')
+        batch_op.create_check_constraint(
+            op.f('ck_outgoing_emails_status'), "status IN ('pending', 'sent')"
+        )
+        batch_op.drop_column('failed_at')

@@ -83,6 +83,9 @@ DEFAULTS: dict = {
     "PASSWORD_MIN_LENGTH": 8,
     "PASSWORD_MAX_LENGTH": 256,
     "SMTP_TIMEOUT_SECONDS": 10,
+    # Tries (with backoff, up to an hour apart) before a message that keeps failing for passing
+    # reasons (server down, 4xx) is parked for HR: about a day of an unreachable server.
+    "MAIL_MAX_ATTEMPTS": 30,
     # Failed sign-ins: the first limit slows an attacker down, the second refuses for longer.
     "SIGN_IN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
     "SIGN_IN_LIMITS_PER_ADDRESS": "20 per minute;100 per hour",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.mail import candidate_views
+from portal.mail import candidate_views, hr_views
 from portal.mail.commands import mail_cli
 from portal.mail.mailbox_views import bp as mailbox_bp
 
-__all__ = ["candidate_views"]  # imported for the pages it adds to the candidate blueprint
+__all__ = ["candidate_views", "hr_views"]  # imported for the pages they add to the blueprints
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,11 @@ commits at once (`portal.mail.jobs.deliver` is the loop that does so):
 2. `send`: each claimed message goes to the transport, outside any transaction;
 3. `record`: sent (bodies erased), or failed (the error kept, retried later with backoff).
 
+A message that cannot go is parked (status FAILED, its reason in words) and never blocks the
+others: one that cannot even be built (claim parks it at once), one the server refuses for good
+(a 5xx answer), and one that has failed MAIL_MAX_ATTEMPTS times for reasons that looked passing
+(the server down, a 4xx answer). HR sees parked mail and may send it again (`portal.mail.parking`).
+
 A claimed message is nobody else's until its lease runs out, which is also how a deliverer that
 died mid-send hands its messages on.
 
@@ -57,6 +62,14 @@ class Round:
 
     ids: list[int] | None = None
     seen: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a send failed, in words, and whether trying again could help."""
+
+    reason: str
+    permanent: bool
 
 
 @dataclass
@@ -118,7 +131,9 @@ def claim(round_: Round, now: datetime) -> Batch:
             round_.seen.add(email.id)
             continue
         if verdict is _Verdict.GO:
-            batch.messages.append(_take(email, now, pacing))
+            taken = _take(email, now, pacing)
+            if taken is not None:
+                batch.messages.append(taken)
         batch.handled += 1
     db.session.flush()
     return batch
@@ -206,13 +221,27 @@ class _Pacing:
         return _Verdict.GO
 
 
-def _take(email: OutgoingEmail, now: datetime, pacing: _Pacing) -> tuple[int, EmailMessage]:
-    """Claim `email`: one more attempt, leased until now + lease, its cap slot taken."""
+def _take(email: OutgoingEmail, now: datetime, pacing: _Pacing) -> tuple[int, EmailMessage] | None:
+    """Claim `email`: one more attempt, leased until now + lease, its cap slot taken. A message
+    that cannot be built is parked instead (None): trying again would fail the same way."""
     email.attempts += 1
+    try:
+        message = _message(email, now)
+    except Exception as error:  # whatever it is, it must not stop the rest of the queue
+        log.warning("Email %s to %r could not be built: %r", email.id, email.to_address, error)
+        park(email, f"The message could not be built: {error}", now)
+        return None
     email.last_error = None
     email.next_attempt_at = now + pacing.lease
     pacing.ledger.admit(email)
-    return email.id, _message(email, now)
+    return email.id, message
+
+
+def park(email: OutgoingEmail, reason: str, now: datetime) -> None:
+    """Stop trying `email`: it stays, with its reason, for HR to send again or discard."""
+    email.status = EmailStatus.FAILED
+    email.failed_at = now
+    email.last_error = reason[:1000]
 
 
 def _message(email: OutgoingEmail, now: datetime) -> EmailMessage:
@@ -235,25 +264,57 @@ def _message(email: OutgoingEmail, now: datetime) -> EmailMessage:
     return message
 
 
-def send(transport: Transport, email_id: int, message: EmailMessage) -> str | None:
+def send(transport: Transport, email_id: int, message: EmailMessage) -> Failure | None:
     """Hand a claimed message to the transport, outside any transaction. None when it went,
-    else the error to record."""
+    else why not, and whether that could pass."""
     try:
         transport.send(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _text in error.recipients.values()]
+        answers = "; ".join(f"{code} {_said(text)}" for code, text in error.recipients.values())
+        failure = Failure(
+            f"The mail server refused the recipient: {answers}", all(c >= 500 for c in codes)
+        )
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+        failure = Failure(
+            f"The mail server refused the message: {error.smtp_code} {_said(error.smtp_error)}",
+            error.smtp_code >= 500,
+        )
+    except smtplib.SMTPNotSupportedError as error:
+        failure = Failure(f"The mail server cannot take this message: {error}", True)
     except (OSError, smtplib.SMTPException) as error:
-        log.warning("Email %s to %s not sent: %s", email_id, message["To"], error)
-        return f"{type(error).__name__}: {error}"
-    return None
+        # Down, unreachable, timed out, disconnected: it may well work next time.
+        failure = Failure(
+            f"The mail server could not be reached: {type(error).__name__}: {error}", False
+        )
+    except Exception as error:  # e.g. a header that cannot be written out: never again
+        failure = Failure(f"The message could not be written out: {error!r}", True)
+    else:
+        return None
+    log.warning("Email %s to %s not sent: %s", email_id, message["To"], failure.reason)
+    return failure
 
 
-def record(email_id: int, error: str | None, now: datetime) -> bool:
+def _said(answer: bytes | str | None) -> str:
+    """An SMTP server's answer text, readable."""
+    if isinstance(answer, bytes):
+        return answer.decode(errors="replace")
+    return answer or ""
+
+
+def record(email_id: int, failure: Failure | None, now: datetime) -> bool:
     """Write down how a send went; True if it was sent. Only flushes: commit at once."""
     email = db.session.get(OutgoingEmail, email_id, populate_existing=True)
     if email is None:  # withdrawn while it was on its way: nothing left to record
-        return error is None
-    if error is not None:
-        email.last_error = error[:1000]
-        email.next_attempt_at = now + _retry_delay(email.attempts)
+        return failure is None
+    if failure is not None:
+        if failure.permanent:
+            park(email, failure.reason, now)
+        elif email.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            park(email, f"Tried {email.attempts} times; the last time: {failure.reason}", now)
+        else:
+            email.last_error = failure.reason[:1000]
+            email.next_attempt_at = now + _retry_delay(email.attempts)
     else:
         email.status = EmailStatus.SENT
         email.sent_at = now
@@ -263,4 +324,4 @@ def record(email_id: int, error: str | None, now: datetime) -> bool:
             email.body_text = email.body_html = None
             email.attachments = []
     db.session.flush()
-    return error is None
+    return failure is None

@@ -15,6 +15,10 @@ from portal.core.models import Base, UTCDateTime
 class EmailStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
+    # Parked: it cannot go (it could not be built, the server refused it for good, or it kept
+    # failing). Never tried again by itself, never in the way of the others; HR sees it with
+    # its reason (`last_error`) and may try it again or discard it.
+    FAILED = "failed"
 
 
 class OutgoingEmail(Base):
@@ -23,7 +27,7 @@ class OutgoingEmail(Base):
 
     __tablename__ = "outgoing_emails"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent')", name="status"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         Index("ix_outgoing_emails_due", "status", "next_attempt_at"),
     )
 
@@ -46,6 +50,7 @@ class OutgoingEmail(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     attachments: Mapped[list[EmailAttachment]] = relationship(
         cascade="all, delete-orphan", order_by="EmailAttachment.id"

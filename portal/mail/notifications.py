@@ -21,11 +21,13 @@ from sqlalchemy import delete, select, update
 
 from portal.core import clock
 from portal.core.extensions import db
+from portal.core.inputs import single_line
 from portal.mail import cadence
 from portal.mail.cadence import Category
 from portal.mail.models import EmailAttachment, EmailStatus, OutgoingEmail
 from portal.people.models import User
 
+SUBJECT_MAX_LENGTH: Final = 200  # OutgoingEmail.subject
 FROM_KIND: Final[Any] = object()  # queue(category=...) default: the category follows the kind
 
 
@@ -70,7 +72,7 @@ def queue(
         )
         db.session.add(email)
     email.about = about
-    email.subject = subject
+    email.subject = _subject_line(subject)
     email.body_text = body_text
     email.body_html = body_html
     email.attachments = [
@@ -79,6 +81,12 @@ def queue(
     ]
     db.session.flush()
     return email
+
+
+def _subject_line(subject: str) -> str:
+    """One line (names in it may hold any character) that fits the column."""
+    line = single_line(subject)
+    return line if len(line) <= SUBJECT_MAX_LENGTH else line[: SUBJECT_MAX_LENGTH - 1] + "…"
 
 
 def _waiting_answers(recipient: User, kind: str) -> OutgoingEmail | None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from email.headerregistry import ContentTypeHeader, HeaderRegistry
+from email.headerregistry import Address, ContentTypeHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import cast
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from portal.core.inputs import single_line
 
 log = logging.getLogger("portal.mail")
 _HEADERS = HeaderRegistry()
@@ -76,8 +78,10 @@ def build_message(
     """A multipart message: plain text, HTML alternative, then (filename, type, text) files."""
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
+    # Header values are one clean line whatever was stored: a line or paragraph separator in a
+    # name must not break the message (nor add a header). An address that is not one raises.
+    message["To"] = Address(addr_spec=single_line(to))
+    message["Subject"] = single_line(subject)
     message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(text)
     if html:

@@ -246,6 +246,7 @@ WEBHOOK_ACTION = (
     row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing"),
 )
 
+PARKED_MAIL = Go("/hr/mail/parked")
 NEWS_STORY = Go("/news/story")  # the entry's own link (on localhost, so the check can follow)
 NEWS_ENTRIES = Go("/hr/news/entries")
 TEMPLATE_LIST = Go("/hr/timeline")
@@ -607,6 +608,17 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ("hr.enable_webhook", "POST"): WEBHOOK_ACTION,
     ("hr.rotate_webhook_secret", "POST"): WEBHOOK_ACTION,
     ("hr.test_webhook", "POST"): WEBHOOK_ACTION,
+    # Mail that could not be sent: HR only; a message that is not parked is a 404.
+    ("hr.parked_mail", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.send_parked_again", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, PARKED_MAIL), email_id="parked_email"),
+        row((LOGIN, 404, 404, 404, 404, 404), email_id="email"),
+        row((LOGIN, 404, 404, 404, 404, 404), email_id="missing"),
+    ),
+    ("hr.discard_parked", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, PARKED_MAIL), email_id="parked_email"),
+        row((LOGIN, 404, 404, 404, 404, 404), email_id="missing"),
+    ),
     ("hr.redeliver_webhook", "POST"): (
         row(
             (LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE),
@@ -760,6 +772,19 @@ class World:
                 db.session.add(entry)
                 db.session.flush()
                 value = entry.id
+            elif name == "parked_email":
+                email = OutgoingEmail(
+                    to_address=candidate.email,
+                    to_user_id=candidate.id,
+                    kind="invitation",
+                    subject="Welcome! Set up your pre-boarding account",
+                    body_text="Hello Alice",
+                    status="failed",
+                    last_error="The mail server refused the recipient: 550 no such user",
+                )
+                db.session.add(email)
+                db.session.flush()
+                value = email.id
             elif name == "email":
                 email = OutgoingEmail(
                     to_address=candidate.email,

@@ -1,0 +1,58 @@
+"""HR's page of parked mail: what could not be sent and why, to send again or discard."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.core import clock
+from portal.core.extensions import db
+from portal.core.forms import require_confirmation
+from portal.core.ids import query_id
+from portal.mail import parking
+from portal.mail.models import OutgoingEmail
+from portal.people.access import hr_bp
+
+
+@hr_bp.get("/mail/parked")
+def parked_mail() -> ResponseReturnValue:
+    before = request.args.get("before", type=query_id)
+    emails, next_before = parking.page(before)
+    return render_template(
+        "mail/hr_parked.html",
+        emails=emails,
+        next_before=next_before,
+        first_page=before is None,
+        total=parking.count(),
+    )
+
+
+def _parked_or_404(email_id: int) -> OutgoingEmail:
+    email = parking.find(email_id)
+    if email is None:
+        abort(404)
+    return email
+
+
+@hr_bp.post("/mail/parked/<int:email_id>/send-again")
+def send_parked_again(email_id: int) -> ResponseReturnValue:
+    require_confirmation()
+    email = _parked_or_404(email_id)
+    parking.send_again(email, current_user, clock.now())
+    db.session.commit()
+    flash(
+        f"The message to {email.to_address} is queued again; the worker sends it next.", "success"
+    )
+    return redirect(url_for("hr.parked_mail"))
+
+
+@hr_bp.post("/mail/parked/<int:email_id>/discard")
+def discard_parked(email_id: int) -> ResponseReturnValue:
+    require_confirmation()
+    email = _parked_or_404(email_id)
+    address = email.to_address
+    parking.discard(email, current_user)
+    db.session.commit()
+    flash(f"The message to {address} was discarded.", "info")
+    return redirect(url_for("hr.parked_mail"))
