@@ -1,10 +1,10 @@
-"""Plugs accounts into the app: sign-in, password hashing, throttles, its pages and commands."""
+"""Plugs accounts into the app: sign-in, password hashing, its pages and commands."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from portal.accounts import hr_views, passwords, throttle, views
+from portal.accounts import hr_views, passwords, views
 from portal.accounts.commands import users_cli
 from portal.accounts.login import init_login
 
@@ -14,5 +14,4 @@ __all__ = ["hr_views", "views"]  # imported for the pages they add to the audien
 def init_app(app: Flask) -> None:
     init_login(app)
     passwords.init_app(app)
-    throttle.init_app(app)
     app.cli.add_command(users_cli)

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
 from flask import current_app, g, request
-from flask.sansio.app import App
-from limits import parse_many
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from portal.api import tokens as api_tokens
 from portal.api.models import ApiToken
-from portal.core import clock
+from portal.core import rate_limits
 from portal.core.problems import ApiProblem
 from portal.people.models import User
 
 REALM = 'Bearer realm="portal"'
-_LIMITER_KEY = "portal.api_limiter"
-
-
-def init_rate_limit(app: App) -> None:
-    """Calls per person and minute (API_RATE_LIMIT), counted in the sign-in throttle's store."""
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
-    app.extensions[_LIMITER_KEY] = (
-        MovingWindowRateLimiter(storage),
-        parse_many(app.config["API_RATE_LIMIT"]),
-    )
 
 
 def _unauthorized(detail: str, error: str | None = None) -> ApiProblem:
@@ -55,15 +39,12 @@ def caller() -> ApiToken:
 
 
 def check_rate(user: User) -> None:
-    """429 with Retry-After once a person has used up their calls for now."""
-    limiter, items = current_app.extensions[_LIMITER_KEY]
-    key = f"api:user:{user.id}"
-    for item in items:
-        if not limiter.hit(item, key):
-            reset_at, _remaining = limiter.get_window_stats(item, key)
-            wait = max(1, math.ceil(reset_at - clock.timestamp()))
-            raise ApiProblem(
-                429,
-                f"Too many requests with this account. Try again in {wait} seconds.",
-                headers={"Retry-After": str(wait)},
-            )
+    """429 with Retry-After once a person has used up their calls for now (API_RATE_LIMIT, in
+    the portal's one rate-limit store)."""
+    wait = rate_limits.attempt(current_app.config["API_RATE_LIMIT"], f"api:user:{user.id}")
+    if wait:
+        raise ApiProblem(
+            429,
+            f"Too many requests with this account. Try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.api import event_feed
 from portal.api import tokens as api_tokens
-from portal.api.auth import caller, check_rate, init_rate_limit
+from portal.api.auth import caller, check_rate
 from portal.api.models import ApiToken
 from portal.api.openapi import CURSOR_PATTERN, MAX_DB_ID, document
 from portal.core import clock
@@ -44,7 +44,6 @@ _CURSOR = re.compile(CURSOR_PATTERN)
 def _setup(state: BlueprintSetupState) -> None:
     # Bearer tokens only, never cookies: there is no session for a forged request to ride on.
     csrf.exempt(bp)
-    init_rate_limit(state.app)
 
 
 bp.record_once(_setup)

@@ -94,6 +94,9 @@ DEFAULTS: dict = {
     "PASSWORD_RESET_LIMITS_PER_ACCOUNT": "3 per 15 minutes;10 per day",
     "PASSWORD_RESET_LIMITS_PER_ADDRESS": "10 per 15 minutes;50 per day",
     "CURRENT_PASSWORD_LIMITS": "5 per 15 minutes;20 per day",
+    # Messages in a thread, per person: each one emails the other side.
+    "QUESTION_LIMITS": "5 per minute;40 per day",
+    "ANSWER_LIMITS": "30 per minute;300 per day",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session does
     # Engagement status rules (portal.engagement.status). Days and hours are thresholds:
     # reaching one adds the reason, with the severity named in the key. A question waiting

@@ -97,11 +97,15 @@ def record(limits: str, key: str) -> None:
 
 def attempt(limits: str, key: str) -> int:
     """Take one attempt under `key`: 0 and counted if every limit has room, else the seconds to
-    wait (and nothing counted, so waiting is enough to be let in again)."""
-    wait = retry_after(limits, key)
-    if wait:
-        return wait
-    record(limits, key)
+    wait. Each limit is taken in one step of the store (atomic in memory and in Redis), so
+    requests racing each other cannot all slip under it."""
+    strategy = limiter().limiter
+    try:
+        for item in _items(limits):
+            if not strategy.hit(item, key):
+                return max(1, _seconds(_wait(limits, key)))
+    except Exception:  # the store is down: do not lock people out
+        log.warning("Rate-limit store unavailable; %s not checked", key, exc_info=True)
     return 0
 
 

@@ -11,7 +11,12 @@ from portal.people.access import candidate_bp, signed_in_candidate
 from portal.people.models import User
 from portal.questions import threads as questions
 from portal.questions.forms import QuestionForm
-from portal.questions.thread_views import remove_own_message, render_thread, send_from_form
+from portal.questions.thread_views import (
+    refused_or,
+    remove_own_message,
+    render_thread,
+    send_from_form,
+)
 
 
 def _page(candidate: User, form: QuestionForm, status: int = 200) -> tuple[str, int]:
@@ -37,7 +42,7 @@ def ask() -> ResponseReturnValue:
     form = QuestionForm()
     posted = send_from_form(candidate, form)
     if posted is None:
-        return _page(candidate, form, 422)
+        return refused_or(_page(candidate, form, 422), form)
     if posted.created:
         flash("Your question has been sent.", "success")
     return redirect(url_for("candidate.questions_page", _anchor=f"message-{posted.message.id}"))

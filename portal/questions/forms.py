@@ -33,6 +33,7 @@ class MessageForm(FlaskForm):
         description=f"Plain text, up to {MAX_LENGTH:,} characters. Links become clickable.",
     )
     client_key = HiddenField(default=_new_client_key, validators=[Length(max=64)])
+    wait = 0  # seconds to wait, when the post was refused as one too many (thread_views)
 
 
 class QuestionForm(MessageForm):

@@ -12,7 +12,12 @@ from portal.people.access import candidate_or_404, recruiter_bp
 from portal.people.models import User
 from portal.questions import threads as questions
 from portal.questions.forms import AnswerForm
-from portal.questions.thread_views import remove_own_message, render_thread, send_from_form
+from portal.questions.thread_views import (
+    refused_or,
+    remove_own_message,
+    render_thread,
+    send_from_form,
+)
 from portal.questions.waiting import promise_hours, response_promise
 
 
@@ -51,7 +56,7 @@ def answer(candidate_id: int) -> ResponseReturnValue:
     form = AnswerForm()
     posted = send_from_form(candidate, form)
     if posted is None:
-        return _thread_page(candidate, form, 422)
+        return refused_or(_thread_page(candidate, form, 422), form)
     if posted.created:
         flash(f"Your answer has been sent to {candidate.name}.", "success")
     return redirect(

@@ -4,14 +4,15 @@ with the views; the rules of a thread are in `threads`."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template
+from flask import abort, current_app, flash, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.core import clock
+from portal.core import clock, rate_limits
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, add_error, filled, require_confirmation
 from portal.mail import jobs as mail_jobs
-from portal.people.models import User
+from portal.people.models import Role, User
 from portal.questions import threads as questions
 from portal.questions.forms import MessageForm
 from portal.questions.models import Message
@@ -25,6 +26,15 @@ def send_from_form(candidate: User, form: MessageForm) -> questions.Posted | Non
     """
     if not form.validate_on_submit():
         return None
+    wait = _message_wait()
+    if wait:
+        form.wait = wait
+        add_error(
+            form.body,
+            f"You have sent several messages in a row. {rate_limits.retry_message(wait)} "
+            "Your text is kept below.",
+        )
+        return None
     try:
         body = filled(form.body.data)  # the form's rules turned None and blanks away
         posted = questions.post(candidate, current_user, body, form.client_key.data)
@@ -36,6 +46,22 @@ def send_from_form(candidate: User, form: MessageForm) -> questions.Posted | Non
     if posted.created:
         mail_jobs.deliver(posted.email_ids)
     return posted
+
+
+def _message_wait() -> int:
+    """Seconds before the signed-in person may post another message (each one emails someone):
+    QUESTION_LIMITS for candidates, ANSWER_LIMITS for staff. 0 counts this one."""
+    config = current_app.config
+    limits = config["QUESTION_LIMITS" if current_user.role == Role.CANDIDATE else "ANSWER_LIMITS"]
+    return rate_limits.attempt(limits, f"messages:user:{current_user.id}")
+
+
+def refused_or(page: tuple[str, int], form: MessageForm) -> ResponseReturnValue:
+    """The page re-rendered after a refused post: 429 with Retry-After when it was one too
+    many, else as given (a form error)."""
+    if form.wait:
+        return page[0], 429, {"Retry-After": str(form.wait)}
+    return page
 
 
 def render_thread(

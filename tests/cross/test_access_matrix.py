@@ -31,7 +31,7 @@ from flask import Flask, url_for
 from sqlalchemy import select
 
 from portal import create_app
-from portal.accounts import throttle, tokens
+from portal.accounts import tokens
 from portal.accounts.models import AuthSession, TokenPurpose, UserToken
 from portal.api import tokens as api_tokens
 from portal.core import rate_limits
@@ -704,7 +704,6 @@ def app(apps: Apps) -> Iterator[Flask]:
     warm app every time, on empty tables, with fresh sign-in throttling; emptied afterwards."""
     if apps.holds_shared_cast:
         apps.wipe()
-    throttle.init_app(apps.main)
     with apps.main.app_context():
         rate_limits.limiter().reset()  # fresh counts of the shared rate limits too
     yield apps.main
