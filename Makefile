@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 DEV_ENV := PORTAL_ENV=development
 
-.PHONY: run test test-fast lint install test-tools
+.PHONY: run test test-fast lint install test-tools audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Known vulnerabilities in the installed Python packages and the test tooling (pip-audit, npm
+## audit), less those accepted in .ci/audit-allowlist.txt. AUDIT_STRICT=1 also fails when the
+## advisory services cannot be reached.
+audit: install test-tools
+	.ci/audit
