@@ -17,8 +17,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A webhook secret is shown once: this flag is set when it is made and cleared by the one
+    # page view that shows it (a replayed session cookie finds it cleared).
+    with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('secret_to_show', sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
+        batch_op.drop_column('secret_to_show')

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.core import clock
@@ -138,7 +138,11 @@ def create_endpoint(actor: User, data: EndpointInput) -> WebhookEndpoint:
     """Register an endpoint with a new secret (shown to HR once, by the page)."""
     values = _clean(data)
     created = WebhookEndpoint(
-        **values, secret=webhooks.generate_secret(), created_by_id=actor.id, created_at=clock.now()
+        **values,
+        secret=webhooks.generate_secret(),
+        secret_to_show=True,
+        created_by_id=actor.id,
+        created_at=clock.now(),
     )
     db.session.add(created)
     db.session.flush()
@@ -207,6 +211,7 @@ def enable_endpoint(actor: User, target: WebhookEndpoint) -> bool:
 def rotate_secret(actor: User, target: WebhookEndpoint) -> str:
     """A new signing secret, used from the next delivery on; the old one stops working."""
     target.secret = webhooks.generate_secret()
+    target.secret_to_show = True
     audit.record(actor, "webhook.secret_rotated", subject=subject(target))
     db.session.flush()
     return target.secret
@@ -316,3 +321,17 @@ def message_log(endpoint_id: int, page: int) -> LogPage | None:
         ):
             attempts[attempt.message_id].append(attempt)
     return LogPage(messages, dict(attempts), total, page, pages)
+
+
+def take_secret_to_show(target: WebhookEndpoint) -> bool:
+    """True once after the secret was made or rotated: the one page view that may show it.
+
+    One UPDATE that only one request can win, so neither two tabs nor a replayed cookie show
+    the secret a second time."""
+    taken = db.session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == target.id, WebhookEndpoint.secret_to_show.is_(True))
+        .values(secret_to_show=False)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]

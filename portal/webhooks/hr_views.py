@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 
+from portal.core.database import writes_on_get
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, require_confirmation
 from portal.people import directory as people
@@ -152,6 +153,7 @@ def new_webhook() -> ResponseReturnValue:
 
 
 @hr_bp.get("/webhooks/<int:endpoint_id>")
+@writes_on_get("webhook_endpoints")
 def webhook(endpoint_id: int) -> ResponseReturnValue:
     """One endpoint: its settings, the secret right after creation or rotation, and its
     delivery log, newest first."""
@@ -159,9 +161,11 @@ def webhook(endpoint_id: int) -> ResponseReturnValue:
     log_page = webhook_endpoints.message_log(found.id, _page_number())
     if log_page is None:
         abort(404)
-    show_secret = session.get(SHOW_SECRET) == found.id
-    if show_secret:
+    show_secret = False
+    if session.get(SHOW_SECRET) == found.id:
         session.pop(SHOW_SECRET)
+        show_secret = webhook_endpoints.take_secret_to_show(found)
+        db.session.commit()
     return render_template(
         "webhooks/endpoint.html",
         endpoint=found,

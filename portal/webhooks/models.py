@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,6 +47,9 @@ class WebhookEndpoint(Base):
     description: Mapped[str] = mapped_column(String(200), default="")
     # "whsec_" + base64 of at least 24 random bytes. Needed in clear to sign each delivery.
     secret: Mapped[str] = mapped_column(String(120))
+    # True from the moment a secret is made until HR's page has shown it, once: replaying an
+    # old session cookie that asked for it cannot show it again.
+    secret_to_show: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Only events about this recruiter's candidates; None for every candidate.
     recruiter_id: Mapped[int | None] = mapped_column(
