@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.accounts import hr_views, passwords, views
+from portal.accounts import audit_views, hr_views, passwords, views
 from portal.accounts.commands import users_cli
 from portal.accounts.login import init_login
+from portal.people import audit
 
-__all__ = ["hr_views", "views"]  # imported for the pages they add to the audience blueprints
+__all__ = [
+    "audit_views",
+    "hr_views",
+    "views",
+]  # imported for the pages they add to the audience blueprints
 
 
 def init_app(app: Flask) -> None:
     init_login(app)
+    app.add_template_filter(audit.describe, "action_words")
     passwords.init_app(app)
     app.cli.add_command(users_cli)

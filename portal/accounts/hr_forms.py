@@ -7,9 +7,9 @@ from datetime import time, timedelta
 from typing import Any, cast
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, SelectField
+from wtforms import BooleanField, DateField, Field, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.accounts.operations import CandidateDetails
 from portal.core import clock
@@ -175,3 +175,27 @@ class CandidateEditForm(PersonForm):
 
 class CandidateForm(CandidateEditForm):
     send_invitation = BooleanField("Email an invitation now", default=True)
+
+
+class AuditFilterForm(Form):
+    """The audit log's filters (a GET form: nothing changes, so no CSRF token)."""
+
+    kind = SelectField("What", default="", validate_choice=True)
+    person = StringField(
+        "Person",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Optional(), Length(max=120)],
+        description="Part of a name or email address: who acted, or whom it was about.",
+    )
+    since = DateField("From", validators=[Optional()])
+    until = DateField("Until (including that day)", validators=[Optional()])
+
+    def __init__(self, *args: Any, kinds: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice("", "Everything")] + [
+            SelectChoice(value, label) for value, label in kinds.items()
+        ]
+
+    def validate_until(self, field: Field) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("The last day cannot be before the first.")

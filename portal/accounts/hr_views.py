@@ -256,9 +256,3 @@ def reactivate(user_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(f"{found.name} can sign in again.", "success")
     return redirect(url_for("hr.person", user_id=found.id))
-
-
-@hr_bp.get("/audit")
-def audit_log() -> ResponseReturnValue:
-    """The latest HR actions across the portal."""
-    return render_template("accounts/audit.html", entries=people.audit_entries(limit=300))

@@ -1,8 +1,15 @@
-"""The audit log of HR actions."""
+"""The audit log: what HR and the system did, and security events (sign-ins, resets,
+password and role changes, tokens); recorded by every feature, read by HR in words."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager
 
 from portal.core.extensions import db
 from portal.people.models import AuditEntry, User
@@ -48,3 +55,170 @@ def record_changes(
     """One entry per changed field: {"joining_date": (old, new), ...}."""
     for field, (old, new) in changes.items():
         record(actor, action, target, field, old, new, subject=subject)
+
+
+# --- Reading the log: in words, filtered, a page at a time, or all of it for a CSV file ------
+
+# What each recorded action means, as HR reads it. Role-prefixed actions ("candidate.updated")
+# are found by their second half; anything else is spelled out from its code.
+ACTION_WORDS: dict[str, str] = {
+    "signed_in": "signed in",
+    "sign_in_failed": "failed to sign in",
+    "password_reset_requested": "asked for a password reset link",
+    "password_changed": "changed a password",
+    "role_changed": "changed a role",
+    "invitation.sent": "sent an invitation",
+    "created": "created an account",
+    "updated": "changed a person's details",
+    "deactivated": "closed an account",
+    "reactivated": "reopened an account",
+    "api_token.created": "created an API token",
+    "api_token.revoked": "revoked an API token",
+    "webhook.created": "registered a webhook endpoint",
+    "webhook.edited": "changed a webhook endpoint",
+    "webhook.disabled": "disabled a webhook endpoint",
+    "webhook.enabled": "enabled a webhook endpoint",
+    "webhook.secret_rotated": "rotated a webhook secret",
+    "webhook.test": "sent a test webhook event",
+    "webhook.redelivered": "redelivered a webhook message",
+    "news_flag": "curated a news entry",
+    "news_audience": "changed who sees a news entry",
+    "calendar.updated": "changed the joining details",
+    "faq.created": "added an FAQ entry",
+    "faq.updated": "changed an FAQ entry",
+    "faq.deleted": "removed an FAQ entry",
+    "milestone_template.created": "added a timeline milestone",
+    "milestone_template.updated": "changed a timeline milestone",
+    "milestone_template.deleted": "removed a timeline milestone",
+    "candidate_milestone.created": "added a milestone for a candidate",
+    "candidate_milestone.updated": "changed a candidate's milestone",
+    "candidate_milestone.deleted": "removed a candidate's milestone",
+    "candidate_milestone.hidden": "hid a milestone for a candidate",
+    "candidate_milestone.shown": "showed a milestone again for a candidate",
+    "candidate_milestone.reset": "reset a candidate's milestone",
+    "mail.resent": "sent a parked email again",
+    "mail.discarded": "discarded a parked email",
+    "audit.exported": "exported the audit log",
+}
+_ROLES = ("candidate.", "recruiter.", "hr.")
+
+# The kinds HR filters by: a label and the actions (exact codes, or "prefix*").
+ACTION_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sign-in": ("Sign-ins", ("signed_in", "sign_in_failed")),
+    "password": ("Passwords", ("password_changed", "password_reset_requested")),
+    "people": (
+        "People and roles",
+        ("candidate.*", "recruiter.*", "hr.*", "role_changed", "invitation.sent"),
+    ),
+    "api": ("API tokens", ("api_token.*",)),
+    "webhooks": ("Webhooks", ("webhook.*",)),
+    "news": ("News curation", ("news_*",)),
+    "timeline": (
+        "Timeline and joining",
+        ("milestone_template.*", "candidate_milestone.*", "calendar.*"),
+    ),
+    "faq": ("FAQ", ("faq.*",)),
+    "mail": ("Parked mail", ("mail.*",)),
+    "audit": ("Audit log exports", ("audit.*",)),
+}
+
+
+def describe(action: str) -> str:
+    """An action code in words."""
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
+    for role in _ROLES:
+        if action.startswith(role) and action[len(role) :] in ACTION_WORDS:
+            words = ACTION_WORDS[action[len(role) :]]
+            return f"{words} ({role[:-1]})"
+    return action.replace("_", " ").replace(".", ": ")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What HR narrowed the log to. `since`/`until` are instants (the view turns HR's days,
+    in their own zone, into them); `person` matches the actor's or the person's name or email."""
+
+    kind: str | None = None
+    person: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def described(self) -> str:
+        parts = []
+        if self.kind in ACTION_KINDS:
+            parts.append(ACTION_KINDS[self.kind][0])
+        if self.person:
+            parts.append(f"person “{self.person}”")
+        if self.since:
+            parts.append(f"from {self.since.isoformat()}")
+        if self.until:
+            parts.append(f"until {self.until.isoformat()}")
+        return ", ".join(parts) or "everything"
+
+
+def _filtered(wanted: AuditFilter) -> Select[Any]:
+    actor, target = aliased(User), aliased(User)
+    query = (
+        select(AuditEntry)
+        .outerjoin(actor, AuditEntry.actor_id == actor.id)
+        .outerjoin(target, AuditEntry.target_user_id == target.id)
+        .options(contains_eager(AuditEntry.actor.of_type(actor)))
+        .options(contains_eager(AuditEntry.target.of_type(target)))
+    )
+    if wanted.kind in ACTION_KINDS:
+        patterns = ACTION_KINDS[wanted.kind][1]
+        query = query.where(
+            or_(
+                *(
+                    AuditEntry.action.like(p[:-1].replace("_", r"\_") + "%", escape="\\")
+                    if p.endswith("*")
+                    else AuditEntry.action == p
+                    for p in patterns
+                )
+            )
+        )
+    if wanted.person:
+        text = (
+            "%"
+            + wanted.person.lower().replace("\\", r"\\").replace("%", r"\%").replace("_", r"\_")
+            + "%"
+        )
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).like(text, escape="\\")
+                    for column in (actor.name, actor.email, target.name, target.email)
+                )
+            )
+        )
+    if wanted.since:
+        query = query.where(AuditEntry.created_at >= wanted.since)
+    if wanted.until:
+        query = query.where(AuditEntry.created_at < wanted.until)
+    return query
+
+
+def page(
+    wanted: AuditFilter, before: int | None = None, size: int = 50
+) -> tuple[list[AuditEntry], int | None]:
+    """A page of matching entries, newest first, and the cursor of the next (older) page."""
+    query = _filtered(wanted)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    rows: list[AuditEntry] = list(
+        db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(size + 1))
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def every(wanted: AuditFilter, chunk: int = 500) -> Iterator[AuditEntry]:
+    """Every matching entry, newest first, read a chunk at a time (for the CSV export)."""
+    before: int | None = None
+    while True:
+        rows, before = page(wanted, before, chunk)
+        yield from rows
+        if before is None:
+            return

@@ -350,6 +350,7 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     # HR's pages: everyone, for HR only.
     ("hr.home", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
     ("hr.audit_log", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.audit_csv", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
     # Engagement: everyone's candidates by risk, and any candidate's activity, for HR only.
     ("hr.engagement_board", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
     ("hr.candidate_activity", "GET"): (
