@@ -57,3 +57,9 @@ lint: install
 ## advisory services cannot be reached.
 audit: install test-tools
 	.ci/audit
+
+## Production server: gunicorn's sync workers (gunicorn.conf.py), to run behind the nginx of
+## deploy/nginx.conf. Needs SECRET_KEY (≥32 bytes), BASE_URL, DATABASE_URL…: deploy/README.md.
+.PHONY: serve
+serve: install
+	PORTAL_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py 'portal:create_app()'

@@ -24,6 +24,7 @@ from portal.core.forms import (
     time_zone_names,
     valid_time_zone,
 )
+from portal.core.ids import form_id
 from portal.people.models import Role, User
 
 # A select that always has an option chosen carries no HTML `required` (HTML wants an empty
@@ -119,7 +120,7 @@ class CandidateEditForm(PersonForm):
         render_kw=_PRESELECTED,
         description="Where the candidate starts work. Usually the same as their own time zone.",
     )
-    recruiter_id = SelectField("Recruiter", coerce=int, validate_choice=False)
+    recruiter_id = SelectField("Recruiter", coerce=form_id, validate_choice=False)
 
     def __init__(self, *args: Any, recruiters: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

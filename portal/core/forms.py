@@ -16,7 +16,7 @@ from wtforms.validators import StopValidation
 from portal.core import inputs
 
 # The "not assigned" option of a recruiter select (HR's candidate form, the thread's reassign
-# form): `coerce=int` needs an int, and no user has id 0. The views turn it into None.
+# form): `coerce=form_id` needs an int, and no user has id 0. The views turn it into None.
 NO_RECRUITER = 0
 
 T = TypeVar("T")

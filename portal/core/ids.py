@@ -47,3 +47,18 @@ def query_id(value: str) -> int:
         raise ValueError(value)
     number = int(value)
     return number if number <= MAX_ID else 0
+
+
+def form_id(value: object) -> int:
+    """`coerce=form_id` for a select of rows: the id, or ValueError (the field's own "not a
+    valid choice" error) when it is not a whole number any row could have."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = str(value).strip()
+        if not _DIGITS.fullmatch(text):
+            raise ValueError(text)
+        number = int(text)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from portal.accounts import operations as accounts
 from portal.core.extensions import db
 from portal.core.forms import NO_RECRUITER, add_error
+from portal.core.ids import form_id
 from portal.people import directory as people
 from portal.people.access import candidate_or_404, hr_bp
 from portal.people.models import User
@@ -23,7 +24,7 @@ from portal.questions.waiting import response_promise
 
 
 class ReassignForm(FlaskForm):
-    recruiter_id = SelectField("Recruiter", coerce=int, validate_choice=True)
+    recruiter_id = SelectField("Recruiter", coerce=form_id, validate_choice=True)
 
     def __init__(self, *args: Any, recruiters: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, require_confirmation
+from portal.core.ids import form_id
 from portal.people import directory as people
 from portal.people.access import hr_bp
 from portal.people.models import User
@@ -58,7 +59,7 @@ class EndpointForm(FlaskForm):
     )
     recruiter_id = SelectField(
         "Whose candidates",
-        coerce=int,
+        coerce=form_id,
         validate_choice=False,
         description="Events about every candidate, or only about one recruiter's candidates.",
     )
