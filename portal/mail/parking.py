@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from portal.core import pages
 from portal.core.extensions import db
 from portal.mail.models import EmailStatus, OutgoingEmail
 from portal.people import audit
@@ -32,13 +33,8 @@ def page(
     before: int | None = None, size: int = PAGE_SIZE
 ) -> tuple[Sequence[OutgoingEmail], int | None]:
     """The newest parked messages (before the id `before`), and the cursor of the next page."""
-    query = select(OutgoingEmail).where(OutgoingEmail.status == EmailStatus.FAILED)
-    if before is not None:
-        query = query.where(OutgoingEmail.id < before)
-    rows = db.session.scalars(query.order_by(OutgoingEmail.id.desc()).limit(size + 1)).all()
-    more = len(rows) > size
-    rows = rows[:size]
-    return rows, (rows[-1].id if more and rows else None)
+    parked = select(OutgoingEmail).where(OutgoingEmail.status == EmailStatus.FAILED)
+    return pages.newest_first(parked, OutgoingEmail.id, before, size)
 
 
 def find(email_id: int) -> OutgoingEmail | None:

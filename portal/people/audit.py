@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
+from portal.core import pages
 from portal.core.extensions import db
 from portal.people.models import AuditEntry, User
 
@@ -203,15 +204,7 @@ def page(
     wanted: AuditFilter, before: int | None = None, size: int = 50
 ) -> tuple[list[AuditEntry], int | None]:
     """A page of matching entries, newest first, and the cursor of the next (older) page."""
-    query = _filtered(wanted)
-    if before is not None:
-        query = query.where(AuditEntry.id < before)
-    rows: list[AuditEntry] = list(
-        db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(size + 1))
-    )
-    more = len(rows) > size
-    rows = rows[:size]
-    return rows, (rows[-1].id if more and rows else None)
+    return pages.newest_first(_filtered(wanted), AuditEntry.id, before, size)
 
 
 def every(wanted: AuditFilter, chunk: int = 500) -> Iterator[AuditEntry]:

@@ -187,3 +187,35 @@ def test_a_down_server_keeps_mail_queued_then_parks_it_after_the_last_try(make_a
         row = _status(email_id)
         assert row.status == EmailStatus.FAILED
         assert row.last_error.startswith("Tried 3 times")
+
+
+def test_the_unsent_mail_page_stays_flat_with_a_thousand_parked(make_app):
+    """Keyset pages of 50: the same SQL count and about the same weight at 60 and 1,060."""
+    app = make_app()
+    with app.app_context():
+        support.make_staff(Role.HR, "helen@example.com", "Helen HR")
+
+    def park(count: int) -> None:
+        with app.app_context():
+            db.session.add_all(
+                OutgoingEmail(
+                    to_address=f"cand{n}@example.com",
+                    kind="invitation",
+                    subject=f"Welcome, candidate {n}",
+                    status=EmailStatus.FAILED,
+                    last_error="The mail server refused the recipient: 550 no such user",
+                )
+                for n in range(count)
+            )
+            db.session.commit()
+
+    hr = app.test_client()
+    assert support.sign_in(hr, "helen@example.com").status_code == 302
+    park(60)
+    small_sql, small_page = support.run_counted(app, hr, "/hr/mail/parked")
+    park(1000)
+    large_sql, large_page = support.run_counted(app, hr, "/hr/mail/parked")
+    assert len(large_sql) == len(small_sql)
+    assert large_page.count("<tr>") == 51  # the head row and one page
+    assert len(large_page) < 1.1 * len(small_page) and len(large_page) < 150_000
+    assert "1060 messages parked" in large_page
