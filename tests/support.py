@@ -16,12 +16,13 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, select, text
 
 from portal.accounts import operations as accounts
 from portal.accounts import passwords
 from portal.accounts.operations import CandidateDetails
 from portal.core.extensions import db
+from portal.engagement import summaries
 from portal.engagement.models import PulseResponse
 from portal.events.models import EngagementEvent, EventKind
 from portal.people.models import CandidateProfile, Role, User
@@ -266,6 +267,13 @@ def insert_cohort(
         for n in range(size)
     ]
     db.session.execute(insert(User), users)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Explicit ids leave the sequence behind: move it on so later inserts don't collide.
+        db.session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"
+            )
+        )
     db.session.execute(
         insert(CandidateProfile),
         [
@@ -273,7 +281,7 @@ def insert_cohort(
                 "user_id": user["id"],
                 "job_title": "Engineer",
                 "department": "",
-                "location": "",
+                "location": ("Paris", "Lyon", "Remote")[user["id"] % 3],
                 "joining_date": (now + timedelta(days=rng.randint(1, 90))).date(),
                 "joining_time": datetime.min.time().replace(hour=9),
                 "joining_time_zone": "UTC",
@@ -318,4 +326,7 @@ def insert_cohort(
                 )
     if batch:
         db.session.execute(insert(EngagementEvent), batch)
+    db.session.flush()
+    # Bulk inserts bypass the summaries' listeners: build them as the worker would.
+    summaries.rebuild([user["id"] for user in users])
     db.session.commit()

@@ -11,11 +11,12 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import AuthSession
 from portal.core.clock import utcnow
 from portal.core.extensions import db
-from portal.people.models import User
+from portal.people.models import CandidateProfile, User
 
 
 def _hash(key: str) -> str:
@@ -49,11 +50,13 @@ def start(
 
 
 def user_for_key(key: str, now: datetime | None = None) -> User | None:
-    """The active user a live session key belongs to, in one query, or None."""
+    """The active user a live session key belongs to, in one query, or None; a candidate's
+    profile and recruiter come in the same query (every candidate page needs them)."""
     now = now or utcnow()
     return db.session.scalar(
         select(User)
         .join(AuthSession, AuthSession.user_id == User.id)
+        .options(joinedload(User.candidate_profile).joinedload(CandidateProfile.recruiter))
         .where(
             AuthSession.key_hash == _hash(key),
             AuthSession.revoked_at.is_(None),

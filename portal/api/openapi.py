@@ -11,6 +11,7 @@ from portal.events.models import EventKind
 MAX_DB_ID = 2_147_483_647  # ids of people: a 32-bit integer column
 # Event ids are 64-bit; a cursor is an id of at most 18 digits, so always within range.
 CURSOR_PATTERN = r"^(0|[1-9][0-9]{0,17})$"
+CANDIDATE_CURSOR_PATTERN = r"^[0-3]\.[0-9]{1,6}\.[0-9]{1,10}$"
 
 DESCRIPTION = """\
 Engagement signals for recruiters' other systems: each candidate's status (engaged, quiet,
@@ -158,12 +159,24 @@ SCHEMAS: dict[str, Any] = {
     "CandidateList": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["data", "count", "computed_at"],
+        "required": ["data", "count", "next_cursor", "has_more", "computed_at"],
         "properties": {
             "data": {"type": "array", "items": _ref("Candidate")},
             "count": {"type": "integer", "minimum": 0},
-            "computed_at": _timestamp("The moment the statuses were computed for."),
+            "next_cursor": {
+                "oneOf": [_ref("CandidateCursor"), {"type": "null"}],
+                "description": "Pass it back as `after` for the next page; null on the last.",
+            },
+            "has_more": {"type": "boolean"},
+            "computed_at": _timestamp(
+                "The statuses on this page were evaluated at this moment or later."
+            ),
         },
+    },
+    "CandidateCursor": {
+        "type": "string",
+        "pattern": CANDIDATE_CURSOR_PATTERN,
+        "description": "Opaque: pass it back as `after`, do not compute with it.",
     },
     "EventKind": {"type": "string", "enum": [kind.value for kind in EventKind]},
     "Cursor": {
@@ -245,8 +258,15 @@ PATHS: dict[str, Any] = {
             "operationId": "listCandidates",
             "summary": "The caller's candidates with their status and reasons",
             "description": "A recruiter gets the candidates assigned to them, HR every "
-            "candidate. Riskiest first, then soonest joining; all of them, no paging.",
+            "candidate. Riskiest first, then soonest joining, a page at a time: pass "
+            "`next_cursor` back as `after` until `has_more` is false.",
             "parameters": [
+                _query("after", "The `next_cursor` of the previous page.", _ref("CandidateCursor")),
+                _query(
+                    "limit",
+                    "How many candidates at most.",
+                    {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                ),
                 _query("status", "Only candidates with this status.", {**_ref("Status")}),
                 _query(
                     "recruiter_id",

@@ -25,6 +25,7 @@ from portal.api.openapi import CURSOR_PATTERN, MAX_DB_ID, document
 from portal.core import clock
 from portal.core.extensions import csrf, db
 from portal.core.problems import ApiProblem, bad_parameter
+from portal.engagement import cohort
 from portal.engagement import status as engagement
 from portal.engagement.models import Status
 from portal.events.models import EngagementEvent, EventKind
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__)
 
 EVENT_LIMIT = (1, 500, 100)  # minimum, maximum, default
+CANDIDATE_LIMIT = (1, 200, 50)
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 # Plain decimal digits, no sign, no leading zero, never long enough to be slow to convert.
 _WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
@@ -150,21 +152,37 @@ def _own_scope(user: User) -> int | None:
 
 @bp.get("/candidates")
 def candidates() -> ResponseReturnValue:
-    """The caller's candidates, riskiest first, then soonest joining: all of them at once, as
-    their statuses are computed together and a list in risk order would shift between pages."""
+    """The caller's candidates, riskiest first, then soonest joining, a page at a time (pass
+    `next_cursor` back as `after`). The statuses are those the portal stored for its
+    dashboards, evaluated at `computed_at` or later."""
     user = _caller()
     recruiter_id = _whole_number("recruiter_id", 1, MAX_DB_ID, None)
     status = _choice("status", Status)
+    limit = _whole_number("limit", *CANDIDATE_LIMIT) or CANDIDATE_LIMIT[2]
+    raw_after = request.args.get("after")
+    after = None
+    if raw_after is not None:
+        after = cohort.read_cursor(raw_after)
+        if after is None:
+            raise bad_parameter("after", "must be a next_cursor value from an earlier page")
     scope = _own_scope(user)
     now = clock.now()
     if scope is not None and recruiter_id not in (None, scope):
-        rows: list[engagement.CandidateSignal] = []  # another recruiter's: none of them are yours
+        # Another recruiter's: none of them are yours.
+        page = cohort.Page(signals=[], activity=[], next_after=None, checked_at=None)
     else:
-        rows = engagement.signals(now, recruiter_id=scope or recruiter_id, status=status)
+        page = cohort.candidates_page(
+            now,
+            cohort.Filters(status=status, after=after),
+            recruiter_id=scope or recruiter_id,
+            size=limit,
+        )
     return jsonify(
-        data=[_candidate(signal) for signal in rows],
-        count=len(rows),
-        computed_at=now.isoformat(),
+        data=[_candidate(signal) for signal in page.signals],
+        count=len(page.signals),
+        next_cursor=str(page.next_after) if page.next_after is not None else None,
+        has_more=page.next_after is not None,
+        computed_at=(page.checked_at or now).isoformat(),
     )
 
 

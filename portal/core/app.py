@@ -13,6 +13,7 @@ from flask import Flask
 
 from portal.core import config as portal_config
 from portal.core import rate_limits
+from portal.core.assets import init_assets
 from portal.core.database import init_database
 from portal.core.errors import init_errors
 from portal.core.extensions import csrf, db, migrate
@@ -46,6 +47,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_errors(app)
     init_security_headers(app)
     init_templating(app)
+    init_assets(app)
     rate_limits.init_app(app)
     return app
 

@@ -28,6 +28,11 @@ def _zone_of(zone: str | None) -> ZoneInfo:
     return ZoneInfo(zone or reader_zone())
 
 
+def local_today(now: datetime) -> date:
+    """The reader's date at `now` (in their time zone)."""
+    return now.astimezone(_zone_of(None)).date()
+
+
 def local_datetime(moment: datetime | None, zone: str | None = None) -> str:
     """ "Monday 7 December 2026, 09:00 CET" in the given zone, else the reader's."""
     if moment is None:

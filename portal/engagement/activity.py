@@ -8,14 +8,15 @@ number of queries stays the same however many events there are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, cast, func, literal, select
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import aliased
 
 from portal.core.extensions import db
 from portal.engagement.models import PulseResponse, Status
 from portal.events import log as events
-from portal.events.models import ACTIVITY_KINDS, EngagementEvent, EventKind
+from portal.events.models import EngagementEvent, EventKind
 from portal.news.models import FeedEntry
 from portal.timeline.models import CandidateMilestone, MilestoneTemplate
 
@@ -121,40 +122,46 @@ def describe(found: list[EngagementEvent], named: Named) -> list[ActivityItem]:
 
 
 def _milestone_titles(candidate_id: int, subjects: set[str]) -> dict[str, str]:
-    """Titles of the milestones the subjects name, as this candidate saw them (two queries)."""
+    """Titles of the milestones the subjects name, as this candidate saw them (one query: the
+    template's title or the candidate's own version of it, and their own milestones)."""
     template_ids = {i for s in subjects if (i := _subject_id(s, "milestone")) is not None}
     own_ids = {
         int(s.removeprefix("milestone:own-"))
         for s in subjects
         if s.startswith("milestone:own-") and s.removeprefix("milestone:own-").isdigit()
     }
-    titles: dict[str, str] = {}
-    if template_ids:
-        for template_id, title in db.session.execute(
-            select(MilestoneTemplate.id, MilestoneTemplate.title).where(
-                MilestoneTemplate.id.in_(template_ids)
-            )
-        ):
-            titles[f"milestone:{template_id}"] = title
-    if template_ids or own_ids:
-        # The candidate's own milestones, and their changed versions of template ones.
-        for own_id, version_of, title in db.session.execute(
-            select(CandidateMilestone.id, CandidateMilestone.template_id, CandidateMilestone.title)
-            .where(CandidateMilestone.candidate_id == candidate_id)
-            .where(
-                CandidateMilestone.id.in_(own_ids)
-                | CandidateMilestone.template_id.in_(template_ids)
-            )
-        ):
-            if version_of is None:
-                titles[f"milestone:own-{own_id}"] = title
-            else:
-                titles[f"milestone:{version_of}"] = title
-    return titles
+    if not template_ids and not own_ids:
+        return {}
+    version = aliased(CandidateMilestone)
+    templates = (
+        select(
+            literal("milestone:").label("prefix"),
+            MilestoneTemplate.id.label("id"),
+            func.coalesce(version.title, MilestoneTemplate.title).label("title"),
+        )
+        .outerjoin(
+            version,
+            (version.template_id == MilestoneTemplate.id) & (version.candidate_id == candidate_id),
+        )
+        .where(MilestoneTemplate.id.in_(template_ids))
+    )
+    own = select(
+        literal("milestone:own-").label("prefix"),
+        CandidateMilestone.id.label("id"),
+        CandidateMilestone.title.label("title"),
+    ).where(
+        CandidateMilestone.candidate_id == candidate_id,
+        CandidateMilestone.template_id.is_(None),
+        CandidateMilestone.id.in_(own_ids),
+    )
+    return {
+        f"{prefix}{found_id}": title
+        for prefix, found_id, title in db.session.execute(union_all(templates, own))
+    }
 
 
 def candidate_activity(candidate_id: int, *, limit: int = LIMIT) -> Activity:
-    """The candidate's latest events in words, newest first, in at most five queries."""
+    """The candidate's latest events in words, newest first, in at most four queries."""
     found = events.timeline(candidate_id, limit=limit + 1)
     more = len(found) > limit
     found = found[:limit]
@@ -186,43 +193,3 @@ def candidate_activity(candidate_id: int, *, limit: int = LIMIT) -> Activity:
         news=news, milestones=_milestone_titles(candidate_id, milestone_subjects), pulses=pulses
     )
     return Activity(items=describe(found, named), limit=limit, more=more)
-
-
-# --- Activity per day (the sparkline) ----------------------------------------------------
-
-
-def _day_number(start: datetime) -> ColumnElement[int]:
-    """SQL for the whole number of days between `start` and an event (dialect by dialect)."""
-    column = EngagementEvent.occurred_at
-    if db.session.get_bind().dialect.name == "sqlite":
-        # Stored as naive UTC text; julianday() reads it.
-        origin = literal(start.replace(tzinfo=None).isoformat(sep=" "))
-        return cast(func.julianday(column) - func.julianday(origin), Integer)
-    return cast(func.floor(func.extract("epoch", column - start) / 86400), Integer)
-
-
-def activity_by_day(
-    candidate_ids: list[int], now: datetime, days: int = 30
-) -> dict[int, list[int]]:
-    """Per candidate, how many things they did on each of the last `days` UTC days, oldest
-    first (today last). One SQL query."""
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = today - timedelta(days=days - 1)
-    result = {candidate_id: [0] * days for candidate_id in candidate_ids}
-    if not candidate_ids:
-        return result
-    day = _day_number(start).label("day")
-    query = (
-        select(EngagementEvent.candidate_id, day, func.count())
-        .where(
-            EngagementEvent.candidate_id.in_(candidate_ids),
-            EngagementEvent.kind.in_(ACTIVITY_KINDS),
-            EngagementEvent.occurred_at >= start,
-            EngagementEvent.occurred_at < today + timedelta(days=1),
-        )
-        .group_by(EngagementEvent.candidate_id, day)
-    )
-    for candidate_id, number, count in db.session.execute(query):
-        if 0 <= number < days:
-            result[candidate_id][number] += count
-    return result

@@ -6,7 +6,8 @@ from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portal.core import clock
-from portal.engagement import activity, dashboard
+from portal.core.templating import local_today
+from portal.engagement import activity, cohort, dashboard
 from portal.engagement import status as engagement
 from portal.engagement.status import CandidateSignal
 from portal.people import directory as people
@@ -24,8 +25,9 @@ def _links(signal: CandidateSignal) -> tuple[str, str]:
 def engagement_board() -> ResponseReturnValue:
     """Everyone's candidates, riskiest first; filters by recruiter, status and name."""
     recruiters = people.active_recruiters()
-    filters = dashboard.read_filters(request.args, {recruiter.id for recruiter in recruiters})
-    board = dashboard.build(clock.now(), filters, links=_links)
+    filters = cohort.read_filters(request.args, {recruiter.id for recruiter in recruiters})
+    now = clock.now()
+    board = dashboard.build(now, filters, links=_links, today=local_today(now))
     return render_template("engagement/hr_board.html", board=board, recruiters=recruiters)
 
 

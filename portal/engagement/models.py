@@ -8,10 +8,12 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     Text,
@@ -96,3 +98,82 @@ class RecruiterDigest(Base):
     email_id: Mapped[int | None] = mapped_column(
         ForeignKey("outgoing_emails.id", ondelete="SET NULL"), default=None
     )
+
+
+class CandidateSummary(Base):
+    """One candidate's engagement at a glance, kept current as things happen, so no page ever
+    aggregates the event log (portal.engagement.summaries keeps it; `flask engagement
+    rebuild-summaries` recomputes it from the events).
+
+    Three kinds of column: facts from the events, questions and pulses, updated in the
+    transaction that changes them; copies of the profile's recruiter, joining date, location
+    and account state, updated when those change (the dashboards filter and sort on them in one
+    index); and the status with its reasons and the board order, evaluated when the facts
+    change and again by the worker as time passes (`evaluated_at` says when).
+    """
+
+    __tablename__ = "candidate_summaries"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({one_of(Status)})", name="status"),
+        # The dashboards' order (riskiest first, then soonest joining) for each filter.
+        Index(
+            "ix_candidate_summaries_board",
+            "is_active",
+            "board_rank",
+            "joining_date",
+            "candidate_id",
+        ),
+        Index(
+            "ix_candidate_summaries_recruiter_board",
+            "recruiter_id",
+            "is_active",
+            "board_rank",
+            "joining_date",
+            "candidate_id",
+        ),
+        Index(
+            "ix_candidate_summaries_status_board",
+            "status",
+            "is_active",
+            "board_rank",
+            "joining_date",
+            "candidate_id",
+        ),
+        Index(
+            "ix_candidate_summaries_location",
+            "location",
+            "is_active",
+            "board_rank",
+            "joining_date",
+            "candidate_id",
+        ),
+        Index("ix_candidate_summaries_joining", "joining_date"),
+    )
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Copies of the profile and account (kept in step by summaries.py).
+    recruiter_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    joining_date: Mapped[date] = mapped_column(Date)
+    location: Mapped[str] = mapped_column(String(80), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    signed_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Facts from the events (only what the candidate did: ACTIVITY_KINDS).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    opened_count: Mapped[int] = mapped_column(Integer, default=0)
+    event_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Actions per UTC day ("2026-12-04": 3) over the ACTIVITY_WINDOW_DAYS up to the latest day.
+    activity_days: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Facts from the pulse answers and the questions.
+    last_pulse: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    previous_pulse: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    unanswered: Mapped[int] = mapped_column(Integer, default=0)
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    first_waiting_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The evaluation: status, reasons ({"code", "status", "text"}) and the board's order
+    # (0 at risk, 1 quiet, 2 engaged, 3 joined).
+    status: Mapped[str] = mapped_column(String(12), default=Status.ENGAGED)
+    reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    board_rank: Mapped[int] = mapped_column(SmallInteger, default=2)
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

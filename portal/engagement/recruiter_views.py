@@ -7,7 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.core import clock
-from portal.engagement import activity, dashboard
+from portal.core.templating import local_today
+from portal.engagement import activity, cohort, dashboard
 from portal.engagement import status as engagement
 from portal.engagement.status import CandidateSignal
 from portal.people.access import candidate_or_404, recruiter_bp
@@ -24,8 +25,11 @@ def _links(signal: CandidateSignal) -> tuple[str, str]:
 @recruiter_bp.get("/")
 def home() -> ResponseReturnValue:
     """The recruiter's dashboard: their candidates, riskiest first, then soonest joining."""
-    filters = dashboard.read_filters(request.args)  # no recruiter filter: always their own
-    board = dashboard.build(clock.now(), filters, links=_links, recruiter_id=current_user.id)
+    filters = cohort.read_filters(request.args)  # no recruiter filter: always their own
+    now = clock.now()
+    board = dashboard.build(
+        now, filters, links=_links, recruiter_id=current_user.id, today=local_today(now)
+    )
     return render_template("engagement/recruiter_home.html", board=board)
 
 

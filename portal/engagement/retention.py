@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, delete, select
 
 from portal.core.extensions import db
-from portal.engagement.models import CandidateStatus, PulseResponse
+from portal.engagement.models import CandidateStatus, CandidateSummary, PulseResponse
 from portal.events.models import EngagementEvent
 from portal.people.models import CandidateProfile
 
@@ -26,7 +26,7 @@ def forget_after_joining(now: datetime) -> int:
     cutoff = (now - keep).date()
     joined_long_ago = select(CandidateProfile.user_id).where(CandidateProfile.joining_date < cutoff)
     removed = 0
-    for model in (EngagementEvent, PulseResponse, CandidateStatus):
+    for model in (EngagementEvent, PulseResponse, CandidateStatus, CandidateSummary):
         result = cast(
             CursorResult[Any],
             db.session.execute(

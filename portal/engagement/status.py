@@ -1,10 +1,10 @@
 """Engagement status: each candidate is engaged, quiet or at risk, with the reasons in words.
 
-Everything is computed from SQL aggregates in a fixed number of queries, whatever the number of
-candidates or events; the rules and thresholds come from the ENGAGEMENT_RULES configuration,
-except what "unanswered" means and how long a question may wait (RESPONSE_PROMISE_HOURS): those
-are the questions package's (portal.questions.waiting). The rules are applied to each
-aggregated row in Python (plain arithmetic, no further queries).
+The facts come from each candidate's summary (portal.engagement.summaries), in one query
+whatever the number of candidates or events; the rules and thresholds come from the
+ENGAGEMENT_RULES configuration, except what "unanswered" means and how long a question may
+wait (RESPONSE_PROMISE_HOURS): those are the questions package's (portal.questions.waiting).
+The rules are applied to each row in Python (plain arithmetic, no further queries).
 """
 
 from __future__ import annotations
@@ -12,21 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVarTuple
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, Subquery, and_, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy import ColumnElement, Row, and_, func, select
+from sqlalchemy.orm import aliased
 
 from portal.core.extensions import db
 from portal.core.words import plural
-from portal.engagement.models import PulseResponse, Status
-from portal.events.models import ACTIVITY_KINDS, EngagementEvent, EventKind
+from portal.engagement.models import CandidateSummary, Status
+from portal.events.models import EventKind
 from portal.people.models import CandidateProfile, Role, User
-from portal.questions.waiting import response_promise, waiting_questions
+from portal.questions.waiting import response_promise
 from portal.timeline import joining
-
-_Ts = TypeVarTuple("_Ts")
 
 # Riskiest first: the dashboard's order.
 SEVERITY = {Status.AT_RISK: 2, Status.QUIET: 1, Status.ENGAGED: 0}
@@ -86,56 +84,10 @@ class CandidateSignal:
         return SEVERITY[self.status]
 
 
-# --- Aggregates -------------------------------------------------------------------------------
+# --- Facts -----------------------------------------------------------------------------------
 
 
-def _scoped(
-    query: Select[*_Ts], column: InstrumentedAttribute[int], scope: ScalarSelect[int] | None
-) -> Select[*_Ts]:
-    """Aggregate only the candidates in `scope` (a select of ids), when the caller narrowed it."""
-    return query if scope is None else query.where(column.in_(scope))
-
-
-def _event_totals(scope: ScalarSelect[int] | None = None) -> Subquery:
-    """Per candidate: the last time they did anything, and how many things they opened."""
-    query = select(
-        EngagementEvent.candidate_id.label("candidate_id"),
-        func.max(
-            case(
-                (EngagementEvent.kind.in_(ACTIVITY_KINDS), EngagementEvent.occurred_at),
-            )
-        ).label("last_seen"),
-        func.count(case((EngagementEvent.kind.in_(OPENED_KINDS), 1))).label("opened"),
-    ).group_by(EngagementEvent.candidate_id)
-    return _scoped(query, EngagementEvent.candidate_id, scope).subquery("event_totals")
-
-
-def _last_two_pulses(scope: ScalarSelect[int] | None = None) -> Subquery:
-    """Per candidate: the latest pulse score and the one before it."""
-    ranking = select(
-        PulseResponse.candidate_id.label("candidate_id"),
-        PulseResponse.score.label("score"),
-        func.row_number()
-        .over(
-            partition_by=PulseResponse.candidate_id,
-            order_by=(PulseResponse.answered_at.desc(), PulseResponse.id.desc()),
-        )
-        .label("position"),
-    )
-    ranked = _scoped(ranking, PulseResponse.candidate_id, scope).subquery("ranked_pulses")
-    return (
-        select(
-            ranked.c.candidate_id,
-            func.max(case((ranked.c.position == 1, ranked.c.score))).label("last"),
-            func.max(case((ranked.c.position == 2, ranked.c.score))).label("previous"),
-        )
-        .where(ranked.c.position <= 2)
-        .group_by(ranked.c.candidate_id)
-        .subquery("pulses")
-    )
-
-
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -146,23 +98,18 @@ def _rows(
     unassigned: bool,
     candidate_ids: list[int] | None,
     search: str | None,
+    active_only: bool = True,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
+    """The facts of each candidate, read from their summary (portal.engagement.summaries keeps
+    it current): one query, no aggregation. A candidate without a summary yet reads as having
+    done nothing."""
     filters = _filters(
-        recruiter_id=recruiter_id, unassigned=unassigned, candidate_ids=candidate_ids, search=search
+        recruiter_id=recruiter_id,
+        unassigned=unassigned,
+        candidate_ids=candidate_ids,
+        search=search,
+        active_only=active_only,
     )
-    narrowed = len(filters) > 2
-    # A narrowed list (one recruiter, one candidate) aggregates only its own rows.
-    scope = (
-        select(User.id)
-        .join(CandidateProfile, CandidateProfile.user_id == User.id)
-        .where(*filters)
-        .scalar_subquery()
-        if narrowed
-        else None
-    )
-    events = _event_totals(scope)
-    waiting = waiting_questions(scope)
-    pulses = _last_two_pulses(scope)
     recruiter = aliased(User)
     query = (
         select(
@@ -178,22 +125,20 @@ def _rows(
             CandidateProfile.joining_time_zone,
             CandidateProfile.recruiter_id,
             recruiter.name.label("recruiter_name"),
-            events.c.last_seen,
-            func.coalesce(events.c.opened, 0).label("opened"),
-            func.coalesce(waiting.c.unanswered, 0).label("unanswered"),
-            waiting.c.waiting_since,
-            waiting.c.first_waiting_id,
-            pulses.c.last.label("last_pulse"),
-            pulses.c.previous.label("previous_pulse"),
+            CandidateSummary.last_seen_at.label("last_seen"),
+            func.coalesce(CandidateSummary.opened_count, 0).label("opened"),
+            func.coalesce(CandidateSummary.unanswered, 0).label("unanswered"),
+            CandidateSummary.waiting_since,
+            CandidateSummary.first_waiting_id,
+            CandidateSummary.last_pulse,
+            CandidateSummary.previous_pulse,
         )
         .join(CandidateProfile, CandidateProfile.user_id == User.id)
         .outerjoin(
             recruiter,
             and_(recruiter.id == CandidateProfile.recruiter_id, recruiter.is_active.is_(True)),
         )
-        .outerjoin(events, events.c.candidate_id == User.id)
-        .outerjoin(waiting, waiting.c.candidate_id == User.id)
-        .outerjoin(pulses, pulses.c.candidate_id == User.id)
+        .outerjoin(CandidateSummary, CandidateSummary.candidate_id == User.id)
         .where(*filters)
     )
     return db.session.execute(query).all()
@@ -205,9 +150,12 @@ def _filters(
     unassigned: bool,
     candidate_ids: list[int] | None,
     search: str | None,
+    active_only: bool = True,
 ) -> list[ColumnElement[bool]]:
     """Active candidates, narrowed to one recruiter's (or nobody's), these ids, a search."""
-    filters = [User.role == Role.CANDIDATE, User.is_active.is_(True)]
+    filters = [User.role == Role.CANDIDATE]
+    if active_only:
+        filters.append(User.is_active.is_(True))
     if unassigned:
         filters.append(CandidateProfile.recruiter_id.is_(None))
     elif recruiter_id is not None:
@@ -215,7 +163,7 @@ def _filters(
     if candidate_ids is not None:
         filters.append(User.id.in_(candidate_ids))
     if search and search.strip():
-        pattern = _like(search.strip().lower())
+        pattern = like_pattern(search.strip().lower())
         filters.append(
             func.lower(User.name).like(pattern, escape="\\")
             | func.lower(User.email).like(pattern, escape="\\")
@@ -284,6 +232,12 @@ def _reasons(
     return reasons
 
 
+def evaluate_facts(row: Any, now: datetime) -> CandidateSignal:
+    """Where one candidate stands, from their facts (a row of `_rows`, or an object with the
+    same attributes): the rules, no queries."""
+    return _signal(row, now)
+
+
 def _signal(row: Any, now: datetime) -> CandidateSignal:
     joining_at = joining.joining_instant(row.joining_date, row.joining_time, row.joining_time_zone)
     has_joined = joining_at <= now
@@ -322,14 +276,17 @@ def signals(
     candidate_ids: list[int] | None = None,
     status: Status | None = None,
     search: str | None = None,
+    active_only: bool = True,
 ) -> list[CandidateSignal]:
     """Active candidates with their status and reasons, riskiest first, then soonest joining
-    (those who have joined come last). One SQL query, whatever the numbers."""
+    (those who have joined come last). One SQL query over the summaries, whatever the numbers;
+    the rules run here, as of `now` (the dashboards read the status the summaries stored)."""
     rows = _rows(
         recruiter_id=recruiter_id,
         unassigned=unassigned,
         candidate_ids=candidate_ids,
         search=search,
+        active_only=active_only,
     )
     result = [_signal(row, now) for row in rows]
     if status is not None:

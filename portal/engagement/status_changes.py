@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from portal.core.extensions import db
+from portal.engagement import summaries
 from portal.engagement.models import CandidateStatus, Status
 from portal.engagement.status import CandidateSignal, signals
 from portal.events.models import EngagementEvent, EventKind
@@ -29,7 +30,11 @@ Noted = set[tuple[Any, ...]]  # (candidate id, kind, subject) of the once-only e
 def evaluate(now: datetime) -> int:
     """The worker's job: record every status change as an event (and a webhook), and note
     questions that became overdue and candidates who joined, once each. Returns how many
-    events were written. A fixed number of queries; the caller commits."""
+    events were written. A fixed number of queries; the caller commits.
+
+    First every summary's stored status is brought up to `now` (time alone moves statuses:
+    days without a sign-in, a question past the promise), which the dashboards read."""
+    summaries.evaluate_all(now)
     found = signals(now)
     promise = response_promise()
     ids = [signal.candidate_id for signal in found]

@@ -8,9 +8,10 @@ Events are facts about behaviour, never content: "news:12" is stored, the articl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Integer, Select, String, insert, literal, select
+from blinker import Signal
+from sqlalchemy import Exists, Integer, Select, String, insert, literal, select
 
 from portal.core import clock
 from portal.core.extensions import db
@@ -18,6 +19,11 @@ from portal.core.models import UTCDateTime
 from portal.events.models import EngagementEvent, EventKind
 
 HOME_VIEW_EVERY = timedelta(hours=1)
+
+# Sent with (candidate_id, kind=, at=) when record_home_view writes its row without the ORM,
+# in the same transaction (features that watch EngagementEvent rows being flushed, such as
+# portal.engagement.summaries, learn of it so).
+event_recorded = Signal("event-recorded")
 
 
 def record(
@@ -51,7 +57,12 @@ def _recent_home_view(candidate_id: int, at: datetime) -> Select[int]:
 
 def home_view_due(candidate_id: int, at: datetime) -> bool:
     """Whether this visit to the home page is one to record (none in the last hour)."""
-    return not db.session.scalar(select(_recent_home_view(candidate_id, at).exists()))
+    return not db.session.scalar(select(home_viewed_lately(candidate_id, at)))
+
+
+def home_viewed_lately(candidate_id: int, at: datetime) -> Exists:
+    """Whether a home view was recorded in the hour before `at`, to read beside others."""
+    return _recent_home_view(candidate_id, at).exists()
 
 
 def record_home_view(candidate_id: int, at: datetime | None = None) -> bool:
@@ -69,7 +80,12 @@ def record_home_view(candidate_id: int, at: datetime | None = None) -> bool:
     statement = insert(EngagementEvent).from_select(
         ["candidate_id", "kind", "occurred_at"], values, include_defaults=False
     )
-    return cast(CursorResult[Any], db.session.execute(statement)).rowcount == 1
+    # RETURNING says whether the row went in (rowcount is not reliable for INSERT ... SELECT
+    # on every driver).
+    recorded = db.session.execute(statement.returning(EngagementEvent.id)).first() is not None
+    if recorded:
+        event_recorded.send(candidate_id, kind=str(EventKind.HOME_VIEWED), at=at)
+    return recorded
 
 
 def timeline(candidate_id: int, *, limit: int = 200) -> list[EngagementEvent]:

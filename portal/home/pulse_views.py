@@ -28,7 +28,7 @@ def answer_pulse() -> ResponseReturnValue:
     candidate = signed_in_candidate()
     form = PulseForm()
     if not form.validate_on_submit():
-        page, _news = render_home(candidate, clock.now().replace(microsecond=0), form)
+        page, _news, _facts = render_home(candidate, clock.now().replace(microsecond=0), form)
         return page, 422
     try:
         pulse.answer(candidate, form.score.data, form.comment.data, clock.now())

@@ -36,7 +36,7 @@ def news_archive() -> ResponseReturnValue:
 
 
 @candidate_bp.get("/news/<int:entry_id>/open")
-@writes_on_get("news_reads", "engagement_events")
+@writes_on_get("news_reads", "engagement_events", "candidate_summaries")
 def open_news(entry_id: int) -> ResponseReturnValue:
     """Count the read, then on to the item's own page; 404 if it is not meant for them."""
     candidate = signed_in_candidate()

@@ -83,5 +83,9 @@ def candidate_or_404(candidate_id: int, *, recruiter: User | None = None) -> Use
 
 
 def signed_in_candidate() -> User:
-    """The signed-in candidate, with their profile (404 for an account without one)."""
-    return candidate_or_404(current_user.id)
+    """The signed-in candidate, with their profile (404 for an account without one). The
+    session's user already carries it (accounts.sessions loads both in one query)."""
+    user = current_user._get_current_object()
+    if not isinstance(user, User) or user.role != Role.CANDIDATE or user.candidate_profile is None:
+        abort(404)
+    return user

@@ -9,7 +9,6 @@ from flask_login import current_user
 from portal.core.database import writes_on_get
 from portal.people.access import candidate_bp, signed_in_candidate
 from portal.people.models import User
-from portal.questions import threads as questions
 from portal.questions.forms import QuestionForm
 from portal.questions.thread_views import (
     refused_or,
@@ -20,7 +19,6 @@ from portal.questions.thread_views import (
 
 
 def _page(candidate: User, form: QuestionForm, status: int = 200) -> tuple[str, int]:
-    questions.record_answers_read(candidate)  # the page marks them read (render_thread)
     profile = candidate.profile
     recruiter = profile.recruiter if profile.recruiter and profile.recruiter.is_active else None
     return render_thread(
@@ -29,7 +27,7 @@ def _page(candidate: User, form: QuestionForm, status: int = 200) -> tuple[str, 
 
 
 @candidate_bp.get("/questions")
-@writes_on_get("thread_reads", "engagement_events")
+@writes_on_get("thread_reads", "engagement_events", "candidate_summaries", up_front=False)
 def questions_page() -> ResponseReturnValue:
     """The thread with the recruiter, newest at the bottom, and the form to ask."""
     return _page(signed_in_candidate(), QuestionForm())

@@ -36,7 +36,7 @@ def _staff_only() -> None:
 
 
 @bp.get("/")
-@writes_on_get("engagement_events")
+@writes_on_get("engagement_events", "candidate_summaries")
 def index() -> ResponseReturnValue:
     """Search the FAQ. Candidates see published entries; staff see drafts too."""
     query = request.args.get("q", "").strip()[:200]

@@ -67,13 +67,16 @@ def refused_or(page: tuple[str, int], form: MessageForm) -> ResponseReturnValue:
 def render_thread(
     template: str, candidate: User, form: MessageForm, status: int, **context: object
 ) -> tuple[str, int]:
-    """A thread page for the signed-in reader, then their read mark moved to its last message.
+    """A thread page for the signed-in reader, then their read mark moved to its last message
+    (and, for the candidate, answers noted as read).
 
-    The mark is committed after rendering, so nothing the page shows has been expired by it.
+    The page is read in a plain transaction and rendered first; only a visit with something
+    new writes, in a short transaction of its own after the rendering, so no write lock is
+    held while the page is built, and the usual visit writes nothing.
     """
     messages = questions.thread(candidate)
     last_read = questions.last_read_id(candidate, current_user)
-    questions.mark_thread_read(candidate, current_user, messages)
+    due = questions.reading_due(candidate, current_user, messages, last_read)
     state = questions.thread_state(candidate, current_user)
     promise = response_promise()
     now = clock.now()
@@ -90,7 +93,10 @@ def render_thread(
         confirm=ConfirmForm(),
         **context,
     )
-    db.session.commit()
+    if due is not None:
+        db.session.rollback()  # end the reading transaction: the write takes the lock only now
+        questions.record_reading(due)
+        db.session.commit()
     return page, status
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, case, func, literal, select
+from flask import g
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, aliased, joinedload
 
@@ -19,7 +20,7 @@ from portal.core.clock import utcnow
 from portal.core.database import upsert
 from portal.core.extensions import db
 from portal.events import log as events
-from portal.events.models import EngagementEvent, EventKind
+from portal.events.models import EventKind
 from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
 from portal.people.models import CandidateProfile, Role, User
@@ -200,32 +201,53 @@ def mark_read(candidate_id: int, reader_id: int, up_to_id: int) -> None:
     )
 
 
-def mark_thread_read(candidate: User, reader: User, messages: list[Message]) -> None:
-    if messages:
-        mark_read(candidate.id, reader.id, messages[-1].id)
+@dataclass(frozen=True)
+class ReadingDue:
+    """What showing a thread to a reader must write, worked out from what the page loaded."""
+
+    candidate_id: int
+    reader_id: int
+    up_to_id: int  # move the read mark here
+    answers: int  # answers the candidate had not read yet (0 for other readers)
+    newest_answer_id: int | None
 
 
-def record_answers_read(candidate: User) -> EngagementEvent | None:
-    """Before the candidate's thread is shown (and marked read): record `answer_read` when it
-    holds answers they have not read yet, naming the newest. Nothing when there are none."""
-    read_mark = (
-        select(ThreadRead.last_read_message_id)
-        .where(ThreadRead.candidate_id == candidate.id, ThreadRead.reader_id == candidate.id)
-        .scalar_subquery()
-    )
-    newest, count = db.session.execute(
-        select(func.max(Message.id), func.count(Message.id)).where(
-            Message.candidate_id == candidate.id,
-            Message.author_id != candidate.id,
-            Message.removed_at.is_(None),
-            Message.id > func.coalesce(read_mark, 0),
-        )
-    ).one()
-    if newest is None:
+def reading_due(
+    candidate: User, reader: User, messages: list[Message], last_read: int
+) -> ReadingDue | None:
+    """What the reader's visit must write; None when they had seen every message already (the
+    usual visit writes nothing). No queries: from the messages the page shows."""
+    if not messages or messages[-1].id <= last_read:
         return None
-    return events.record(
-        candidate.id, EventKind.ANSWER_READ, subject=f"message:{newest}", data={"answers": count}
+    answers = [
+        message.id
+        for message in messages
+        if message.id > last_read
+        and reader.id == candidate.id
+        and message.author_id != candidate.id
+        and message.removed_at is None
+    ]
+    return ReadingDue(
+        candidate_id=candidate.id,
+        reader_id=reader.id,
+        up_to_id=messages[-1].id,
+        answers=len(answers),
+        newest_answer_id=max(answers) if answers else None,
     )
+
+
+def record_reading(due: ReadingDue) -> None:
+    """Move the read mark, and record `answer_read` (naming the newest answer) when the
+    candidate has just read answers. By ids only, so it can run in a short write transaction
+    of its own after the page is rendered."""
+    mark_read(due.candidate_id, due.reader_id, due.up_to_id)
+    if due.answers:
+        events.record(
+            due.candidate_id,
+            EventKind.ANSWER_READ,
+            subject=f"message:{due.newest_answer_id}",
+            data={"answers": due.answers},
+        )
 
 
 def last_read_id(candidate: User, reader: User) -> int:
@@ -330,8 +352,9 @@ def thread_state(candidate: User, reader: User) -> ThreadState:
     return state
 
 
-def unread_for(reader: User) -> int:
-    """Unread messages in every thread the reader follows: their own, or their candidates'."""
+def unread_query(reader: User) -> Select[int] | None:
+    """The count of unread messages in every thread the reader follows (their own, or their
+    candidates'), as a query to run alone or beside others; None for readers of no thread."""
     if reader.role == Role.CANDIDATE:
         thread_ids = select(literal(reader.id))
     elif reader.role == Role.RECRUITER:
@@ -339,9 +362,9 @@ def unread_for(reader: User) -> int:
             CandidateProfile.recruiter_id == reader.id
         )
     else:
-        return 0
+        return None
     read = aliased(ThreadRead)
-    query = (
+    return (
         select(func.count(Message.id))
         .outerjoin(
             read, and_(read.candidate_id == Message.candidate_id, read.reader_id == reader.id)
@@ -353,4 +376,15 @@ def unread_for(reader: User) -> int:
             Message.id > func.coalesce(read.last_read_message_id, 0),
         )
     )
-    return db.session.scalar(query) or 0
+
+
+def note_unread(count: int) -> None:
+    """The menu's unread count (questions.app's `unread_messages`), when a page has already
+    read it beside other things: one query less."""
+    g.unread_messages = count
+
+
+def unread_for(reader: User) -> int:
+    """Unread messages in every thread the reader follows: their own, or their candidates'."""
+    query = unread_query(reader)
+    return 0 if query is None else (db.session.scalar(query) or 0)

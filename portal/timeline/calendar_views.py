@@ -15,7 +15,7 @@ from portal.timeline import calendar
 
 
 @candidate_bp.get("/calendar.ics")
-@writes_on_get("engagement_events")
+@writes_on_get("engagement_events", "candidate_summaries")
 def joining_calendar() -> ResponseReturnValue:
     """Download the joining day as an iCalendar event (the same UID every time)."""
     candidate = signed_in_candidate()

@@ -41,14 +41,14 @@ def _show(matches: Callable[[timeline.TimelineItem], bool], subject: str) -> str
 
 
 @candidate_bp.get("/timeline/<int:template_id>")
-@writes_on_get("engagement_events")
+@writes_on_get("engagement_events", "candidate_summaries")
 def milestone(template_id: int) -> ResponseReturnValue:
     """A milestone every candidate has (in this candidate's version), in full."""
     return _show(lambda item: item.template_id == template_id, f"milestone:{template_id}")
 
 
 @candidate_bp.get("/timeline/own-<int:milestone_id>")
-@writes_on_get("engagement_events")
+@writes_on_get("engagement_events", "candidate_summaries")
 def own_milestone(milestone_id: int) -> ResponseReturnValue:
     """A milestone of this candidate only, in full."""
     return _show(

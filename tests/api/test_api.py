@@ -20,6 +20,7 @@ from portal.accounts import operations as accounts
 from portal.api import tokens as api_tokens
 from portal.api.models import ApiToken
 from portal.core.extensions import db
+from portal.engagement import status as engagement
 from portal.events import log as events
 from portal.events.models import EngagementEvent, EventKind
 from portal.people.models import AuditEntry, Role, User
@@ -446,6 +447,10 @@ def test_events_are_listed_once_settled(make_app, people):
         ("/candidates?status=happy", "status"),
         ("/candidates?recruiter_id=x", "recruiter_id"),
         ("/candidates?recruiter_id=2147483648", "recruiter_id"),
+        ("/candidates?after=2026-01-01", "after"),
+        ("/candidates?after=7.1.1", "after"),
+        ("/candidates?limit=0", "limit"),
+        ("/candidates?limit=201", "limit"),
     ],
 )
 def test_a_bad_parameter_is_400_naming_it(api, tokens, query, parameter):
@@ -628,3 +633,48 @@ def test_creating_and_revoking_a_token_in_a_browser(browser, make_app, tmp_path)
 
     report = tools.validate_html({"token-created": created_html, "tokens": list_html}, tmp_path)
     assert not report.errors, report.errors_text()
+
+
+def test_the_candidate_list_comes_a_page_at_a_time_each_candidate_once(app, api, people, tokens):
+    """1,000 candidates more for recruiter A: pages of 50 by default, the same queries each
+    page, every candidate once in the order the dashboard shows, then has_more false."""
+    with app.app_context():
+        recruiter = db.session.get(User, people["ids"]["recruiter_a"])
+        support.insert_cohort(recruiter, 1000, 5, datetime.now(UTC))
+        live = engagement.signals(datetime.now(UTC), recruiter_id=recruiter.id)
+        expected = [s.candidate_id for s in live]
+        severity = {s.candidate_id: s.severity for s in live}
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    seen: list[int] = []
+    per_page: list[int] = []
+    query = "/candidates"
+    while True:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            answer = api.call(query, tokens["recruiter_a"])
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert answer.status_code == 200
+        body = answer.get_json()
+        assert body["count"] == len(body["data"]) <= 50
+        seen.extend(candidate["id"] for candidate in body["data"])
+        per_page.append(len(statements))
+        if not body["has_more"]:
+            assert body["next_cursor"] is None
+            break
+        query = f"/candidates?after={body['next_cursor']}"
+    assert sorted(seen) == sorted(expected) and len(seen) == len(set(seen))
+    risk = [severity[candidate_id] for candidate_id in seen]
+    assert risk == sorted(risk, reverse=True)  # riskiest first, across pages
+    assert len(per_page) == -(-len(expected) // 50)
+    # The same queries on every page (the first also notes the token's use, once a minute).
+    assert len(set(per_page[1:])) == 1 and max(per_page) <= 8, per_page
+    everyone = api.call("/candidates?limit=200", tokens["hr"]).get_json()
+    assert everyone["count"] == 200 and everyone["has_more"]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.core.extensions import db
 from portal.engagement import retention
-from portal.engagement.models import CandidateStatus, PulseResponse
+from portal.engagement.models import CandidateStatus, CandidateSummary, PulseResponse
 from portal.events.models import EngagementEvent, EventKind
 from portal.people.models import Role
 from portal.questions.models import Message
@@ -48,8 +48,11 @@ def test_records_go_90_days_after_joining_and_not_before(app_ctx, client):
     for candidate in (long_ago, recent):
         _history(candidate)
 
-    assert retention.forget_after_joining(NOW) == 3
+    # An event, a pulse answer, a recorded status and the summary built from them.
+    assert retention.forget_after_joining(NOW) == 4
     db.session.commit()
+    assert db.session.get(CandidateSummary, long_ago.id) is None
+    assert db.session.get(CandidateSummary, recent.id).last_pulse is not None
 
     assert _records(long_ago.id) == (0, 0, 0)
     assert _records(recent.id) == (1, 1, 1)

@@ -245,7 +245,7 @@ def test_a_visit_with_nothing_new_writes_nothing(app, cast):
     client = signed_in(app, "alice@example.com")
     statements, page = run_counted(app, client, "/candidate/")
     assert shown_news(page) == [("One", False)]
-    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE CANDIDATE")]
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE CANDIDATE_PROFILES")]
     with app.app_context():
         seen_at = db.session.get(CandidateProfile, cast["alice"]).news_seen_at
         assert seen_at == NOW - timedelta(hours=1)

@@ -15,6 +15,7 @@ from sqlalchemy import String, Text, func, select
 from portal.core.clock import utcnow
 from portal.core.extensions import db
 from portal.core.models import Base
+from portal.events.models import EngagementEvent, EventKind
 from portal.mail import jobs as mail_jobs
 from portal.mail.models import OutgoingEmail
 from portal.people.models import AuditEntry, Role, User
@@ -25,6 +26,7 @@ from tests.support import (
     make_candidate,
     make_staff,
     post_form,
+    run_counted,
     sign_in,
     text_body,
 )
@@ -374,3 +376,38 @@ def test_a_question_without_a_recruiter_goes_to_hr(make_app, smtp_server):
     assert "no recruiter assigned" in text_body(message)
     assert "/hr/people/" in link_in(message)
     assert "/questions" in link_in(message)
+
+
+def test_reading_a_thread_writes_only_after_the_page_and_only_when_something_is_new(app, people):
+    """The read mark (and the candidate's `answer_read`) are written after the page is built,
+    in a short transaction of its own; a visit with nothing new writes nothing at all."""
+    ids = people["ids"]
+    alice = app.test_client()
+    sign_in(alice, people["emails"]["candidate_a"])
+    _fill_thread(app, ids["candidate_a"], ids["recruiter_a"], 6)
+
+    def kind(statement: str) -> str:
+        return statement.split()[0].upper()
+
+    first, page = run_counted(app, alice, "/candidate/questions")
+    assert "message 5" in page
+    written = [n for n, s in enumerate(first) if kind(s) in WRITES]
+    assert written  # the read mark moved, and the answers were noted as read
+    page_reads = [n for n, s in enumerate(first) if kind(s) == "SELECT" and "FROM messages" in s]
+    assert page_reads and max(page_reads) < min(written)  # the page was read, then written
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # The page's transaction only read (a plain BEGIN); the write lock came after it.
+        assert first[0].strip().upper() == "BEGIN"
+        assert "IMMEDIATE" in first[min(written) - 1].upper()
+
+    again, _ = run_counted(app, alice, "/candidate/questions")
+    assert [s for s in again if kind(s) in WRITES] == []
+    assert not [s for s in again if "IMMEDIATE" in s.upper()]
+    with app.app_context():
+        answer_reads = db.session.scalars(
+            select(EngagementEvent).where(EngagementEvent.kind == EventKind.ANSWER_READ)
+        ).all()
+        assert [(event.data or {}).get("answers") for event in answer_reads] == [3]
+
+
+WRITES = {"INSERT", "UPDATE", "DELETE"}

@@ -1,0 +1,204 @@
+"""Query budgets: every page a person can open issues a fixed number of SQL statements, the
+same with the demo's dozen candidates as with a cohort of 1,000 more (20 events each, a long
+thread, many audit entries): the candidate's home at most 5, every other page at most 8.
+
+One world per module (the demo data, then the cohort): each page is measured once before and
+once after the cohort arrives, and each page is its own test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, select
+
+from portal import create_app
+from portal.core import rate_limits
+from portal.core.extensions import db
+from portal.core.models import Base
+from portal.demo import load as demo
+from portal.news.models import FeedEntry
+from portal.people.models import AuditEntry, Role, User
+from portal.questions.models import FaqEntry, Message
+from portal.timeline.models import MilestoneTemplate
+from portal.webhooks.models import WebhookEndpoint
+from tests import support
+
+_TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+HOME_BUDGET = 5
+PAGE_BUDGET = 8
+
+RECRUITER = demo.CANDIDATES[0].recruiter_email  # the candidate's recruiter
+CANDIDATE = demo.CANDIDATES[0].email  # signed up, with a recruiter
+
+# (who, path); {names} are filled from the world's ids.
+PAGES: list[tuple[str, str]] = [
+    ("anonymous", "/sign-in"),
+    ("anonymous", "/password/forgot"),
+    ("anonymous", "/what-we-record"),
+    ("candidate", "/candidate/"),
+    ("candidate", "/candidate/questions"),
+    ("candidate", "/candidate/news"),
+    ("candidate", "/candidate/email-preferences"),
+    ("candidate", "/candidate/timeline/{template}"),
+    ("candidate", "/faq/"),
+    ("candidate", "/account/password"),
+    ("recruiter", "/recruiter/"),
+    ("recruiter", "/recruiter/inbox"),
+    ("recruiter", "/recruiter/candidates/{candidate}"),
+    ("recruiter", "/recruiter/candidates/{candidate}/questions"),
+    ("recruiter", "/account/api-tokens"),
+    ("recruiter", "/faq/new"),
+    ("recruiter", "/faq/{faq}/edit"),
+    ("hr", "/hr/"),
+    ("hr", "/hr/engagement"),
+    ("hr", "/hr/audit"),
+    ("hr", "/hr/mail/parked"),
+    ("hr", "/hr/news"),
+    ("hr", "/hr/news/entries"),
+    ("hr", "/hr/news/entries/{entry}/audience"),
+    ("hr", "/hr/timeline"),
+    ("hr", "/hr/timeline/new"),
+    ("hr", "/hr/timeline/{template}/edit"),
+    ("hr", "/hr/people/{candidate}"),
+    ("hr", "/hr/people/{candidate}/edit"),
+    ("hr", "/hr/people/{candidate}/activity"),
+    ("hr", "/hr/people/{candidate}/questions"),
+    ("hr", "/hr/people/{candidate}/timeline"),
+    ("hr", "/hr/people/{candidate}/timeline/new"),
+    ("hr", "/hr/candidates/new"),
+    ("hr", "/hr/staff/new"),
+    ("hr", "/hr/webhooks"),
+    ("hr", "/hr/webhooks/new"),
+    ("hr", "/hr/webhooks/{webhook}"),
+    ("hr", "/hr/webhooks/{webhook}/edit"),
+]
+
+
+@dataclass
+class World:
+    app: Flask
+    ids: dict[str, int] = field(default_factory=dict)
+    small: dict[str, list[str]] = field(default_factory=dict)
+    large: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _clients(app: Flask) -> dict[str, object]:
+    clients = {"anonymous": app.test_client()}
+    for who, email in (("candidate", CANDIDATE), ("recruiter", RECRUITER), ("hr", demo.HR_EMAIL)):
+        client = app.test_client()
+        answer = support.sign_in(client, email, demo.DEMO_PASSWORD)
+        assert answer.status_code == 302, who
+        clients[who] = client
+    return clients
+
+
+def _statements(app: Flask, client, path: str) -> list[str]:
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not _TRANSACTION_CONTROL.match(statement):  # BEGIN is SQLite's, not a query
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    client.get(path)  # once first: the visit that writes (home view, read marks) is not this one
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answer = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert answer.status_code == 200, (path, answer.status_code)
+    return statements
+
+
+def _measure(world: World) -> dict[str, list[str]]:
+    with world.app.app_context():
+        rate_limits.limiter().reset()
+    clients = _clients(world.app)
+    return {
+        path: _statements(world.app, clients[who], path.format(**world.ids)) for who, path in PAGES
+    }
+
+
+def _grow(world: World) -> None:
+    """A thousand more candidates for the recruiter, a long thread, many audit entries."""
+    now = datetime.now(UTC)
+    with world.app.app_context():
+        recruiter = db.session.scalars(select(User).where(User.email == RECRUITER)).one()
+        hr = db.session.scalars(select(User).where(User.email == demo.HR_EMAIL)).one()
+        support.insert_cohort(recruiter, 1000, 20, now)
+        candidate_id = world.ids["candidate"]
+        for n in range(150):
+            author = candidate_id if n % 2 else recruiter.id
+            db.session.add(
+                Message(
+                    candidate_id=candidate_id,
+                    author_id=author,
+                    body=f"Message {n}",
+                    created_at=now - timedelta(minutes=300 - n),
+                )
+            )
+        db.session.add_all(
+            AuditEntry(actor_id=hr.id, target_user_id=candidate_id, action="user.updated")
+            for _ in range(500)
+        )
+        db.session.commit()
+
+
+def _empty_all_tables(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(scope="module")
+def world(migrated) -> Iterator[World]:
+    app = create_app(support.app_config(migrated))
+    _empty_all_tables(app)
+    built = World(app)
+    with app.app_context():
+        demo.load()
+        hr = db.session.scalars(select(User).where(User.email == demo.HR_EMAIL)).one()
+        webhook = WebhookEndpoint(
+            url="https://hooks.example.com/portal",
+            description="Budget check",
+            secret="s" * 40,
+            event_types=["candidate.status_changed"],
+            created_by_id=hr.id,
+        )
+        db.session.add(webhook)
+        db.session.commit()
+        candidate = db.session.scalars(select(User).where(User.email == CANDIDATE)).one()
+        built.ids = {
+            "candidate": candidate.id,
+            "template": db.session.scalars(select(MilestoneTemplate.id)).first(),
+            "faq": db.session.scalars(select(FaqEntry.id)).first(),
+            "entry": db.session.scalars(select(FeedEntry.id)).first(),
+            "webhook": webhook.id,
+        }
+        assert all(built.ids.values()), built.ids
+        assert candidate.role == Role.CANDIDATE
+    built.small = _measure(built)
+    _grow(built)
+    built.large = _measure(built)
+    yield built
+    _empty_all_tables(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("who", "path"), PAGES, ids=[f"{who} {path}" for who, path in PAGES])
+def test_the_page_issues_a_fixed_number_of_queries(world, who, path):
+    budget = HOME_BUDGET if path == "/candidate/" else PAGE_BUDGET
+    small, large = world.small[path], world.large[path]
+    assert len(large) == len(small), (path, small, large)
+    assert len(large) <= budget, (path, len(large), "\n".join(large))
