@@ -3,10 +3,13 @@
 A cohort of 1,000 candidates with 200,000 events (plus questions and pulses), on SQLite, and on
 PostgreSQL too when BENCH_POSTGRES_URL names an empty database to use.
 
-Figure: `engagement.signals` (every candidate's status and reasons, one query) divided by the
-floor — one bare GROUP BY over the same events giving each candidate's last event and count —
-medians of the same run. Goal: at most 5 — the status is that grouping plus two more
-aggregates (questions, pulses) joined to every candidate, and nothing per candidate.
+Figures, medians of the same run:
+- `engagement.signals` (every candidate's status and reasons, read from their summaries, one
+  query) divided by the floor: one bare GROUP BY over the events giving each candidate's last
+  event and count, which is what reading the event log would cost at the very least.
+  Goal: at most 1 — the summaries make the status cheaper than any aggregation of the events.
+- `summaries.rebuild()` (every summary recomputed from the events) divided by the same floor:
+  what `flask engagement rebuild-summaries` costs, for scale.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from flask_migrate import upgrade  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.core.extensions import db  # noqa: E402
 from portal.engagement import status as engagement  # noqa: E402
+from portal.engagement import summaries  # noqa: E402
 from portal.events.models import EngagementEvent
 from portal.people.models import Role
 from tests import support  # noqa: E402
@@ -80,7 +84,15 @@ def measure(database_url: str, label: str) -> None:
         print(f"{label}: cohort loaded in {loaded:.1f} s; statuses {dict(counts)}")
         print(
             f"{label}: signals {status_s * 1000:.0f} ms / bare GROUP BY {floor_s * 1000:.0f} ms"
-            f" = {status_s / floor_s:.2f} (goal <= 5)"
+            f" = {status_s / floor_s:.2f} (goal <= 1)"
+        )
+        started = time.perf_counter()
+        summaries.rebuild()
+        db.session.commit()
+        rebuilt = time.perf_counter() - started
+        print(
+            f"{label}: rebuild of every summary {rebuilt * 1000:.0f} ms"
+            f" = {rebuilt / floor_s:.1f} x the bare GROUP BY"
         )
 
 
