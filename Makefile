@@ -63,3 +63,11 @@ audit: install test-tools
 .PHONY: serve
 serve: install
 	PORTAL_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py 'portal:create_app()'
+
+## Page throughput under gunicorn against a bare Flask app, with wrk (bench/web.py): 1,000
+## candidates on SQLite; BENCH_SCALE=10000, BENCH_SECONDS (10 per page) and
+## BENCH_DATABASE_URL=postgresql+psycopg://…/bench change that. Appends to bench/RESULTS.md.
+.PHONY: bench
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python bench/web.py

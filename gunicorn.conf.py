@@ -19,7 +19,7 @@ timeout = 30
 graceful_timeout = 30
 # Recycle workers now and then so a slow leak cannot grow forever; jitter keeps them from
 # restarting all at once.
-max_requests = 1000
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))  # 0: never recycle
 max_requests_jitter = 100
 # Each worker builds its own app, engine and connection pool after the fork: no database
 # connection is ever shared between processes. (With preload, post_fork below keeps it so.)

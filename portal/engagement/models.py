@@ -148,6 +148,16 @@ class CandidateSummary(Base):
             "candidate_id",
         ),
         Index("ix_candidate_summaries_joining", "joining_date"),
+        # The tiles' counts read only these columns: an index-only scan, not the wide rows.
+        Index("ix_candidate_summaries_tiles", "is_active", "status", "signed_up", "joining_date"),
+        Index(
+            "ix_candidate_summaries_recruiter_tiles",
+            "recruiter_id",
+            "is_active",
+            "status",
+            "signed_up",
+            "joining_date",
+        ),
     )
 
     candidate_id: Mapped[int] = mapped_column(

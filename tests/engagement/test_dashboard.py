@@ -284,20 +284,10 @@ def test_sparkline_numbers_match_the_events(app, cast):
     assert 'role="img"' in svg and "style=" not in svg
     label = re.search(r'aria-label="([^"]+)"', svg).group(1)
     assert label == "5 actions in the last 30 days, last on 10 Mar"
-    bars = [
-        (int(x) // 4, int(height), title)
-        for x, height, title in re.findall(
-            r'<rect class="sparkline-bar" x="(\d+)" y="\d+" width="3" height="(\d+)">'
-            r"<title>([^<]+)</title>",
-            svg,
-        )
-    ]
+    (path,) = re.findall(r'<path class="sparkline-bar" d="([^"]+)"/>', svg)
+    bars = [(int(x) // 4, int(height)) for x, height in re.findall(r"M(\d+) \d+h3v(\d+)h-3z", path)]
     # Day 0 is 9 February, day 29 is today (10 March); the busiest day is 24 high.
-    assert bars == [
-        (0, 8, "9 Feb: 1 action"),
-        (27, 24, "8 Mar: 3 actions"),
-        (29, 8, "10 Mar: 1 action"),
-    ]
+    assert bars == [(0, 8), (27, 24), (29, 8)]
     assert "5 in 30 days" in page
 
 
