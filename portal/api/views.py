@@ -176,6 +176,7 @@ def candidates() -> ResponseReturnValue:
             cohort.Filters(status=status, after=after),
             recruiter_id=scope or recruiter_id,
             size=limit,
+            with_activity=False,
         )
     return jsonify(
         data=[_candidate(signal) for signal in page.signals],

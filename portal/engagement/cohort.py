@@ -208,33 +208,33 @@ def _tiles(where: list[ColumnElement[bool]], today: date) -> Tiles:
     return Tiles(total=total, counts=counts, invited=invited, joining_this_week=this_week)
 
 
-def _signal(row: Any, summary: CandidateSummary, now: datetime) -> CandidateSignal:
+def _signal(row: Any, now: datetime) -> CandidateSignal:
     joining_at = joining.joining_instant(row.joining_date, row.joining_time, row.joining_time_zone)
-    seen = [moment for moment in (summary.last_seen_at, row.last_sign_in_at) if moment]
+    seen = [moment for moment in (row.last_seen_at, row.last_sign_in_at) if moment]
     reasons = [
         Reason(str(reason.get("code", "")), Status(reason["status"]), str(reason["text"]))
-        for reason in summary.reasons or []
+        for reason in row.reasons or []
         if reason.get("status") in Status._value2member_map_ and reason.get("text")
     ]
     return CandidateSignal(
-        candidate_id=summary.candidate_id,
+        candidate_id=row.candidate_id,
         name=row.name,
         email=row.email,
-        recruiter_id=summary.recruiter_id,
+        recruiter_id=row.recruiter_id,
         recruiter_name=row.recruiter_name,
         job_title=row.job_title,
         joining_at=joining_at,
         days_to_joining=joining.days_until(joining_at, now),
         has_joined=joining_at <= now,
-        signed_up=summary.signed_up,
+        signed_up=row.signed_up,
         last_seen_at=max(seen) if seen else None,
-        unanswered_questions=summary.unanswered,
-        waiting_since=summary.waiting_since,
-        last_pulse=summary.last_pulse,
-        previous_pulse=summary.previous_pulse,
-        status=Status(summary.status),
+        unanswered_questions=row.unanswered,
+        waiting_since=row.waiting_since,
+        last_pulse=row.last_pulse,
+        previous_pulse=row.previous_pulse,
+        status=Status(row.status),
         reasons=sorted(reasons, key=lambda r: -SEVERITY[r.status]),
-        first_waiting_id=summary.first_waiting_id,
+        first_waiting_id=row.first_waiting_id,
     )
 
 
@@ -249,7 +249,12 @@ class Page:
 
 
 def page_query(
-    filters: Filters, *, recruiter_id: int | None, today: date, size: int = PAGE_SIZE
+    filters: Filters,
+    *,
+    recruiter_id: int | None,
+    today: date,
+    size: int = PAGE_SIZE,
+    with_activity: bool = True,
 ) -> Select[*tuple[Any, ...]]:
     """The SELECT of `candidates_page` (one page and one row more, to know if another follows):
     in the order of the summaries' board indexes, so the database stops after those rows."""
@@ -265,9 +270,27 @@ def page_query(
         after = filters.after
         where.append(tuple_(*order) > tuple_(after.rank, after.joining_date, after.candidate_id))
     recruiter = aliased(User)
+    summary = CandidateSummary
+    # Columns, not the entity: a page reads rows, it never changes them (and skips the JSON it
+    # does not show).
+    activity = [summary.activity_days] if with_activity else []
     return (
         select(
-            CandidateSummary,
+            summary.candidate_id,
+            summary.recruiter_id,
+            summary.board_rank,
+            summary.signed_up,
+            summary.last_seen_at,
+            summary.unanswered,
+            summary.waiting_since,
+            summary.first_waiting_id,
+            summary.last_pulse,
+            summary.previous_pulse,
+            summary.status,
+            summary.reasons,
+            summary.evaluated_at,
+            summary.joining_date.label("board_joining_date"),
+            *activity,
             User.name,
             User.email,
             User.last_sign_in_at,
@@ -296,20 +319,28 @@ def candidates_page(
     recruiter_id: int | None = None,
     today: date | None = None,
     size: int = PAGE_SIZE,
+    with_activity: bool = True,
 ) -> Page:
     """Up to `size` candidates after `filters.after`, riskiest first, then soonest joining, in
-    the filters' scope and status. One query, walking an index of the summaries."""
-    query = page_query(filters, recruiter_id=recruiter_id, today=today or now.date(), size=size)
+    the filters' scope and status, with each one's activity per day unless `with_activity` is
+    False. One query, walking an index of the summaries."""
+    query = page_query(
+        filters,
+        recruiter_id=recruiter_id,
+        today=today or now.date(),
+        size=size,
+        with_activity=with_activity,
+    )
     found = list(db.session.execute(query).all())
     more = len(found) > size
     found = found[:size]
-    last = found[-1][0] if found else None
-    checked = [row[0].evaluated_at for row in found if row[0].evaluated_at is not None]
+    last = found[-1] if found else None
+    checked = [row.evaluated_at for row in found if row.evaluated_at is not None]
     return Page(
-        signals=[_signal(row, row[0], now) for row in found],
-        activity=[row[0].activity_days or {} for row in found],
+        signals=[_signal(row, now) for row in found],
+        activity=[(row.activity_days or {}) if with_activity else {} for row in found],
         next_after=(
-            Cursor(last.board_rank, last.joining_date, last.candidate_id)
+            Cursor(last.board_rank, last.board_joining_date, last.candidate_id)
             if more and last is not None
             else None
         ),
