@@ -7,7 +7,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g, has_request_context
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -25,7 +25,14 @@ def reader_zone() -> str:
 
 
 def _zone_of(zone: str | None) -> ZoneInfo:
-    return ZoneInfo(zone or reader_zone())
+    if zone:
+        return ZoneInfo(zone)
+    if not has_request_context():
+        return ZoneInfo(reader_zone())
+    # The reader's zone, looked up once a request (a dashboard formats hundreds of times).
+    if "reader_zone_info" not in g:
+        g.reader_zone_info = ZoneInfo(reader_zone())
+    return g.reader_zone_info
 
 
 def local_today(now: datetime) -> date:

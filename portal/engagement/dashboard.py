@@ -26,7 +26,7 @@ from portal.engagement.cohort import (
     count_in_scope,
 )
 from portal.engagement.models import CandidateSummary, Status
-from portal.engagement.sparkline import Sparkline, day_counts, sparkline
+from portal.engagement.sparkline import Sparkline, day_counts, sparkline, window
 from portal.engagement.status import CandidateSignal
 
 ACTIVITY_DAYS = 30
@@ -96,8 +96,9 @@ def build(
     today = today or now.date()
     tiles = count_in_scope(now, filters, recruiter_id=recruiter_id, today=today)
     page = candidates_page(now, filters, recruiter_id=recruiter_id, today=today)
+    keys = window(now, ACTIVITY_DAYS)
     rows = [
-        Row(signal, sparkline(day_counts(days, now, ACTIVITY_DAYS), now), *links(signal))
+        Row(signal, sparkline(day_counts(days, keys), now), *links(signal))
         for signal, days in zip(page.signals, page.activity, strict=True)
     ]
     return Board(

@@ -13,7 +13,7 @@ class Bar:
     x: int
     y: int
     height: int
-    day: date
+    day: int  # days since the first day shown
     count: int
 
 
@@ -50,27 +50,17 @@ def _short_day(day: date) -> str:
 def sparkline(counts: list[int], now: datetime) -> Sparkline:
     """Bars scaled to the busiest day (which is TALLEST high), and a sentence that says it all."""
     days = len(counts)
-    last_day = now.astimezone(UTC).date()  # UTC days, like activity_by_day's
-    first_day = last_day - timedelta(days=days - 1)
     peak = max(counts, default=0)
     total = sum(counts)
     bars = []
+    tallest, step = Sparkline.TALLEST, Sparkline.STEP
     for index, count in enumerate(counts):
-        if count <= 0:
-            continue
-        height = max(2, round(count / peak * Sparkline.TALLEST))
-        bars.append(
-            Bar(
-                x=index * Sparkline.STEP,
-                y=Sparkline.TALLEST + 1 - height,
-                height=height,
-                day=first_day + timedelta(days=index),
-                count=count,
-            )
-        )
+        if count > 0:
+            height = max(2, round(count / peak * tallest))
+            bars.append(Bar(index * step, tallest + 1 - height, height, index, count))
     if total:
-        last = _short_day(bars[-1].day)
-        label = f"{plural(total, 'action')} in the last {days} days, last on {last}"
+        last_day = now.astimezone(UTC).date() - timedelta(days=days - 1 - bars[-1].day)
+        label = f"{plural(total, 'action')} in the last {days} days, last on {_short_day(last_day)}"
     else:
         label = f"No activity in the last {days} days"
     return Sparkline(
@@ -78,16 +68,19 @@ def sparkline(counts: list[int], now: datetime) -> Sparkline:
         days=days,
         total=total,
         label=label,
-        width=days * Sparkline.STEP - 1,
-        height=Sparkline.TALLEST + 2,
-        baseline=Sparkline.TALLEST + 1.5,
+        width=days * step - 1,
+        height=tallest + 2,
+        baseline=tallest + 1.5,
     )
 
 
-def day_counts(activity_days: dict[str, int], now: datetime, days: int) -> list[int]:
-    """The last `days` UTC days' counts, oldest first (today last), from "YYYY-MM-DD" keys."""
+def window(now: datetime, days: int) -> list[str]:
+    """The "YYYY-MM-DD" keys of the last `days` UTC days, oldest first (today last): worked
+    out once for a page, then read for every row with `day_counts`."""
     last_day = now.astimezone(UTC).date()
-    return [
-        activity_days.get((last_day - timedelta(days=days - 1 - n)).isoformat(), 0)
-        for n in range(days)
-    ]
+    return [(last_day - timedelta(days=days - 1 - n)).isoformat() for n in range(days)]
+
+
+def day_counts(activity_days: dict[str, int], keys: list[str]) -> list[int]:
+    """The counts of the days `keys` names (from `window`), 0 for a day without activity."""
+    return [activity_days.get(key, 0) for key in keys]

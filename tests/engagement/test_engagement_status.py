@@ -14,7 +14,7 @@ from portal.core.extensions import db
 from portal.engagement import status as engagement
 from portal.engagement import status_changes
 from portal.engagement.models import CandidateStatus, CandidateSummary, PulseResponse, Status
-from portal.engagement.sparkline import day_counts
+from portal.engagement.sparkline import day_counts, window
 from portal.events.models import EngagementEvent, EventKind
 from portal.people.models import Role, User
 from portal.questions.models import Message
@@ -253,7 +253,7 @@ def test_activity_is_counted_per_day_for_the_sparkline(recruiter):
 
     db.session.flush()
     days = db.session.get(CandidateSummary, user.id).activity_days
-    counts = day_counts(days, NOW, 30)
+    counts = day_counts(days, window(NOW, 30))
 
     assert len(counts) == 30
     assert counts[-1] == 2 and counts[-2] == 1 and counts[0] == 1
