@@ -20,6 +20,9 @@ from portal.events.models import EngagementEvent, EventKind
 from portal.news.models import FeedEntry
 from portal.timeline.models import CandidateMilestone, MilestoneTemplate
 
+# Made once: building an alias costs more than the query it is used in.
+_VERSION = aliased(CandidateMilestone, name="version")
+
 LIMIT = 100  # the latest events shown on a candidate page
 
 # Sentences for events that need nothing looked up.
@@ -132,7 +135,7 @@ def _milestone_titles(candidate_id: int, subjects: set[str]) -> dict[str, str]:
     }
     if not template_ids and not own_ids:
         return {}
-    version = aliased(CandidateMilestone)
+    version = _VERSION
     templates = (
         select(
             literal("milestone:").label("prefix"),

@@ -24,6 +24,9 @@ from portal.engagement.status import SEVERITY, CandidateSignal, Reason, like_pat
 from portal.people.models import CandidateProfile, User
 from portal.timeline import joining
 
+# Made once: building an alias costs more than the query it is used in.
+_RECRUITER = aliased(User, name="recruiter")
+
 PAGE_SIZE = 50
 SEARCH_MAX = 100
 LOCATION_MAX = 80
@@ -269,7 +272,7 @@ def page_query(
     if filters.after is not None:
         after = filters.after
         where.append(tuple_(*order) > tuple_(after.rank, after.joining_date, after.candidate_id))
-    recruiter = aliased(User)
+    recruiter = _RECRUITER
     summary = CandidateSummary
     # Columns, not the entity: a page reads rows, it never changes them (and skips the JSON it
     # does not show).

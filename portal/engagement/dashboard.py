@@ -29,6 +29,9 @@ from portal.engagement.models import CandidateSummary, Status
 from portal.engagement.sparkline import Sparkline, day_counts, sparkline, window
 from portal.engagement.status import CandidateSignal
 
+# Made once: building an alias costs more than the query it is used in.
+_SUMMARY = aliased(CandidateSummary, name="later")
+
 ACTIVITY_DAYS = 30
 
 
@@ -72,7 +75,7 @@ class Board:
 def _locations() -> list[str]:
     """The places candidates join at (for the filter), by a loose scan of the location index:
     one seek per distinct place, however many candidates share it."""
-    summary = aliased(CandidateSummary)
+    summary = _SUMMARY
     first = select(func.min(CandidateSummary.location)).where(CandidateSummary.location > "")
     places = first.cte("places", recursive=True)
     after = (

@@ -30,6 +30,9 @@ from portal.questions.waiting import waiting_questions
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEventType
 
+# Made once: building an alias costs more than the query it is used in.
+_READ_MARK = aliased(ThreadRead, name="read_mark")
+
 MAX_LENGTH = 5000
 EXCERPT_LENGTH = 160
 
@@ -363,7 +366,7 @@ def unread_query(reader: User) -> Select[int] | None:
         )
     else:
         return None
-    read = aliased(ThreadRead)
+    read = _READ_MARK
     return (
         select(func.count(Message.id))
         .outerjoin(
