@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import re
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -126,7 +127,9 @@ def counted_statements(app: Flask) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
+        # Queries only: SQLite's explicit BEGIN is transaction control (PostgreSQL's is implicit).
+        if not TRANSACTION_CONTROL.match(statement):
+            statements.append(statement)
 
     with app.app_context():
         engine = db.engine
@@ -135,6 +138,9 @@ def counted_statements(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 
 def count_sql(
