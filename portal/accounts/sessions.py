@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import AuthSession
@@ -49,21 +49,24 @@ def start(
     return key
 
 
+# Built once (every request runs it): the key's hash and the time are bound at each call.
+_SESSION_USER = (
+    select(User)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .options(joinedload(User.candidate_profile).joinedload(CandidateProfile.recruiter))
+    .where(
+        AuthSession.key_hash == bindparam("key_hash"),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+)
+
+
 def user_for_key(key: str, now: datetime | None = None) -> User | None:
     """The active user a live session key belongs to, in one query, or None; a candidate's
     profile and recruiter come in the same query (every candidate page needs them)."""
-    now = now or utcnow()
-    return db.session.scalar(
-        select(User)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .options(joinedload(User.candidate_profile).joinedload(CandidateProfile.recruiter))
-        .where(
-            AuthSession.key_hash == _hash(key),
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
-            User.is_active.is_(True),
-        )
-    )
+    return db.session.scalar(_SESSION_USER, {"key_hash": _hash(key), "now": now or utcnow()})
 
 
 def revoke(key: str) -> None:
