@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -12,6 +13,7 @@ from flask_login import current_user
 from portal.accounts import operations as accounts
 from portal.accounts.hr_forms import CandidateEditForm, CandidateForm, StaffEditForm, StaffForm
 from portal.accounts.login import SESSION_KEY
+from portal.accounts.people_filters import PeopleFilterForm
 from portal.core import clock
 from portal.core.clock import utcnow
 from portal.core.extensions import db
@@ -62,19 +64,34 @@ def _send_joining_change(email_ids: list[int], who: User) -> None:
 
 @hr_bp.get("/")
 def home() -> ResponseReturnValue:
-    """Everyone: candidates (optionally one recruiter's) and staff."""
-    recruiter_id = request.args.get("recruiter", type=query_id)
-    candidates = people.all_candidates(recruiter_id=recruiter_id)
-    return render_template(
+    """Candidates, soonest joining first, 50 a page, filtered by recruiter, account, joining
+    soon and name or email; and every recruiter and HR colleague."""
+    staff = people.staff()
+    recruiters = [person for person in staff if person.role == Role.RECRUITER]
+    form = PeopleFilterForm(request.args, recruiters=recruiters)
+    form.validate()
+    now = clock.now()
+    wanted = form.wanted(now.astimezone(ZoneInfo(current_user.time_zone)).date())
+    after = request.args.get("after", type=query_id)
+    found = people.candidates_page(wanted, after)
+    page = render_template(
         "accounts/people.html",
-        rows=joining.joining_rows(candidates, utcnow()),
-        emails_sent=cadence.weekly_counts(clock.now()),  # one grouped query, for the whole list
+        form=form,
+        rows=joining.joining_rows(found.candidates, utcnow()),
+        next_after=found.next_after,
+        page_size=people.CANDIDATES_PAGE_SIZE,
+        first_page=after is None,
+        filters=form.args(),
+        filtered=wanted != people.CandidateFilter(),
+        unknown_recruiter=wanted.recruiter_id is not None
+        and all(r.id != wanted.recruiter_id for r in recruiters),
+        # One grouped query, for the candidates on this page only.
+        emails_sent=cadence.weekly_counts(now, [c.id for c in found.candidates]),
         weekly_cap=current_app.config["CANDIDATE_WEEKLY_CAP"],
-        staff=people.staff(),
-        recruiters=people.active_recruiters(),
-        recruiter_id=recruiter_id,
+        staff=staff,
         confirm=ConfirmForm(),
     )
+    return page, 422 if form.errors else 200
 
 
 def _add_person(

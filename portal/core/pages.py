@@ -1,14 +1,19 @@
-"""Keyset pages: newest first by id, `before` the last id seen. A page costs one query however
-many rows the table holds (no OFFSET, no COUNT)."""
+"""Keyset pages: a page costs one query however many rows the table holds (no OFFSET, no
+COUNT). `newest_first` pages by id alone, `before` the last id seen; `in_order` pages by any
+order of keys (the last one unique, such as the id), after the row whose key values it is
+given."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.core.extensions import db
+
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 def newest_first(
@@ -22,3 +27,51 @@ def newest_first(
     more = len(rows) > size
     rows = rows[:size]
     return rows, (rows[-1].id if more and rows else None)
+
+
+class Key(NamedTuple):
+    """One column of a page's order, and its direction."""
+
+    column: Column
+    descending: bool = False
+
+
+def value_of(column: Column, id_column: Column, row_id: int) -> ScalarSelect[Any]:
+    """The `column` of the row `row_id` (its table's id column `id_column`), as a subquery:
+    a page's cursor can be a bare id that the page's own query looks up (never correlated with
+    the outer query, which may read the same table)."""
+    return select(column).where(id_column == row_id).correlate(None).scalar_subquery()
+
+
+def after(keys: Sequence[Key], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows that come after the one whose keys are `values` (values or subqueries) in the
+    order `keys`: (k1 past v1) or (k1 = v1 and k2 past v2) or ..."""
+    steps = []
+    for n, key in enumerate(keys):
+        past = key.column < values[n] if key.descending else key.column > values[n]
+        steps.append(
+            and_(*(k.column == v for k, v in zip(keys[:n], values[:n], strict=True)), past)
+        )
+    return or_(*steps)
+
+
+def in_order(
+    query: Select[Any], keys: Sequence[Key], after_values: Sequence[Any] | None, size: int
+) -> tuple[list[Any], Any | None]:
+    """Up to `size` rows of `query` in the order `keys`, after the row whose key values are
+    `after_values` (None: from the start); and the last row shown when there is a next page
+    (the caller makes its cursor), else None."""
+    if after_values is not None:
+        query = query.where(after(keys, after_values))
+    order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
+    rows = list(db.session.scalars(query.order_by(*order).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1] if more and rows else None)
+
+
+def contains(text: str) -> str:
+    """The LIKE pattern (escape character "\\") of a substring search for `text`, in lower
+    case: compare it with `func.lower(column)`. %, _ and \\ in `text` match only themselves."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

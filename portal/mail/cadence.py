@@ -30,7 +30,7 @@ because each locks the candidate first (`lock_candidates`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
@@ -254,11 +254,12 @@ def hold_until(
     return None if earliest <= now else earliest
 
 
-def weekly_counts(now: datetime) -> dict[int, tuple[int, int]]:
+def weekly_counts(now: datetime, ids: Collection[int] | None = None) -> dict[int, tuple[int, int]]:
     """For HR: per candidate, (emails sent in the rolling 7 days, of which counted toward the
-    cap). One grouped query, whatever the number of candidates."""
+    cap); only the candidates `ids` when given (a page of a list). One grouped query, whatever
+    the number of candidates."""
     capped = func.sum(case((OutgoingEmail.category.in_(CAPPED), 1), else_=0))
-    rows = db.session.execute(
+    query = (
         select(OutgoingEmail.to_user_id, func.count(OutgoingEmail.id), capped)
         .where(
             OutgoingEmail.status == EmailStatus.SENT,
@@ -268,4 +269,7 @@ def weekly_counts(now: datetime) -> dict[int, tuple[int, int]]:
         )
         .group_by(OutgoingEmail.to_user_id)
     )
+    if ids is not None:
+        query = query.where(OutgoingEmail.to_user_id.in_(list(ids)))
+    rows = db.session.execute(query)
     return {user_id: (total, int(counted or 0)) for user_id, total, counted in rows}

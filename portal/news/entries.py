@@ -21,9 +21,10 @@ from datetime import datetime
 
 import nh3
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
 from sqlalchemy.orm import contains_eager
 
+from portal.core import pages
 from portal.core.database import upsert
 from portal.core.extensions import db
 from portal.news.feeds.sanitize import plain_text, safe_link
@@ -287,6 +288,11 @@ def feeds_with_counts() -> list[FeedRow]:
     return [FeedRow(feed, *counts.get(feed.id, (0, 0))) for feed in feeds]
 
 
+def all_feeds() -> list[Feed]:
+    """Every feed (those in feeds.yaml first), by name: one query."""
+    return list(db.session.scalars(select(Feed).order_by(Feed.in_config.desc(), Feed.name)))
+
+
 def feed(feed_id: int) -> Feed | None:
     return db.session.get(Feed, feed_id)
 
@@ -300,31 +306,57 @@ def entry(entry_id: int) -> FeedEntry | None:
     )
 
 
+# What HR narrows the entries to, by state: label and condition.
+ENTRY_STATES: dict[str, tuple[str, ColumnElement[bool]]] = {
+    "shown": ("Shown to candidates", FeedEntry.hidden.is_(False)),
+    "hidden": ("Hidden", FeedEntry.hidden.is_(True)),
+    "pinned": ("Pinned", FeedEntry.pinned.is_(True)),
+    "featured": ("Featured", FeedEntry.featured.is_(True)),
+}
+_NEWEST = (
+    pages.Key(FeedEntry.published_at, descending=True),
+    pages.Key(FeedEntry.id, descending=True),
+)
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """What HR narrowed the entries to: one feed, one state (ENTRY_STATES), part of a title."""
+
+    feed_id: int | None = None
+    state: str | None = None
+    search: str | None = None
+
+
 @dataclass(frozen=True)
 class EntryPage:
+    """A page of HR's entries, and the cursor of the next, older page (None on the last)."""
+
     entries: list[FeedEntry]
-    total: int
-    page: int
-    pages: int
+    next_before: int | None
 
 
-def entries_page(page: int, feed_id: int | None = None) -> EntryPage | None:
-    """HR's list of entries (hidden ones included), optionally of one feed; None past the end."""
-    where = FeedEntry.feed_id == feed_id if feed_id is not None else true()
-    total = db.session.scalar(select(func.count(FeedEntry.id)).where(where)) or 0
-    pages = max(1, -(-total // HR_PAGE_SIZE))
-    if page < 1 or page > pages:
-        return None
-    query = (
-        select(FeedEntry)
-        .join(FeedEntry.feed)
-        .options(contains_eager(FeedEntry.feed))
-        .where(where)
-        .order_by(*_ORDER)
-        .limit(HR_PAGE_SIZE)
-        .offset((page - 1) * HR_PAGE_SIZE)
+def entries_page(
+    wanted: EntryFilter, before: int | None = None, size: int = HR_PAGE_SIZE
+) -> EntryPage:
+    """HR's entries (hidden ones included), newest first, older than the entry `before` (the
+    last of the previous page; None for the newest): one query, with their feeds."""
+    query = select(FeedEntry).join(FeedEntry.feed).options(contains_eager(FeedEntry.feed))
+    if wanted.feed_id is not None:
+        query = query.where(FeedEntry.feed_id == wanted.feed_id)
+    if wanted.state in ENTRY_STATES:
+        query = query.where(ENTRY_STATES[wanted.state][1])
+    if wanted.search:
+        query = query.where(
+            func.lower(FeedEntry.title).like(pages.contains(wanted.search), escape="\\")
+        )
+    position = (
+        [pages.value_of(FeedEntry.published_at, FeedEntry.id, before), before]
+        if before is not None
+        else None
     )
-    return EntryPage(list(db.session.scalars(query)), total, page, pages)
+    rows, last = pages.in_order(query, _NEWEST, position, size)
+    return EntryPage(rows, last.id if last is not None else None)
 
 
 def _subject(target: FeedEntry) -> str:

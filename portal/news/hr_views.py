@@ -10,8 +10,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import (
+    BooleanField,
+    Field,
+    Form,
+    SearchField,
+    SelectField,
+    StringField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
+from wtforms.validators import Length, Optional
 
+from portal.core import inputs
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, require_confirmation
 from portal.core.ids import query_id
@@ -20,6 +31,7 @@ from portal.news.models import Feed, FeedEntry
 from portal.people import directory as people
 from portal.people.access import hr_bp
 
+SEARCH_MAX_LENGTH = 100
 _TAG_HINT = "Separate names with commas. Leave empty for everyone."
 # (flag, value) → what the flash message says happened.
 _FLAG_DONE = {
@@ -43,18 +55,65 @@ class AudienceForm(FlaskForm):
     inherit = BooleanField("Same audience as the feed (the fields above are then ignored)")
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdecimal() or len(raw) > 6:
-        abort(404)
-    return int(raw)
+class EntryFilterForm(Form):
+    """The entries list's filters (a GET form: nothing changes, so no CSRF token). A value
+    that cannot be read is reported beside its field and left out."""
 
+    feed = SelectField("Feed", default="", validate_choice=False)
+    state = SelectField(
+        "State",
+        default="",
+        validate_choice=False,
+        choices=[SelectChoice("", "Any")]
+        + [SelectChoice(value, label) for value, (label, _where) in news.ENTRY_STATES.items()],
+    )
+    q = SearchField(
+        "Title",
+        filters=[lambda value: inputs.single_line(value) if isinstance(value, str) else value],
+        validators=[
+            Optional(),
+            Length(
+                max=SEARCH_MAX_LENGTH, message=f"Search for at most {SEARCH_MAX_LENGTH} characters."
+            ),
+        ],
+        # No maxlength: a longer search comes back whole, beside its error, to be shortened.
+        render_kw={"autocomplete": "off"},
+        description="Part of the title, in any case.",
+    )
 
-def _feed_or_404(feed_id: int) -> Feed:
-    found = news.feed(feed_id)
-    if found is None:
-        abort(404)
-    return found
+    def __init__(self, *args: Any, feeds: list[Feed], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.feed.choices = [SelectChoice("", "All feeds")] + [
+            SelectChoice(str(one.id), one.name) for one in feeds
+        ]
+
+    def validate_feed(self, field: Field) -> None:
+        if field.data:
+            try:
+                query_id(field.data)
+            except ValueError:
+                raise ValidationError("Choose a feed from the list.") from None
+
+    def validate_state(self, field: Field) -> None:
+        if field.data and field.data not in news.ENTRY_STATES:
+            raise ValidationError("Choose shown, hidden, pinned or featured, or any.")
+
+    def args(self) -> dict[str, str]:
+        """The filters that could be read, for the list's links: {name: value}."""
+        return {
+            name: str(field.data)
+            for name, field in self._fields.items()
+            if field.data and not field.errors
+        }
+
+    def wanted(self) -> news.EntryFilter:
+        """The filter of the fields that could be read (call after `validate`)."""
+        feed = "" if self.feed.errors else self.feed.data or ""
+        return news.EntryFilter(
+            feed_id=query_id(feed) if feed else None,
+            state=None if self.state.errors else self.state.data or None,
+            search=None if self.q.errors else self.q.data or None,
+        )
 
 
 def _entry_or_404(entry_id: int) -> FeedEntry:
@@ -74,29 +133,45 @@ def news_feeds() -> ResponseReturnValue:
 
 @hr_bp.get("/news/entries")
 def news_entries() -> ResponseReturnValue:
-    """The entries, hidden ones included, with one-button curation; ?feed=ID for one feed."""
-    feed_id = request.args.get("feed", type=query_id)
-    chosen = _feed_or_404(feed_id) if feed_id is not None else None
-    found = news.entries_page(_page_number(), feed_id)
-    if found is None:
-        abort(404)
-    return render_template(
+    """The entries, hidden ones included, newest first, 50 a page, with one-button curation;
+    filtered by feed, state and words of the title."""
+    feeds = news.all_feeds()
+    form = EntryFilterForm(request.args, feeds=feeds)
+    form.validate()
+    wanted = form.wanted()
+    chosen = None
+    if wanted.feed_id is not None:
+        chosen = next((one for one in feeds if one.id == wanted.feed_id), None)
+        if chosen is None:
+            abort(404)
+    before = request.args.get("before", type=query_id)
+    found = news.entries_page(wanted, before)
+    filters = form.args()
+    page = render_template(
         "news/hr_entries.html",
+        form=form,
         entries_page=found,
         feed=chosen,
-        feeds=[row.feed for row in news.feeds_with_counts()],
+        filters=filters,
+        filtered=wanted != news.EntryFilter(),
+        first_page=before is None,
+        back=filters | ({"before": before} if before else {}),  # on the buttons' actions
+        page_size=news.HR_PAGE_SIZE,
         tag_list=news.tag_list,
         safe_link=news.safe_link,
         confirm=ConfirmForm(),
     )
+    return page, 422 if form.errors else 200
 
 
 @hr_bp.post("/news/entries/<int:entry_id>/flag")
 def news_entry_flag(entry_id: int) -> ResponseReturnValue:
-    """Hide, pin or feature an entry, or undo it (form: flag=hidden|pinned|featured, value)."""
+    """Hide, pin or feature an entry, or undo it (flag=hidden|pinned|featured, value=0|1);
+    then back to the list's page named by feed, state, q and before."""
     require_confirmation()
     found = _entry_or_404(entry_id)
-    flag, value = request.form.get("flag", ""), request.form.get("value", "")
+    # On the button's formaction (HR's list), or in the form.
+    flag, value = request.values.get("flag", ""), request.values.get("value", "")
     if flag not in news.FLAGS or value not in ("0", "1"):
         abort(400)
     changed = news.set_flag(current_user, found, flag, value == "1")
@@ -106,18 +181,17 @@ def news_entry_flag(entry_id: int) -> ResponseReturnValue:
         flash(f"“{title}” {_FLAG_DONE[(flag, value == '1')]}.", "success")
     else:
         flash(f"Nothing changed: “{title}” already {_FLAG_DONE[(flag, value == '1')]}.", "info")
-    back = {
-        "feed": request.form.get("feed", type=query_id),
-        "page": request.form.get("page", type=int),
-    }
-    kept: dict[str, Any] = {key: number for key, number in back.items() if number and number > 0}
-    return redirect(
-        url_for(
-            "hr.news_entries",
-            **kept,
-            _anchor=f"entry-{found.id}",
-        )
-    )
+    return redirect(url_for("hr.news_entries", **_list_args(), _anchor=f"entry-{found.id}"))
+
+
+def _list_args() -> dict[str, Any]:
+    """The list's filters and cursor, on the button's action, for the way back to the same
+    page of the same list (what cannot be read is left out)."""
+    kept: dict[str, Any] = {key: request.args.get(key, type=query_id) for key in ("feed", "before")}
+    state, search = request.args.get("state", ""), request.args.get("q", "")
+    kept["state"] = state if state in news.ENTRY_STATES else None
+    kept["q"] = inputs.single_line(search)[:SEARCH_MAX_LENGTH]
+    return {key: value for key, value in kept.items() if value}
 
 
 def _audience_page(

@@ -54,6 +54,7 @@ class FeedEntry(Base):
     __table_args__ = (
         UniqueConstraint("feed_id", "key", name="uq_feed_entries_feed_key"),
         Index("ix_feed_entries_listing", "pinned", "published_at"),
+        Index("ix_feed_entries_newest", "published_at", "id"),  # HR's list, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

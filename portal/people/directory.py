@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from portal.core import pages
 from portal.core.extensions import db
 from portal.people.models import AuditEntry, CandidateProfile, Role, User
 
@@ -43,6 +47,74 @@ def all_candidates(recruiter_id: int | None = None, include_inactive: bool = Tru
     if not include_inactive:
         query = query.where(User.is_active.is_(True))
     return list(db.session.scalars(query.order_by(CandidateProfile.joining_date, User.name)))
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    """What HR narrowed the people list to. `recruiter_id` 0 names no one (an id beyond any
+    row): the list is then empty. `joining_from`/`joining_until` are days, both included."""
+
+    recruiter_id: int | None = None
+    unassigned: bool = False
+    active: bool | None = None  # None: active and deactivated accounts alike
+    joining_from: date | None = None
+    joining_until: date | None = None
+    search: str | None = None  # part of the name or email address, any case
+
+
+@dataclass(frozen=True)
+class CandidatePage:
+    """One page of the people list, and the cursor of the next (None on the last page)."""
+
+    candidates: list[User]
+    next_after: int | None
+
+
+# Soonest joining first, then by name; the id makes the order total (and the cursor one id).
+_SOONEST = (
+    pages.Key(CandidateProfile.joining_date),
+    pages.Key(User.name),
+    pages.Key(User.id),
+)
+CANDIDATES_PAGE_SIZE = 50
+
+
+def _position(candidate_id: int) -> list[object]:
+    """The order keys of the candidate `candidate_id`, looked up by the page's own query."""
+    return [
+        pages.value_of(CandidateProfile.joining_date, CandidateProfile.user_id, candidate_id),
+        pages.value_of(User.name, User.id, candidate_id),
+        candidate_id,
+    ]
+
+
+def candidates_page(
+    wanted: CandidateFilter, after: int | None = None, size: int = CANDIDATES_PAGE_SIZE
+) -> CandidatePage:
+    """Up to `size` matching candidates, soonest joining first, after the candidate `after`
+    (the last one of the previous page; None for the first page): one query."""
+    query = _candidates_query()
+    if wanted.unassigned:
+        query = query.where(CandidateProfile.recruiter_id.is_(None))
+    elif wanted.recruiter_id is not None:
+        query = query.where(CandidateProfile.recruiter_id == wanted.recruiter_id)
+    if wanted.active is not None:
+        query = query.where(User.is_active.is_(wanted.active))
+    if wanted.joining_from is not None:
+        query = query.where(CandidateProfile.joining_date >= wanted.joining_from)
+    if wanted.joining_until is not None:
+        query = query.where(CandidateProfile.joining_date <= wanted.joining_until)
+    if wanted.search:
+        pattern = pages.contains(wanted.search)
+        query = query.where(
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
+    position = _position(after) if after is not None else None
+    rows, last = pages.in_order(query, _SOONEST, position, size)
+    return CandidatePage(rows, last.id if last is not None else None)
 
 
 def staff(role: Role | None = None) -> list[User]:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -89,6 +90,8 @@ class CandidateProfile(Base):
             "mail_preference IN ('everything', 'weekly_summary', 'essentials')",
             name="mail_preference",
         ),
+        # HR's people list: soonest joining first, and "joining in the next N days".
+        Index("ix_candidate_profiles_joining", "joining_date", "user_id"),
     )
 
     user_id: Mapped[int] = mapped_column(

@@ -15,18 +15,25 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from portal.core import clock
+from portal.core import clock, pages
 from portal.core.extensions import db
 from portal.core.http import ssrf
 from portal.people import audit
 from portal.people.models import Role, User
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.delivery import allow_private, subject
-from portal.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookEventType, WebhookMessage
+from portal.webhooks.models import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookEventType,
+    WebhookMessage,
+)
 
 URL_MAX = 2000
 DESCRIPTION_MAX = 200
-LOG_PAGE_SIZE = 20
+LOG_PAGE_SIZE = 50
+ATTEMPTS_SHOWN = 3  # a message's latest attempts on the log; its count says how many in all
 TEST_EVENT = "webhook.test"  # sent only by "Send a test event", never by the portal itself
 
 EVENT_LABELS: dict[str, str] = {
@@ -285,42 +292,71 @@ def endpoint_rows() -> list[EndpointRow]:
     return list(rows.values())
 
 
+# The delivery log's status filter: each state in words.
+STATUS_WORDS: dict[str, str] = {
+    DeliveryStatus.DELIVERED: "Delivered",
+    DeliveryStatus.FAILED: "Failed",
+    DeliveryStatus.PENDING: "Waiting",
+}
+
+
 @dataclass
 class LogPage:
-    """One page of an endpoint's messages, newest first, each with its attempts (oldest first)."""
+    """One page of an endpoint's messages, newest first, each with its latest attempts (up to
+    ATTEMPTS_SHOWN, oldest first); the cursor of the next, older page (None on the last); and
+    how many messages the endpoint has in each state."""
 
     messages: list[WebhookMessage]
     attempts: dict[int, list[WebhookAttempt]]
-    total: int
-    page: int
-    pages: int
+    next_before: int | None
+    counts: dict[str, int]
 
 
-def message_log(endpoint_id: int, page: int) -> LogPage | None:
-    """The delivery log, in a constant number of queries; None past the last page."""
-    where = WebhookMessage.endpoint_id == endpoint_id
-    total = db.session.scalar(select(func.count(WebhookMessage.id)).where(where)) or 0
-    pages = max(1, -(-total // LOG_PAGE_SIZE))
-    if page < 1 or page > pages:
-        return None
-    messages = list(
-        db.session.scalars(
-            select(WebhookMessage)
-            .where(where)
-            .order_by(WebhookMessage.id.desc())
-            .limit(LOG_PAGE_SIZE)
-            .offset((page - 1) * LOG_PAGE_SIZE)
-        )
+def message_log(
+    endpoint_id: int,
+    status: str | None = None,
+    before: int | None = None,
+    size: int = LOG_PAGE_SIZE,
+) -> LogPage:
+    """The delivery log (only the messages in `status` when given), older than the message
+    `before` (the last of the previous page; None for the newest): three queries."""
+    query = select(WebhookMessage).where(WebhookMessage.endpoint_id == endpoint_id)
+    if status is not None:
+        query = query.where(WebhookMessage.status == status)
+    messages, next_before = pages.newest_first(query, WebhookMessage.id, before, size)
+    by_status = (
+        select(WebhookMessage.status, func.count())
+        .where(WebhookMessage.endpoint_id == endpoint_id)
+        .group_by(WebhookMessage.status)
     )
+    counts: dict[str, int] = dict(db.session.execute(by_status).all())
+    return LogPage(messages, _latest_attempts([m.id for m in messages]), next_before, counts)
+
+
+def _latest_attempts(message_ids: list[int]) -> dict[int, list[WebhookAttempt]]:
+    """The last ATTEMPTS_SHOWN attempts of each message, oldest first: one query, however many
+    times a message was tried (a failing one is tried for days)."""
     attempts: dict[int, list[WebhookAttempt]] = defaultdict(list)
-    if messages:
-        for attempt in db.session.scalars(
-            select(WebhookAttempt)
-            .where(WebhookAttempt.message_id.in_([m.id for m in messages]))
-            .order_by(WebhookAttempt.attempted_at, WebhookAttempt.id)
-        ):
-            attempts[attempt.message_id].append(attempt)
-    return LogPage(messages, dict(attempts), total, page, pages)
+    if not message_ids:
+        return attempts
+    ranked = (
+        select(
+            WebhookAttempt.id,
+            func.row_number()
+            .over(partition_by=WebhookAttempt.message_id, order_by=WebhookAttempt.id.desc())
+            .label("rank"),
+        )
+        .where(WebhookAttempt.message_id.in_(message_ids))
+        .subquery()
+    )
+    for attempt in db.session.scalars(
+        select(WebhookAttempt)
+        .join(ranked, ranked.c.id == WebhookAttempt.id)
+        .where(ranked.c.rank <= ATTEMPTS_SHOWN)
+        .order_by(WebhookAttempt.attempted_at, WebhookAttempt.id)
+    ):
+        attempts[attempt.message_id].append(attempt)
+    return attempts
 
 
 def take_secret_to_show(target: WebhookEndpoint) -> bool:

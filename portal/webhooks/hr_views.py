@@ -10,19 +10,19 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import Field, Form, SelectField, SelectMultipleField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, require_confirmation
-from portal.core.ids import form_id
+from portal.core.ids import form_id, query_id
 from portal.people import directory as people
 from portal.people.access import hr_bp
 from portal.people.models import User
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import endpoints as webhook_endpoints
-from portal.webhooks.endpoints import EVENT_LABELS, EndpointInput, WebhookError
+from portal.webhooks.endpoints import EVENT_LABELS, STATUS_WORDS, EndpointInput, WebhookError
 from portal.webhooks.models import WebhookEndpoint
 
 ALL_CANDIDATES = 0
@@ -98,11 +98,25 @@ def _endpoint_or_404(endpoint_id: int) -> WebhookEndpoint:
     return found
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdecimal() or len(raw) > 6:
-        abort(404)
-    return int(raw)
+class LogFilterForm(Form):
+    """The delivery log's filter (a GET form: nothing changes, so no CSRF token). A state
+    that cannot be read is reported beside the field and left out."""
+
+    status = SelectField(
+        "Status",
+        default="",
+        validate_choice=False,
+        choices=[SelectChoice("", "Every message")]
+        + [SelectChoice(value, label) for value, label in STATUS_WORDS.items()],
+    )
+
+    def validate_status(self, field: Field) -> None:
+        if field.data and field.data not in STATUS_WORDS:
+            raise ValidationError("Choose delivered, failed or waiting, or every message.")
+
+    def wanted(self) -> str | None:
+        """The state asked for, if it could be read (call after `validate`)."""
+        return None if self.status.errors else self.status.data or None
 
 
 def _form_page(
@@ -157,25 +171,36 @@ def new_webhook() -> ResponseReturnValue:
 @writes_on_get("webhook_endpoints")
 def webhook(endpoint_id: int) -> ResponseReturnValue:
     """One endpoint: its settings, the secret right after creation or rotation, and its
-    delivery log, newest first."""
+    delivery log, newest first, 50 a page, optionally of one status."""
     found = _endpoint_or_404(endpoint_id)
-    log_page = webhook_endpoints.message_log(found.id, _page_number())
-    if log_page is None:
-        abort(404)
+    form = LogFilterForm(request.args)
+    form.validate()
+    status = form.wanted()
+    before = request.args.get("before", type=query_id)
+    log_page = webhook_endpoints.message_log(found.id, status, before)
     show_secret = False
     if session.get(SHOW_SECRET) == found.id:
         session.pop(SHOW_SECRET)
         show_secret = webhook_endpoints.take_secret_to_show(found)
         db.session.commit()
-    return render_template(
+    page = render_template(
         "webhooks/endpoint.html",
         endpoint=found,
         log=log_page,
+        form=form,
+        status=status,
+        filters={"status": status} if status else {},
+        # On the redeliver buttons' actions, so that they come back to this page.
+        back=({"status": status} if status else {}) | ({"before": before} if before else {}),
+        first_page=before is None,
+        status_words=STATUS_WORDS,
+        log_page_size=webhook_endpoints.LOG_PAGE_SIZE,
         secret=found.secret if show_secret else None,
         labels=EVENT_LABELS,
         retry_hours=current_app.config["WEBHOOK_RETRY_HOURS"],
         confirm=ConfirmForm(),
     )
+    return page, 422 if form.errors else 200
 
 
 @hr_bp.route("/webhooks/<int:endpoint_id>/edit", methods=["GET", "POST"])
@@ -283,13 +308,17 @@ def redeliver_webhook(endpoint_id: int, message_id: int) -> ResponseReturnValue:
     else:
         db.session.commit()
         flash(f"Message {found.webhook_id} is queued to be sent again.", "success")
-    page = request.form.get("page", type=int)
-    paging: dict[str, Any] = {"page": page} if page and page > 1 else {}
+    # Back to the same page of the same log: its filter and cursor are on the button's action.
+    status = request.args.get("status", "")
+    back: dict[str, Any] = {
+        "status": status if status in STATUS_WORDS else None,
+        "before": request.args.get("before", type=query_id),
+    }
     return redirect(
         url_for(
             "hr.webhook",
             endpoint_id=endpoint_id,
-            **paging,
+            **{key: value for key, value in back.items() if value},
             _anchor=f"message-{message_id}",
         )
     )

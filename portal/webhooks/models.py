@@ -78,6 +78,8 @@ class WebhookMessage(Base):
         CheckConstraint(f"status IN ({one_of(DeliveryStatus)})", name="status"),
         Index("ix_webhook_messages_due", "status", "next_attempt_at"),
         Index("ix_webhook_messages_endpoint", "endpoint_id", "id"),
+        # HR's delivery log filtered by status, and its counts by status.
+        Index("ix_webhook_messages_endpoint_status", "endpoint_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
