@@ -252,20 +252,29 @@ def news_entry_audience(entry_id: int) -> ResponseReturnValue:
     )
 
 
+PREVIEW_CHOICES = 20  # candidates offered at once; a search narrows them
+
+
 @hr_bp.get("/news/preview")
 def news_preview() -> ResponseReturnValue:
     """The news exactly as one candidate sees it: their home list and their archive's first
-    page. Nothing is marked as seen or read."""
-    candidates = people.all_candidates(include_inactive=False)
+    page. Nothing is marked as seen or read. The candidate is picked from the soonest joining
+    or found by name or email (never a list of everyone)."""
+    search = " ".join((request.args.get("q") or "").split())[:100]
+    offered = people.candidates_page(
+        people.CandidateFilter(active=True, search=search or None), size=PREVIEW_CHOICES
+    )
     candidate_id = request.args.get("candidate", type=query_id)
     chosen = None
     if candidate_id is not None:
-        chosen = next((c for c in candidates if c.id == candidate_id), None)
-        if chosen is None:
+        chosen = people.person(candidate_id)
+        if chosen is None or chosen.candidate_profile is None or not chosen.is_active:
             abort(404)
     return render_template(
         "news/hr_preview.html",
-        candidates=candidates,
+        candidates=offered.candidates,
+        more=offered.next_after is not None,
+        search=search,
         chosen=chosen,
         home_items=news.home_news(chosen) if chosen else [],
         archive=news.archive_page(chosen, 1) if chosen else None,

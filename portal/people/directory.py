@@ -40,15 +40,6 @@ def candidate_of_recruiter(recruiter: User, candidate_id: int) -> User | None:
     )
 
 
-def all_candidates(recruiter_id: int | None = None, include_inactive: bool = True) -> list[User]:
-    query = _candidates_query()
-    if recruiter_id is not None:
-        query = query.where(CandidateProfile.recruiter_id == recruiter_id)
-    if not include_inactive:
-        query = query.where(User.is_active.is_(True))
-    return list(db.session.scalars(query.order_by(CandidateProfile.joining_date, User.name)))
-
-
 @dataclass(frozen=True)
 class CandidateFilter:
     """What HR narrowed the people list to. `recruiter_id` 0 names no one (an id beyond any

@@ -16,6 +16,7 @@ from portal.news.models import Feed, FeedEntry, NewsRead
 from portal.people.models import AuditEntry, CandidateProfile, Role, User
 from tests.support import (
     count_queries,
+    insert_cohort,
     make_candidate,
     make_staff,
     post_form,
@@ -485,6 +486,24 @@ def test_hr_preview_is_exactly_what_the_candidate_sees(app, cast):
     assert hr.get("/hr/news/preview?candidate=999999").status_code == 404
     assert hr.get(f"/hr/news/preview?candidate={cast['hr']}").status_code == 404
     assert hr.get("/hr/news/preview").status_code == 200
+
+
+def test_the_preview_offers_twenty_candidates_and_finds_the_others(app, cast):
+    """With a real cohort the picker is never a list of everyone: the soonest twenty, and a
+    search by name or email for the rest."""
+    with app.app_context():
+        recruiter = db.session.scalars(select(User).where(User.role == Role.RECRUITER)).first()
+        insert_cohort(recruiter, 300, 1, NOW)
+        far = max(db.session.scalars(select(User.id).where(User.email.like("cohort%"))))
+    hr = signed_in(app, "hr@example.com")
+    page = hr.get("/hr/news/preview").get_data(as_text=True)
+    assert page.count("<option ") == 20
+    assert "search by name or email to find someone else" in page
+    found = hr.get(f"/hr/news/preview?q=cohort{far}%40").get_data(as_text=True)
+    assert found.count("<option ") == 1 and f'value="{far}"' in found
+    nobody = hr.get("/hr/news/preview?q=nobody-at-all").get_data(as_text=True)
+    assert "No active candidate’s name or email contains “nobody-at-all”." in nobody
+    assert hr.get(f"/hr/news/preview?candidate={far}").status_code == 200
 
 
 # --- A constant number of queries ------------------------------------------------------------
