@@ -338,7 +338,10 @@ def _summaries_of(session: Session, ids: set[int], *, expire: set[int]) -> dict[
 
 @event.listens_for(Session, "before_commit")
 def _evaluate_touched(session: Session) -> None:
-    """Just before a commit: the status of every candidate this transaction touched."""
+    """Just before a commit: the status of every candidate this transaction touched (once, at
+    the outer commit: a savepoint's commit leaves it for later)."""
+    if session.in_nested_transaction():
+        return
     pending = session.new | session.dirty | session.deleted
     if any(not isinstance(obj, CandidateSummary) for obj in pending):
         session.flush()  # so that every change has been followed
