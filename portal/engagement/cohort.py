@@ -20,9 +20,8 @@ from sqlalchemy.orm import aliased
 
 from portal.core.extensions import db
 from portal.engagement.models import CandidateSummary, Status
-from portal.engagement.status import SEVERITY, CandidateSignal, Reason, like_pattern
+from portal.engagement.status import CandidateSignal, like_pattern, stored_signal
 from portal.people.models import CandidateProfile, User
-from portal.timeline import joining
 
 # Made once: building an alias costs more than the query it is used in.
 _RECRUITER = aliased(User, name="recruiter")
@@ -211,36 +210,6 @@ def _tiles(where: list[ColumnElement[bool]], today: date) -> Tiles:
     return Tiles(total=total, counts=counts, invited=invited, joining_this_week=this_week)
 
 
-def _signal(row: Any, now: datetime) -> CandidateSignal:
-    joining_at = joining.joining_instant(row.joining_date, row.joining_time, row.joining_time_zone)
-    seen = [moment for moment in (row.last_seen_at, row.last_sign_in_at) if moment]
-    reasons = [
-        Reason(str(reason.get("code", "")), Status(reason["status"]), str(reason["text"]))
-        for reason in row.reasons or []
-        if reason.get("status") in Status._value2member_map_ and reason.get("text")
-    ]
-    return CandidateSignal(
-        candidate_id=row.candidate_id,
-        name=row.name,
-        email=row.email,
-        recruiter_id=row.recruiter_id,
-        recruiter_name=row.recruiter_name,
-        job_title=row.job_title,
-        joining_at=joining_at,
-        days_to_joining=joining.days_until(joining_at, now),
-        has_joined=joining_at <= now,
-        signed_up=row.signed_up,
-        last_seen_at=max(seen) if seen else None,
-        unanswered_questions=row.unanswered,
-        waiting_since=row.waiting_since,
-        last_pulse=row.last_pulse,
-        previous_pulse=row.previous_pulse,
-        status=Status(row.status),
-        reasons=sorted(reasons, key=lambda r: -SEVERITY[r.status]),
-        first_waiting_id=row.first_waiting_id,
-    )
-
-
 @dataclass(frozen=True)
 class Page:
     """One page of candidates in the board's order, with their stored status."""
@@ -340,7 +309,7 @@ def candidates_page(
     last = found[-1] if found else None
     checked = [row.evaluated_at for row in found if row.evaluated_at is not None]
     return Page(
-        signals=[_signal(row, now) for row in found],
+        signals=[stored_signal(row, now) for row in found],
         activity=[(row.activity_days or {}) if with_activity else {} for row in found],
         next_after=(
             Cursor(last.board_rank, last.board_joining_date, last.candidate_id)

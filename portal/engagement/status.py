@@ -249,16 +249,42 @@ def _signal(row: Any, now: datetime) -> CandidateSignal:
     last_seen = max(seen) if seen else None
     reasons = [] if has_joined else _reasons(row, now, days_to_joining, last_seen)
     status = max((r.status for r in reasons), key=SEVERITY.__getitem__, default=Status.ENGAGED)
+    return _assemble(row.id, row, now, joining_at, last_seen, status, reasons)
+
+
+def stored_signal(row: Any, now: datetime) -> CandidateSignal:
+    """Where one candidate stands as their summary last recorded it (`status` and `reasons`
+    columns, the way the dashboards list them), with the joining facts as of `now`."""
+    joining_at = joining.joining_instant(row.joining_date, row.joining_time, row.joining_time_zone)
+    seen = [moment for moment in (row.last_seen_at, row.last_sign_in_at) if moment is not None]
+    reasons = [
+        Reason(str(reason.get("code", "")), Status(reason["status"]), str(reason["text"]))
+        for reason in row.reasons or []
+        if reason.get("status") in Status._value2member_map_ and reason.get("text")
+    ]
+    last_seen = max(seen) if seen else None
+    return _assemble(row.candidate_id, row, now, joining_at, last_seen, Status(row.status), reasons)
+
+
+def _assemble(
+    candidate_id: int,
+    row: Any,
+    now: datetime,
+    joining_at: datetime,
+    last_seen: datetime | None,
+    status: Status,
+    reasons: list[Reason],
+) -> CandidateSignal:
     return CandidateSignal(
-        candidate_id=row.id,
+        candidate_id=candidate_id,
         name=row.name,
         email=row.email,
         recruiter_id=row.recruiter_id,
         recruiter_name=row.recruiter_name,
         job_title=row.job_title,
         joining_at=joining_at,
-        days_to_joining=days_to_joining,
-        has_joined=has_joined,
+        days_to_joining=joining.days_until(joining_at, now),
+        has_joined=joining_at <= now,
         signed_up=bool(row.signed_up),
         last_seen_at=last_seen,
         unanswered_questions=row.unanswered,
