@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -160,7 +161,23 @@ http {{
     return conf
 
 
-def test_fifty_slow_clients_do_not_stop_a_normal_request_behind_nginx(tmp_path: Path) -> None:
+def _readable_static(tmp: Path, request: pytest.FixtureRequest) -> None:
+    """Point the site at a world-readable copy of static/: nginx's workers may run as another
+    user (nobody, when the tests run as root), and a clone or pytest's temporary folders may be
+    private to their owner."""
+    checkout = Path(tempfile.mkdtemp(prefix="portal-static-"))
+    checkout.chmod(0o755)
+    request.addfinalizer(lambda: shutil.rmtree(checkout, ignore_errors=True))
+    shutil.copytree(ROOT / "static", checkout / "static")
+    for folder in (checkout / "static", *(checkout / "static").rglob("*")):
+        folder.chmod(0o755 if folder.is_dir() else 0o644)
+    site = tmp / "site.conf"
+    site.write_text(site.read_text().replace(str(ROOT), str(checkout)))
+
+
+def test_fifty_slow_clients_do_not_stop_a_normal_request_behind_nginx(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     nginx = _require(NGINX, "nginx")
     gunicorn = _require(str(GUNICORN), "gunicorn")
     database = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
@@ -190,6 +207,7 @@ def test_fifty_slow_clients_do_not_stop_a_normal_request_behind_nginx(tmp_path: 
         "GUNICORN_LOGLEVEL": "warning",
     }
     conf = _nginx_config(tmp_path, proxy_port, app_port)
+    _readable_static(tmp_path, request)
     app_proc = proxy_proc = None
     slow: SlowClients | None = None
     try:
