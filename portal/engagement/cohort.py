@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
+from portal.core import pages
 from portal.core.extensions import db
 from portal.engagement.models import CandidateSummary, Status
-from portal.engagement.status import CandidateSignal, like_pattern, stored_signal
+from portal.engagement.status import CandidateSignal, stored_signal
 from portal.people.models import CandidateProfile, User
 
 # Made once: building an alias costs more than the query it is used in.
@@ -179,7 +180,7 @@ def _scope(filters: Filters, recruiter_id: int | None, today: date) -> list[Colu
     if filters.location:
         where.append(CandidateSummary.location == filters.location)
     if filters.search:
-        pattern = like_pattern(filters.search.lower())
+        pattern = pages.contains(filters.search)
         where.append(
             CandidateSummary.candidate_id.in_(
                 select(User.id).where(

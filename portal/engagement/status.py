@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Row, and_, func, select
 from sqlalchemy.orm import aliased
 
+from portal.core import pages
 from portal.core.extensions import db
 from portal.core.words import plural
 from portal.engagement.models import CandidateSummary, Status
@@ -88,11 +89,6 @@ class CandidateSignal:
 
 
 # --- Facts -----------------------------------------------------------------------------------
-
-
-def like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _rows(
@@ -166,7 +162,7 @@ def _filters(
     if candidate_ids is not None:
         filters.append(User.id.in_(candidate_ids))
     if search and search.strip():
-        pattern = like_pattern(search.strip().lower())
+        pattern = pages.contains(search.strip())
         filters.append(
             func.lower(User.name).like(pattern, escape="\\")
             | func.lower(User.email).like(pattern, escape="\\")

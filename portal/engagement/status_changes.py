@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from portal.core.extensions import db
 from portal.engagement import summaries
 from portal.engagement.models import CandidateStatus, Status
-from portal.engagement.status import CandidateSignal, signals
+from portal.engagement.status import CandidateSignal
 from portal.events.models import EngagementEvent, EventKind
 from portal.questions.waiting import response_promise
 from portal.webhooks import outbox as webhooks
@@ -34,8 +34,7 @@ def evaluate(now: datetime) -> int:
 
     First every summary's stored status is brought up to `now` (time alone moves statuses:
     days without a sign-in, a question past the promise), which the dashboards read."""
-    summaries.evaluate_all(now)
-    found = signals(now)
+    found = summaries.evaluate_all(now)
     promise = response_promise()
     ids = [signal.candidate_id for signal in found]
     evaluation = _Evaluation(

@@ -256,9 +256,12 @@ def _store(found: list[engagement.CandidateSignal], now: datetime, session: Sess
     return changed
 
 
-def evaluate_all(now: datetime, found: list[engagement.CandidateSignal] | None = None) -> int:
-    """The worker's pass: rebuild any missing summary, then store every candidate's status as
-    of `now` (writing only those that changed, and the time of the check for all)."""
+def evaluate_all(now: datetime) -> list[engagement.CandidateSignal]:
+    """The worker's pass: rebuild any missing summary, then store every active candidate's
+    status as of `now` (writing only those that changed, and the time of the check for all),
+    and return their signals for the worker's other checks: the statuses are worked out once.
+    A deactivated candidate's summary was evaluated when the account closed and is never
+    listed."""
     missing = list(
         db.session.scalars(
             select(CandidateProfile.user_id).where(
@@ -268,9 +271,7 @@ def evaluate_all(now: datetime, found: list[engagement.CandidateSignal] | None =
     )
     if missing:
         rebuild(missing)
-    if found is None or missing:
-        found = engagement.signals(now, active_only=False)
-    changed = 0
+    found = engagement.signals(now)
     by_id = {s.candidate_id: s for s in found}
     rows = db.session.execute(
         select(
@@ -278,7 +279,7 @@ def evaluate_all(now: datetime, found: list[engagement.CandidateSignal] | None =
             CandidateSummary.status,
             CandidateSummary.reasons,
             CandidateSummary.board_rank,
-        )
+        ).where(CandidateSummary.is_active.is_(True))
     )
     updates = []
     for candidate_id, status, reasons, rank in rows:
@@ -307,13 +308,13 @@ def evaluate_all(now: datetime, found: list[engagement.CandidateSignal] | None =
             ),
             updates,
         )
-        changed = len(updates)
     db.session.execute(
         update(CandidateSummary)
+        .where(CandidateSummary.is_active.is_(True))
         .values(evaluated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return changed
+    return found
 
 
 # --- Rebuilding from the events ----------------------------------------------------------------

@@ -55,11 +55,6 @@ def _recent_home_view(candidate_id: int, at: datetime) -> Select[int]:
     )
 
 
-def home_view_due(candidate_id: int, at: datetime) -> bool:
-    """Whether this visit to the home page is one to record (none in the last hour)."""
-    return not db.session.scalar(select(home_viewed_lately(candidate_id, at)))
-
-
 def home_viewed_lately(candidate_id: int, at: datetime) -> Exists:
     """Whether a home view was recorded in the hour before `at`, to read beside others."""
     return _recent_home_view(candidate_id, at).exists()

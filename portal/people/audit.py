@@ -180,11 +180,7 @@ def _filtered(wanted: AuditFilter) -> Select[Any]:
             )
         )
     if wanted.person:
-        text = (
-            "%"
-            + wanted.person.lower().replace("\\", r"\\").replace("%", r"\%").replace("_", r"\_")
-            + "%"
-        )
+        text = pages.contains(wanted.person)
         query = query.where(
             or_(
                 *(

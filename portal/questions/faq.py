@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
+from portal.core import pages
 from portal.core.extensions import db
 from portal.people import audit
 from portal.people.models import User
@@ -12,18 +13,13 @@ from portal.questions.models import FaqEntry, Message
 MAX_RESULTS = 50
 
 
-def _like_pattern(words: str) -> str:
-    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search(query: str = "", *, include_drafts: bool = False) -> list[FaqEntry]:
     """Entries whose question or answer contain every word of `query`, newest first."""
     statement = select(FaqEntry)
     if not include_drafts:
         statement = statement.where(FaqEntry.published.is_(True))
     for word in query.split()[:8]:
-        pattern = _like_pattern(word)
+        pattern = pages.contains(word)
         statement = statement.where(
             or_(
                 FaqEntry.question.ilike(pattern, escape="\\"),

@@ -10,9 +10,7 @@ import hashlib
 import http.client
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from tests.cross.test_slow_clients import (
     ROOT,
     _free_port,
     _nginx_config,
+    _readable_static,
     _require,
     _stop,
     _wait_for_port,
@@ -67,20 +66,13 @@ def test_nginx_compresses_and_serves_fingerprinted_files_for_a_year(
     setup_env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": database}
     subprocess.run(flask, env=setup_env, cwd=ROOT, check=True, timeout=60)
 
-    # nginx serves a checkout of its own (a copy of static/), with a file beside static/ that
-    # no URL may reach. Not under tmp_path: nginx's workers may run as another user (nobody,
-    # when the tests run as root), and pytest's temporary folders are private.
-    checkout = Path(tempfile.mkdtemp(prefix="portal-checkout-"))
-    checkout.chmod(0o755)
-    request.addfinalizer(lambda: shutil.rmtree(checkout, ignore_errors=True))
-    shutil.copytree(ROOT / "static", checkout / "static")
-    secret = b"body { color: red }  /* outside static/ */\n"
-    (checkout / "secret.css").write_bytes(secret)
+    # nginx serves a checkout of its own (a world-readable copy of static/), with a file beside
+    # static/ that no URL may reach.
     app_port, proxy_port = _free_port(), _free_port()
     conf = _nginx_config(tmp_path, proxy_port, app_port)
-    site = tmp_path / "site.conf"
-    site.write_text(site.read_text().replace(str(ROOT), str(checkout)))
-
+    checkout = _readable_static(tmp_path, request)
+    secret = b"body { color: red }  /* outside static/ */\n"
+    (checkout / "secret.css").write_bytes(secret)
     serve_env = {
         **os.environ,
         "PORTAL_ENV": "production",

@@ -161,8 +161,9 @@ http {{
     return conf
 
 
-def _readable_static(tmp: Path, request: pytest.FixtureRequest) -> None:
-    """Point the site at a world-readable copy of static/: nginx's workers may run as another
+def _readable_static(tmp: Path, request: pytest.FixtureRequest) -> Path:
+    """Point the site (`_nginx_config`'s, in `tmp`) at a world-readable copy of static/, and
+    return the folder holding it: nginx's workers may run as another
     user (nobody, when the tests run as root), and a clone or pytest's temporary folders may be
     private to their owner."""
     checkout = Path(tempfile.mkdtemp(prefix="portal-static-"))
@@ -173,6 +174,7 @@ def _readable_static(tmp: Path, request: pytest.FixtureRequest) -> None:
         folder.chmod(0o755 if folder.is_dir() else 0o644)
     site = tmp / "site.conf"
     site.write_text(site.read_text().replace(str(ROOT), str(checkout)))
+    return checkout
 
 
 def test_fifty_slow_clients_do_not_stop_a_normal_request_behind_nginx(
