@@ -1,0 +1,23 @@
+"""B mail (issue 12)
+
+Revision ID: 0011_mail_at_send_time
+Revises: 0010_true_statuses
+Create Date: 2026-12-04 07:00:00.000000
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+# revision identifiers, used by Alembic.
+revision = '0011_mail_at_send_time'
+down_revision = '0010_true_statuses'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
