@@ -19,14 +19,17 @@ install: $(VENV)/.installed
 
 ## Run the portal on http://127.0.0.1:5000 with SQLite and demo data (offline, development mode),
 ## and one worker beside it (feeds, statuses, digests, mail, webhooks). Ctrl+C stops both.
+## RUN_PORT=5001 serves it on another port; links in email follow (BASE_URL, unless it is set).
 RUN_PORT ?= 5000
+RUN_BASE_URL = $(or $(BASE_URL),http://127.0.0.1:$(RUN_PORT))
+RUN_ENV = $(DEV_ENV) BASE_URL=$(RUN_BASE_URL)
 run: install
-	$(DEV_ENV) $(BIN)/flask --app portal db upgrade
-	$(DEV_ENV) $(BIN)/flask --app portal demo load
+	$(RUN_ENV) $(BIN)/flask --app portal db upgrade
+	$(RUN_ENV) $(BIN)/flask --app portal demo load
 	@echo "Serving the portal at http://127.0.0.1:$(RUN_PORT) with one worker (Ctrl+C stops both)"
-	@$(DEV_ENV) $(BIN)/flask --app portal worker & worker=$$!; \
+	@$(RUN_ENV) $(BIN)/flask --app portal worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null' INT TERM; \
-	$(DEV_ENV) $(BIN)/flask --app portal run --host 127.0.0.1 --port $(RUN_PORT) --no-reload; \
+	$(RUN_ENV) $(BIN)/flask --app portal run --host 127.0.0.1 --port $(RUN_PORT) --no-reload; \
 	status=$$?; kill -TERM $$worker 2>/dev/null; wait $$worker; exit $$status
 
 # Test-only tools for the browser tests (axe-core, the Nu HTML checker's vnu.jar). Install

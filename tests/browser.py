@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from portal.core.extensions import db
 from portal.demo import load as demo
+from tests.support import sign_in
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = PROJECT_ROOT / "node_modules"
@@ -98,6 +103,13 @@ class LiveServer:
     def url(self) -> str:
         return f"http://{self.server.host}:{self.server.port}"
 
+    def client_signed_in(self, email: str, password: str = demo.DEMO_PASSWORD) -> FlaskClient:
+        """A Flask test client of the served app, signed in through the form (no browser)."""
+        client = self.app.test_client()
+        response = sign_in(client, email, password)
+        assert response.status_code == 302, f"{email} could not sign in ({response.status_code})"
+        return client
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -120,6 +132,81 @@ def start_live_server(app: Flask) -> LiveServer:
     )
     thread.start()
     return LiveServer(app=app, server=server, thread=thread, loaded_between=(before, after))
+
+
+# --- Pages in Chromium ------------------------------------------------------------------------
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+SIGN_OUT = re.compile(r"^Sign out")
+
+
+class PageOpener:
+    """Opens each page in a fresh browser context (no cookies) aimed at the live server.
+
+    Pages keep the portal's real CSP unless opened with bypass_csp=True, which the pages that
+    axe checks need: axe-core is injected as an inline script, and the CSP would block it.
+    """
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts: list[BrowserContext] = []
+
+    def __call__(
+        self,
+        *,
+        viewport: dict | None = None,
+        bypass_csp: bool = False,
+        java_script: bool = True,
+    ) -> Page:
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            viewport=viewport or DESKTOP,
+            bypass_csp=bypass_csp,
+            java_script_enabled=java_script,
+            locale="en-GB",
+        )
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        return context.new_page()
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+        self.contexts.clear()
+
+
+@contextmanager
+def open_pages(browser: Browser, base_url: str) -> Iterator[PageOpener]:
+    """A PageOpener whose contexts are closed on leaving: `yield` it from a fixture."""
+    opener = PageOpener(browser, base_url)
+    try:
+        yield opener
+    finally:
+        opener.close()
+
+
+def sign_in_with_the_form(page: Page, email: str, password: str = demo.DEMO_PASSWORD) -> None:
+    """Fill in and send the sign-in form; whether it worked is for the caller to check."""
+    page.goto("/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def signed_in(open_page, email: str, password: str = demo.DEMO_PASSWORD, **options) -> Page:
+    """A new page from `open_page(**options)`, signed in through the form as `email`."""
+    page = open_page(**options)
+    sign_in_with_the_form(page, email, password)
+    expect(page.get_by_role("button", name=SIGN_OUT)).to_be_visible()
+    return page
+
+
+def assert_fits(page: Page, name: str, width: int = PHONE["width"]) -> None:
+    """Fail when the page is laid out wider than `width` CSS pixels: it would scroll sideways."""
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, f"{name} scrolls sideways: {wide}px wide"
 
 
 # --- axe-core ----------------------------------------------------------------------------------
@@ -161,6 +248,14 @@ def describe_violations(violations: Iterable[dict]) -> str:
             if summary:
                 lines.append(f"       {summary}")
     return "\n".join(lines)
+
+
+def assert_no_axe_violations(page: Page, name: str | None = None) -> None:
+    """Fail, with axe's report, when axe-core finds anything on the page (`name`: which page)."""
+    violations = run_axe(page)
+    if violations:
+        where = f" on {name}" if name else ""
+        pytest.fail(f"axe-core{where}:\n{describe_violations(violations)}", pytrace=False)
 
 
 # --- The Nu HTML checker -----------------------------------------------------------------------
@@ -218,3 +313,12 @@ def validate_html(documents: dict[str, str], workdir: Path) -> VnuReport:
         else:  # "error", and "non-document-error" (the file could not be checked at all)
             report.errors.setdefault(name, []).append(line)
     return report
+
+
+def assert_valid_html(documents: dict[str, str], workdir: Path) -> None:
+    """Fail on any error of the Nu HTML checker; its warnings are printed (shown with -s)."""
+    report = validate_html(documents, workdir)
+    if report.warnings:
+        print(f"Nu HTML checker warnings:\n{report.warnings_text()}")
+    if report.errors:
+        pytest.fail(f"Nu HTML checker errors:\n{report.errors_text()}", pytrace=False)

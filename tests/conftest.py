@@ -158,3 +158,24 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def live_server(make_app):
+    """The portal on 127.0.0.1 with the demo loaded (tests/browser.py); the tables are emptied
+    afterwards. A module that seeds more defines its own."""
+    from tests import browser as tools
+
+    server = tools.start_live_server(make_app())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Opens pages in fresh browser contexts aimed at live_server (tests/browser.PageOpener),
+    with the real CSP unless opened with bypass_csp=True; the contexts close afterwards."""
+    from tests import browser as tools
+
+    with tools.open_pages(browser, live_server.url) as open_page:
+        yield open_page

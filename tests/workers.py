@@ -59,11 +59,11 @@ def _run(name: str, database_url: str, barrier: Any, results: Any, work, *args: 
 
 
 def _accept(outcome: dict, token: str, password: str) -> None:
-    from portal.accounts import operations as accounts
+    from portal.accounts import signing_in
     from portal.core.extensions import db
 
     outcome["password"] = password
-    user = accounts.accept_invitation(token, password)
+    user = signing_in.accept_invitation(token, password)
     db.session.commit()
     outcome["won"] = user is not None
 
@@ -76,12 +76,12 @@ def accept_invitation(
 
 
 def _sign_ins(outcome: dict, user_id: int, transactions: int) -> None:
-    from portal.accounts import operations as accounts
+    from portal.accounts import signing_in
     from portal.core.extensions import db
 
     outcome["committed"] = 0
     for _ in range(transactions):
-        accounts.record_sign_in(user_id)
+        signing_in.record_sign_in(user_id)
         db.session.commit()
         outcome["committed"] += 1
 
@@ -89,7 +89,7 @@ def _sign_ins(outcome: dict, user_id: int, transactions: int) -> None:
 def record_sign_ins(
     database_url: str, user_id: int, transactions: int, name: str, barrier: Any, results: Any
 ) -> None:
-    """`transactions` separate transactions of accounts.record_sign_in(user_id) + commit."""
+    """`transactions` separate transactions of signing_in.record_sign_in(user_id) + commit."""
     _run(name, database_url, barrier, results, _sign_ins, user_id, transactions)
 
 

@@ -1,11 +1,11 @@
-"""G working days (issue 12)
+"""working days: a milestone's offset may count working days on its location's calendar
 
 Revision ID: 0016_working_days
 Revises: 0015_feed_media
 Create Date: 2026-12-04 07:00:00.000000
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -15,9 +15,20 @@ branch_labels = None
 depends_on = None
 
 
+# "3 working days before joining": a milestone's offset may count working days at the
+# workplace (weekends and public holidays skipped) instead of every day.
+TABLES = ("milestone_templates", "candidate_milestones")
+
+
 def upgrade():
-    pass
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(
+                sa.Column("working_days", sa.Boolean(), server_default=sa.false(), nullable=False)
+            )
 
 
 def downgrade():
-    pass
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("working_days")

@@ -19,5 +19,6 @@ __all__ = [
 def init_app(app: Flask) -> None:
     init_login(app)
     app.add_template_filter(audit.describe, "action_words")
+    app.add_template_filter(audit.describe_field, "field_words")
     passwords.init_app(app)
     app.cli.add_command(users_cli)

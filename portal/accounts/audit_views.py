@@ -103,7 +103,7 @@ def _row(entry: AuditEntry) -> list[str]:
         audit.describe(entry.action),
         f"{entry.target.name} <{entry.target.email}>" if entry.target else "",
         entry.subject or "",
-        entry.field or "",
+        audit.describe_field(entry.field),
         entry.old_value or "",
         entry.new_value or "",
     ]

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import time, timedelta
+from datetime import date, datetime, time
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Field, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextArea
 
 from portal.accounts.operations import CandidateDetails
-from portal.core import clock
+from portal.core import clock, inputs
 from portal.core.forms import (
     NO_RECRUITER,
     CalendarDateField,
+    CleanedField,
     EmailAddressField,
     OneLineField,
     PersonNameField,
@@ -25,7 +28,13 @@ from portal.core.forms import (
     valid_time_zone,
 )
 from portal.core.ids import form_id
-from portal.people.models import Role, User
+from portal.people.models import RECEPTION_INSTRUCTIONS_MAX, Role, User
+from portal.timeline.joining import JoiningDetails, joining_instant
+
+
+def _reception_instructions(value: str) -> str:
+    return inputs.multi_line(value, max_length=RECEPTION_INSTRUCTIONS_MAX)
+
 
 # A select that always has an option chosen carries no HTML `required` (HTML wants an empty
 # first option on a required select); the server still validates it.
@@ -120,12 +129,57 @@ class CandidateEditForm(PersonForm):
         render_kw=_PRESELECTED,
         description="Where the candidate starts work. Usually the same as their own time zone.",
     )
+    reception_instructions = CleanedField(
+        "Reception instructions (optional)",
+        clean=_reception_instructions,
+        widget=TextArea(),
+        validators=[Optional()],
+        render_kw={"maxlength": RECEPTION_INSTRUCTIONS_MAX, "rows": 3},
+        description=(
+            "What to do on arrival, such as “Ask for Rosa at the front desk of building B.” "
+            f"Plain text, up to {RECEPTION_INSTRUCTIONS_MAX} characters. The candidate sees it "
+            "with the joining time and in their calendar file."
+        ),
+    )
+    backdated = BooleanField(
+        "This is a backdated record",
+        description=(
+            "Tick to save a joining date that has passed, for someone who has already joined. "
+            "Nothing is emailed: no invitation and no joining-day change."
+        ),
+    )
     recruiter_id = SelectField("Recruiter", coerce=form_id, validate_choice=False)
+    backup_recruiter_id = SelectField(
+        "Backup recruiter (optional)",
+        coerce=form_id,
+        validate_choice=False,
+        description=(
+            "Answers the candidate's questions while their recruiter is away: sees the "
+            "conversation in their inbox, and the candidate sees who answered."
+        ),
+    )
 
-    def __init__(self, *args: Any, recruiters: Iterable[User] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        recruiters: Iterable[User] = (),
+        joining_was: JoiningDetails | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # The joining details as stored (None on "add"): a date in the past is refused only
+        # when it is new, so an old record stays editable.
+        self.joining_was = joining_was
+        self.offer_backdating = False  # a past date was refused: show the confirmation
+        self.is_backdated = False  # a past date was confirmed: send nothing
         self.joining_time_zone.choices = self.time_zone.choices
         self.recruiter_id.choices = [SelectChoice(NO_RECRUITER, "Not assigned yet")] + [
+            SelectChoice(
+                recruiter.id, recruiter.name + ("" if recruiter.is_active else " (deactivated)")
+            )
+            for recruiter in recruiters
+        ]
+        self.backup_recruiter_id.choices = [SelectChoice(NO_RECRUITER, "No backup")] + [
             SelectChoice(
                 recruiter.id, recruiter.name + ("" if recruiter.is_active else " (deactivated)")
             )
@@ -145,22 +199,73 @@ class CandidateEditForm(PersonForm):
             "joining_date": profile.joining_date,
             "joining_time": profile.joining_time,
             "joining_time_zone": profile.joining_time_zone,
+            "reception_instructions": profile.reception_instructions,
             "recruiter_id": profile.recruiter_id or NO_RECRUITER,
+            "backup_recruiter_id": profile.backup_recruiter_id or NO_RECRUITER,
         }
+
+    def _workplace_zone(self) -> str:
+        zone = self.joining_time_zone.data
+        return zone if zone in time_zone_names() else "UTC"
+
+    def _workplace_today(self, now: datetime) -> date:
+        return now.astimezone(ZoneInfo(self._workplace_zone())).date()
 
     def validate_joining_date(self, field: Field) -> None:
         if field.data is None:
             return
-        today = clock.now().date()
-        if field.data < today - timedelta(days=365):
-            raise ValidationError("That is more than a year ago. Check the year.")
-        if field.data > today + timedelta(days=730):
-            raise ValidationError("That is more than two years ahead. Check the year.")
+        was = self.joining_was
+        if was is not None and field.data == was.joining_date:
+            return  # as stored: an old record stays editable
+        today = self._workplace_today(clock.now())
+        try:
+            inputs.joining_date(field.data, today=today, backdated=bool(self.backdated.data))
+        except inputs.PastDate as error:
+            self.offer_backdating = True
+            raise ValidationError(error.message) from None
+        except inputs.InputError as error:
+            raise ValidationError(error.message) from None
+        self.is_backdated = field.data < today
+
+    def validate_joining_time(self, field: Field) -> None:
+        """Today, a time that has passed is a moment in the past too."""
+        day, zone, now = self.joining_date.data, self._workplace_zone(), clock.now()
+        if field.data is None or day is None or self.joining_date.errors:
+            return
+        if day != self._workplace_today(now) or self.is_backdated:
+            return
+        was = self.joining_was
+        if was is not None and (day, field.data, zone) == (
+            was.joining_date,
+            was.joining_time,
+            was.joining_time_zone,
+        ):
+            return
+        if joining_instant(day, field.data, zone) > now:
+            return
+        if not self.backdated.data:
+            self.offer_backdating = True
+            raise ValidationError(
+                "That time has passed today where they join. Choose a later time, or tick "
+                "“This is a backdated record” for someone who has already joined."
+            )
+        self.is_backdated = True
 
     def validate_recruiter_id(self, field: Field) -> None:
         choices = cast(list[SelectChoice], self.recruiter_id.choices)
         if field.data not in {choice.value for choice in choices}:
             raise ValidationError("Choose a recruiter from the list.")
+
+    def validate_backup_recruiter_id(self, field: Field) -> None:
+        if field.data in (None, NO_RECRUITER):
+            return
+        choices = cast(list[SelectChoice], self.backup_recruiter_id.choices)
+        if field.data not in {choice.value for choice in choices}:
+            raise ValidationError("Choose a backup recruiter from the list.")
+        if field.data == self.recruiter_id.data:
+            raise ValidationError(
+                "The backup answers when the recruiter is away: choose someone else."
+            )
 
     def details(self) -> CandidateDetails:
         return CandidateDetails(
@@ -171,6 +276,8 @@ class CandidateEditForm(PersonForm):
             joining_time=filled(self.joining_time.data),
             joining_time_zone=self.joining_time_zone.data,
             recruiter_id=self.recruiter_id.data or None,
+            reception_instructions=self.reception_instructions.data or "",
+            backup_recruiter_id=self.backup_recruiter_id.data or None,
         )
 
 

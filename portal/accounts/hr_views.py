@@ -15,18 +15,17 @@ from portal.accounts.hr_forms import CandidateEditForm, CandidateForm, StaffEdit
 from portal.accounts.login import SESSION_KEY
 from portal.accounts.people_filters import PeopleFilterForm
 from portal.core import clock
-from portal.core.clock import utcnow
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, filled, require_confirmation
 from portal.core.ids import query_id
 from portal.core.links import absolute_url
 from portal.core.templating import local_datetime
-from portal.mail import cadence, notifications
+from portal.mail import cadence
 from portal.mail import jobs as mail_jobs
 from portal.people import directory as people
 from portal.people.access import hr_bp, person_or_404
 from portal.people.models import Role, User
-from portal.timeline import joining
+from portal.timeline import joining, joining_mail
 
 _AddForm = TypeVar("_AddForm", CandidateForm, StaffForm)
 
@@ -44,14 +43,16 @@ def _send(email_id: int, who: User) -> None:
 
 
 def _send_joining_change(email_ids: list[int], who: User) -> None:
-    """Deliver the "your joining date has changed" email now and say whether it went."""
-    if mail_jobs.deliver(email_ids):
-        flash(f"{who.name} has been emailed the new joining date and calendar file.", "success")
-    elif (when := notifications.waiting_until(email_ids)) is not None:
+    """Deliver the "your first day has changed" email now, or say when it goes: it waits
+    for the batch window (more changes join it), the night and the weekly limit."""
+    if not joining_mail.batch_window() and mail_jobs.deliver(email_ids):
+        flash(f"{who.name} has been emailed the new joining details and calendar file.", "success")
+    elif (when := joining_mail.goes_at(email_ids, who)) is not None:
         flash(
-            f"{who.name} will be emailed the new joining date and calendar file on "
-            f"{local_datetime(when, who.time_zone)}, their time: the portal does not email "
-            "candidates at night, nor more often than their weekly limit.",
+            f"{who.name} will be emailed the new joining details and calendar file on "
+            f"{local_datetime(when, who.time_zone)}, their time. Changes made until then go "
+            "in the same email; the portal does not email candidates at night, nor more often "
+            "than their weekly limit.",
             "info",
         )
     else:
@@ -77,7 +78,7 @@ def home() -> ResponseReturnValue:
     page = render_template(
         "accounts/people.html",
         form=form,
-        rows=joining.joining_rows(found.candidates, utcnow()),
+        rows=joining.joining_rows(found.candidates, clock.now()),
         next_after=found.next_after,
         page_size=people.CANDIDATES_PAGE_SIZE,
         first_page=after is None,
@@ -97,17 +98,22 @@ def home() -> ResponseReturnValue:
 def _add_person(
     form: _AddForm, create: Callable[[_AddForm], User], template: str
 ) -> ResponseReturnValue:
-    """Shared by the two "add" pages: validate, create, maybe invite, commit, then send."""
+    """Shared by the two "add" pages: validate, create, maybe invite, commit, then send.
+    A backdated candidate (a joining date that has passed, confirmed) is sent nothing."""
     if form.validate_on_submit():
+        backdated = isinstance(form, CandidateForm) and form.is_backdated
         try:
             user = create(form)
-            invitation = accounts.invite(user, current_user) if form.send_invitation.data else None
+            invite_now = form.send_invitation.data and not backdated
+            invitation = accounts.invite(user, current_user) if invite_now else None
         except accounts.AccountError as error:
             db.session.rollback()
             getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
             flash(f"{user.name} has been added.", "success")
+            if backdated:
+                flash("A backdated record: nothing was emailed.", "info")
             if invitation is not None:
                 _send(invitation.id, user)
             return redirect(url_for("hr.person", user_id=user.id))
@@ -129,6 +135,7 @@ def new_candidate() -> ResponseReturnValue:
             name=filled(f.name.data),
             time_zone=f.time_zone.data,
             details=f.details(),
+            backdated=f.is_backdated,
         ),
         "accounts/candidate_form.html",
     )
@@ -160,7 +167,7 @@ def person(user_id: int) -> ResponseReturnValue:
     found = person_or_404(user_id)
     row = None
     if found.candidate_profile is not None:
-        (row,) = joining.joining_rows([found], utcnow())
+        (row,) = joining.joining_rows([found], clock.now())
     return render_template(
         "accounts/person.html",
         person=found,
@@ -176,10 +183,17 @@ def edit_person(user_id: int) -> ResponseReturnValue:
     found = person_or_404(user_id)
     if found.candidate_profile is not None:
         recruiters = people.active_recruiters()
-        current = found.candidate_profile.recruiter
-        if current is not None and current not in recruiters:
-            recruiters.append(current)  # keep a deactivated recruiter until HR reassigns
-        form = CandidateEditForm(data=CandidateEditForm.initial(found), recruiters=recruiters)
+        for current in (
+            found.candidate_profile.recruiter,
+            found.candidate_profile.backup_recruiter,
+        ):
+            if current is not None and current not in recruiters:
+                recruiters.append(current)  # keep a deactivated recruiter until HR reassigns
+        form = CandidateEditForm(
+            data=CandidateEditForm.initial(found),
+            recruiters=recruiters,
+            joining_was=joining.joining_details(found.profile),
+        )
         template = "accounts/candidate_form.html"
     else:
         form = StaffEditForm(data=StaffEditForm.initial(found))
@@ -200,6 +214,7 @@ def edit_person(user_id: int) -> ResponseReturnValue:
                 portal_link=absolute_url("candidate.home"),
                 keep_session=session.get(SESSION_KEY) if found.id == current_user.id else None,
                 invitations=invitations,
+                backdated=isinstance(form, CandidateEditForm) and form.is_backdated,
             )
         except accounts.AccountError as error:
             db.session.rollback()
@@ -207,6 +222,8 @@ def edit_person(user_id: int) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash("Saved." if changes else "Nothing changed.", "success" if changes else "info")
+            if isinstance(form, CandidateEditForm) and form.is_backdated:
+                flash("A backdated record: nothing was emailed.", "info")
             if outbox:
                 _send_joining_change(outbox, found)
             if "email" in changes and not invitations:

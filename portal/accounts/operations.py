@@ -1,27 +1,25 @@
-"""Accounts: creating people, inviting them, signing them in, and closing their accounts."""
+"""Accounts: creating people and changing their details, inviting them, roles, recruiters, and
+closing and reopening accounts. Signing in and password links: accounts.signing_in."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal.accounts import passwords, tokens
-from portal.accounts.credentials import revoke_credentials, set_password
+from portal.accounts import tokens
+from portal.accounts.credentials import revoke_credentials
 from portal.accounts.models import TokenPurpose
-from portal.core.clock import utcnow
+from portal.core import clock
 from portal.core.extensions import db
 from portal.core.words import plural
 from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
 from portal.people import audit
 from portal.people.models import CandidateProfile, Role, User
-from portal.timeline import calendar
-
-NO_ACCOUNT = "an address with no account"  # the audit log's subject when nobody is known
+from portal.timeline import joining, joining_mail
 
 
 class AccountError(ValueError):
@@ -53,6 +51,20 @@ def _ensure_recruiter(recruiter_id: int | None) -> None:
     recruiter = db.session.get(User, recruiter_id)
     if recruiter is None or recruiter.role != Role.RECRUITER or not recruiter.is_active:
         raise AccountError("recruiter_id", "Choose an active recruiter.")
+
+
+def _ensure_backup(backup_id: int | None, recruiter_id: int | None) -> None:
+    """A backup recruiter is an active recruiter other than the recruiter."""
+    if backup_id is None:
+        return
+    if backup_id == recruiter_id:
+        raise AccountError(
+            "backup_recruiter_id",
+            "The backup answers when the recruiter is away: choose someone else.",
+        )
+    backup = db.session.get(User, backup_id)
+    if backup is None or backup.role != Role.RECRUITER or not backup.is_active:
+        raise AccountError("backup_recruiter_id", "Choose an active recruiter as the backup.")
 
 
 def create_user(
@@ -88,12 +100,24 @@ class CandidateDetails:
     joining_time: time
     joining_time_zone: str
     recruiter_id: int | None
+    reception_instructions: str = ""
+    # Answers the candidate's questions while the recruiter is away (questions.answerers).
+    backup_recruiter_id: int | None = None
 
 
 def create_candidate(
-    *, actor: User | None, email: str, name: str, time_zone: str, details: CandidateDetails
+    *,
+    actor: User | None,
+    email: str,
+    name: str,
+    time_zone: str,
+    details: CandidateDetails,
+    backdated: bool = False,
 ) -> User:
+    """Create a candidate (without a password until invited). `backdated`: HR confirmed a
+    joining date that has passed, which the audit log notes (the caller sends nothing)."""
     _ensure_recruiter(details.recruiter_id)
+    _ensure_backup(details.backup_recruiter_id, details.recruiter_id)
     user = create_user(
         actor=actor, email=email, name=name, role=Role.CANDIDATE, time_zone=time_zone
     )
@@ -106,9 +130,13 @@ def create_candidate(
             joining_date=details.joining_date,
             joining_time=details.joining_time,
             joining_time_zone=details.joining_time_zone,
+            reception_instructions=details.reception_instructions.strip(),
             recruiter_id=details.recruiter_id,
+            backup_recruiter_id=details.backup_recruiter_id,
         )
     )
+    if backdated:
+        audit.record(actor, "calendar.backdated", user, "joining_date", None, details.joining_date)
     db.session.flush()
     db.session.refresh(user)
     return user
@@ -135,12 +163,16 @@ def update_person(
     portal_link: str,
     keep_session: str | None = None,
     invitations: list[int] | None = None,
+    backdated: bool = False,
 ) -> dict:
     """Change a person's details; each changed field lands in the audit log. Returns them.
 
-    A moved joining moment also emails the candidate the updated calendar event, which links to
-    `portal_link` (the candidate's portal, given by the view): the queued email's id is added
-    to `outbox`, for the caller to deliver once it has committed.
+    Changed joining details (date, time, zone, location, reception instructions) also email
+    the candidate what changed with the updated calendar event, which links to `portal_link`
+    (the candidate's portal, given by the view): the queued email's id is added to `outbox`,
+    for the caller to deliver once it has committed. Edits within the batch window share one
+    email (`timeline.joining_mail`). `backdated`: HR confirmed a joining date that has passed;
+    nothing is emailed.
 
     A new email address revokes every link, session (but `keep_session`, the editor's own when
     they edit themselves) and API token of the person: a link sent to a mistyped address must
@@ -160,6 +192,11 @@ def update_person(
     if details is not None and user.candidate_profile is not None:
         if details.recruiter_id != user.candidate_profile.recruiter_id:
             _ensure_recruiter(details.recruiter_id)
+        if (details.recruiter_id, details.backup_recruiter_id) != (
+            user.candidate_profile.recruiter_id,
+            user.candidate_profile.backup_recruiter_id,
+        ):
+            _ensure_backup(details.backup_recruiter_id, details.recruiter_id)
         _apply(
             user.candidate_profile,
             changes,
@@ -170,7 +207,9 @@ def update_person(
                 "joining_date": details.joining_date,
                 "joining_time": details.joining_time,
                 "joining_time_zone": details.joining_time_zone,
+                "reception_instructions": details.reception_instructions.strip(),
                 "recruiter_id": details.recruiter_id,
+                "backup_recruiter_id": details.backup_recruiter_id,
             },
         )
     audit.record_changes(actor, user, f"{user.role}.updated", changes)
@@ -185,9 +224,11 @@ def update_person(
             invitation = invite(user, actor)
             if invitations is not None:
                 invitations.append(invitation.id)
-    if calendar.JOINING_FIELDS & changes.keys():
-        notice = calendar.joining_changed(user, actor, changes, portal_link)
-        if notice is not None and outbox is not None:
+    if joining.JOINING_FIELDS & changes.keys():
+        notice = joining_mail.joining_changed(
+            user, actor, changes, portal_link, backdated=backdated
+        )
+        if notice is not None and outbox is not None and notice.id not in outbox:
             outbox.append(notice.id)
     db.session.flush()
     return changes
@@ -204,7 +245,7 @@ def invite(user: User, actor: User | None) -> OutgoingEmail:
             "they can reset it from the sign-in page.",
         )
     audit.record(actor, "invitation.sent", user)
-    return _email_link(
+    return email_link(
         user,
         TokenPurpose.INVITATION,
         current_app.config["INVITATION_HOURS"],
@@ -213,7 +254,7 @@ def invite(user: User, actor: User | None) -> OutgoingEmail:
     )
 
 
-def _email_link(
+def email_link(
     user: User, purpose: TokenPurpose, hours: int, *, subject: str, actor: User | None = None
 ) -> OutgoingEmail:
     """Issue a single-use link valid for `hours` and queue the email that carries it
@@ -230,120 +271,13 @@ def _email_link(
     )
 
 
-def set_password_from_link(raw: str, purpose: TokenPurpose, password: str) -> User | None:
-    """Use an invitation or reset link to set the password (signing out every old session).
-
-    None if the link is no longer valid or its account was deactivated.
-    """
-    user_id = tokens.redeem(raw, purpose)
-    if user_id is None:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active:
-        return None
-    how = (
-        "first password, from the invitation link"
-        if purpose == TokenPurpose.INVITATION
-        else "reset from an emailed link"
-    )
-    set_password(user, password, actor=user, how=how)
-    return user
-
-
-def accept_invitation(raw: str, password: str) -> User | None:
-    """Consume the invitation and set the first password."""
-    return set_password_from_link(raw, TokenPurpose.INVITATION, password)
-
-
-class SignInOutcome(StrEnum):
-    OK = "ok"
-    WRONG = "wrong"
-    DEACTIVATED = "deactivated"
-
-
-def authenticate(email: str, password: str) -> tuple[SignInOutcome, User | None]:
-    """Check credentials, spending the same effort whether or not the email is known.
-
-    Every outcome lands in the audit log (never the password typed, nor an unknown address).
-    """
-    user = find_by_email(email)
-    password_ok = passwords.verify_password(user.password_hash if user else None, password)
-    if user is None:
-        audit.record(None, "sign_in_failed", None, subject=NO_ACCOUNT)
-        return SignInOutcome.WRONG, None
-    if not password_ok:
-        why = "wrong password" if user.has_password else "invitation not accepted yet"
-        audit.record(None, "sign_in_failed", user, subject=why)
-        return SignInOutcome.WRONG, None
-    if not user.is_active:
-        audit.record(None, "sign_in_failed", user, subject="account closed")
-        return SignInOutcome.DEACTIVATED, None
-    if passwords.needs_rehash(user.password_hash or ""):
-        user.password_hash = passwords.hash_password(password)
-    audit.record(user, "signed_in", user)
-    return SignInOutcome.OK, user
-
-
-def record_sign_in(user_id: int) -> User:
-    """Count a sign-in. Reads and writes the row under a lock, so no concurrent count is lost."""
-    user = db.session.scalars(
-        select(User)
-        .where(User.id == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    user.sign_in_count += 1
-    user.last_sign_in_at = utcnow()
-    db.session.flush()
-    return user
-
-
-def note_reset_request(email: str) -> int | None:
-    """Look the address up and put the request in the audit log (never an unknown address).
-    Returns the id of the account to send a link to (active, with a password), else None.
-
-    The same work whichever the address: the caller answers alike, and as fast, for all of
-    them, and leaves the link and its email (`send_reset_link`) until after it has answered.
-    """
-    user = find_by_email(email)
-    if user is None:
-        audit.record(None, "password_reset_requested", None, subject=NO_ACCOUNT)
-        return None
-    if user.is_active and user.has_password:
-        audit.record(None, "password_reset_requested", user)
-        return user.id
-    why = "account closed" if not user.is_active else "invitation not accepted yet"
-    audit.record(None, "password_reset_requested", user, subject=f"no link sent: {why}")
-    return None
-
-
-def send_reset_link(user_id: int) -> OutgoingEmail | None:
-    """Queue a new reset link for the account (the previous one stops working), if it may
-    still have one."""
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active or not user.has_password:
-        return None
-    return _email_link(
-        user,
-        TokenPurpose.PASSWORD_RESET,
-        current_app.config["PASSWORD_RESET_HOURS"],
-        subject="Reset your pre-boarding portal password",
-    )
-
-
-def request_password_reset(email: str) -> OutgoingEmail | None:
-    """Both steps at once: the queued email, or None if the address gets no link."""
-    user_id = note_reset_request(email)
-    return None if user_id is None else send_reset_link(user_id)
-
-
 def deactivate(user: User, actor: User) -> None:
     if not user.is_active:
         return
     if user.id == actor.id:
         raise AccountError("user", "You cannot deactivate your own account.")
     user.is_active = False
-    user.deactivated_at = utcnow()
+    user.deactivated_at = clock.now()
     revoke_credentials(user)
     audit.record(actor, f"{user.role}.deactivated", user, "is_active", True, False)
     db.session.flush()
@@ -411,6 +345,12 @@ def assign_recruiter(candidate: User, recruiter_id: int | None, actor: User) -> 
         actor, "candidate.updated", candidate, "recruiter_id", profile.recruiter_id, recruiter_id
     )
     profile.recruiter_id = recruiter_id
+    if recruiter_id is not None and profile.backup_recruiter_id == recruiter_id:
+        # The backup is now the recruiter: nobody is a backup until HR names one.
+        audit.record(
+            actor, "candidate.updated", candidate, "backup_recruiter_id", recruiter_id, None
+        )
+        profile.backup_recruiter_id = None
     db.session.flush()
     db.session.refresh(profile)
     return True

@@ -20,9 +20,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from portal.accounts import operations as accounts
-from portal.accounts import passwords, throttle, tokens
+from portal.accounts import passwords, signing_in, throttle, tokens
 from portal.accounts import sessions as auth_sessions
+from portal.accounts.credentials import set_password
 from portal.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -74,7 +74,7 @@ def _begin_session(user: User, remember: bool) -> None:
         user_agent=request.user_agent.string,
         ip_address=request.remote_addr or "",
     )
-    accounts.record_sign_in(user.id)
+    signing_in.record_sign_in(user.id)
     session.clear()
     session[SESSION_KEY] = key
     session.permanent = remember
@@ -112,7 +112,7 @@ def sign_in() -> ResponseReturnValue:
                 "or reset your password."
             )
         else:
-            outcome, user = accounts.authenticate(email, filled(form.password.data))
+            outcome, user = signing_in.authenticate(email, filled(form.password.data))
             if user is not None:
                 throttle.clear_account(email)
                 _begin_session(user, form.remember.data)
@@ -124,7 +124,7 @@ def sign_in() -> ResponseReturnValue:
             db.session.commit()  # the failure's audit entry
             form.form_errors.append(
                 "This account has been closed. Contact your HR team if this is a mistake."
-                if outcome is accounts.SignInOutcome.DEACTIVATED
+                if outcome is signing_in.SignInOutcome.DEACTIVATED
                 else WRONG_CREDENTIALS
             )
     elif form.is_submitted():
@@ -162,7 +162,7 @@ def _choose_password_from_link(
     person = check.token.user if check.token else None
     form.personal_words = passwords.personal_words(person)
     if form.validate_on_submit():
-        user = accounts.set_password_from_link(token, purpose, filled(form.password.data))
+        user = signing_in.set_password_from_link(token, purpose, filled(form.password.data))
         if user is None:  # another browser used the link a moment ago
             db.session.rollback()
             return _token_problem_page(tokens.check(token, purpose), purpose)
@@ -210,7 +210,7 @@ def _send_reset_link(user_id: int | None) -> None:
     for the worker). Nothing for an address that gets no link."""
     if user_id is None:
         return
-    email = accounts.send_reset_link(user_id)
+    email = signing_in.send_reset_link(user_id)
     db.session.commit()
     if email is not None:
         mail_jobs.deliver([email.id])
@@ -248,7 +248,7 @@ def forgot_password() -> ResponseReturnValue:
             return page, 429, {"Retry-After": str(wait)}
         # The look-up and the audit entry now, the same for every address; the link, its email
         # and the mail server after the answer, so no address answers faster than another.
-        user_id = accounts.note_reset_request(address)
+        user_id = signing_in.note_reset_request(address)
         db.session.commit()
         flash(
             "If that address has an account, a reset link is on its way. "
@@ -299,7 +299,7 @@ def change_password() -> ResponseReturnValue:
             add_error(form.current, "That is not your current password.")
         else:
             rate_limits.clear(limits, key)
-            accounts.set_password(
+            set_password(
                 user, filled(form.password.data), actor=user, how="changed on the account page"
             )
             _begin_session(user, remember=False)

@@ -11,11 +11,12 @@ from portal.events.models import EventKind
 MAX_DB_ID = 2_147_483_647  # ids of people: a 32-bit integer column
 # Event ids are 64-bit; a cursor is an id of at most 18 digits, so always within range.
 CURSOR_PATTERN = r"^(0|[1-9][0-9]{0,17})$"
-CANDIDATE_CURSOR_PATTERN = r"^[0-3]\.[0-9]{1,6}\.[0-9]{1,10}$"
+CANDIDATE_CURSOR_PATTERN = r"^[0-4]\.[0-9]{1,6}\.[0-9]{1,10}$"
 
 DESCRIPTION = """\
-Engagement signals for recruiters' other systems: each candidate's status (engaged, quiet,
-at risk) with the reasons in words, and the events it is computed from.
+Engagement signals for recruiters' other systems: each candidate's status (engaged; invited,
+for a candidate who has never signed in; quiet; at risk) with the reasons in words, and the
+events it is computed from. Every status but engaged comes with at least one reason.
 
 **Authentication.** Every call except this document needs a personal API token, sent as
 `Authorization: Bearer <token>`. Recruiters and HR create and revoke tokens in the portal
@@ -87,7 +88,15 @@ SCHEMAS: dict[str, Any] = {
             "instance": {"type": "string", "description": "The path that was asked for."},
         },
     },
-    "Status": {"type": "string", "enum": [status.value for status in Status]},
+    "Status": {
+        "type": "string",
+        "enum": [status.value for status in Status],
+        "description": (
+            "engaged: nothing needs attention; invited: has never signed in (the invitation "
+            "is recent); quiet; at_risk. Lists come riskiest first: at_risk, quiet, invited, "
+            "engaged, then those who have joined."
+        ),
+    },
     "Reason": {
         "type": "object",
         "additionalProperties": False,
@@ -98,7 +107,7 @@ SCHEMAS: dict[str, Any] = {
                 **_ref("Status"),
                 "description": "The status this reason alone leads to.",
             },
-            "text": {"type": "string", "examples": ["no sign-in for 9 days"]},
+            "text": {"type": "string", "examples": ["not seen for 9 days"]},
         },
     },
     "RecruiterRef": {
@@ -145,7 +154,11 @@ SCHEMAS: dict[str, Any] = {
             },
             "status": _ref("Status"),
             "reasons": {"type": "array", "items": _ref("Reason")},
-            "last_seen_at": _timestamp("When the candidate last did anything.", nullable=True),
+            "last_seen_at": _timestamp(
+                "When the candidate last signed in or did anything (the reasons' \"not seen "
+                'for N days" counts from it).',
+                nullable=True,
+            ),
             "unanswered_questions": {"type": "integer", "minimum": 0},
             "waiting_since": _timestamp(
                 "When the oldest unanswered question was asked.", nullable=True

@@ -57,17 +57,19 @@ def check_config(app: Flask) -> None:
     if _only_showing_help():
         return
     if not app.config.get("SECRET_KEY"):
-        raise RuntimeError(
+        raise portal_config.ConfigError(
             "SECRET_KEY is not set. Set it in the environment "
             "(or PORTAL_ENV=development for a local, unsafe default)."
         )
     if not app.config.get("BASE_URL"):
-        raise RuntimeError(
+        raise portal_config.ConfigError(
             "BASE_URL is not set: links in emails are built from it, never from the request."
         )
     if app.config.get("DEV_MAILBOX") and app.config.get("PORTAL_ENV") == "production":
         # The mailbox shows sign-in links to anyone: it must never be reachable in production.
-        raise RuntimeError("DEV_MAILBOX is for development only; it cannot be on in production.")
+        raise portal_config.ConfigError(
+            "DEV_MAILBOX is for development only; it cannot be on in production."
+        )
     _check_secret_key(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         portal_config.INSTANCE_PATH.mkdir(exist_ok=True)
@@ -97,6 +99,6 @@ def _check_secret_key(app: Flask) -> None:
         )
     else:
         return
-    raise RuntimeError(
+    raise portal_config.ConfigError(
         f"SECRET_KEY {problem}. Generate one with: {portal_config.HOW_TO_GENERATE_A_KEY}"
     )

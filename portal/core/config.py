@@ -6,9 +6,12 @@ so tests and the CLI can override anything without touching the environment.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
+
+import click
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_PATH = PROJECT_ROOT / "instance"
@@ -22,6 +25,12 @@ SECRET_KEY_MIN_BYTES = 32
 HOW_TO_GENERATE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
+class ConfigError(click.ClickException, RuntimeError):
+    """Configuration the portal cannot start with. On the command line click prints it as one
+    line ("Error: SECRET_KEY is not set…") and exits 1, with no traceback; elsewhere it is the
+    RuntimeError it always was."""
+
+
 def _list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -33,7 +42,34 @@ def _int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _json(name: str, default: dict) -> dict:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        parsed = json.loads(value)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be JSON: {error}") from None
+    if not isinstance(parsed, dict):
+        raise ConfigError(f"{name} must be a JSON object, such as {json.dumps(default)[:80]}")
+    return parsed
+
+
+# Each joining location's calendar of working days (timeline/workdays.py): the location as HR
+# types it (any case) → an ISO country code and, where holidays differ within it, a subdivision
+# (the `holidays` package's codes). WORKING_CALENDARS in the environment replaces this (JSON).
+DEFAULT_WORKING_CALENDARS: dict = {
+    "Berlin": {"country": "DE", "subdiv": "BE"},
+    "Paris": {"country": "FR"},
+    "London": {"country": "GB", "subdiv": "ENG"},
+    "Madrid": {"country": "ES", "subdiv": "MD"},
+    "Milan": {"country": "IT", "subdiv": "MI"},
+    "New York": {"country": "US", "subdiv": "NY"},
+    "Adelaide": {"country": "AU", "subdiv": "SA"},
+}
 
 
 def default_database_url() -> str:
@@ -44,9 +80,10 @@ def from_environment() -> dict:
     """Settings for the environment named by PORTAL_ENV (production unless told otherwise)."""
     env = os.environ.get("PORTAL_ENV", "production").strip().lower()
     development = env == "development"
-    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000" if development else "").rstrip(
-        "/"
-    )
+    # In development links in email point at the port `flask run` serves on (FLASK_RUN_PORT,
+    # which `flask run` reads too; `make run` sets BASE_URL from RUN_PORT) unless BASE_URL is set.
+    dev_url = f"http://127.0.0.1:{os.environ.get('FLASK_RUN_PORT', '').strip() or 5000}"
+    base_url = os.environ.get("BASE_URL", dev_url if development else "").rstrip("/")
     settings: dict = {
         "PORTAL_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY")
@@ -58,9 +95,43 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Pre-boarding portal <portal@localhost>"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "DEV_MAILBOX": development,
+        # "3 working days before joining" skips weekends and public holidays on the calendar of
+        # the candidate's joining location (WORKING_CALENDARS, above); a location not listed
+        # uses WORKING_CALENDAR_DEFAULT (JSON too, e.g. {"country": "GB", "subdiv": "ENG"}).
+        "WORKING_CALENDARS": _json("WORKING_CALENDARS", DEFAULT_WORKING_CALENDARS),
+        "WORKING_CALENDAR_DEFAULT": _json("WORKING_CALENDAR_DEFAULT", {"country": "DE"}),
+        # The demo's sample feeds (portal/news/feeds/samples) are refreshed from their bundled
+        # files instead of the network: on in development, so `make run` works offline.
+        "PORTAL_FEEDS_OFFLINE_SAMPLES": os.environ.get(
+            "PORTAL_FEEDS_OFFLINE_SAMPLES", "1" if development else "0"
+        ).strip()
+        == "1",
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         # How soon candidates are promised an answer; older questions are overdue.
         "RESPONSE_PROMISE_HOURS": _int("RESPONSE_PROMISE_HOURS", 24),
+        # https origins news images may come from (comma-separated; the Content-Security-Policy's
+        # img-src lists the same). Unset: the https origins of the feeds in feeds.yaml, read as
+        # the app starts; set but empty: no images in news.
+        "NEWS_IMAGE_ORIGINS": (
+            _list("NEWS_IMAGE_ORIGINS") if "NEWS_IMAGE_ORIGINS" in os.environ else None
+        ),
+        # Changes to a candidate's joining details within this many minutes of the first go
+        # out as one email (timeline.joining_mail); 0 sends each change at once.
+        "JOINING_MAIL_BATCH_MINUTES": _int("JOINING_MAIL_BATCH_MINUTES", 10),
+        # News goes into candidates' "What's new" mail only once curated: HR published it, or
+        # it has been shown (not hidden) this many hours, time for HR to hide what should not go.
+        "NEWS_CURATION_DELAY_HOURS": _int("NEWS_CURATION_DELAY_HOURS", 24),
+        # Retention (portal.engagement.retention, stated on /what-we-record): everything about a
+        # candidate is deleted or anonymised this many days after their joining day, or after
+        # their account was closed; what a webhook said is erased this many days after delivery.
+        "ENGAGEMENT_KEEP_DAYS_AFTER_JOINING": _int("ENGAGEMENT_KEEP_DAYS_AFTER_JOINING", 90),
+        "CANDIDATE_KEEP_DAYS_AFTER_CLOSING": _int("CANDIDATE_KEEP_DAYS_AFTER_CLOSING", 90),
+        "WEBHOOK_BODY_KEEP_DAYS": _int("WEBHOOK_BODY_KEEP_DAYS", 14),
+        # The pulse check ("How do you feel about joining?", portal.engagement.pulse) waits
+        # until the candidate has used the portal for a while: this many days since their first
+        # sign-in, and on at least this many different days (UTC; the visit under way counts).
+        "PULSE_AFTER_DAYS": _int("PULSE_AFTER_DAYS", 3),
+        "PULSE_AFTER_VISITS": _int("PULSE_AFTER_VISITS", 2),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_ME_DAYS": 30,
         "PASSWORD_HASH_PARAMS": {},
@@ -102,16 +173,14 @@ DEFAULTS: dict = {
     # reaching one adds the reason, with the severity named in the key. A question waiting
     # past RESPONSE_PROMISE_HOURS puts its candidate at risk ("question unanswered for 30 hours").
     "ENGAGEMENT_RULES": {
-        "quiet_after_days_unseen": 7,  # "no sign-in for 9 days"
+        "quiet_after_days_unseen": 7,  # "not seen for 9 days" (from "Last seen")
         "at_risk_after_days_unseen": 14,
-        "quiet_after_days_invited": 3,  # invitation not accepted yet
+        "quiet_after_days_invited": 3,  # never signed in: invited until then
         "at_risk_after_days_invited": 7,
         "at_risk_pulse_drop": 2,  # "pulse fell from 5 to 2"
         "at_risk_pulse_at_or_below": 2,  # "feels 2 of 5 about joining"
-        "at_risk_silent_days_before_joining": 14,  # "joins in 6 days and has not opened …"
+        "at_risk_silent_days_before_joining": 14,  # "joins in 6 days and has signed in but …"
     },
-    # Engagement events, pulse answers and statuses are deleted this many days after joining.
-    "ENGAGEMENT_KEEP_DAYS_AFTER_JOINING": 90,
     # The pulse check ("How do you feel about joining?") is offered at most this often.
     "PULSE_EVERY_DAYS": 14,
     # No overdose: mail to candidates (portal.mail.notifications).

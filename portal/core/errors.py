@@ -21,7 +21,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from portal.core.extensions import db
 from portal.core.problems import API_PATH_PREFIX, DETAILS, PROBLEM_JSON, for_api
-from portal.core.security import security_headers
+from portal.core.security import app_security_headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -168,9 +168,8 @@ class LastResort:
     def _static_500(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         api = (environ.get("PATH_INFO", "") + "/").startswith(API_PATH_PREFIX)
         body = (STATIC_SERVER_ERROR_PROBLEM if api else STATIC_SERVER_ERROR_PAGE).encode()
-        secure = bool(self.app.config.get("SESSION_COOKIE_SECURE"))
         headers = {
-            **security_headers(secure=secure),
+            **app_security_headers(self.app),
             "Cache-Control": "no-store",
             "Content-Type": PROBLEM_JSON if api else _HTML,
             "Content-Length": str(len(body)),

@@ -1,7 +1,7 @@
-"""One validator per kind of input: a person's name, a single line of text, a longer text and an
-email address. Forms (through `core/forms.py`), the command line and the API all use these, so a
-value is cleaned the same way whichever door it came in by, and what is stored is safe to put in
-an email header, a subject or a calendar line.
+"""One validator per kind of input: a person's name, a single line of text, a longer text, an
+email address and a joining date. Forms (through `core/forms.py`), the command line and the API
+all use these, so a value is cleaned the same way whichever door it came in by, and what is
+stored is safe to put in an email header, a subject or a calendar line.
 
 Each function returns the value as it is to be stored, or raises `InputError` with a message for
 the person who typed it.
@@ -10,12 +10,16 @@ the person who typed it.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
 # The column sizes (people.models.User keeps its columns this long; a test holds them together).
 NAME_MAX_LENGTH = 120
 EMAIL_MAX_LENGTH = 254
+# How far a joining date may lie from today: further is almost surely a mistyped year.
+JOINING_DAYS_BACK = 365  # for a backdated record only
+JOINING_DAYS_AHEAD = 730
 
 # Zero-width (non-)joiner: invisible, but Persian, Arabic and the Indic scripts need them to spell
 # some names. Every other format character (bidi overrides, zero-width spaces, soft hyphens, the
@@ -153,3 +157,26 @@ def email_address(value: str) -> str:
     if len(address) > EMAIL_MAX_LENGTH:
         raise InputError(f"An email address has at most {EMAIL_MAX_LENGTH} characters.")
     return address
+
+
+class PastDate(InputError):
+    """A date that has passed: refused unless the person confirms a backdated record."""
+
+
+def joining_date(value: date, *, today: date, backdated: bool = False) -> date:
+    """A candidate's joining date as stored, or InputError. `today` is today where they join.
+
+    A date that has passed is refused with `PastDate` unless `backdated` (HR confirmed they are
+    recording someone who has already joined); a year back and two years ahead are the limits
+    either way."""
+    if value > today + timedelta(days=JOINING_DAYS_AHEAD):
+        raise InputError("That is more than two years ahead. Check the year.")
+    if value < today - timedelta(days=JOINING_DAYS_BACK):
+        raise InputError("That is more than a year ago. Check the year.")
+    if value < today and not backdated:
+        raise PastDate(
+            f"That date has passed (today is {today.isoformat()} where they join). Choose today "
+            "or a later day, or tick “This is a backdated record” for someone who has already "
+            "joined."
+        )
+    return value

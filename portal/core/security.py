@@ -4,25 +4,43 @@ address)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, abort, request
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+# Only a bare https origin may join img-src: nothing that could end the directive or add one.
+_IMAGE_ORIGIN = re.compile(r"https://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?")
+
+
+@lru_cache(maxsize=8)
+def _policy(image_origins: tuple[str, ...]) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            " ".join(["img-src 'self' data:", *image_origins]),
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def content_security_policy(image_origins: Iterable[str] = ()) -> str:
+    """The policy: everything from the portal itself, plus images from `image_origins` (the news
+    images' NEWS_IMAGE_ORIGINS, https origins in normal form; anything else is left out)."""
+    return _policy(tuple(sorted({o for o in image_origins if _IMAGE_ORIGIN.fullmatch(o)})))
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 NUL_REFUSED = "The text sent contains a character that cannot be stored (a NUL byte)."
 LINE_BREAK_REFUSED = (
@@ -31,10 +49,10 @@ LINE_BREAK_REFUSED = (
 )
 
 
-def security_headers(*, secure: bool) -> dict[str, str]:
+def security_headers(*, secure: bool, image_origins: Iterable[str] = ()) -> dict[str, str]:
     """The headers every response carries, error pages and the last-resort 500 included."""
     headers = {
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Content-Security-Policy": content_security_policy(image_origins),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "same-origin",
@@ -78,14 +96,22 @@ def _refuse_unsafe_characters() -> None:
             abort(400, NUL_REFUSED)
 
 
+def app_security_headers(app: Flask) -> dict[str, str]:
+    """security_headers() as `app` is configured. Read when answering, not when the app is built:
+    the news feature settles NEWS_IMAGE_ORIGINS after core is set up."""
+    return security_headers(
+        secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+        image_origins=app.config.get("NEWS_IMAGE_ORIGINS") or (),
+    )
+
+
 def init_security_headers(app: Flask) -> None:
-    headers_for_all = security_headers(secure=bool(app.config.get("SESSION_COOKIE_SECURE")))
     app.before_request(_refuse_unsafe_characters)
 
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        for name, value in headers_for_all.items():
+        for name, value in app_security_headers(app).items():
             headers.setdefault(name, value)
         if request.endpoint != "static":
             # Pages carry personal data: no shared or back-button caches keep them.

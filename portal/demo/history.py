@@ -3,8 +3,8 @@ status changes the worker would have recorded, so the dashboards have something 
 
 Chloé is engaged (joins in two days, in every day), Arjun is at risk (his pulse fell from 5 to 2
 and his question waits), Olivia is engaged (asked something this morning), Marcus joined
-yesterday, Sofia was only just invited, Lena is quiet (no sign-in for nine days) and Tomás is at
-risk (joins in six days and has opened nothing since the offer).
+yesterday, Sofia was only just invited (she has never signed in), Lena is quiet (not seen for
+nine days) and Tomás is at risk (joins in six days and has signed in but opened nothing).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ STORIES = {
         visits=(38, 33, 27, 20, 15, 12, 9.13),
         extras=((33, NEWS, 0), (27, TIMELINE, 0), (15, FAQ, 0)),
         pulses=((24, 4, None),),
-        changes=((2.12, "engaged", "quiet", "no sign-in for 7 days"),),
+        changes=((2.12, "engaged", "quiet", "not seen for 7 days"),),
     ),
     "tomas@example.com": Story(
         offered=20,
@@ -104,7 +104,7 @@ STORIES = {
                 7.9,
                 "engaged",
                 "at_risk",
-                "joins in 14 days and has not opened anything since the offer",
+                "joins in 14 days and has signed in but not read, asked or downloaded anything",
             ),
         ),
     ),

@@ -39,6 +39,9 @@ class DemoCandidate:
     joining_time_zone: str
     recruiter_email: str
     signed_up: bool
+    reception_instructions: str = (
+        "Ask for your recruiter at the front desk of building B: they meet you there."
+    )
 
 
 RECRUITERS = [
@@ -73,6 +76,7 @@ CANDIDATES = [
         "Europe/London",
         "ravi.recruiter@example.com",
         True,
+        "Ask for the Analytics team at the front desk on the ground floor.",
     ),
     DemoCandidate(
         "Olivia Brown",
@@ -127,7 +131,7 @@ CANDIDATES = [
         "rosa.recruiter@example.com",
         True,
     ),
-    # Tomás joins in six days and has not opened anything since he accepted: at risk.
+    # Tomás joins in six days and has signed in but opened nothing since he accepted: at risk.
     DemoCandidate(
         "Tomás García",
         "tomas@example.com",
@@ -180,6 +184,7 @@ def load() -> list[int]:
                 joining_time=spec.joining_time,
                 joining_time_zone=spec.joining_time_zone,
                 recruiter_id=recruiters[spec.recruiter_email].id,
+                reception_instructions=spec.reception_instructions,
             ),
         )
         candidates[spec.email] = candidate
@@ -246,7 +251,7 @@ def _load_conversations(candidates: dict, recruiters: dict, hr: User) -> None:
         faq.save(None, actor=hr, question=question, answer=answer, published=True)
 
 
-# The timeline every candidate gets, and Arjun's version of his first morning in London.
+# The timeline every candidate gets, and Arjun's version of his first lunch in London.
 TIMELINE = [
     MilestoneFields(
         "Documents to prepare",
@@ -259,11 +264,13 @@ TIMELINE = [
         -7,
         details="A half-hour video call to say hello. The link arrives by email the day before.",
     ),
+    # The reception itself is part of the joining details (time, place, instructions), so the
+    # timeline and the calendar file can never give it two different times.
     MilestoneFields(
-        "Reception, building B",
+        "Lunch with your team",
         0,
-        time(9, 0),
-        "Ask for your recruiter at the front desk of building B.",
+        time(12, 30),
+        "Your manager books a table nearby, on the company.",
     ),
     MilestoneFields(
         "First one-to-one",
@@ -271,18 +278,18 @@ TIMELINE = [
         details="Half an hour with your manager about your first weeks, and any question you have.",
     ),
 ]
-ARJUN_RECEPTION = MilestoneFields(
-    "Reception, London office",
+ARJUN_LUNCH = MilestoneFields(
+    "Lunch with the Analytics team",
     0,
-    time(10, 0),
-    "Ask for the Analytics team at the front desk on the ground floor.",
+    time(13, 0),
+    "The whole team, at the canteen on the fourth floor.",
 )
 
 
 def _load_timeline(hr: User) -> list[MilestoneTemplate]:
     templates = [timeline.create_template(hr, values) for values in TIMELINE]
     arjun = db.session.scalars(select(User).where(User.email == CANDIDATES[1].email)).one()
-    timeline.change_for_candidate(hr, arjun, templates[2], ARJUN_RECEPTION)
+    timeline.change_for_candidate(hr, arjun, templates[2], ARJUN_LUNCH)
     return templates
 
 

@@ -34,11 +34,11 @@ UNASSIGNED = "unassigned"
 # The joining-window choices offered; any whole number of days up to a year is accepted.
 JOINING_WINDOWS = (7, 14, 30, 90)
 JOINING_WINDOW_MAX = 366
-# The dashboard's order: riskiest first.
-STATUS_ORDER = (Status.AT_RISK, Status.QUIET, Status.ENGAGED)
+# The dashboard's order: riskiest first (summary_facts.BOARD_RANK).
+STATUS_ORDER = (Status.AT_RISK, Status.QUIET, Status.INVITED, Status.ENGAGED)
 # Board rank, joining date as days since 1970-01-01, candidate id: every string of this shape
 # is a valid cursor (nothing to reject beyond the pattern).
-_CURSOR = re.compile(r"([0-3])\.([0-9]{1,6})\.([0-9]{1,10})")
+_CURSOR = re.compile(r"([0-4])\.([0-9]{1,6})\.([0-9]{1,10})")
 _DAY_ZERO = date(1970, 1, 1)
 
 
@@ -116,7 +116,11 @@ def read_filters(args: Mapping[str, str], recruiter_ids: set[int] | None = None)
         try:
             filters.status = Status(status)
         except ValueError:
-            filters.problems.append(f"There is no status “{status[:40]}”: showing every status.")
+            known = ", ".join(f"“{known.label}”" for known in STATUS_ORDER)
+            filters.problems.append(
+                f"There is no status “{status[:40]}” (the statuses are {known}): "
+                "showing every status."
+            )
     search = " ".join((args.get("q") or "").split())
     if len(search) > SEARCH_MAX:
         filters.problems.append(f"Searches are limited to {SEARCH_MAX} characters.")
@@ -161,8 +165,12 @@ class Tiles:
 
     total: int
     counts: dict[Status, int]
-    invited: int  # invited and never signed up
     joining_this_week: int  # today and the six days after
+
+    @property
+    def invited(self) -> int:
+        """Invited and not signed in yet (the status: a longer wait is quiet or at risk)."""
+        return self.counts[Status.INVITED]
 
 
 def _scope(filters: Filters, recruiter_id: int | None, today: date) -> list[ColumnElement[bool]]:
@@ -202,13 +210,12 @@ def _tiles(where: list[ColumnElement[bool]], today: date) -> Tiles:
         select(
             func.count(),
             *(count(CandidateSummary.status == status) for status in STATUS_ORDER),
-            count(CandidateSummary.signed_up.is_(False)),
             count(CandidateSummary.joining_date.between(today, today + timedelta(days=6))),
         ).where(*where)
     ).one()
-    total, at_risk, quiet, engaged, invited, this_week = (int(value) for value in row)
-    counts = {Status.AT_RISK: at_risk, Status.QUIET: quiet, Status.ENGAGED: engaged}
-    return Tiles(total=total, counts=counts, invited=invited, joining_this_week=this_week)
+    total, *by_status, this_week = (int(value) for value in row)
+    counts = dict(zip(STATUS_ORDER, by_status, strict=True))
+    return Tiles(total=total, counts=counts, joining_this_week=this_week)
 
 
 @dataclass(frozen=True)

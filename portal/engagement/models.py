@@ -26,20 +26,26 @@ from portal.core.models import Base, UTCDateTime, one_of
 
 
 class Status(StrEnum):
-    """A candidate's engagement status; its words are said here only ("at risk", "At risk")."""
+    """A candidate's engagement status; its words are said here only ("at risk", "At risk").
+
+    In rising severity (portal.engagement.status.SEVERITY): engaged, invited (has never signed
+    in: the invitation is not accepted yet, and not for long enough to worry), quiet, at risk.
+    A candidate who has never signed in is never engaged: invited, then quiet or at risk as
+    the invitation waits."""
 
     ENGAGED = "engaged"
+    INVITED = "invited"
     QUIET = "quiet"
     AT_RISK = "at_risk"
 
     @property
     def words(self) -> str:
-        """In a sentence: "engaged", "quiet", "at risk"."""
+        """In a sentence: "engaged", "invited", "quiet", "at risk"."""
         return self.value.replace("_", " ")
 
     @property
     def label(self) -> str:
-        """On its own (a badge, a filter): "Engaged", "Quiet", "At risk"."""
+        """On its own (a badge, a filter): "Engaged", "Invited", "Quiet", "At risk"."""
         return self.words.capitalize()
 
     @classmethod
@@ -171,6 +177,9 @@ class CandidateSummary(Base):
     signed_up: Mapped[bool] = mapped_column(Boolean, default=False)
     # Facts from the events (only what the candidate did: ACTIVITY_KINDS).
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Their first event: in practice the sign-in that accepted the invitation (the pulse check
+    # waits PULSE_AFTER_DAYS from it).
+    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     opened_count: Mapped[int] = mapped_column(Integer, default=0)
     event_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     # Actions per UTC day ("2026-12-04": 3) over the ACTIVITY_WINDOW_DAYS up to the latest day.
@@ -182,8 +191,8 @@ class CandidateSummary(Base):
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     first_waiting_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # The evaluation: status, reasons ({"code", "status", "text"}) and the board's order
-    # (0 at risk, 1 quiet, 2 engaged, 3 joined).
-    status: Mapped[str] = mapped_column(String(12), default=Status.ENGAGED)
+    # (0 at risk, 1 quiet, 2 invited, 3 engaged, 4 joined). A new candidate is invited.
+    status: Mapped[str] = mapped_column(String(12), default=Status.INVITED)
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     board_rank: Mapped[int] = mapped_column(SmallInteger, default=2)
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 
-from portal.engagement import pulse
+from portal.engagement import pulse, retention
 from portal.events.models import EventKind
+from portal.webhooks import outbox
 
 bp = Blueprint("info", __name__)
 
@@ -57,11 +58,13 @@ RECORDED: dict[EventKind, tuple[str, str]] = {
 
 @bp.get("/what-we-record")
 def what_we_record() -> ResponseReturnValue:
-    """What the portal records about candidates, why, who sees it and for how long."""
+    """What the portal records about candidates, why, who sees it and for how long: the
+    periods and what becomes of each record come from the retention policy the job follows."""
     days = current_app.config["PULSE_EVERY_DAYS"]
     recorded = [(title, kept.format(days=days)) for title, kept in RECORDED.values()]
     return render_template(
         "engagement/what_we_record.html",
         recorded=recorded,
-        keep_days=current_app.config["ENGAGEMENT_KEEP_DAYS_AFTER_JOINING"],
+        policy=retention.policy(),
+        personal_receivers=outbox.receivers_of_personal_fields(),
     )

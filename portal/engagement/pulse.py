@@ -1,7 +1,10 @@
 """The pulse check: "How do you feel about joining?", five steps and an optional comment.
 
-Offered on the candidate home until the first day, at most once every PULSE_EVERY_DAYS days. An
-answer is stored, recorded as a `pulse_answered` event and published as the `pulse.answered`
+Offered on the candidate home until the first day, at most once every PULSE_EVERY_DAYS days, and
+only once the candidate has used the portal for a while: PULSE_AFTER_DAYS since they first
+signed in, on PULSE_AFTER_VISITS different days (a question minutes after sign-up would measure
+nothing). Both come from the candidate's summary (portal.engagement.summaries). An answer is
+stored, recorded as a `pulse_answered` event and published as the `pulse.answered`
 webhook (score only: the comment is for the recruiter and HR, never sent to other systems), all
 in the caller's transaction. Plain module: no request knowledge; functions flush, the caller
 commits.
@@ -18,7 +21,8 @@ from sqlalchemy import ScalarSelect, func, select
 
 from portal.core import inputs
 from portal.core.extensions import db
-from portal.engagement.models import PulseResponse
+from portal.engagement.models import CandidateSummary, PulseResponse
+from portal.engagement.summary_facts import day_key
 from portal.events import log as events
 from portal.events.models import EventKind
 from portal.people.models import User
@@ -63,6 +67,55 @@ class NotOffered(PulseError):
         super().__init__("score", "Your first day has begun, so we no longer ask.")
 
 
+class NotYet(PulseError):
+    """The candidate has not used the portal long enough to be asked."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "score", "We ask how you feel once you have been using the portal for a few days."
+        )
+
+
+@dataclass(frozen=True)
+class Use:
+    """How the candidate has used the portal, from their summary: when they were first seen
+    (their first sign-in, in practice) and the UTC days they did something on."""
+
+    first_seen_at: datetime | None
+    days: frozenset[str]  # the summary's window: the five weeks up to their latest action
+
+    @classmethod
+    def of(cls, first_seen_at: datetime | None, activity_days: dict[str, int] | None) -> Use:
+        return cls(first_seen_at, frozenset(activity_days or ()))
+
+    def enough(self, now: datetime) -> bool:
+        """PULSE_AFTER_DAYS since they were first seen, on PULSE_AFTER_VISITS different days:
+        the day they were first seen, the days in the summary's window, and today (they are
+        here). Days before the window count only through the first one: never too early."""
+        config = current_app.config
+        if self.first_seen_at is None:
+            return False
+        since = now - self.first_seen_at >= timedelta(days=config["PULSE_AFTER_DAYS"])
+        visits = self.days | {day_key(self.first_seen_at), day_key(now)}
+        return since and len(visits) >= config["PULSE_AFTER_VISITS"]
+
+
+def use_columns(candidate_id: int) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """When the candidate was first seen and their days of activity, as subqueries to read
+    beside others (`Use.of` takes the two values)."""
+    summary = select(CandidateSummary).where(CandidateSummary.candidate_id == candidate_id)
+    return (
+        summary.with_only_columns(CandidateSummary.first_seen_at).scalar_subquery(),
+        summary.with_only_columns(CandidateSummary.activity_days).scalar_subquery(),
+    )
+
+
+def use_of(candidate_id: int) -> Use:
+    """How the candidate has used the portal (one query)."""
+    first, days = db.session.execute(select(*use_columns(candidate_id))).one()
+    return Use.of(first, days)
+
+
 def period() -> timedelta:
     """How long after an answer the pulse is offered again (PULSE_EVERY_DAYS)."""
     return timedelta(days=current_app.config["PULSE_EVERY_DAYS"])
@@ -105,12 +158,20 @@ def last_answered_at(candidate_id: int) -> ScalarSelect[datetime]:
     )
 
 
-def due(candidate: User, last_answered: datetime | None, now: datetime) -> bool:
-    """Whether to ask now, given when they last answered: not for a period after an answer,
-    and never once their first day has begun."""
+def _before_joining(candidate: User, now: datetime) -> bool:
     profile = candidate.candidate_profile
-    before_joining = profile is not None and joining.candidate_joining(profile) > now
-    return before_joining and (last_answered is None or last_answered + period() <= now)
+    return profile is not None and joining.candidate_joining(profile) > now
+
+
+def due(candidate: User, last_answered: datetime | None, use: Use, now: datetime) -> bool:
+    """Whether to ask now, given when they last answered and how they have used the portal:
+    not before they have used it for a while, not for a period after an answer, and never
+    once their first day has begun."""
+    return (
+        _before_joining(candidate, now)
+        and use.enough(now)
+        and (last_answered is None or last_answered + period() <= now)
+    )
 
 
 @dataclass(frozen=True)
@@ -120,14 +181,17 @@ class Offer:
     due: bool
     last: PulseResponse | None
     next_at: datetime | None  # when it is offered again, if they answered recently
+    use: Use
 
 
 def offer(candidate: User, now: datetime) -> Offer:
-    """Ask when the candidate has not answered for a period, until their first day begins."""
+    """Ask when the candidate has used the portal for a while and not answered for a period,
+    until their first day begins."""
     last = last_response(candidate.id)
+    use = use_of(candidate.id)
     next_at = last.answered_at + period() if last is not None else None
     answered = last.answered_at if last is not None else None
-    return Offer(due=due(candidate, answered, now), last=last, next_at=next_at)
+    return Offer(due=due(candidate, answered, use, now), last=last, next_at=next_at, use=use)
 
 
 def _lock(candidate: User) -> None:
@@ -145,7 +209,9 @@ def answer(candidate: User, score: object, comment: str | None, now: datetime) -
     if not current.due:
         if current.last is not None and current.next_at is not None and current.next_at > now:
             raise AlreadyAnswered(current.last.answered_at, current.next_at)
-        raise NotOffered()
+        if not _before_joining(candidate, now):
+            raise NotOffered()
+        raise NotYet()
     response = PulseResponse(
         candidate_id=candidate.id, score=score, comment=comment, answered_at=now
     )

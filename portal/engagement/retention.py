@@ -1,38 +1,159 @@
-"""Forgetting: engagement records are deleted once they have done their job.
+"""Retention: how long the portal keeps what it knows about a candidate, and the job that keeps
+to it.
 
-They exist to help a candidate between offer and first day. ENGAGEMENT_KEEP_DAYS_AFTER_JOINING
-days after the joining day, a candidate's events, pulse answers and status go, as
-/what-we-record promises. The worker runs this daily; the caller commits.
+The policy (`policy()`: periods from the settings, and what becomes of each kind of record) is
+read by the worker's daily job and by /what-we-record, which is written from it: the page
+cannot promise what the job does not do. The records exist to help a candidate between offer
+and first day; once a candidate has *departed* (ENGAGEMENT_KEEP_DAYS_AFTER_JOINING days after
+their joining day, or CANDIDATE_KEEP_DAYS_AFTER_CLOSING days after their account was closed,
+whichever comes first) every row about them, in every table, is deleted or anonymised
+(portal.engagement.forgetting). What a webhook said is erased WEBHOOK_BODY_KEEP_DAYS days after
+delivery, for everyone. The caller commits.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import or_, select
 
 from portal.core.extensions import db
-from portal.engagement.models import CandidateStatus, CandidateSummary, PulseResponse
-from portal.events.models import EngagementEvent
-from portal.people.models import CandidateProfile
+from portal.engagement.forgetting import Forgotten, forget
+from portal.people.models import CandidateProfile, Role, User
+from portal.webhooks import outbox
+
+BATCH = 50  # candidates forgotten per round
 
 
-def forget_after_joining(now: datetime) -> int:
-    """Delete the engagement records of everyone who joined long enough ago; how many rows."""
-    keep = timedelta(days=current_app.config["ENGAGEMENT_KEEP_DAYS_AFTER_JOINING"])
-    # By date, a day early at worst for the zone furthest east: the promise is "about" N days.
-    cutoff = (now - keep).date()
-    joined_long_ago = select(CandidateProfile.user_id).where(CandidateProfile.joining_date < cutoff)
-    removed = 0
-    for model in (EngagementEvent, PulseResponse, CandidateStatus, CandidateSummary):
-        result = cast(
-            CursorResult[Any],
-            db.session.execute(
-                delete(model).where(model.candidate_id.in_(joined_long_ago)),
-                execution_options={"synchronize_session": False},
-            ),
+@dataclass(frozen=True)
+class Kind:
+    """A kind of record about a candidate as the page names it, and the tables that hold it."""
+
+    words: str
+    tables: tuple[str, ...]
+
+
+# Deleted once a candidate has departed.
+DELETED: tuple[Kind, ...] = (
+    Kind(
+        "Your account: your name, email address, phone number and password, your sign-ins "
+        "and the links we emailed you",
+        ("users", "candidate_profiles", "auth_sessions", "user_tokens", "api_tokens"),
+    ),
+    Kind(
+        "The records of what you did in the portal, and the portal’s view of how engaged you are",
+        ("engagement_events", "candidate_statuses", "candidate_summaries"),
+    ),
+    Kind(
+        "Your answers to “How do you feel about joining?”, with any comment", ("pulse_responses",)
+    ),
+    Kind(
+        "Your questions, their answers, which of them were read and which needed no reply",
+        ("messages", "thread_reads", "thread_closures"),
+    ),
+    Kind("Your timeline, and which news items you read", ("candidate_milestones", "news_reads")),
+    Kind(
+        "The emails we sent you, and emails to your recruiter or HR that name you",
+        ("outgoing_emails", "email_attachments"),
+    ),
+)
+# Kept, without anything that identifies the candidate.
+ANONYMISED: tuple[Kind, ...] = (
+    Kind(
+        "Our audit log (who changed what, and when) keeps its entries about you, without your "
+        "name, email address, phone number or the values that were changed",
+        ("audit_log",),
+    ),
+    Kind(
+        "The log of messages sent to the company’s other systems keeps that a message went, "
+        "not what it said",
+        ("webhook_messages", "webhook_attempts"),
+    ),
+)
+# Tables that hold nothing about any candidate (feeds, staff's own records, the job clock).
+ABOUT_NO_CANDIDATE: tuple[str, ...] = (
+    "feeds",
+    "feed_entries",
+    "faq_entries",
+    "milestone_templates",
+    "recruiter_digests",
+    "webhook_endpoints",
+    "worker_jobs",
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The periods, in days, from the settings."""
+
+    days_after_joining: int
+    days_after_closing: int
+    webhook_body_days: int
+    deleted: tuple[Kind, ...] = DELETED
+    anonymised: tuple[Kind, ...] = ANONYMISED
+    webhooks_always_send: str = outbox.ALWAYS_SENT
+    webhooks_personal_fields: str = outbox.PERSONAL_FIELDS
+
+    def departed(self, now: datetime) -> list[int]:
+        """The candidates whose records go now: joined or closed long enough ago."""
+        # By date, a day early at worst for the zone furthest east: the promise is "about".
+        joined_before = (now - timedelta(days=self.days_after_joining)).date()
+        closed_before = now - timedelta(days=self.days_after_closing)
+        joined = select(CandidateProfile.user_id).where(
+            CandidateProfile.joining_date < joined_before
         )
-        removed += result.rowcount or 0
-    return removed
+        return list(
+            db.session.scalars(
+                select(User.id)
+                .where(
+                    User.role == Role.CANDIDATE,
+                    or_(
+                        User.id.in_(joined),
+                        User.is_active.is_(False) & (User.deactivated_at < closed_before),
+                    ),
+                )
+                .order_by(User.id)
+            )
+        )
+
+
+def policy() -> Policy:
+    """The retention policy as configured: what the job does and the page says."""
+    config = current_app.config
+    return Policy(
+        days_after_joining=int(config["ENGAGEMENT_KEEP_DAYS_AFTER_JOINING"]),
+        days_after_closing=int(config["CANDIDATE_KEEP_DAYS_AFTER_CLOSING"]),
+        webhook_body_days=int(config["WEBHOOK_BODY_KEEP_DAYS"]),
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    forgotten: Forgotten
+    webhook_bodies: int
+
+    def line(self) -> str | None:
+        """What the worker says it did, or None for nothing."""
+        said = []
+        if self.forgotten.candidates:
+            rows = sum(self.forgotten.rows.values())
+            said.append(
+                f"{self.forgotten.candidates} departed candidate(s) forgotten ({rows} row(s))"
+            )
+        if self.webhook_bodies:
+            said.append(f"{self.webhook_bodies} webhook body(ies) erased")
+        return ", ".join(said) or None
+
+
+def run(now: datetime) -> Outcome:
+    """The worker's daily job: forget every departed candidate, erase old webhook bodies."""
+    current = policy()
+    forgotten = Forgotten()
+    departed = current.departed(now)
+    for start in range(0, len(departed), BATCH):
+        forget(departed[start : start + BATCH], now, forgotten)
+    db.session.flush()
+    erased = outbox.erase_bodies(now - timedelta(days=current.webhook_body_days), now)
+    return Outcome(forgotten, erased)

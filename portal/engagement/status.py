@@ -1,10 +1,16 @@
-"""Engagement status: each candidate is engaged, quiet or at risk, with the reasons in words.
+"""Engagement status: each candidate is engaged, invited, quiet or at risk, with the reasons in
+words.
 
 The facts come from each candidate's summary (portal.engagement.summaries), in one query
 whatever the number of candidates or events; the rules and thresholds come from the
 ENGAGEMENT_RULES configuration, except what "unanswered" means and how long a question may
 wait (RESPONSE_PROMISE_HOURS): those are the questions package's (portal.questions.waiting).
 The rules are applied to each row in Python (plain arithmetic, no further queries).
+
+Every reason is worded from the facts the candidate's pages show beside it ("Last seen", the
+questions waiting, the pulses, what they opened), so a reason never contradicts them:
+tests/engagement/test_status_truth.py drives random histories through the real operations
+and checks that.
 """
 
 from __future__ import annotations
@@ -30,10 +36,14 @@ from portal.timeline import joining
 # Made once: building an alias costs more than the query it is used in.
 _RECRUITER = aliased(User, name="recruiter")
 
-# Riskiest first: the dashboard's order.
-SEVERITY = {Status.AT_RISK: 2, Status.QUIET: 1, Status.ENGAGED: 0}
+# How grave each status is; the status is the gravest of its reasons' (engaged: none). Invited
+# sits between engaged and quiet: nothing is wrong yet, but the candidate has not signed in,
+# so they come after those needing attention and before those doing well.
+SEVERITY = {Status.AT_RISK: 3, Status.QUIET: 2, Status.INVITED: 1, Status.ENGAGED: 0}
 
-# What counts as opening something: reading, asking, downloading (not merely arriving).
+# What counts as opening something: reading, asking, downloading (not merely arriving). The
+# "joining soon" reason says so in those words: "has signed in but not read, asked or
+# downloaded anything".
 OPENED_KINDS = (
     EventKind.NEWS_OPENED,
     EventKind.QUESTION_ASKED,
@@ -52,7 +62,7 @@ class Reason:
     code: str  # "no_sign_in", "invitation_pending", "unanswered_question", "pulse_drop",
     # "pulse_low", "silent_before_joining"
     status: Status
-    text: str  # e.g. "no sign-in for 9 days"
+    text: str  # e.g. "not seen for 9 days"
 
 
 @dataclass(frozen=True)
@@ -188,29 +198,62 @@ def _joins_in(days: int) -> str:
     return f"joins in {days} days"
 
 
+def _days(since: datetime, now: datetime) -> int:
+    return (now - since).days
+
+
+def _invitation(row: Any, now: datetime, rules: dict[str, int], has_joined: bool) -> Reason:
+    """The reason of a candidate who has never signed in: invited, then quiet and at risk as
+    the invitation waits (never once they have joined: nothing is left to worry about)."""
+    waited = _days(row.created_at, now)
+    severity = Status.INVITED
+    if not has_joined and waited >= rules["at_risk_after_days_invited"]:
+        severity = Status.AT_RISK
+    elif not has_joined and waited >= rules["quiet_after_days_invited"]:
+        severity = Status.QUIET
+    sent = "today" if waited <= 0 else f"{plural(waited, 'day')} ago"
+    return Reason("invitation_pending", severity, f"has not accepted the invitation sent {sent}")
+
+
 def _reasons(
-    row: Any, now: datetime, days_to_joining: int, last_seen: datetime | None
+    row: Any, now: datetime, days_to_joining: int, last_seen: datetime | None, has_joined: bool
 ) -> list[Reason]:
+    """The rules, each worded from the facts the pages show: "Last seen" (`last_seen`), the
+    oldest question waiting, the last two pulses, whether anything was opened."""
     rules = current_app.config["ENGAGEMENT_RULES"]
-    reasons: list[Reason] = []
-
     if not row.signed_up:
-        waited = (now - row.created_at).days
-        if waited >= rules["quiet_after_days_invited"]:
-            severity = (
-                Status.AT_RISK if waited >= rules["at_risk_after_days_invited"] else Status.QUIET
-            )
-            text = f"has not accepted the invitation sent {plural(waited, 'day')} ago"
-            reasons.append(Reason("invitation_pending", severity, text))
-    else:
-        unseen = (now - (last_seen or row.created_at)).days
-        if unseen >= rules["quiet_after_days_unseen"]:
-            severity = (
-                Status.AT_RISK if unseen >= rules["at_risk_after_days_unseen"] else Status.QUIET
-            )
-            text = f"no sign-in for {plural(unseen, 'day')}"
-            reasons.append(Reason("no_sign_in", severity, text))
+        # Never signed in: the invitation's reason. Visits and opening things cannot have
+        # happened; a question or a pulse recorded some other way still counts.
+        first = _invitation(row, now, rules, has_joined)
+        return [first, *([] if has_joined else _feelings_and_questions(row, now, rules))]
+    if has_joined:
+        return []
+    reasons: list[Reason] = []
+    # "Last seen" as the pages show it; a candidate with a password but nothing recorded is
+    # counted from their invitation, and said so.
+    unseen = _days(last_seen or row.created_at, now)
+    if unseen >= rules["quiet_after_days_unseen"]:
+        severity = Status.AT_RISK if unseen >= rules["at_risk_after_days_unseen"] else Status.QUIET
+        if last_seen is not None:
+            text = f"not seen for {plural(unseen, 'day')}"
+        else:
+            text = f"not seen since being invited {plural(unseen, 'day')} ago"
+        reasons.append(Reason("no_sign_in", severity, text))
+    reasons += _feelings_and_questions(row, now, rules)
+    if row.opened == 0 and 0 <= days_to_joining <= rules["at_risk_silent_days_before_joining"]:
+        # Said in the words of what was counted: they may well have signed in and looked at
+        # their home page ("Last seen" says when), but opened nothing.
+        text = (
+            f"{_joins_in(days_to_joining)} and has signed in but not read, asked or "
+            "downloaded anything"
+        )
+        reasons.append(Reason("silent_before_joining", Status.AT_RISK, text))
+    return reasons
 
+
+def _feelings_and_questions(row: Any, now: datetime, rules: dict[str, int]) -> list[Reason]:
+    """A question waiting past the answer promise; a pulse that fell or is low."""
+    reasons: list[Reason] = []
     if row.waiting_since is not None:
         waited = now - row.waiting_since
         if waited >= response_promise():  # past the answer promise
@@ -224,10 +267,6 @@ def _reasons(
     elif last is not None and last <= rules["at_risk_pulse_at_or_below"]:
         text = f"feels {last} of 5 about joining"
         reasons.append(Reason("pulse_low", Status.AT_RISK, text))
-
-    if row.opened == 0 and 0 <= days_to_joining <= rules["at_risk_silent_days_before_joining"]:
-        text = f"{_joins_in(days_to_joining)} and has not opened anything since the offer"
-        reasons.append(Reason("silent_before_joining", Status.AT_RISK, text))
     return reasons
 
 
@@ -241,24 +280,32 @@ def _signal(row: Any, now: datetime) -> CandidateSignal:
     joining_at = joining.joining_instant(row.joining_date, row.joining_time, row.joining_time_zone)
     has_joined = joining_at <= now
     days_to_joining = joining.days_until(joining_at, now)
-    seen = [moment for moment in (row.last_seen, row.last_sign_in_at) if moment is not None]
-    last_seen = max(seen) if seen else None
-    reasons = [] if has_joined else _reasons(row, now, days_to_joining, last_seen)
-    status = max((r.status for r in reasons), key=SEVERITY.__getitem__, default=Status.ENGAGED)
-    return _assemble(row.id, row, now, joining_at, last_seen, status, reasons)
+    last_seen = seen_last(row.last_seen, row.last_sign_in_at)
+    reasons = _reasons(row, now, days_to_joining, last_seen, has_joined)
+    return _assemble(row.id, row, now, joining_at, last_seen, status_of(reasons), reasons)
+
+
+def status_of(reasons: list[Reason]) -> Status:
+    """The gravest of the reasons' statuses; engaged when there is none."""
+    return max((r.status for r in reasons), key=SEVERITY.__getitem__, default=Status.ENGAGED)
+
+
+def seen_last(last_event: datetime | None, last_sign_in: datetime | None) -> datetime | None:
+    """ "Last seen" as every page shows it: the later of their last event and last sign-in."""
+    seen = [moment for moment in (last_event, last_sign_in) if moment is not None]
+    return max(seen) if seen else None
 
 
 def stored_signal(row: Any, now: datetime) -> CandidateSignal:
     """Where one candidate stands as their summary last recorded it (`status` and `reasons`
     columns, the way the dashboards list them), with the joining facts as of `now`."""
     joining_at = joining.joining_instant(row.joining_date, row.joining_time, row.joining_time_zone)
-    seen = [moment for moment in (row.last_seen_at, row.last_sign_in_at) if moment is not None]
     reasons = [
         Reason(str(reason.get("code", "")), Status(reason["status"]), str(reason["text"]))
         for reason in row.reasons or []
         if reason.get("status") in Status._value2member_map_ and reason.get("text")
     ]
-    last_seen = max(seen) if seen else None
+    last_seen = seen_last(row.last_seen_at, row.last_sign_in_at)
     return _assemble(row.candidate_id, row, now, joining_at, last_seen, Status(row.status), reasons)
 
 

@@ -74,6 +74,11 @@ def _noted(ids: list[int]) -> Noted:
     }
 
 
+def _starting(signal: CandidateSignal) -> Status:
+    """The status a candidate had before the worker first saw them."""
+    return Status.ENGAGED if signal.signed_up else Status.INVITED
+
+
 @dataclass
 class _Evaluation:
     """One pass: what was recorded before it, and the events it writes (each with its webhook,
@@ -102,10 +107,11 @@ class _Evaluation:
         """A status that differs from the last one recorded: `status_changed`; then the
         recorded status (and its reasons) brought up to date."""
         snapshot = self.snapshots.get(signal.candidate_id)
-        before = Status(snapshot.status) if snapshot else Status.ENGAGED
+        # Nothing recorded yet: a candidate starts out invited, and is engaged once signed in.
+        before = Status(snapshot.status) if snapshot else _starting(signal)
         if before != signal.status:
             change = {"from": str(before), "to": str(signal.status)}
-            reasons = [{"code": r.code, "text": r.text} for r in signal.reasons]
+            reasons = [{"code": r.code, "text": webhooks.personal(r.text)} for r in signal.reasons]
             self._write(
                 signal,
                 EventKind.STATUS_CHANGED,

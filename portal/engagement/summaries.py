@@ -3,11 +3,12 @@ candidate instead of aggregating the event log.
 
 - Whatever a flush writes is followed, in the same transaction: an event the candidate caused
   adds to the counts, "last seen" and the day's bar; a pulse answer re-reads the last two
-  pulses; a message added or removed re-reads what waits for an answer; a change to the
-  profile or account (recruiter, joining date, location, active, signed up) is copied. A few
-  statements per flush, however many rows it wrote. (The home page's view, written without the
-  ORM, arrives through `events.log.event_recorded`.) Rows inserted in bulk with Core bypass
-  this: call `rebuild` for them.
+  pulses; a message added or removed, or a thread closed or reopened ("no reply needed"),
+  re-reads what waits for an answer (questions.waiting); a change to the profile or account
+  (recruiter, joining date, location, active, signed up) is copied. A few statements per
+  flush, however many rows it wrote. (The home page's view, written without the ORM, arrives
+  through `events.log.event_recorded`.) Rows inserted in bulk with Core bypass this: call
+  `rebuild` for them.
 - Every candidate touched so is evaluated (status, reasons, board order) just before the
   transaction commits; the worker re-evaluates everyone every few minutes as time passes
   (`evaluate_all`), which also rebuilds any summary that is missing.
@@ -44,7 +45,7 @@ from portal.engagement.models import CandidateSummary, PulseResponse
 from portal.events.log import event_recorded
 from portal.events.models import ACTIVITY_KINDS, EngagementEvent
 from portal.people.models import CandidateProfile, Role, User
-from portal.questions.models import Message
+from portal.questions.models import Message, ThreadClosure
 
 _TO_EVALUATE = "engagement.summaries.to_evaluate"
 # Up to this many candidates are evaluated from the session's objects, more with one query.
@@ -111,7 +112,7 @@ def _note_changes(session: Session, _context: UOWTransaction, _instances: Any) -
     for obj in session.new:
         if isinstance(obj, EngagementEvent):
             seen.events.append(obj)
-        elif isinstance(obj, Message):
+        elif isinstance(obj, Message | ThreadClosure):
             seen.threads.add(obj.candidate_id)
         elif isinstance(obj, PulseResponse):
             seen.pulses.add(obj.candidate_id)
@@ -125,7 +126,7 @@ def _note_changes(session: Session, _context: UOWTransaction, _instances: Any) -
         elif _person_changed(obj):
             seen.people.append(obj)
     for obj in session.deleted:
-        if isinstance(obj, Message):
+        if isinstance(obj, Message | ThreadClosure):
             seen.threads.add(obj.candidate_id)
         elif isinstance(obj, PulseResponse):
             seen.pulses.add(obj.candidate_id)
@@ -337,24 +338,26 @@ def rebuild(ids: list[int] | None = None) -> int:
     targets = list(summaries)
     for blank in summaries.values():
         blank.last_seen_at = None
+        blank.first_seen_at = None
         blank.opened_count = 0
         blank.event_counts = {}
         blank.activity_days = {}
     where = [EngagementEvent.kind.in_(ACTIVITY_KINDS)]
     if ids is not None:
         where.append(EngagementEvent.candidate_id.in_(ids))
-    # Counts per kind, and the last time of each (one query).
+    # Counts per kind, and the first and last time of each (one query).
     totals = session.execute(
         select(
             EngagementEvent.candidate_id,
             EngagementEvent.kind,
             func.count(),
+            func.min(EngagementEvent.occurred_at),
             func.max(EngagementEvent.occurred_at),
         )
         .where(*where)
         .group_by(EngagementEvent.candidate_id, EngagementEvent.kind)
     )
-    for candidate_id, kind, count, last in totals:
+    for candidate_id, kind, count, first, last in totals:
         if (summary := summaries.get(candidate_id)) is None:
             continue
         summary.event_counts = {**summary.event_counts, kind: count}
@@ -362,6 +365,8 @@ def rebuild(ids: list[int] | None = None) -> int:
             summary.opened_count += count
         if summary.last_seen_at is None or last > summary.last_seen_at:
             summary.last_seen_at = last
+        if summary.first_seen_at is None or first < summary.first_seen_at:
+            summary.first_seen_at = first
     # Per UTC day, counted from a fixed origin, then kept to each one's window (one query).
     day = facts.day_number(facts.EPOCH).label("day")
     per_day = session.execute(

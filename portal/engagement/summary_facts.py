@@ -20,9 +20,9 @@ from portal.questions.waiting import waiting_questions
 
 # Days of per-day counts kept, up to the latest active day (the sparkline shows 30).
 ACTIVITY_WINDOW_DAYS = 35
-# The board's order: riskiest first; those who have joined last.
-BOARD_RANK = {Status.AT_RISK: 0, Status.QUIET: 1, Status.ENGAGED: 2}
-JOINED_RANK = 3
+# The board's order: riskiest first (as engagement.SEVERITY says); those who have joined last.
+BOARD_RANK = {Status.AT_RISK: 0, Status.QUIET: 1, Status.INVITED: 2, Status.ENGAGED: 3}
+JOINED_RANK = 4
 
 
 def day_key(moment: datetime) -> str:
@@ -48,6 +48,8 @@ def apply_event(summary: CandidateSummary, kind: str, at: datetime) -> None:
     summary.event_counts = counts
     if summary.last_seen_at is None or at > summary.last_seen_at:
         summary.last_seen_at = at
+    if summary.first_seen_at is None or at < summary.first_seen_at:
+        summary.first_seen_at = at
     if kind in engagement.OPENED_KINDS:
         summary.opened_count = (summary.opened_count or 0) + 1
     days = dict(summary.activity_days or {})
@@ -134,8 +136,8 @@ def insert_missing(ids: list[int] | None = None) -> Any:
             User.password_hash.is_not(None),
             literal(0, Integer()),
             literal(0, Integer()),
-            literal(Status.ENGAGED.value),
-            literal(BOARD_RANK[Status.ENGAGED], Integer()),
+            literal(Status.INVITED.value),  # until evaluated, before the commit
+            literal(BOARD_RANK[Status.INVITED], Integer()),
         )
         .join(User, User.id == CandidateProfile.user_id)
         .where(

@@ -25,11 +25,12 @@ from portal.timeline import milestones as timeline
 
 @dataclass(frozen=True)
 class HomeFacts:
-    """Three small facts the home page needs, read in one query."""
+    """The small facts the home page needs, read in one query."""
 
     last_pulse_at: datetime | None  # when they last answered the pulse check
     unread: int  # messages in their thread they have not read (the menu's badge)
     viewed_lately: bool  # a home view recorded within the hour (then this one is not)
+    use: pulse.Use  # how they have used the portal (the pulse waits for enough of it)
 
 
 def _facts(candidate: User, now: datetime) -> HomeFacts:
@@ -39,9 +40,15 @@ def _facts(candidate: User, now: datetime) -> HomeFacts:
             pulse.last_answered_at(candidate.id),
             unread.scalar_subquery() if unread is not None else literal(0),
             events.home_viewed_lately(candidate.id, now),
+            *pulse.use_columns(candidate.id),
         )
     ).one()
-    facts = HomeFacts(last_pulse_at=row[0], unread=row[1] or 0, viewed_lately=bool(row[2]))
+    facts = HomeFacts(
+        last_pulse_at=row[0],
+        unread=row[1] or 0,
+        viewed_lately=bool(row[2]),
+        use=pulse.Use.of(row[3], row[4]),
+    )
     questions_threads.note_unread(facts.unread)
     return facts
 
@@ -53,15 +60,18 @@ def render_home(
     brings back a pulse answer that had errors; otherwise a blank one is shown when the pulse
     check is due. Five queries with the session's: the facts, the news, the timeline (two)."""
     profile = candidate.profile
-    joins_at = joining.candidate_joining(profile)
+    # The same value the calendar file is made from: the page and the file cannot differ.
+    details = joining.joining_details(profile)
+    joins_at = details.starts_at
     facts = _facts(candidate, now)
     news_items = news.home_news(candidate)
-    if pulse_form is None and pulse.due(candidate, facts.last_pulse_at, now):
+    if pulse_form is None and pulse.due(candidate, facts.last_pulse_at, facts.use, now):
         pulse_form = PulseForm(formdata=None)
     page = render_template(
         "home/home.html",
         candidate=candidate,
         profile=profile,
+        details=details,
         joins_at=joins_at,
         countdown=joining.countdown(joins_at, now),
         now=now,

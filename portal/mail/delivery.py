@@ -22,6 +22,10 @@ Mail to candidates is paced here, when it is claimed, by the rules in `portal.ma
 (quiet hours in their zone, a weekly cap, answers batched, their own mail preference): a message
 that may not go yet is held (its next attempt pushed to the moment it may), and an update they
 no longer want is dropped.
+
+Mail is decided when it is sent: as it is claimed, its kind's recheck (`portal.mail.rechecks`)
+looks at the facts as they are now and sends it as queued, rewrites it, or drops it (status
+DROPPED, with its reason for HR). A recheck that fails parks that message only.
 """
 
 from __future__ import annotations
@@ -41,9 +45,9 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
-from portal.mail import cadence
+from portal.mail import cadence, notifications, rechecks
 from portal.mail.cadence import Category
-from portal.mail.models import EmailStatus, OutgoingEmail
+from portal.mail.models import EmailAttachment, EmailStatus, OutgoingEmail
 from portal.mail.transport import ConsoleTransport, SmtpTransport, build_message
 from portal.people.models import User
 
@@ -170,7 +174,7 @@ def _due(round_: Round, now: datetime) -> Select[OutgoingEmail]:
 class _Verdict(enum.Enum):
     GO = "go"  # claim it now
     HELD = "held"  # the cadence rules hold it: its next attempt is when they allow
-    DROPPED = "dropped"  # an update the candidate no longer wants: deleted
+    DROPPED = "dropped"  # an update the candidate no longer wants: dropped, with the reason
     BUSY = "busy"  # another deliverer is deciding about this candidate: pass it over
 
 
@@ -212,7 +216,12 @@ class _Pacing:
         if user is None:
             return _Verdict.BUSY
         if not cadence.wanted(email, user):
-            db.session.delete(email)
+            drop(
+                email,
+                "The candidate no longer wants these emails (their mail preference "
+                "changed, or their account was closed).",
+                self.ledger.now,
+            )
             return _Verdict.DROPPED
         hold = cadence.hold_until(email, user, self.ledger, self.rules, self.lease)
         if hold is not None:
@@ -222,9 +231,15 @@ class _Pacing:
 
 
 def _take(email: OutgoingEmail, now: datetime, pacing: _Pacing) -> tuple[int, EmailMessage] | None:
-    """Claim `email`: one more attempt, leased until now + lease, its cap slot taken. A message
-    that cannot be built is parked instead (None): trying again would fail the same way."""
+    """Claim `email`: one more attempt, leased until now + lease, its cap slot taken.
+
+    First its kind's recheck decides, from the facts as they are now, whether it still goes
+    as queued, goes rewritten, or is dropped with its reason (None). A message whose recheck
+    fails, or that cannot be built, is parked instead (None): trying again would fail the same
+    way, and it must not stop the rest of the queue."""
     email.attempts += 1
+    if not _rechecked(email, now):
+        return None
     try:
         message = _message(email, now)
     except Exception as error:  # whatever it is, it must not stop the rest of the queue
@@ -235,6 +250,42 @@ def _take(email: OutgoingEmail, now: datetime, pacing: _Pacing) -> tuple[int, Em
     email.next_attempt_at = now + pacing.lease
     pacing.ledger.admit(email)
     return email.id, message
+
+
+def _rechecked(email: OutgoingEmail, now: datetime) -> bool:
+    """Apply the verdict of `email`'s recheck; True when it is still to be sent."""
+    try:
+        with db.session.begin_nested():  # a recheck that fails leaves nothing half-written
+            decided = rechecks.verdict(email, now)
+    except Exception as error:  # whatever it is, it must not stop the rest of the queue
+        log.warning("Email %s to %r could not be checked: %r", email.id, email.to_address, error)
+        park(email, f"Checking the message before sending it failed: {error!r}", now)
+        return False
+    if isinstance(decided, rechecks.Drop):
+        drop(email, decided.reason, now)
+        return False
+    if isinstance(decided, rechecks.Rewrite):
+        email.subject = notifications.subject_line(decided.subject)
+        email.body_text = decided.body_text
+        email.body_html = decided.body_html
+        if decided.attachments is not None:
+            email.attachments = [
+                EmailAttachment(filename=name, content_type=content_type, content=content)
+                for name, content_type, content in decided.attachments
+            ]
+    return True
+
+
+def drop(email: OutgoingEmail, reason: str, now: datetime) -> None:
+    """Decide against sending `email`: it stays, never sent, with its reason for HR to read.
+    Its bodies are erased (they may hold sign-in links), unless the development mailbox
+    keeps them."""
+    email.status = EmailStatus.DROPPED
+    email.dropped_at = now
+    email.drop_reason = reason[:1000]
+    if not current_app.config.get("DEV_MAILBOX"):
+        email.body_text = email.body_html = None
+        email.attachments = []
 
 
 def park(email: OutgoingEmail, reason: str, now: datetime) -> None:

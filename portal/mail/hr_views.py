@@ -1,4 +1,5 @@
-"""HR's page of parked mail: what could not be sent and why, to send again or discard."""
+"""HR's page of parked mail: what could not be sent and why, to send again or discard; and
+below it, what was decided against when it was due, and why."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def parked_mail() -> ResponseReturnValue:
         next_before=next_before,
         first_page=before is None,
         total=parking.count(),
+        dropped=parking.dropped() if before is None else [],
     )
 
 

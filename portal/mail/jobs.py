@@ -10,6 +10,7 @@ they have just queued (after committing their own unit of work).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
@@ -21,6 +22,15 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+@dataclass
+class Delivered:
+    """What one delivery did: how many messages went, and why each one that was tried and did
+    not go failed ("email 12: the mail server could not be reached: ...")."""
+
+    sent: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
 def deliver(email_ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
     """Send the given queued messages (or every due one) and commit each outcome.
 
@@ -29,21 +39,28 @@ def deliver(email_ids: Iterable[int] | None = None, now: datetime | None = None)
     clock (the worker passes its own); by default it is `portal.clock.now()`. Returns how many
     were sent. It commits: call it outside any unit of work you still want to roll back.
     """
+    return deliver_all(email_ids, now).sent
+
+
+def deliver_all(email_ids: Iterable[int] | None = None, now: datetime | None = None) -> Delivered:
+    """`deliver`, telling the failed sends too (the worker reports them)."""
+    done = Delivered()
     transport = delivery.transport()
     if transport is None:
-        return 0
+        return done
     round_ = delivery.Round(None if email_ids is None else list(email_ids))
     if round_.ids == []:
-        return 0
-    sent = 0
+        return done
     while True:
         batch = _committed(delivery.claim, round_, now or clock.now())
         for email_id, message in batch.messages:
             error = delivery.send(transport, email_id, message)
             if _committed(delivery.record, email_id, error, now or clock.now()):
-                sent += 1
+                done.sent += 1
+            elif error is not None:
+                done.failures.append(f"email {email_id}: {error.reason}")
         if not batch.handled:
-            return sent
+            return done
 
 
 def _committed(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

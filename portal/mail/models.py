@@ -19,6 +19,10 @@ class EmailStatus(StrEnum):
     # failing). Never tried again by itself, never in the way of the others; HR sees it with
     # its reason (`last_error`) and may try it again or discard it.
     FAILED = "failed"
+    # Dropped: decided against when it was about to go (`portal.mail.rechecks`: the candidate
+    # had already read it, the news was hidden, a later change superseded it...). Kept with its
+    # reason (`drop_reason`) so that HR sees what was not sent and why; never sent.
+    DROPPED = "dropped"
 
 
 class OutgoingEmail(Base):
@@ -27,7 +31,7 @@ class OutgoingEmail(Base):
 
     __tablename__ = "outgoing_emails"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'dropped')", name="status"),
         Index("ix_outgoing_emails_due", "status", "next_attempt_at"),
     )
 
@@ -51,6 +55,11 @@ class OutgoingEmail(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    dropped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    drop_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # What the message told, as its kind's recheck reads it when it is sent (JSON, set by
+    # whoever queued it: the answers it lists, the news window it covers...).
+    covers: Mapped[str | None] = mapped_column(Text, default=None)
 
     attachments: Mapped[list[EmailAttachment]] = relationship(
         cascade="all, delete-orphan", order_by="EmailAttachment.id"

@@ -40,6 +40,7 @@ def queue(
     attachments: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
     about: str | None = None,
     category: str | None = FROM_KIND,
+    wait: timedelta | None = None,
     **context: object,
 ) -> OutgoingEmail:
     """Render `templates/<template>.txt` and `.html` (e.g. "accounts/email/invitation") and queue.
@@ -48,6 +49,7 @@ def queue(
     cadence rules treat mail to a candidate (cadence.Category); by default it follows `kind`,
     and it is None for staff. An answer joins the candidate's answer email that is still
     waiting, if there is one: that message is rendered again with this context and returned.
+    `wait` holds a new message back that long (an answer's default is its batch window).
     """
     recipient = to if isinstance(to, User) else None
     if category is FROM_KIND:
@@ -61,7 +63,8 @@ def queue(
         email = _waiting_answers(recipient, kind)
     if email is None:
         rules = cadence.Rules.from_config(current_app.config)
-        wait = rules.batch if category == Category.ANSWER else timedelta(0)
+        if wait is None:
+            wait = rules.batch if category == Category.ANSWER else timedelta(0)
         email = OutgoingEmail(
             to_address=recipient.email if recipient is not None else str(to),
             to_user_id=recipient.id if recipient is not None else None,
@@ -72,7 +75,7 @@ def queue(
         )
         db.session.add(email)
     email.about = about
-    email.subject = _subject_line(subject)
+    email.subject = subject_line(subject)
     email.body_text = body_text
     email.body_html = body_html
     email.attachments = [
@@ -83,7 +86,7 @@ def queue(
     return email
 
 
-def _subject_line(subject: str) -> str:
+def subject_line(subject: str) -> str:
     """One line (names in it may hold any character) that fits the column."""
     line = single_line(subject)
     return line if len(line) <= SUBJECT_MAX_LENGTH else line[: SUBJECT_MAX_LENGTH - 1] + "…"

@@ -1,5 +1,6 @@
 """Parked mail: messages that could not go (see `portal.mail.delivery`), for HR to look at,
-send again or discard. Nothing here commits."""
+send again or discard; and dropped mail, decided against when it was due, with its reason.
+Nothing here commits."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from portal.people import audit
 from portal.people.models import User
 
 PAGE_SIZE = 50
+DROPPED_SHOWN = 50
 
 
 def count() -> int:
@@ -35,6 +37,17 @@ def page(
     """The newest parked messages (before the id `before`), and the cursor of the next page."""
     parked = select(OutgoingEmail).where(OutgoingEmail.status == EmailStatus.FAILED)
     return pages.newest_first(parked, OutgoingEmail.id, before, size)
+
+
+def dropped(size: int = DROPPED_SHOWN) -> Sequence[OutgoingEmail]:
+    """The newest messages decided against when they were due (`portal.mail.rechecks`), each
+    with its reason: nothing is lost without HR being able to see it."""
+    return db.session.scalars(
+        select(OutgoingEmail)
+        .where(OutgoingEmail.status == EmailStatus.DROPPED)
+        .order_by(OutgoingEmail.dropped_at.desc(), OutgoingEmail.id.desc())
+        .limit(size)
+    ).all()
 
 
 def find(email_id: int) -> OutgoingEmail | None:

@@ -1,9 +1,12 @@
-"""The candidate's news: the archive beyond the home page, and the redirect that counts a read.
+"""The candidate's news: the archive beyond the home page, an item read in the portal, and the
+redirect (from emails) that counts a read on the way to the item's own page.
 
 The home page's ten items come from news.entries too (see home.views.home).
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
@@ -33,6 +36,26 @@ def news_archive() -> ResponseReturnValue:
     if found is None:
         abort(404)
     return render_template("news/candidate_news.html", candidate=candidate, news_page=found)
+
+
+@candidate_bp.get("/news/<int:entry_id>")
+@writes_on_get("news_reads", "engagement_events", "candidate_summaries")
+def read_news(entry_id: int) -> ResponseReturnValue:
+    """One news item, sanitised, read in the portal (the read counted); 404 if it is not meant
+    for the candidate."""
+    candidate = signed_in_candidate()
+    item = news.read_entry(candidate, entry_id, clock.now())
+    if item is None:
+        abort(404)
+    site = urlsplit(item.link).hostname if item.link else None
+    # Rendered first: the event then updates the candidate's summary once, at the commit (the
+    # page's own queries would flush it half-way), and the commit cannot expire what it shows.
+    page = render_template(
+        "news/candidate_entry.html", candidate=candidate, item=item, original_site=site
+    )
+    events.record(candidate.id, EventKind.NEWS_OPENED, subject=f"news:{entry_id}")
+    db.session.commit()
+    return page
 
 
 @candidate_bp.get("/news/<int:entry_id>/open")

@@ -1,4 +1,4 @@
-"""Company news as candidates read it, and HR's curation of it.
+"""Company news as candidates read it (HR's side, with flags and audiences: news.library).
 
 Who sees an entry: its feed is enabled and still in feeds.yaml, the entry is not hidden, and
 the candidate is in its audience. The audience is the entry's own departments and locations
@@ -9,8 +9,7 @@ Order: pinned first, then newest (published_at), then id. Featured entries are h
 where they stand; they do not move. An entry is "new" for a candidate when the portal first
 saw it after their previous visit to the home page (news_seen_at), or on their first visit.
 
-Plain module: no request knowledge. Functions flush; the caller commits. HR's changes are
-audit-logged (people.audit) with the old and new value.
+Plain module: no request knowledge. Functions flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -19,37 +18,24 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-import nh3
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
 from sqlalchemy.orm import contains_eager
 
-from portal.core import pages
 from portal.core.database import upsert
 from portal.core.extensions import db
+from portal.news.feeds import media
+from portal.news.feeds.config import image_origins
 from portal.news.feeds.sanitize import plain_text, safe_link
 from portal.news.models import Feed, FeedEntry, NewsRead
-from portal.people import audit
 from portal.people.models import CandidateProfile, User
 
 HOME_LIMIT = 10
 ARCHIVE_PAGE_SIZE = 20
-HR_PAGE_SIZE = 50
 EXCERPT_LENGTH = 240
 TAG_MAX = 80
 TAGS_MAX = 500  # the column's size
-FLAGS = ("hidden", "pinned", "featured")
 
-# Re-sanitised at render time (defence in depth): the stored HTML is already clean, so this only
-# narrows it. No images (the CSP blocks other sites' images, and they would track readers) and no
-# headings (they would break the page's heading outline).
-_RENDER_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
-    "em", "figcaption", "figure", "hr", "i", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q",
-    "s", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "u", "ul", "var",
-}  # fmt: skip
-_RENDER_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"colspan", "rowspan"}}
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
 
 
@@ -152,16 +138,9 @@ def excerpt(html: str, length: int = EXCERPT_LENGTH) -> str:
 
 
 def render_html(html: str) -> Markup:
-    """Stored (already sanitised) feed HTML, narrowed again to what the news pages show."""
-    return Markup(  # noqa: S704 - nh3 has just sanitised it
-        nh3.clean(
-            html or "",
-            tags=_RENDER_TAGS,
-            attributes=_RENDER_ATTRIBUTES,
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener noreferrer nofollow",
-        )
-    )
+    """Stored feed HTML, sanitised again for the news pages (media.for_reading): links open in
+    a new tab, images only from today's NEWS_IMAGE_ORIGINS (what the CSP allows)."""
+    return Markup(media.for_reading(html or "", image_origins()))  # noqa: S704 - nh3-cleaned
 
 
 @dataclass(frozen=True)
@@ -237,6 +216,18 @@ def any_new(shown: list[NewsItem]) -> bool:
     return any(item.is_new for item in shown)
 
 
+def _count_read(candidate_id: int, entry_id: int, now: datetime) -> None:
+    statement = upsert(NewsRead).values(
+        candidate_id=candidate_id, entry_id=entry_id, first_read_at=now, read_count=1
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[NewsRead.candidate_id, NewsRead.entry_id],
+            set_={"read_count": NewsRead.read_count + 1},
+        )
+    )
+
+
 def record_read(candidate: User, entry_id: int, now: datetime) -> str | None:
     """Count one read of an entry the candidate may see and return its link; None if it is
     out of their audience, hidden, missing or has no http(s) link."""
@@ -248,152 +239,29 @@ def record_read(candidate: User, entry_id: int, now: datetime) -> str | None:
     link = safe_link(link)
     if link is None:
         return None
-    statement = upsert(NewsRead).values(
-        candidate_id=candidate.id, entry_id=entry_id, first_read_at=now, read_count=1
-    )
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[NewsRead.candidate_id, NewsRead.entry_id],
-            set_={"read_count": NewsRead.read_count + 1},
-        )
-    )
+    _count_read(candidate.id, entry_id, now)
     return link
 
 
-# --- HR ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedRow:
-    """A feed on HR's list, with how many entries it holds."""
-
-    feed: Feed
-    entries: int
-    hidden: int
-
-
-def feeds_with_counts() -> list[FeedRow]:
-    """Every feed (those in feeds.yaml first), by name, with entry counts: two queries."""
-    feeds = list(db.session.scalars(select(Feed).order_by(Feed.in_config.desc(), Feed.name)))
-    counts = {
-        feed_id: (total, hidden or 0)
-        for feed_id, total, hidden in db.session.execute(
-            select(
-                FeedEntry.feed_id,
-                func.count(FeedEntry.id),
-                func.sum(case((FeedEntry.hidden.is_(True), 1), else_=0)),
-            ).group_by(FeedEntry.feed_id)
-        )
-    }
-    return [FeedRow(feed, *counts.get(feed.id, (0, 0))) for feed in feeds]
-
-
-def all_feeds() -> list[Feed]:
-    """Every feed (those in feeds.yaml first), by name: one query."""
-    return list(db.session.scalars(select(Feed).order_by(Feed.in_config.desc(), Feed.name)))
-
-
-def feed(feed_id: int) -> Feed | None:
-    return db.session.get(Feed, feed_id)
-
-
-def entry(entry_id: int) -> FeedEntry | None:
-    return db.session.scalar(
+def read_entry(candidate: User, entry_id: int, now: datetime) -> NewsItem | None:
+    """The entry to read in the portal, its whole content (else its summary), with the read
+    counted; None if it is out of the candidate's audience, hidden or missing. Two statements."""
+    found = db.session.scalar(
         select(FeedEntry)
         .join(FeedEntry.feed)
         .options(contains_eager(FeedEntry.feed))
-        .where(FeedEntry.id == entry_id)
+        .where(FeedEntry.id == entry_id, visible_to(candidate))
     )
-
-
-# What HR narrows the entries to, by state: label and condition.
-ENTRY_STATES: dict[str, tuple[str, ColumnElement[bool]]] = {
-    "shown": ("Shown to candidates", FeedEntry.hidden.is_(False)),
-    "hidden": ("Hidden", FeedEntry.hidden.is_(True)),
-    "pinned": ("Pinned", FeedEntry.pinned.is_(True)),
-    "featured": ("Featured", FeedEntry.featured.is_(True)),
-}
-_NEWEST = (
-    pages.Key(FeedEntry.published_at, descending=True),
-    pages.Key(FeedEntry.id, descending=True),
-)
-
-
-@dataclass(frozen=True)
-class EntryFilter:
-    """What HR narrowed the entries to: one feed, one state (ENTRY_STATES), part of a title."""
-
-    feed_id: int | None = None
-    state: str | None = None
-    search: str | None = None
-
-
-@dataclass(frozen=True)
-class EntryPage:
-    """A page of HR's entries, and the cursor of the next, older page (None on the last)."""
-
-    entries: list[FeedEntry]
-    next_before: int | None
-
-
-def entries_page(
-    wanted: EntryFilter, before: int | None = None, size: int = HR_PAGE_SIZE
-) -> EntryPage:
-    """HR's entries (hidden ones included), newest first, older than the entry `before` (the
-    last of the previous page; None for the newest): one query, with their feeds."""
-    query = select(FeedEntry).join(FeedEntry.feed).options(contains_eager(FeedEntry.feed))
-    if wanted.feed_id is not None:
-        query = query.where(FeedEntry.feed_id == wanted.feed_id)
-    if wanted.state in ENTRY_STATES:
-        query = query.where(ENTRY_STATES[wanted.state][1])
-    if wanted.search:
-        query = query.where(
-            func.lower(FeedEntry.title).like(pages.contains(wanted.search), escape="\\")
-        )
-    position = (
-        [pages.value_of(FeedEntry.published_at, FeedEntry.id, before), before]
-        if before is not None
-        else None
+    if found is None:
+        return None
+    _count_read(candidate.id, entry_id, now)
+    html = found.content_html or found.summary_html
+    return NewsItem(
+        entry=found,
+        title=found.title or "Untitled",
+        feed_name=found.feed.name,
+        link=safe_link(found.link),
+        is_new=False,
+        excerpt=excerpt(html),
+        body=render_html(html),
     )
-    rows, last = pages.in_order(query, _NEWEST, position, size)
-    return EntryPage(rows, last.id if last is not None else None)
-
-
-def _subject(target: FeedEntry) -> str:
-    return f"News “{target.title or 'Untitled'}”"
-
-
-def set_flag(actor: User, target: FeedEntry, flag: str, value: bool) -> bool:
-    """Hide, pin or feature an entry (or undo it); False when it already was so."""
-    if flag not in FLAGS:
-        raise ValueError(f"unknown flag {flag!r}")
-    old = getattr(target, flag)
-    if old == value:
-        return False
-    setattr(target, flag, value)
-    audit.record(actor, "news_flag", field=flag, old=old, new=value, subject=_subject(target))
-    db.session.flush()
-    return True
-
-
-def set_audience(
-    actor: User, target: FeedEntry, departments: str | None, locations: str | None
-) -> dict[str, tuple[str | None, str | None]]:
-    """Target an entry at departments and locations (comma-separated text, empty for everyone;
-    None for the feed's audience, which feeds.yaml sets). Returns the changes made."""
-    new = {
-        "departments": None
-        if departments is None
-        else normalise_tags(departments, field="departments"),
-        "locations": None if locations is None else normalise_tags(locations, field="locations"),
-    }
-    changes = {
-        name: (getattr(target, name), value)
-        for name, value in new.items()
-        if getattr(target, name) != value
-    }
-    for name, (_old, value) in changes.items():
-        setattr(target, name, value)
-    audit.record_changes(actor, None, "news_audience", changes, subject=_subject(target))
-    db.session.flush()
-    return changes

@@ -22,10 +22,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 from wtforms.validators import Length, Optional
 
-from portal.core import inputs
+from portal.core import clock, inputs
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, require_confirmation
 from portal.core.ids import query_id
+from portal.news import curation, library
 from portal.news import entries as news
 from portal.news.models import Feed, FeedEntry
 from portal.people import directory as people
@@ -65,7 +66,7 @@ class EntryFilterForm(Form):
         default="",
         validate_choice=False,
         choices=[SelectChoice("", "Any")]
-        + [SelectChoice(value, label) for value, (label, _where) in news.ENTRY_STATES.items()],
+        + [SelectChoice(value, label) for value, (label, _where) in library.ENTRY_STATES.items()],
     )
     q = SearchField(
         "Title",
@@ -95,7 +96,7 @@ class EntryFilterForm(Form):
                 raise ValidationError("Choose a feed from the list.") from None
 
     def validate_state(self, field: Field) -> None:
-        if field.data and field.data not in news.ENTRY_STATES:
+        if field.data and field.data not in library.ENTRY_STATES:
             raise ValidationError("Choose shown, hidden, pinned or featured, or any.")
 
     def args(self) -> dict[str, str]:
@@ -106,10 +107,10 @@ class EntryFilterForm(Form):
             if field.data and not field.errors
         }
 
-    def wanted(self) -> news.EntryFilter:
+    def wanted(self) -> library.EntryFilter:
         """The filter of the fields that could be read (call after `validate`)."""
         feed = "" if self.feed.errors else self.feed.data or ""
-        return news.EntryFilter(
+        return library.EntryFilter(
             feed_id=query_id(feed) if feed else None,
             state=None if self.state.errors else self.state.data or None,
             search=None if self.q.errors else self.q.data or None,
@@ -117,7 +118,7 @@ class EntryFilterForm(Form):
 
 
 def _entry_or_404(entry_id: int) -> FeedEntry:
-    found = news.entry(entry_id)
+    found = library.entry(entry_id)
     if found is None:
         abort(404)
     return found
@@ -127,7 +128,7 @@ def _entry_or_404(entry_id: int) -> FeedEntry:
 def news_feeds() -> ResponseReturnValue:
     """Every feed with its fetch status in plain words, and its audience."""
     return render_template(
-        "news/hr_feeds.html", rows=news.feeds_with_counts(), tag_list=news.tag_list
+        "news/hr_feeds.html", rows=library.feeds_with_counts(), tag_list=news.tag_list
     )
 
 
@@ -135,7 +136,7 @@ def news_feeds() -> ResponseReturnValue:
 def news_entries() -> ResponseReturnValue:
     """The entries, hidden ones included, newest first, 50 a page, with one-button curation;
     filtered by feed, state and words of the title."""
-    feeds = news.all_feeds()
+    feeds = library.all_feeds()
     form = EntryFilterForm(request.args, feeds=feeds)
     form.validate()
     wanted = form.wanted()
@@ -145,7 +146,7 @@ def news_entries() -> ResponseReturnValue:
         if chosen is None:
             abort(404)
     before = request.args.get("before", type=query_id)
-    found = news.entries_page(wanted, before)
+    found = library.entries_page(wanted, before)
     filters = form.args()
     page = render_template(
         "news/hr_entries.html",
@@ -153,12 +154,15 @@ def news_entries() -> ResponseReturnValue:
         entries_page=found,
         feed=chosen,
         filters=filters,
-        filtered=wanted != news.EntryFilter(),
+        filtered=wanted != library.EntryFilter(),
         first_page=before is None,
         back=filters | ({"before": before} if before else {}),  # on the buttons' actions
-        page_size=news.HR_PAGE_SIZE,
+        page_size=library.HR_PAGE_SIZE,
         tag_list=news.tag_list,
         safe_link=news.safe_link,
+        mail_moment=curation.mail_moment,
+        now=clock.now(),
+        curation_hours=int(curation.delay().total_seconds() // 3600),
         confirm=ConfirmForm(),
     )
     return page, 422 if form.errors else 200
@@ -172,9 +176,11 @@ def news_entry_flag(entry_id: int) -> ResponseReturnValue:
     found = _entry_or_404(entry_id)
     # On the button's formaction (HR's list), or in the form.
     flag, value = request.values.get("flag", ""), request.values.get("value", "")
-    if flag not in news.FLAGS or value not in ("0", "1"):
+    if flag not in library.FLAGS or value not in ("0", "1"):
         abort(400)
-    changed = news.set_flag(current_user, found, flag, value == "1")
+    changed = library.set_flag(current_user, found, flag, value == "1")
+    if changed and flag == "hidden" and value == "0":
+        curation.shown_again(found, clock.now())  # it waits the curation delay again for mail
     db.session.commit()
     title = found.title or "Untitled"
     if changed:
@@ -184,12 +190,30 @@ def news_entry_flag(entry_id: int) -> ResponseReturnValue:
     return redirect(url_for("hr.news_entries", **_list_args(), _anchor=f"entry-{found.id}"))
 
 
+@hr_bp.post("/news/entries/<int:entry_id>/publish")
+def news_entry_publish(entry_id: int) -> ResponseReturnValue:
+    """Put an entry into candidates' "What's new" mail now, without waiting for the curation
+    delay; then back to the list's page named by feed, state, q and before."""
+    require_confirmation()
+    found = _entry_or_404(entry_id)
+    published = curation.publish(current_user, found, clock.now())
+    db.session.commit()
+    title = found.title or "Untitled"
+    if published:
+        flash(f"“{title}” goes into candidates' next “What's new” email.", "success")
+    elif found.hidden:
+        flash(f"“{title}” is hidden: show it first, then publish it.", "warning")
+    else:
+        flash(f"Nothing changed: “{title}” is already in candidates' email.", "info")
+    return redirect(url_for("hr.news_entries", **_list_args(), _anchor=f"entry-{found.id}"))
+
+
 def _list_args() -> dict[str, Any]:
     """The list's filters and cursor, on the button's action, for the way back to the same
     page of the same list (what cannot be read is left out)."""
     kept: dict[str, Any] = {key: request.args.get(key, type=query_id) for key in ("feed", "before")}
     state, search = request.args.get("state", ""), request.args.get("q", "")
-    kept["state"] = state if state in news.ENTRY_STATES else None
+    kept["state"] = state if state in library.ENTRY_STATES else None
     kept["q"] = inputs.single_line(search)[:SEARCH_MAX_LENGTH]
     return {key: value for key, value in kept.items() if value}
 
@@ -239,8 +263,8 @@ def news_entry_audience(entry_id: int) -> ResponseReturnValue:
 
     def save(f: AudienceForm) -> dict[str, tuple[str | None, str | None]]:
         if f.inherit.data:
-            return news.set_audience(current_user, found, None, None)
-        return news.set_audience(current_user, found, f.departments.data, f.locations.data)
+            return library.set_audience(current_user, found, None, None)
+        return library.set_audience(current_user, found, f.departments.data, f.locations.data)
 
     return _audience_page(
         form,

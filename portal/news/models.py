@@ -69,6 +69,10 @@ class FeedEntry(Base):
     content_html: Mapped[str] = mapped_column(Text, default="")  # sanitised
     raw_summary: Mapped[str] = mapped_column(Text, default="")
     raw_content: Mapped[str] = mapped_column(Text, default="")
+    # What relative addresses in the raw HTML were resolved against (xml:base, else the link,
+    # else the feed's address): the raw can be sanitised again the same way.
+    summary_base: Mapped[str | None] = mapped_column(String(2000), default=None)
+    content_base: Mapped[str | None] = mapped_column(String(2000), default=None)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -79,6 +83,9 @@ class FeedEntry(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When it may go into candidates' mail, when HR decided it (published now, or un-hidden:
+    # the curation delay starts again); None: NEWS_CURATION_DELAY_HOURS after first seen.
+    mail_from: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # None: the feed's audience; otherwise this entry's own (",tag," form, "" = everyone).
     departments: Mapped[str | None] = mapped_column(String(500), default=None)
     locations: Mapped[str | None] = mapped_column(String(500), default=None)

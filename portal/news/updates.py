@@ -15,25 +15,31 @@ cadence rules (mail.cadence) still apply when the email is delivered: an update 
 wait for a free slot under the weekly cap is replaced, the next day, by a fresh one covering
 everything since the last update they received.
 
-What an email says is gathered by portal.news.whats_new; this module decides who is due one
-and queues it. The worker runs it through `portal.news.jobs.queue_candidate_updates`: `due(now)`
-reads who may be due, then each candidate is decided by `queue_for` in a transaction of its
-own, committed by that job runner, which first locks the candidate (FOR UPDATE on PostgreSQL;
-on SQLite the transaction begins IMMEDIATE) and then reads what was already queued. So it is
-idempotent and safe with several workers, and no lock is held for long.
+What an email says is gathered by portal.news.whats_new (only curated news:
+portal.news.curation); this module decides who is due one and queues it, and when it is about
+to be sent gathers it again over the same window (`recheck`): news HR hid or retargeted
+meanwhile is left out, and an email left with nothing to say is not sent.
+
+The worker runs it through `portal.news.jobs.queue_candidate_updates`: `due(now)` reads who may
+be due, then each candidate is decided by `queue_for` in a transaction of its own, committed by
+that job runner, which first locks the candidate (FOR UPDATE on PostgreSQL; on SQLite the
+transaction begins IMMEDIATE) and then reads what was already queued. So it is idempotent and
+safe with several workers, and no lock is held for long.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
 from portal.core.extensions import db
 from portal.core.words import plural
-from portal.mail import cadence, notifications
+from portal.mail import cadence, notifications, rechecks
 from portal.mail.cadence import Category
 from portal.mail.models import EmailStatus, OutgoingEmail
 from portal.news import whats_new
@@ -164,7 +170,8 @@ def queue_for(user_id: int, kind: str, now: datetime) -> bool:
     last = _last_queued([user_id], (kind,)).get((user_id, kind))
     if not _is_due(user, kind, last, now):  # another worker was quicker
         return False
-    update_ = _worth_sending(user, kind, now)
+    since = _since(user, kind, now)
+    update_ = _worth_sending(user, kind, since, now)
     if update_ is None:
         return False
     # An update of this kind still waiting (held by the weekly cap) is out of date now.
@@ -176,41 +183,105 @@ def queue_for(user_id: int, kind: str, now: datetime) -> bool:
             OutgoingEmail.attempts == 0,
         )
     )
-    _queue_update(user, kind, update_)
+    _queue_update(user, kind, update_, since, now)
     return True
 
 
-def _worth_sending(user: User, kind: str, now: datetime) -> Update | None:
-    """What the email would say; None when that is nothing new (a "What's new" email) or
-    nothing at all (a weekly summary)."""
+def _since(user: User, kind: str, now: datetime) -> datetime:
+    """From when an email of `kind` queued now covers the news: since the last "What's new"
+    they received (a week at most), or the past week for a summary."""
     if kind == UPDATE_KIND:
         covered = _last_queued([user.id], (kind,), sent=True).get((user.id, kind))
-        update_ = whats_new.gather(user, whats_new.update_since(covered, now), now)
+        return whats_new.update_since(covered, now)
+    return now - HORIZON
+
+
+def _worth_sending(user: User, kind: str, since: datetime, now: datetime) -> Update | None:
+    """What the email would say; None when that is nothing new (a "What's new" email) or
+    nothing at all (a weekly summary)."""
+    update_ = whats_new.gather(user, since, now)
+    if kind == UPDATE_KIND:
         worth_it = bool(update_.news) or update_.new_milestones > 0
     else:
-        update_ = whats_new.gather(user, now - HORIZON, now)
         worth_it = not update_.is_empty
     return update_ if worth_it else None
 
 
-def _queue_update(user: User, kind: str, update_: Update) -> OutgoingEmail:
+def _subject(kind: str, update_: Update) -> str:
     if kind == UPDATE_KIND:
-        subject = (
+        return (
             f"What’s new: {update_.news[0].title}"[:200]
             if update_.news
             else "What’s new: your coming week"
         )
-    else:
-        subject = f"Your weekly summary: {_days_text(update_.days_until)} to your first day"
-    return notifications.queue(
+    return f"Your weekly summary: {_days_text(update_.days_until)} to your first day"
+
+
+def _context(user: User, update_: Update) -> dict[str, Any]:
+    """What the email's templates are given (besides `recipient`, which the queue adds)."""
+    return {
+        "update": update_,
+        "zone": user.profile.joining_time_zone,
+        "quiet": cadence.Rules.from_config(current_app.config).quiet,
+    }
+
+
+def _queue_update(user: User, kind: str, update_: Update, since: datetime, now: datetime) -> None:
+    email = notifications.queue(
         to=user,
         kind=kind,
         category=Category.UPDATE,
         template=f"news/email/{kind}",
-        subject=subject,
-        update=update_,
-        zone=user.profile.joining_time_zone,
-        quiet=cadence.Rules.from_config(current_app.config).quiet,
+        subject=_subject(kind, update_),
+        **_context(user, update_),
+    )
+    # What it covers, for `recheck` when it is sent: the news curated in this window.
+    email.covers = json.dumps(
+        {
+            "since": since.isoformat(),
+            "until": now.isoformat(),
+            "news": [line.entry_id for line in update_.news],
+        }
+    )
+    db.session.flush()
+
+
+def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
+    """A "What's new" or weekly summary email about to go, gathered again over the same window
+    from the news as it is now (registered by `news.app`): news hidden, retargeted away from
+    the candidate or removed since it was queued is left out, and an email left with nothing
+    to say is not sent."""
+    user = db.session.get(User, email.to_user_id) if email.to_user_id is not None else None
+    if user is None or user.candidate_profile is None:
+        return rechecks.Drop("The candidate's account no longer exists.")
+    if not _eligible(user, now):
+        return rechecks.Drop("The candidate has joined, or their account is closed.")
+    if not email.covers:  # queued before emails said what they cover: it says what it said
+        return rechecks.Send()
+    covers = json.loads(email.covers)
+    since = datetime.fromisoformat(covers["since"])
+    until = datetime.fromisoformat(covers["until"])
+    update_ = whats_new.gather(user, since, now, until=until)
+    news = [line.entry_id for line in update_.news]
+    if email.kind == UPDATE_KIND:
+        worth_it = bool(update_.news) or update_.new_milestones > 0
+    else:
+        worth_it = not update_.is_empty
+    if not worth_it:
+        return rechecks.Drop(
+            "The news in it was hidden, removed or is no longer meant for this candidate, "
+            "and nothing else in it was new."
+        )
+    if news == covers.get("news"):
+        return rechecks.Send()
+    covers["news"] = news
+    email.covers = json.dumps(covers)
+    context = {"recipient": user, **_context(user, update_)}
+    template = f"news/email/{email.kind}"
+    return rechecks.Rewrite(
+        subject=_subject(email.kind, update_),
+        body_text=render_template(f"{template}.txt", **context),
+        body_html=render_template(f"{template}.html", **context),
     )
 
 

@@ -70,10 +70,15 @@ def person_or_404(user_id: int) -> User:
     return found
 
 
-def candidate_or_404(candidate_id: int, *, recruiter: User | None = None) -> User:
+def candidate_or_404(
+    candidate_id: int, *, recruiter: User | None = None, covering: bool = False
+) -> User:
     """A candidate, with their profile; 404 for anyone else. Given `recruiter`, only one of
-    that recruiter's active candidates: another recruiter's candidate is a 404 too."""
-    if recruiter is not None:
+    that recruiter's active candidates: another recruiter's candidate is a 404 too. With
+    `covering`, also one they are the backup recruiter of (their question thread)."""
+    if recruiter is not None and covering:
+        found = directory.candidate_in_care_of(recruiter, candidate_id)
+    elif recruiter is not None:
         found = directory.candidate_of_recruiter(recruiter, candidate_id)
     else:
         found = directory.person(candidate_id)

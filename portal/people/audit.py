@@ -84,10 +84,14 @@ ACTION_WORDS: dict[str, str] = {
     "webhook.redelivered": "redelivered a webhook message",
     "news_flag": "curated a news entry",
     "news_audience": "changed who sees a news entry",
+    "news_published": "published a news entry to candidates' email",
     "calendar.updated": "changed the joining details",
+    "calendar.backdated": "saved a joining date that had passed (nothing emailed)",
     "faq.created": "added an FAQ entry",
     "faq.updated": "changed an FAQ entry",
     "faq.deleted": "removed an FAQ entry",
+    "thread.closed": "marked a conversation “no reply needed”",
+    "thread.reopened": "took back “no reply needed” on a conversation",
     "milestone_template.created": "added a timeline milestone",
     "milestone_template.updated": "changed a timeline milestone",
     "milestone_template.deleted": "removed a timeline milestone",
@@ -102,6 +106,42 @@ ACTION_WORDS: dict[str, str] = {
     "audit.exported": "exported the audit log",
 }
 _ROLES = ("candidate.", "recruiter.", "hr.")
+
+# The fields an entry names, as HR reads them. A field not listed is shown as recorded (a
+# redelivered webhook message names its message id there).
+FIELD_WORDS: dict[str, str] = {
+    "name": "name",
+    "email": "email address",
+    "time_zone": "time zone",
+    "phone": "phone",
+    "role": "role",
+    "is_active": "account open",
+    "recruiter_id": "recruiter",
+    "backup_recruiter_id": "backup recruiter",
+    "job_title": "job title",
+    "department": "department",
+    "location": "location",
+    "joining_date": "joining date",
+    "joining_time": "joining time",
+    "joining_time_zone": "joining time zone",
+    "reception_instructions": "reception instructions",
+    "calendar_sequence": "calendar event version",
+    "title": "title",
+    "details": "details",
+    "day_offset": "days from joining",
+    "time_of_day": "time of day",
+    "working_days": "counted in working days",
+    "hidden": "hidden",
+    "pinned": "pinned",
+    "featured": "featured",
+    "departments": "departments",
+    "locations": "locations",
+    "question": "question",
+    "reason": "reason",
+    "url": "address",
+    "description": "description",
+    "event_types": "events sent",
+}
 
 # The kinds HR filters by: a label and the actions (exact codes, or "prefix*").
 ACTION_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -119,6 +159,7 @@ ACTION_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("milestone_template.*", "candidate_milestone.*", "calendar.*"),
     ),
     "faq": ("FAQ", ("faq.*",)),
+    "questions": ("Conversations", ("thread.*",)),
     "mail": ("Parked mail", ("mail.*",)),
     "audit": ("Audit log exports", ("audit.*",)),
 }
@@ -133,6 +174,13 @@ def describe(action: str) -> str:
             words = ACTION_WORDS[action[len(role) :]]
             return f"{words} ({role[:-1]})"
     return action.replace("_", " ").replace(".", ": ")
+
+
+def describe_field(field: str | None) -> str:
+    """A recorded field's name in words ("joining_date" → "joining date")."""
+    if not field:
+        return ""
+    return FIELD_WORDS.get(field, field)
 
 
 @dataclass(frozen=True)

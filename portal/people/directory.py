@@ -40,6 +40,21 @@ def candidate_of_recruiter(recruiter: User, candidate_id: int) -> User | None:
     )
 
 
+def candidate_in_care_of(recruiter: User, candidate_id: int) -> User | None:
+    """The candidate if `recruiter` looks after them or is their backup recruiter (their
+    question thread), else None (the view answers 404)."""
+    return db.session.scalar(
+        _candidates_query().where(
+            User.id == candidate_id,
+            or_(
+                CandidateProfile.recruiter_id == recruiter.id,
+                CandidateProfile.backup_recruiter_id == recruiter.id,
+            ),
+            User.is_active.is_(True),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class CandidateFilter:
     """What HR narrowed the people list to. `recruiter_id` 0 names no one (an id beyond any

@@ -16,11 +16,15 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import utcnow
 from portal.core.models import Base, UTCDateTime, one_of
+
+# The longest reception instructions HR may write (CandidateProfile.reception_instructions).
+RECEPTION_INSTRUCTIONS_MAX = 500
 
 
 class Role(StrEnum):
@@ -106,11 +110,24 @@ class CandidateProfile(Base):
     joining_date: Mapped[date] = mapped_column(Date)
     joining_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
     joining_time_zone: Mapped[str] = mapped_column(String(64))
+    # What to do on arrival ("Ask for Rosa at the front desk of building B."): plain text, part
+    # of the joining details with the moment and the location (timeline.joining.JoiningDetails).
+    reception_instructions: Mapped[str] = mapped_column(
+        # An empty string as SQL: Alembic reads server_default="" as no default at all.
+        String(RECEPTION_INSTRUCTIONS_MAX),
+        default="",
+        server_default=text("''"),
+    )
     # RFC 5545 SEQUENCE of the joining-day calendar event: raised on every change to it.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When the candidate last looked at the news: later items are marked new.
     news_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     recruiter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    # The recruiter who answers when the recruiter is away (set by HR): sees the thread in
+    # their inbox and may answer it (questions.answerers).
+    backup_recruiter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )
     # The candidate's own choice: everything / weekly_summary / essentials (MailPreference).
@@ -120,6 +137,7 @@ class CandidateProfile(Base):
 
     user: Mapped[User] = relationship(back_populates="candidate_profile", foreign_keys=[user_id])
     recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id])
+    backup_recruiter: Mapped[User | None] = relationship(foreign_keys=[backup_recruiter_id])
 
 
 class AuditEntry(Base):

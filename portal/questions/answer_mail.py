@@ -4,23 +4,30 @@ Every candidate gets it, whatever their mail preference; it does not count towar
 cap. The first answer's email waits ANSWER_BATCH_MINUTES (mail.cadence) and the answers
 posted meanwhile join it: `notifications.queue` renders the waiting message again instead of
 adding one. It lists the answers the candidate has not read yet, so an answer they already
-read in the portal, or one its author took back, is not in it.
+read in the portal, or one its author took back, is not in it; and it is decided again when it
+is sent (`recheck`): answers read or removed meanwhile are left out, and an email with none
+left is not sent (HR sees it, with the reason, on the mail page).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 
+from flask import render_template
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
-from portal.mail import notifications
+from portal.mail import notifications, rechecks
 from portal.mail.models import EmailStatus, OutgoingEmail
 from portal.people.models import User
+from portal.questions.answerers import signature
 from portal.questions.models import Message, ThreadRead
 
 KIND = "answer_posted"
+TEMPLATE = "questions/email/answer_posted"
 SHOWN = 5  # the latest answers quoted in the email
 EXCERPT_LENGTH = 200
 
@@ -29,6 +36,9 @@ EXCERPT_LENGTH = 200
 class AnswerLine:
     author: str
     excerpt: str
+    # Who answered, in what capacity, as the thread says it: "Sam Lee (HR)", "Bo Chen
+    # (covering for Ana Ruiz)", "Ana Ruiz (your recruiter)".
+    signed: str = ""
 
 
 def _answers_about(candidate: User) -> str:
@@ -57,14 +67,19 @@ def unread_answers(candidate: User) -> list[Message]:
     )
 
 
-def queue(candidate: User) -> OutgoingEmail | None:
-    """Queue the email telling the candidate about their new answers, or bring the one still
-    waiting up to date (answers are batched: see mail.cadence). None if none are new."""
-    answers = unread_answers(candidate)
-    if not answers:
-        return None
+@dataclass(frozen=True)
+class Composed:
+    """What an answer email says: its subject and its templates' context."""
+
+    subject: str
+    answers: list[AnswerLine]
+    count: int
+
+
+def compose(answers: list[Message]) -> Composed:
+    """The email about these answers (at least one), the latest SHOWN of them quoted."""
     lines = [
-        AnswerLine(answer.author.name if answer.author else "Your recruiter", _excerpt(answer))
+        AnswerLine(signature(answer).name, _excerpt(answer), signature(answer).in_email)
         for answer in answers
     ]
     authors = {line.author for line in lines}
@@ -74,15 +89,77 @@ def queue(candidate: User) -> OutgoingEmail | None:
         subject = f"{lines[0].author} answered you: {len(lines)} new answers"
     else:
         subject = f"{len(lines)} new answers to your questions"
-    return notifications.queue(
+    return Composed(subject=subject, answers=lines[-SHOWN:], count=len(lines))
+
+
+def queue(candidate: User) -> OutgoingEmail | None:
+    """Queue the email telling the candidate about their new answers, or bring the one still
+    waiting up to date (answers are batched: see mail.cadence). None if none are new."""
+    answers = unread_answers(candidate)
+    if not answers:
+        return None
+    composed = compose(answers)
+    email = notifications.queue(
         to=candidate,
         kind=KIND,
-        template="questions/email/answer_posted",
-        subject=subject,
+        template=TEMPLATE,
+        subject=composed.subject,
         about=_answers_about(candidate),
-        answers=lines[-SHOWN:],
-        count=len(lines),
+        answers=composed.answers,
+        count=composed.count,
     )
+    # What it tells, for `recheck` when it is sent: these answers, and no later one.
+    email.covers = json.dumps({"answers": [answer.id for answer in answers]})
+    db.session.flush()
+    return email
+
+
+def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
+    """An answer email about to go, decided again from the thread as it is now (registered by
+    `questions.app`): answers the candidate has read in the portal since, or that were removed,
+    are left out; when none is left, it is not sent."""
+    candidate = db.session.get(User, email.to_user_id) if email.to_user_id is not None else None
+    if candidate is None:
+        return rechecks.Drop("The candidate's account no longer exists.")
+    if not email.covers:  # queued before emails said what they cover: it says what it said
+        return rechecks.Send()
+    covered: list[int] = json.loads(email.covers).get("answers", [])
+    answers = [answer for answer in unread_answers(candidate) if answer.id in set(covered)]
+    if not answers:
+        return rechecks.Drop(_why_none_left(candidate, covered))
+    if [answer.id for answer in answers] == covered:
+        return rechecks.Send()
+    composed = compose(answers)
+    context = {
+        "recipient": candidate,
+        "answers": composed.answers,
+        "count": composed.count,
+    }
+    email.covers = json.dumps({"answers": [answer.id for answer in answers]})
+    return rechecks.Rewrite(
+        subject=composed.subject,
+        body_text=render_template(f"{TEMPLATE}.txt", **context),
+        body_html=render_template(f"{TEMPLATE}.html", **context),
+    )
+
+
+def _why_none_left(candidate: User, covered: list[int]) -> str:
+    """Why an answer email has nothing left to say, in words."""
+    still_there = db.session.scalar(
+        select(func.count(Message.id)).where(
+            Message.id.in_(covered),
+            Message.candidate_id == candidate.id,
+            Message.removed_at.is_(None),
+        )
+    )
+    if not still_there:
+        return "Every answer in it was removed before it was sent."
+    if still_there < len(covered):
+        return (
+            "The candidate read the answers in the portal before it was sent; "
+            "the others were removed."
+        )
+    return "The candidate read the answers in the portal before it was sent."
 
 
 def answer_removed(candidate: User) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask, g
 from flask_login import current_user
 
-from portal.questions import candidate_views, hr_views, recruiter_views
+from portal.mail import rechecks
+from portal.questions import answer_mail, candidate_views, hr_views, recruiter_views
 from portal.questions.faq_views import bp as faq_bp
 from portal.questions.threads import unread_for
 
@@ -24,3 +25,5 @@ def unread_messages() -> int:
 def init_app(app: Flask) -> None:
     app.register_blueprint(faq_bp, url_prefix="/faq")
     app.jinja_env.globals["unread_messages"] = unread_messages
+    # An answer email is decided again when it is sent: answers read meanwhile are left out.
+    rechecks.register(answer_mail.KIND, answer_mail.recheck, app)

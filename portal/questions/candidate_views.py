@@ -11,9 +11,11 @@ from portal.people.access import candidate_bp, signed_in_candidate
 from portal.people.models import User
 from portal.questions.forms import QuestionForm
 from portal.questions.thread_views import (
+    close_from_form,
     refused_or,
     remove_own_message,
     render_thread,
+    reopen_from_form,
     send_from_form,
 )
 
@@ -21,8 +23,14 @@ from portal.questions.thread_views import (
 def _page(candidate: User, form: QuestionForm, status: int = 200) -> tuple[str, int]:
     profile = candidate.profile
     recruiter = profile.recruiter if profile.recruiter and profile.recruiter.is_active else None
+    backup = profile.backup_recruiter  # reads the thread too: the page says so
     return render_thread(
-        "questions/candidate_thread.html", candidate, form, status, recruiter=recruiter
+        "questions/candidate_thread.html",
+        candidate,
+        form,
+        status,
+        recruiter=recruiter,
+        backup=backup if backup and backup.is_active and recruiter else None,
     )
 
 
@@ -51,3 +59,17 @@ def remove_message(message_id: int) -> ResponseReturnValue:
     """Take back one of one's own messages."""
     remove_own_message(current_user.id, message_id)
     return redirect(url_for("candidate.questions_page"))
+
+
+@candidate_bp.post("/questions/close")
+def close_thread() -> ResponseReturnValue:
+    """Say that nothing one wrote needs a reply ("never mind, I found it")."""
+    close_from_form(signed_in_candidate())
+    return redirect(url_for("candidate.questions_page", _anchor="thread-heading"))
+
+
+@candidate_bp.post("/questions/reopen")
+def reopen_thread() -> ResponseReturnValue:
+    """Take "no reply needed" back: one's messages wait for an answer again."""
+    reopen_from_form(signed_in_candidate())
+    return redirect(url_for("candidate.questions_page", _anchor="thread-heading"))

@@ -1,4 +1,4 @@
-"""The forms of a question thread: a question or an answer."""
+"""The forms of a question thread: a question or an answer, and "no reply needed"."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, HiddenField, TextAreaField, ValidationError
-from wtforms.validators import Length
+from wtforms.validators import DataRequired, Length
 
+from portal.core.ids import form_id
 from portal.questions.threads import MAX_LENGTH, QuestionError, clean_body
 
 
@@ -46,3 +47,17 @@ class AnswerForm(MessageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.body.label.text = "Your answer"
+
+
+def _message_id(_form: Form, field: Field) -> None:
+    try:
+        field.data = form_id(field.data)
+    except ValueError:
+        raise ValidationError("Not a message of this conversation.") from None
+
+
+class CloseForm(FlaskForm):
+    """Mark the thread "no reply needed", up to the last message the page showed: a question
+    sent meanwhile keeps waiting."""
+
+    through = HiddenField(validators=[DataRequired(), _message_id])

@@ -1,4 +1,5 @@
-"""HR reads every candidate's thread and can hand it to another recruiter."""
+"""HR reads every candidate's thread, can answer it (an overdue question while the recruiter is
+away) and can hand it to another recruiter."""
 
 from __future__ import annotations
 
@@ -20,7 +21,14 @@ from portal.people import directory as people
 from portal.people.access import candidate_or_404, hr_bp
 from portal.people.models import User
 from portal.questions import threads as questions
-from portal.questions.waiting import response_promise
+from portal.questions.forms import AnswerForm
+from portal.questions.thread_views import (
+    close_from_form,
+    refused_or,
+    reopen_from_form,
+    send_from_form,
+    thread_context,
+)
 
 
 class ReassignForm(FlaskForm):
@@ -33,26 +41,62 @@ class ReassignForm(FlaskForm):
         ]
 
 
-def _page(candidate: User, form: ReassignForm, status: int = 200) -> tuple[str, int]:
-    state = questions.thread_state(candidate, current_user)
+def _page(
+    candidate: User,
+    form: ReassignForm | None = None,
+    answer_form: AnswerForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    if form is None:
+        form = ReassignForm(
+            recruiters=people.active_recruiters(),
+            data={"recruiter_id": candidate.profile.recruiter_id or NO_RECRUITER},
+        )
     return render_template(
         "questions/hr_thread.html",
-        candidate=candidate,
-        messages=questions.thread(candidate),
-        answer_due=state.answer_due(response_promise()),
         form=form,
+        answer_form=answer_form or AnswerForm(),
+        **thread_context(candidate, questions.thread(candidate)),
     ), status
 
 
 @hr_bp.get("/people/<int:user_id>/questions")
 def thread(user_id: int) -> ResponseReturnValue:
-    """A candidate's thread, read-only (reading it marks nothing read for the recruiter)."""
+    """A candidate's thread, with the form to answer (reading it marks nothing read for the
+    recruiter)."""
+    return _page(candidate_or_404(user_id))
+
+
+@hr_bp.post("/people/<int:user_id>/questions")
+def answer(user_id: int) -> ResponseReturnValue:
+    """Answer as HR (the recruiter is away, the question is overdue); the candidate is
+    emailed, and the thread says HR answered."""
     candidate = candidate_or_404(user_id)
-    form = ReassignForm(
-        recruiters=people.active_recruiters(),
-        data={"recruiter_id": candidate.profile.recruiter_id or NO_RECRUITER},
+    form = AnswerForm()
+    posted = send_from_form(candidate, form)
+    if posted is None:
+        return refused_or(_page(candidate, answer_form=form, status=422), form)
+    if posted.created:
+        flash(f"Your answer has been sent to {candidate.name}.", "success")
+    return redirect(
+        url_for("hr.thread", user_id=candidate.id, _anchor=f"message-{posted.message.id}")
     )
-    return _page(candidate, form)
+
+
+@hr_bp.post("/people/<int:user_id>/questions/close")
+def close_thread(user_id: int) -> ResponseReturnValue:
+    """Mark the thread "no reply needed"."""
+    candidate = candidate_or_404(user_id)
+    close_from_form(candidate)
+    return redirect(url_for("hr.thread", user_id=candidate.id))
+
+
+@hr_bp.post("/people/<int:user_id>/questions/reopen")
+def reopen_thread(user_id: int) -> ResponseReturnValue:
+    """Take "no reply needed" back."""
+    candidate = candidate_or_404(user_id)
+    reopen_from_form(candidate)
+    return redirect(url_for("hr.thread", user_id=candidate.id))
 
 
 @hr_bp.post("/people/<int:user_id>/recruiter")
@@ -61,7 +105,7 @@ def reassign(user_id: int) -> ResponseReturnValue:
     candidate = candidate_or_404(user_id)
     form = ReassignForm(recruiters=people.active_recruiters())
     if not form.validate_on_submit():
-        return _page(candidate, form, 422)
+        return _page(candidate, form, status=422)
     try:
         changed = accounts.assign_recruiter(
             candidate, form.recruiter_id.data or None, actor=current_user
@@ -69,7 +113,7 @@ def reassign(user_id: int) -> ResponseReturnValue:
     except accounts.AccountError as error:
         db.session.rollback()
         add_error(form.recruiter_id, error.message)
-        return _page(candidate, form, 422)
+        return _page(candidate, form, status=422)
     db.session.commit()
     if changed:
         recruiter = candidate.profile.recruiter

@@ -1,10 +1,20 @@
-"""A candidate's private thread with their recruiter, its read marks, and the company FAQ."""
+"""A candidate's private thread with their recruiter, its read marks and closures, and the
+company FAQ."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import utcnow
@@ -34,8 +44,19 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     client_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    # A candidate's message that only thanks or agrees ("thanks!", "ok 👍"): set when it is
+    # posted, by questions.waiting.is_acknowledgement; it waits for no answer after one.
+    acknowledgement: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # In what capacity staff wrote it (Answerer: recruiter, backup, hr); None for a question,
+    # or for an answer written before it was recorded (then the author's role says).
+    answered_as: Mapped[str | None] = mapped_column(String(12), default=None)
+    # The recruiter a backup answered for, named beside the answer ("covering for Ana Ruiz").
+    covering_for_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    covering_for: Mapped[User | None] = relationship(foreign_keys=[covering_for_id])
 
     @property
     def is_question(self) -> bool:
@@ -59,6 +80,27 @@ class ThreadRead(Base):
     )
     last_read_message_id: Mapped[int] = mapped_column(Integer, default=0)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ThreadClosure(Base):
+    """A thread marked "no reply needed": nothing in it up to `through_message_id` waits for
+    an answer. A question after it waits again (the thread is reopened); taking the mark back
+    deletes the row, and the previous closure, if any, counts again."""
+
+    __tablename__ = "thread_closures"
+    __table_args__ = (Index("ix_thread_closures_thread", "candidate_id", "through_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The last message the closer saw: a message id of the thread (no foreign key, as
+    # ThreadRead.last_read_message_id).
+    through_message_id: Mapped[int] = mapped_column(Integer)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
 
 
 class FaqEntry(Base):

@@ -1,4 +1,5 @@
-"""The recruiter's inbox and the threads of their candidates."""
+"""The recruiter's inbox and the threads of their candidates, and of those they are the backup
+recruiter of ("covering for" the recruiter)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,28 @@ from portal.core import clock
 from portal.core.database import writes_on_get
 from portal.people.access import candidate_or_404, recruiter_bp
 from portal.people.models import User
-from portal.questions import threads as questions
+from portal.questions import inbox as questions
 from portal.questions.forms import AnswerForm
 from portal.questions.thread_views import (
+    close_from_form,
     refused_or,
     remove_own_message,
     render_thread,
+    reopen_from_form,
     send_from_form,
 )
 from portal.questions.waiting import promise_hours, response_promise
 
 
 def _my_candidate(candidate_id: int) -> User:
-    return candidate_or_404(candidate_id, recruiter=current_user)
+    """One of the recruiter's candidates, or one they are the backup of; else 404."""
+    return candidate_or_404(candidate_id, recruiter=current_user, covering=True)
 
 
 @recruiter_bp.get("/inbox")
 def inbox() -> ResponseReturnValue:
-    """Every assigned candidate's thread: waiting longest first, then most recent."""
+    """Every assigned candidate's thread, and those covered as the backup: waiting longest
+    first, then most recent."""
     states = questions.thread_states(current_user, recruiter=current_user)
     return render_template(
         "questions/recruiter_inbox.html",
@@ -71,4 +76,20 @@ def remove_message(candidate_id: int, message_id: int) -> ResponseReturnValue:
     """Take back one of one's own answers."""
     candidate = _my_candidate(candidate_id)
     remove_own_message(candidate.id, message_id)
+    return redirect(url_for("recruiter.thread", candidate_id=candidate.id))
+
+
+@recruiter_bp.post("/candidates/<int:candidate_id>/questions/close")
+def close_thread(candidate_id: int) -> ResponseReturnValue:
+    """Mark the thread "no reply needed"."""
+    candidate = _my_candidate(candidate_id)
+    close_from_form(candidate)
+    return redirect(url_for("recruiter.thread", candidate_id=candidate.id))
+
+
+@recruiter_bp.post("/candidates/<int:candidate_id>/questions/reopen")
+def reopen_thread(candidate_id: int) -> ResponseReturnValue:
+    """Take "no reply needed" back."""
+    candidate = _my_candidate(candidate_id)
+    reopen_from_form(candidate)
     return redirect(url_for("recruiter.thread", candidate_id=candidate.id))

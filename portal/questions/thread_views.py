@@ -1,6 +1,7 @@
-"""The thread page's request side, shared by the candidate's and the recruiter's views: post the
-form's message and render the thread. View code (it reads the request and commits), so it sits
-with the views; the rules of a thread are in `threads`."""
+"""The thread page's request side, shared by the candidate's, the recruiter's and HR's views:
+post the form's message, render the thread, mark it "no reply needed" or take that back. View
+code (it reads the request and commits), so it sits with the views; the rules of a thread are
+in `threads` and `closures`."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from flask_login import current_user
 from portal.core import clock, rate_limits
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, add_error, filled, require_confirmation
+from portal.core.ids import form_id
 from portal.mail import jobs as mail_jobs
 from portal.people.models import Role, User
+from portal.questions import closures, inbox
 from portal.questions import threads as questions
-from portal.questions.forms import MessageForm
+from portal.questions.answerers import signature, signature_of
+from portal.questions.forms import CloseForm, MessageForm
 from portal.questions.models import Message
 from portal.questions.waiting import promise_hours, response_promise
 
@@ -77,27 +81,71 @@ def render_thread(
     messages = questions.thread(candidate)
     last_read = questions.last_read_id(candidate, current_user)
     due = questions.reading_due(candidate, current_user, messages, last_read)
-    state = questions.thread_state(candidate, current_user)
-    promise = response_promise()
-    now = clock.now()
     page = render_template(
-        template,
-        candidate=candidate,
-        messages=messages,
-        last_read=last_read,
-        answer_due=state.answer_due(promise),
-        overdue=state.is_overdue(promise, now),
-        promise_hours=promise_hours(),
-        now=now,
-        form=form,
-        confirm=ConfirmForm(),
-        **context,
+        template, form=form, last_read=last_read, **thread_context(candidate, messages), **context
     )
     if due is not None:
         db.session.rollback()  # end the reading transaction: the write takes the lock only now
         questions.record_reading(due)
         db.session.commit()
     return page, status
+
+
+def thread_context(candidate: User, messages: list[Message]) -> dict[str, object]:
+    """What every audience's thread page shows besides its form: the messages signed ("Ana
+    Ruiz, recruiter"), the answer promise, and the "no reply needed" mark or its button."""
+    state = inbox.thread_state(candidate, current_user)
+    promise = response_promise()
+    now = clock.now()
+    closure = closures.latest(candidate)
+    current = closure if closures.is_current(closure, messages) else None
+    return {
+        "candidate": candidate,
+        "messages": messages,
+        "signatures": {message.id: signature(message) for message in messages},
+        "answer_due": state.answer_due(promise),
+        "overdue": state.is_overdue(promise, now),
+        "covering_for": state.covering_for,
+        "promise_hours": promise_hours(),
+        "now": now,
+        "confirm": ConfirmForm(),
+        "closure": current,
+        "closed_by": signature_of(current.closed_by, candidate) if current else None,
+        # Offered while something waits: up to the last message on the page.
+        "close_form": CloseForm(through=messages[-1].id) if state.waiting_since else None,
+    }
+
+
+def close_from_form(candidate: User) -> None:
+    """Mark the thread "no reply needed" as the form asks, commit, and say so (or why not)."""
+    form = CloseForm()
+    if not form.validate_on_submit():
+        abort(400)  # a hidden id and the CSRF token: only a forged or stale request fails
+    try:
+        closures.close(candidate, current_user, form_id(form.through.data))
+    except closures.ClosureError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return
+    db.session.commit()
+    flash(
+        "Marked “no reply needed”: nothing here is waiting for an answer now. "
+        "A new question reopens the conversation.",
+        "success",
+    )
+
+
+def reopen_from_form(candidate: User) -> None:
+    """Take back "no reply needed" (a one-button form), commit, and say so (or why not)."""
+    require_confirmation()
+    try:
+        closures.reopen(candidate, current_user)
+    except closures.ClosureError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return
+    db.session.commit()
+    flash("“No reply needed” taken back: what it covered waits for an answer again.", "success")
 
 
 def remove_own_message(candidate_id: int, message_id: int) -> None:

@@ -1,19 +1,19 @@
 """Questions and answers: each candidate's private thread with their recruiter.
 
-Candidates ask, their assigned recruiter answers, HR reads. Every new message is mailed to the
-other side through the notification service. The thread's state (unanswered since when, unread
-for whom) is computed in SQL, so lists of threads cost one query however long they are.
+Candidates ask; their assigned recruiter answers, or their backup recruiter, or HR (who may
+answer is questions.answerers). Every new message is mailed to the other side through the
+notification service. Where a thread stands (unanswered since when, unread for whom) is
+questions.inbox.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from flask import g
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.core import inputs
 from portal.core.clock import utcnow
@@ -25,8 +25,10 @@ from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
 from portal.people.models import CandidateProfile, Role, User
 from portal.questions import answer_mail
+from portal.questions.answerers import capacity, covering_for, may_write
+from portal.questions.inbox import in_care_of
 from portal.questions.models import Message, ThreadRead
-from portal.questions.waiting import waiting_questions
+from portal.questions.waiting import is_acknowledgement, last_replies, waits
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEventType
 
@@ -51,14 +53,7 @@ def clean_body(body: str) -> str:
     return text
 
 
-def may_write(author: User, candidate: User) -> bool:
-    """The candidate in their own thread, or the candidate's active assigned recruiter."""
-    profile = candidate.candidate_profile
-    if profile is None or not candidate.is_active or not author.is_active:
-        return False
-    if author.id == candidate.id:
-        return True
-    return author.role == Role.RECRUITER and profile.recruiter_id == author.id
+__all__ = ["may_write"]  # who may write is answerers'; callers of threads ask here too
 
 
 @dataclass(frozen=True)
@@ -80,6 +75,12 @@ def post(candidate: User, author: User, body: str, client_key: str | None) -> Po
     message = Message(
         candidate_id=candidate.id, author_id=author.id, body=text, client_key=client_key or None
     )
+    if author.id == candidate.id:
+        message.acknowledgement = is_acknowledgement(text)
+    else:  # who answered, in what capacity: the thread and the answer email say it
+        answered_as = capacity(author, candidate)
+        message.answered_as = answered_as
+        message.covering_for = covering_for(candidate, answered_as)
     try:
         with db.session.begin_nested():
             db.session.add(message)
@@ -91,19 +92,34 @@ def post(candidate: User, author: User, body: str, client_key: str | None) -> Po
         return Posted(existing, False, [])
     mark_read(candidate.id, author.id, message.id)
     if author.id == candidate.id:
-        _record_question(candidate, message)
+        asks = not _asks_nothing(candidate, message)
+        _record_question(candidate, message, asks=asks)
+        if not asks:  # "thanks!" after an answer: activity, but nobody is asked anything
+            return Posted(message, True, [])
     return Posted(message, True, [email.id for email in _notify(candidate, author, message)])
 
 
-def _record_question(candidate: User, message: Message) -> None:
+def _asks_nothing(candidate: User, message: Message) -> bool:
+    """Whether the candidate's new message waits for no answer (an acknowledgement after a
+    reply, by questions.waiting's rule): no "new question" email, no `question.asked`."""
+    if not message.acknowledgement:
+        return False
+    last_reply_id = db.session.scalar(select(last_replies([candidate.id]).c.last_reply_id))
+    return not waits(message, last_reply_id)
+
+
+def _record_question(candidate: User, message: Message, *, asks: bool) -> None:
     """The `question_asked` event and the `question.asked` webhook, in the same transaction as
-    the message. Never its text: it may be private, and receivers read it in the portal."""
+    the message. Never its text: it may be private, and receivers read it in the portal. A
+    message that `asks` nothing is recorded as activity, without the webhook."""
     events.record(
         candidate.id,
         EventKind.QUESTION_ASKED,
         subject=f"message:{message.id}",
         at=message.created_at,
     )
+    if not asks:
+        return
     profile = candidate.profile
     data = {
         "candidate": webhooks.candidate_data(candidate.id, candidate.name, candidate.email),
@@ -177,7 +193,7 @@ def thread(candidate: User) -> list[Message]:
         db.session.scalars(
             select(Message)
             .where(Message.candidate_id == candidate.id)
-            .options(joinedload(Message.author))
+            .options(joinedload(Message.author), joinedload(Message.covering_for))
             .order_by(Message.id)
         )
     )
@@ -262,108 +278,13 @@ def last_read_id(candidate: User, reader: User) -> int:
     return value or 0
 
 
-@dataclass(frozen=True)
-class ThreadState:
-    """Where a thread stands, for a given reader."""
-
-    candidate: User
-    last_message_at: datetime | None
-    waiting_since: datetime | None  # the oldest question with no answer after it
-    unread: int
-
-    def answer_due(self, promise: timedelta) -> datetime | None:
-        return self.waiting_since + promise if self.waiting_since else None
-
-    def is_overdue(self, promise: timedelta, now: datetime) -> bool:
-        due = self.answer_due(promise)
-        return due is not None and due < now
-
-
-def _read_columns(
-    candidate_id_column: InstrumentedAttribute[int], reader_id: int
-) -> tuple[ScalarSelect[datetime], ScalarSelect[int]]:
-    """Correlated scalar subqueries: when the thread last moved, and what the reader has not
-    read in it, one row per candidate."""
-    read_mark = (
-        select(ThreadRead.last_read_message_id)
-        .where(ThreadRead.candidate_id == candidate_id_column, ThreadRead.reader_id == reader_id)
-        .correlate_except(ThreadRead)
-        .scalar_subquery()
-    )
-    unread = (
-        select(func.count(Message.id))
-        .where(
-            Message.candidate_id == candidate_id_column,
-            Message.removed_at.is_(None),
-            Message.author_id != reader_id,
-            Message.id > func.coalesce(read_mark, 0),
-        )
-        .correlate_except(Message)
-        .scalar_subquery()
-    )
-    last_message_at = (
-        select(func.max(Message.created_at))
-        .where(Message.candidate_id == candidate_id_column)
-        .correlate_except(Message)
-        .scalar_subquery()
-    )
-    return last_message_at, unread
-
-
-def thread_states(
-    reader: User, candidate_ids: list[int] | None = None, recruiter: User | None = None
-) -> list[ThreadState]:
-    """Thread states for a recruiter's candidates (or the given ones), unanswered first."""
-    last_message_at, unread = _read_columns(User.id, reader.id)
-    filters: list[ColumnElement[bool]] = [User.is_active.is_(True)]
-    if recruiter is not None:
-        filters.append(CandidateProfile.recruiter_id == recruiter.id)
-    if candidate_ids is not None:
-        filters.append(User.id.in_(candidate_ids))
-    scope = (
-        select(User.id)
-        .join(CandidateProfile, CandidateProfile.user_id == User.id)
-        .where(*filters)
-        .scalar_subquery()
-    )
-    waiting = waiting_questions(scope)
-    waiting_since = waiting.c.waiting_since
-    query = (
-        select(User, last_message_at, waiting_since, unread)
-        .join(CandidateProfile, CandidateProfile.user_id == User.id)
-        .outerjoin(waiting, waiting.c.candidate_id == User.id)
-        .where(*filters)
-        .options(joinedload(User.candidate_profile))
-    )
-    query = query.order_by(
-        waiting_since.is_(None),
-        waiting_since,
-        last_message_at.is_(None),
-        last_message_at.desc(),
-        User.name,
-    )
-    return [
-        ThreadState(candidate, last_at, since, count or 0)
-        for candidate, last_at, since, count in db.session.execute(query).unique()
-    ]
-
-
-def thread_state(candidate: User, reader: User) -> ThreadState:
-    (state,) = thread_states(reader, candidate_ids=[candidate.id]) or [
-        ThreadState(candidate, None, None, 0)
-    ]
-    return state
-
-
 def unread_query(reader: User) -> Select[int] | None:
     """The count of unread messages in every thread the reader follows (their own, or their
     candidates'), as a query to run alone or beside others; None for readers of no thread."""
     if reader.role == Role.CANDIDATE:
         thread_ids = select(literal(reader.id))
     elif reader.role == Role.RECRUITER:
-        thread_ids = select(CandidateProfile.user_id).where(
-            CandidateProfile.recruiter_id == reader.id
-        )
+        thread_ids = select(CandidateProfile.user_id).where(in_care_of(reader.id))
     else:
         return None
     read = _READ_MARK

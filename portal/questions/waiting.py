@@ -1,22 +1,84 @@
 """What "unanswered" means, and how soon an answer is promised: defined here once.
 
-A question waits when the candidate wrote it (not removed) after the last answer in their thread
-(any message from someone else, not removed). The promise is `RESPONSE_PROMISE_HOURS`: a
-question waiting longer is overdue, and engagement counts its candidate at risk. The inbox, the
-thread pages, the engagement status, the worker's overdue notices and the digests all read both
-from here.
+A question waits when the candidate wrote it (not removed) after the thread's last reply: an
+answer (any message from someone else, not removed) or a closure ("no reply needed",
+questions.closures). A bare acknowledgement ("thanks!", "ok 👍": `is_acknowledgement`) that
+follows a reply is no question: it waits for nothing. The promise is `RESPONSE_PROMISE_HOURS`:
+a question waiting longer is overdue, and engagement counts its candidate at risk. The inbox,
+the thread pages, the engagement summaries, status and reasons, the worker's overdue notices
+and the digests all read both from here.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, Select, Subquery, func, select
+from sqlalchemy import ScalarSelect, Select, Subquery, func, or_, select, union_all
 
-from portal.questions.models import Message
+from portal.questions.models import Message, ThreadClosure
+
+# --- Acknowledgements --------------------------------------------------------------------------
+
+# An acknowledgement has at most this many words (emoji and punctuation are not words).
+ACKNOWLEDGEMENT_MAX_WORDS = 6
+# The words one thanks or agrees with. Every word of an acknowledgement is one of these, and
+# at least one is a thanking or agreeing word (not only "so much", "you", "all").
+# fmt: off
+_AGREEING = {
+    "thanks", "thank", "thx", "thnx", "ty", "tysm", "cheers", "merci", "danke", "gracias",
+    "ok", "okay", "k", "kk", "okey", "okie", "great", "perfect", "super", "awesome", "brilliant",
+    "excellent", "lovely", "wonderful", "fantastic", "amazing", "nice", "cool", "good", "fine",
+    "noted", "understood", "gotcha", "got", "alright", "sure", "yes", "yep", "yeah",
+    "appreciated", "appreciate", "helpful", "clear", "wow",
+}
+_FILLER = {
+    "you", "so", "much", "very", "a", "lot", "lots", "all", "for", "that", "this", "the", "info",
+    "information", "again", "really", "many", "that's", "thats", "it's", "its", "will", "do",
+    "oh", "ah", "and", "too", "answer", "reply", "help", "your", "both", "everyone", "team",
+    "indeed", "well", "just", "it", "sounds", "now",
+}
+# fmt: on
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def _is_symbol(char: str) -> bool:
+    """Emoji, punctuation (but "?") and spaces: what may surround an acknowledgement's words."""
+    if char == "?":
+        return False
+    category = unicodedata.category(char)
+    return category[0] in "PSZ" or category in ("Mn", "Me", "Cf")  # Cf: joiners in emoji
+
+
+def is_acknowledgement(text: str | None) -> bool:
+    """Whether a candidate's message only thanks or agrees, so that it asks nothing.
+
+    "thanks!", "Thank you so much", "ok 👍", "great, thanks", "🙏" are; anything with a
+    question mark, a digit, a word not in the short lists above, or more than
+    ACKNOWLEDGEMENT_MAX_WORDS words is a question ("thanks, and the parking?", "ok but when
+    do I start"). When in doubt it is a question: a wrongly waiting "thanks" costs a glance,
+    a wrongly ignored question costs an answer.
+    """
+    if not text:
+        return False
+    flat = unicodedata.normalize("NFKC", text).casefold()
+    words = _WORD.findall(flat)
+    if len(words) > ACKNOWLEDGEMENT_MAX_WORDS:
+        return False
+    rest = _WORD.sub(" ", flat)
+    if not all(_is_symbol(char) for char in rest):
+        return False  # a question mark, a digit, or a letter the word pattern did not take
+    words = [word.replace("’", "'") for word in words]
+    if not all(word in _AGREEING or word in _FILLER for word in words):
+        return False
+    return not words or any(word in _AGREEING for word in words)
+
+
+# --- The answer promise ------------------------------------------------------------------------
 
 
 def promise_hours() -> int:
@@ -29,6 +91,32 @@ def response_promise() -> timedelta:
     return timedelta(hours=promise_hours())
 
 
+# --- What waits --------------------------------------------------------------------------------
+
+
+def last_replies(
+    scope: ScalarSelect[int] | Select[Any] | Iterable[int] | None = None,
+) -> Subquery:
+    """Per candidate whose thread has a reply: the id of the last one (`last_reply_id`), an
+    answer's own id or the last message a closure covers. `scope` as for waiting_questions."""
+    answers = select(
+        Message.candidate_id.label("candidate_id"), Message.id.label("reply_id")
+    ).where(Message.author_id != Message.candidate_id, Message.removed_at.is_(None))
+    closures = select(
+        ThreadClosure.candidate_id.label("candidate_id"),
+        ThreadClosure.through_message_id.label("reply_id"),
+    )
+    if scope is not None:
+        answers = answers.where(Message.candidate_id.in_(scope))
+        closures = closures.where(ThreadClosure.candidate_id.in_(scope))
+    replies = union_all(answers, closures).subquery("replies")
+    return (
+        select(replies.c.candidate_id, func.max(replies.c.reply_id).label("last_reply_id"))
+        .group_by(replies.c.candidate_id)
+        .subquery("last_replies")
+    )
+
+
 def waiting_questions(
     scope: ScalarSelect[int] | Select[Any] | Iterable[int] | None = None,
 ) -> Subquery:
@@ -38,17 +126,7 @@ def waiting_questions(
     `scope` (ids, or a select of them) narrows the aggregate to those candidates' threads; join
     the result with an outer join: a candidate with nothing waiting has no row.
     """
-    answers = (
-        select(
-            Message.candidate_id.label("candidate_id"),
-            func.max(Message.id).label("last_answer_id"),
-        )
-        .where(Message.author_id != Message.candidate_id, Message.removed_at.is_(None))
-        .group_by(Message.candidate_id)
-    )
-    if scope is not None:
-        answers = answers.where(Message.candidate_id.in_(scope))
-    last_answers = answers.subquery("last_answers")
+    replies = last_replies(scope)
     query = (
         select(
             Message.candidate_id.label("candidate_id"),
@@ -56,14 +134,27 @@ def waiting_questions(
             func.min(Message.created_at).label("waiting_since"),
             func.min(Message.id).label("first_waiting_id"),
         )
-        .outerjoin(last_answers, last_answers.c.candidate_id == Message.candidate_id)
+        .outerjoin(replies, replies.c.candidate_id == Message.candidate_id)
         .where(
             Message.author_id == Message.candidate_id,
             Message.removed_at.is_(None),
-            Message.id > func.coalesce(last_answers.c.last_answer_id, 0),
+            Message.id > func.coalesce(replies.c.last_reply_id, 0),
+            # Thanks after a reply asks nothing; before any reply, it still wants a hello.
+            or_(Message.acknowledgement.is_(False), replies.c.last_reply_id.is_(None)),
         )
         .group_by(Message.candidate_id)
     )
     if scope is not None:
         query = query.where(Message.candidate_id.in_(scope))
     return query.subquery("waiting_questions")
+
+
+def waits(message: Message, last_reply_id: int | None) -> bool:
+    """The same rule for one message the caller holds, given its thread's last reply before
+    it (an answer's id, or what a closure covers; None for none)."""
+    return (
+        message.author_id == message.candidate_id
+        and message.removed_at is None
+        and message.id > (last_reply_id or 0)
+        and not (message.acknowledgement and last_reply_id is not None)
+    )

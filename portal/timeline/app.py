@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.timeline import calendar_views, candidate_views, hr_views
+from portal.mail import rechecks
+from portal.timeline import calendar_views, candidate_views, hr_views, joining_mail, workdays
 
 __all__ = ["calendar_views", "candidate_views", "hr_views"]  # imported for the pages they add
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to register beyond the pages its modules add to the audience blueprints."""
+    """The pages register themselves on the audience blueprints; the joining-changed email is
+    worked out again from the current details when it is sent."""
+    rechecks.register(joining_mail.KIND, joining_mail.recheck, app)
+    # Each location's working days, checked now: a calendar the holidays package does not know
+    # stops the start, rather than the first page that dates a working-day milestone.
+    app.extensions["working_calendars"] = workdays.read_config(app.config)

@@ -1,14 +1,14 @@
-"""The joining day as an iCalendar (RFC 5545) event, and telling the candidate when it moves.
+"""The joining day as an iCalendar (RFC 5545) event, and its SEQUENCE.
 
-The event keeps one UID per candidate for its whole life; every change to the joining moment
-raises its SEQUENCE, so a calendar that imports the new file replaces the old event instead of
-adding a second one.
+The event keeps one UID per candidate for its whole life; every saved change to the joining
+details (date, time, zone, location, reception instructions) raises its SEQUENCE once, so a
+calendar that imports the new file replaces the old event instead of adding a second one.
+Telling the candidate is `timeline.joining_mail`'s.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -16,8 +16,6 @@ from icalendar import Calendar, Event
 
 from portal.core.clock import utcnow
 from portal.core.extensions import db
-from portal.mail import notifications
-from portal.mail.models import OutgoingEmail
 from portal.people import audit
 from portal.people.models import CandidateProfile, User
 from portal.timeline import joining
@@ -25,7 +23,6 @@ from portal.timeline import joining
 FILENAME = "first-day.ics"
 # method=PUBLISH tells mail clients that the attachment is an event to add, not an invitation.
 ATTACHMENT_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
-JOINING_FIELDS = frozenset({"joining_date", "joining_time", "joining_time_zone"})
 EVENT_LENGTH = timedelta(hours=1)
 PRODID = "-//Pre-boarding portal//Joining day//EN"
 # The VTIMEZONE holds the zone's rules this far either side of the event: enough for any client
@@ -45,17 +42,27 @@ def event_uid(candidate: User) -> str:
     return f"joining-{candidate.id}@{host}"
 
 
-def _active_recruiter(profile: CandidateProfile) -> User | None:
+def active_recruiter(profile: CandidateProfile) -> User | None:
+    """The candidate's recruiter, unless there is none or their account is closed."""
     recruiter = profile.recruiter
     return recruiter if recruiter is not None and recruiter.is_active else None
 
 
-def _description(profile: CandidateProfile, portal_link: str) -> str:
-    recruiter = _active_recruiter(profile)
+def _description(
+    profile: CandidateProfile, details: joining.JoiningDetails, portal_link: str
+) -> str:
+    lines = []
+    if details.location:
+        lines.append(f"Where: {details.location}")
+    if details.reception_instructions:
+        lines += ["At reception:", details.reception_instructions]
+    if lines:
+        lines.append("")
+    recruiter = active_recruiter(profile)
     if recruiter is None:
-        lines = ["Questions before your first day? Ask them in your pre-boarding portal."]
+        lines.append("Questions before your first day? Ask them in your pre-boarding portal.")
     else:
-        lines = [f"Questions before your first day? Ask your recruiter, {recruiter.name}:"]
+        lines.append(f"Questions before your first day? Ask your recruiter, {recruiter.name}:")
         lines.append(f"Email: {recruiter.email}")
         if recruiter.phone:
             lines.append(f"Phone: {recruiter.phone}")
@@ -69,7 +76,8 @@ def joining_event(candidate: User, portal_link: str, now: datetime | None = None
     `portal_link` is the candidate's portal address, given by the caller (links belong to the
     views), for the event's URL and description."""
     profile = _profile(candidate)
-    starts = joining.candidate_joining(profile)
+    details = joining.joining_details(profile)
+    starts = details.starts_at
     # An hour of elapsed time, even on a night when the clocks change.
     ends = (starts.astimezone(UTC) + EVENT_LENGTH).astimezone(starts.tzinfo)
 
@@ -80,9 +88,9 @@ def joining_event(candidate: User, portal_link: str, now: datetime | None = None
     event.add("dtstart", starts)
     event.add("dtend", ends)
     event.add("summary", f"First day at your new job as {profile.job_title}")
-    if profile.location:
-        event.add("location", profile.location)
-    event.add("description", _description(profile, portal_link))
+    if details.location:
+        event.add("location", details.location)
+    event.add("description", _description(profile, details, portal_link))
     event.add("url", portal_link)
 
     calendar = Calendar()
@@ -99,40 +107,13 @@ def joining_event(candidate: User, portal_link: str, now: datetime | None = None
     return calendar.to_ical().decode("utf-8")
 
 
-def joining_changed(
-    candidate: User, actor: User | None, changes: dict, portal_link: str
-) -> OutgoingEmail | None:
-    """Raise the event's SEQUENCE and queue an email with the new moment and the updated .ics.
-
-    `changes` is `accounts.update_person`'s {field: (old, new)}; `portal_link` goes into the
-    .ics (the email's own links are built by its template). A deactivated account gets no
-    email (None is returned); its SEQUENCE is raised all the same.
-    """
+def raise_sequence(candidate: User, actor: User | None) -> int:
+    """Raise the event's SEQUENCE once, for one saved change to the joining details, and put it
+    in the audit log. Returns the new SEQUENCE."""
     profile = _profile(candidate)
     # Raised in SQL: two edits at once can never hand out the same SEQUENCE.
     profile.calendar_sequence = CandidateProfile.calendar_sequence + 1
     db.session.flush()
     sequence = profile.calendar_sequence  # read back after the UPDATE
     audit.record(actor, "calendar.updated", candidate, "calendar_sequence", sequence - 1, sequence)
-    if not candidate.is_active:
-        return None
-
-    def before(field: str) -> Any:
-        return changes[field][0] if field in changes else getattr(profile, field)
-
-    was_zone = before("joining_time_zone")
-    date_moved = "joining_date" in changes
-    return notifications.queue(
-        to=candidate,
-        kind="joining_changed",
-        template="timeline/email/joining_changed",
-        subject=f"Your joining {'date' if date_moved else 'time'} has changed",
-        attachments=[(FILENAME, ATTACHMENT_TYPE, joining_event(candidate, portal_link))],
-        was=joining.joining_instant(before("joining_date"), before("joining_time"), was_zone),
-        was_zone=was_zone,
-        joins_at=joining.candidate_joining(profile),
-        zone=profile.joining_time_zone,
-        home_zone=candidate.time_zone,
-        recruiter=_active_recruiter(profile),
-        filename=FILENAME,
-    )
+    return sequence

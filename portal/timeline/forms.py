@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, IntegerField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    Field,
+    Form,
+    IntegerField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from portal.core.forms import TimeOfDayField, filled
@@ -75,6 +83,13 @@ class MilestoneForm(FlaskForm):
             f"weeks before. From {MIN_DAYS} to {MAX_DAYS}."
         ),
     )
+    working_days = BooleanField(
+        "Count working days only (skip weekends and public holidays at the workplace)",
+        description=(
+            "Then “-3” is three working days before joining on the calendar of the candidate's "
+            "joining location: before a Monday, the Wednesday; never a weekend or a holiday."
+        ),
+    )
     time_of_day = _TimeOfDayField(
         "Time (optional)",
         validators=[Optional()],
@@ -104,4 +119,5 @@ class MilestoneForm(FlaskForm):
             day_offset=filled(self.day_offset.data),
             time_of_day=self.time_of_day.data,
             details=self.details.data or "",
+            working_days=bool(self.working_days.data),
         )

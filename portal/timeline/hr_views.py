@@ -13,7 +13,7 @@ from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, require_confirmation
 from portal.people.access import candidate_or_404, hr_bp
 from portal.people.models import User
-from portal.timeline import joining, milestones
+from portal.timeline import joining, milestones, workdays
 from portal.timeline.forms import MilestoneForm
 from portal.timeline.milestones import MilestoneFields
 from portal.timeline.models import CandidateMilestone, MilestoneTemplate
@@ -130,6 +130,7 @@ def candidate_timeline(user_id: int) -> ResponseReturnValue:
         person=candidate,
         joins_at=joining.candidate_joining(candidate.profile),
         items=milestones.candidate_timeline(candidate, clock.now(), include_hidden=True),
+        working_calendar=workdays.calendar_for(candidate.profile.location),
         confirm=ConfirmForm(),
     )
 

@@ -22,13 +22,20 @@ from portal.core import inputs
 from portal.core.extensions import db
 from portal.people import audit
 from portal.people.models import User
-from portal.timeline.dates import MilestoneFields, TimelineItem, candidate_timeline, when_text
+from portal.timeline.dates import (
+    MilestoneFields,
+    TimelineItem,
+    candidate_timeline,
+    milestone_day,
+    when_text,
+)
 from portal.timeline.models import CandidateMilestone, MilestoneTemplate
 
 __all__ = [  # the reading side lives in timeline_dates; callers may import it from here
     "MilestoneFields",
     "TimelineItem",
     "candidate_timeline",
+    "milestone_day",
     "when_text",
 ]
 
@@ -74,17 +81,19 @@ def clean(values: MilestoneFields) -> MilestoneFields:
         if moment.tzinfo is not None:
             raise TimelineError("time_of_day", "Enter the local time at the workplace.")
         moment = moment.replace(second=0, microsecond=0)
-    return MilestoneFields(title, values.day_offset, moment, details)
+    return MilestoneFields(title, values.day_offset, moment, details, bool(values.working_days))
 
 
 def summary(values: MilestoneFields) -> str:
     """One line for the audit log: "Joining day, 09:00: Reception, building B"."""
-    return f"{when_text(values.day_offset, values.time_of_day)}: {values.title}"
+    when = when_text(values.day_offset, values.time_of_day, values.working_days)
+    return f"{when}: {values.title}"
 
 
 def _subject(row: MilestoneTemplate | CandidateMilestone) -> str:
     """Which milestone an audit entry is about, as it was before the change."""
-    return f"Milestone “{row.title}” ({when_text(row.day_offset, row.time_of_day)})"
+    when = when_text(row.day_offset, row.time_of_day, row.working_days)
+    return f"Milestone “{row.title}” ({when})"
 
 
 def _differences(old: MilestoneFields, new: MilestoneFields) -> dict[str, tuple[Any, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.clock import utcnow
@@ -21,6 +21,8 @@ class MilestoneTemplate(Base):
     details: Mapped[str] = mapped_column(Text, default="")
     # Days from the joining date: negative before it, 0 on the day, positive after.
     day_offset: Mapped[int] = mapped_column(Integer)
+    # True: day_offset counts working days at the workplace (timeline.workdays), not every day.
+    working_days: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Local time at the workplace; None for "some time that day".
     time_of_day: Mapped[time | None] = mapped_column(Time, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -44,6 +46,7 @@ class CandidateMilestone(Base):
     title: Mapped[str] = mapped_column(String(120))
     details: Mapped[str] = mapped_column(Text, default="")
     day_offset: Mapped[int] = mapped_column(Integer)
+    working_days: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     time_of_day: Mapped[time | None] = mapped_column(Time, default=None)
     # True drops the template's milestone for this candidate.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -211,14 +211,21 @@ class PassSummary:
     claimed: int = 0
     sent: int = 0
     delivered: int = 0
+    # Why each sent message that was not delivered failed: "<receiver url>: <reason>".
+    failures: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, claimed: int, sent: list[Sent]) -> PassSummary:
-        results = [outcome.result for outcome in sent if outcome.result is not None]
+        tried = [outcome for outcome in sent if outcome.result is not None]
         return cls(
             claimed=claimed,
-            sent=len(results),
-            delivered=sum(1 for result in results if result.succeeded),
+            sent=len(tried),
+            delivered=sum(1 for outcome in tried if outcome.result and outcome.result.succeeded),
+            failures=tuple(
+                f"{outcome.claimed.url}: {outcome.result.error or 'no answer'}"
+                for outcome in tried
+                if outcome.result and not outcome.result.succeeded
+            ),
         )
 
     def line(self) -> str:
@@ -323,6 +330,11 @@ def redeliver(actor: User | None, message: WebhookMessage, now: datetime | None 
         raise CannotRedeliver("The endpoint is disabled: enable it first, then redeliver.")
     if message.status == DeliveryStatus.PENDING:
         raise CannotRedeliver("This message is already waiting to be sent.")
+    if message.erased_at is not None:
+        raise CannotRedeliver(
+            "What this message said was erased some days after it was sent, as the portal's "
+            "retention settings say: it cannot be sent again."
+        )
     old = message.status
     message.status = DeliveryStatus.PENDING
     message.next_attempt_at = now or clock.now()

@@ -37,8 +37,8 @@ ATTEMPTS_SHOWN = 3  # a message's latest attempts on the log; its count says how
 TEST_EVENT = "webhook.test"  # sent only by "Send a test event", never by the portal itself
 
 EVENT_LABELS: dict[str, str] = {
-    WebhookEventType.CANDIDATE_STATUS_CHANGED: "A candidate's status changed (engaged, quiet, "
-    "at risk)",
+    WebhookEventType.CANDIDATE_STATUS_CHANGED: "A candidate's status changed (engaged, invited, "
+    "quiet, at risk)",
     WebhookEventType.QUESTION_ASKED: "A candidate asked a question",
     WebhookEventType.QUESTION_OVERDUE: "A question is still unanswered past the promised time",
     WebhookEventType.PULSE_ANSWERED: "A candidate answered the pulse check",
@@ -60,12 +60,14 @@ class WebhookError(Exception):
 
 @dataclass(frozen=True)
 class EndpointInput:
-    """What HR typed: the address, a description, event types and an optional recruiter."""
+    """What HR typed: the address, a description, event types, an optional recruiter, and
+    whether payloads carry personal fields (names, email addresses)."""
 
     url: str
     description: str
     event_types: list[str]
     recruiter_id: int | None
+    personal_fields: bool = False
 
 
 def _clean(data: EndpointInput) -> dict[str, Any]:
@@ -95,6 +97,7 @@ def _clean(data: EndpointInput) -> dict[str, Any]:
         "description": description,
         "event_types": [value for value in EVENT_LABELS if value in chosen],
         "recruiter_id": recruiter_id,
+        "personal_fields": bool(data.personal_fields),
     }
 
 
@@ -159,7 +162,8 @@ def create_endpoint(actor: User, data: EndpointInput) -> WebhookEndpoint:
 
 def _summary(target: WebhookEndpoint) -> str:
     scope = f"recruiter #{target.recruiter_id}" if target.recruiter_id else "all candidates"
-    return f"{', '.join(target.event_types)}; {scope}"
+    fields = "with names and email addresses" if target.personal_fields else "ids only"
+    return f"{', '.join(target.event_types)}; {scope}; {fields}"
 
 
 def _text(value: Any) -> Any:
@@ -231,8 +235,9 @@ def queue_test_event(actor: User, target: WebhookEndpoint) -> WebhookMessage:
     now = clock.now()
     body = webhooks.envelope(
         TEST_EVENT,  # type: ignore[arg-type]  # envelope writes str(event_type)
-        {"endpoint_id": target.id, "sent_by": actor.name},
+        {"endpoint_id": target.id, "sent_by": webhooks.personal(actor.name)},
         now,
+        with_personal=target.personal_fields,
     )
     queued = WebhookMessage(
         endpoint_id=target.id,

@@ -10,7 +10,15 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, SelectField, SelectMultipleField, StringField, ValidationError
+from wtforms import (
+    BooleanField,
+    Field,
+    Form,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 
 from portal.core.database import writes_on_get
@@ -22,6 +30,7 @@ from portal.people.access import hr_bp
 from portal.people.models import User
 from portal.webhooks import delivery as webhook_delivery
 from portal.webhooks import endpoints as webhook_endpoints
+from portal.webhooks import outbox
 from portal.webhooks.endpoints import EVENT_LABELS, STATUS_WORDS, EndpointInput, WebhookError
 from portal.webhooks.models import WebhookEndpoint
 
@@ -63,6 +72,12 @@ class EndpointForm(FlaskForm):
         validate_choice=False,
         description="Events about every candidate, or only about one recruiter's candidates.",
     )
+    personal_fields = BooleanField(
+        "Also send personal details",
+        description=f"Every event carries {outbox.ALWAYS_SENT}. Tick this only if the "
+        f"receiving system needs {outbox.PERSONAL_FIELDS} too, and may keep them: candidates "
+        "are told which connected systems get them (on “What we record”).",
+    )
 
     def __init__(
         self,
@@ -88,6 +103,7 @@ class EndpointForm(FlaskForm):
             description=self.description.data or "",
             event_types=list(self.event_types.data or []),
             recruiter_id=self.recruiter_id.data or None,
+            personal_fields=bool(self.personal_fields.data),
         )
 
 
@@ -197,6 +213,7 @@ def webhook(endpoint_id: int) -> ResponseReturnValue:
         log_page_size=webhook_endpoints.LOG_PAGE_SIZE,
         secret=found.secret if show_secret else None,
         labels=EVENT_LABELS,
+        personal_fields=outbox.PERSONAL_FIELDS,
         retry_hours=current_app.config["WEBHOOK_RETRY_HOURS"],
         confirm=ConfirmForm(),
     )
@@ -205,7 +222,8 @@ def webhook(endpoint_id: int) -> ResponseReturnValue:
 
 @hr_bp.route("/webhooks/<int:endpoint_id>/edit", methods=["GET", "POST"])
 def edit_webhook(endpoint_id: int) -> ResponseReturnValue:
-    """Change an endpoint's address, description, events or scope (the secret stays)."""
+    """Change an endpoint's address, description, events, scope or personal fields (the secret
+    stays)."""
     found = _endpoint_or_404(endpoint_id)
     form = EndpointForm(
         recruiters=people.active_recruiters(),
@@ -215,6 +233,7 @@ def edit_webhook(endpoint_id: int) -> ResponseReturnValue:
             "description": found.description,
             "event_types": list(found.event_types or []),
             "recruiter_id": found.recruiter_id or ALL_CANDIDATES,
+            "personal_fields": found.personal_fields,
         },
     )
 

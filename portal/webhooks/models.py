@@ -50,6 +50,9 @@ class WebhookEndpoint(Base):
     # True from the moment a secret is made until HR's page has shown it, once: replaying an
     # old session cookie that asked for it cannot show it again.
     secret_to_show: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # HR's explicit choice to send candidates' names, email addresses and reasons in words
+    # (outbox.personal marks them); otherwise payloads carry ids, codes and times only.
+    personal_fields: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Only events about this recruiter's candidates; None for every candidate.
     recruiter_id: Mapped[int | None] = mapped_column(
@@ -87,6 +90,12 @@ class WebhookMessage(Base):
     webhook_id: Mapped[str] = mapped_column(String(40), unique=True)
     event_type: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)  # the exact JSON bytes that are signed and sent
+    # The candidate the event is about (None for a test event), so that retention finds it.
+    candidate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    # When retention emptied `body` (some days after delivery): it can no longer be redelivered.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

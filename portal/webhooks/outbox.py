@@ -3,6 +3,10 @@
 `publish` is called inside the unit of work that makes the change (a question being asked, a
 status being recorded), so the change and its outbox rows commit together or not at all; the
 worker delivers them afterwards (portal.webhooks.delivery).
+
+Payloads carry ids, codes and times. Values wrapped in `personal(...)` (a candidate's name and
+email address, reasons in words) reach only the endpoints HR opted into personal fields; every
+other endpoint gets the payload without those keys.
 """
 
 from __future__ import annotations
@@ -10,14 +14,20 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, func, or_, select, update
 
 from portal.core import clock
 from portal.core.extensions import db
-from portal.webhooks.models import WebhookEndpoint, WebhookEventType, WebhookMessage
+from portal.webhooks.models import (
+    DeliveryStatus,
+    WebhookEndpoint,
+    WebhookEventType,
+    WebhookMessage,
+)
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 SECRET_BYTES = 32  # the issue asks for at least 24
@@ -37,20 +47,74 @@ def instant(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class Personal:
+    """A value only endpoints opted into personal fields receive (see `personal`)."""
+
+    value: Any
+
+
+def personal(value: Any) -> Personal:
+    """Mark a payload value as personal: left out for endpoints without personal fields."""
+    return Personal(value)
+
+
+# What every payload may carry, and what only endpoints with personal fields get: the words
+# HR's endpoint form and /what-we-record show.
+ALWAYS_SENT = "the candidate's id, statuses and reason codes, ids of questions, scores and times"
+PERSONAL_FIELDS = "the candidate's name and email address, and the reasons in words"
+
+
 def candidate_data(candidate_id: int, name: str, email: str) -> dict[str, Any]:
-    """Who an event is about, the same in every payload (never more than this)."""
-    return {"id": candidate_id, "name": name, "email": email}
+    """Who an event is about, the same in every payload: the id, and the name and email address
+    for endpoints with personal fields (never more than this)."""
+    return {"id": candidate_id, "name": personal(name), "email": personal(email)}
 
 
-def envelope(event_type: WebhookEventType, data: dict[str, Any], at: datetime) -> str:
+def resolve(data: Any, with_personal: bool) -> Any:
+    """`data` as one endpoint receives it: personal values unwrapped, or their keys left out
+    (and list items dropped)."""
+    if isinstance(data, Personal):
+        return resolve(data.value, with_personal)
+    if isinstance(data, dict):
+        return {
+            key: resolve(value, with_personal)
+            for key, value in data.items()
+            if with_personal or not isinstance(value, Personal)
+        }
+    if isinstance(data, list | tuple):
+        return [
+            resolve(item, with_personal)
+            for item in data
+            if with_personal or not isinstance(item, Personal)
+        ]
+    return data
+
+
+def envelope(
+    event_type: WebhookEventType,
+    data: dict[str, Any],
+    at: datetime,
+    *,
+    with_personal: bool = False,
+) -> str:
     """The JSON body sent to receivers: {"type", "timestamp", "data"} as Standard Webhooks
-    recommends. Serialised once here, so every attempt signs and sends the same bytes."""
+    recommends, with personal values only when asked. Serialised once here, so every attempt
+    signs and sends the same bytes."""
     body = {
         "type": str(event_type),
         "timestamp": instant(at),
-        "data": data,
+        "data": resolve(data, with_personal),
     }
     return json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def about_candidate(data: dict[str, Any]) -> int | None:
+    """The id of the candidate a payload is about (its `candidate` block), if any."""
+    candidate = data.get("candidate")
+    if isinstance(candidate, dict) and isinstance(candidate.get("id"), int):
+        return candidate["id"]
+    return None
 
 
 def enabled_endpoints() -> list[WebhookEndpoint]:
@@ -89,15 +153,19 @@ def publish(
     at: datetime | None = None,
     endpoints: list[WebhookEndpoint] | None = None,
 ) -> list[WebhookMessage]:
-    """Write one outbox row per subscribed endpoint, in the caller's transaction."""
+    """Write one outbox row per subscribed endpoint, in the caller's transaction: the body
+    with personal fields for endpoints opted into them, without for the others."""
     at = at or clock.now()
-    body = envelope(event_type, data, at)
+    bodies = {
+        choice: envelope(event_type, data, at, with_personal=choice) for choice in (False, True)
+    }
     messages = [
         WebhookMessage(
             endpoint_id=endpoint.id,
             webhook_id=new_webhook_id(),
             event_type=str(event_type),
-            body=body,
+            body=bodies[endpoint.personal_fields],
+            candidate_id=about_candidate(data),
             created_at=at,
             next_attempt_at=at,
         )
@@ -105,3 +173,38 @@ def publish(
     ]
     db.session.add_all(messages)
     return messages
+
+
+def erase_bodies(before: datetime, now: datetime) -> int:
+    """Empty the body of every message delivered before `before`, or written before it and
+    never delivered (failed): what was sent is not kept longer than needed to redeliver it.
+    How many were erased; the caller commits."""
+    result = db.session.execute(
+        update(WebhookMessage)
+        .where(
+            WebhookMessage.erased_at.is_(None),
+            WebhookMessage.status != DeliveryStatus.PENDING,
+            or_(
+                WebhookMessage.delivered_at < before,
+                WebhookMessage.delivered_at.is_(None) & (WebhookMessage.created_at < before),
+            ),
+        )
+        .values(body="", erased_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount or 0
+
+
+def receivers_of_personal_fields() -> int:
+    """How many enabled endpoints HR opted into personal fields (what /what-we-record says)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(WebhookEndpoint)
+            .where(
+                WebhookEndpoint.disabled_at.is_(None),
+                WebhookEndpoint.personal_fields.is_(True),
+            )
+        )
+        or 0
+    )

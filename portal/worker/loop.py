@@ -10,7 +10,10 @@ Each pass runs every job in turn, each in its own app context and database sessi
   without sending anything twice.
 
 A job that fails is logged and recorded in `worker_jobs.last_error`; the other jobs and the
-loop go on. SIGTERM or SIGINT stops the loop after the job in progress.
+loop go on. A job that ran but could not do all of its work (an email or a webhook message that
+did not go, a feed that could not be read) says what failed and why, and is logged as a warning.
+`worker --once` prints all of it and exits 1 if anything failed. SIGTERM or SIGINT stops the
+loop after the job in progress.
 """
 
 from __future__ import annotations
@@ -43,11 +46,21 @@ SLEEP_STEP = 0.2  # seconds: how quickly a sleeping worker notices it was asked 
 
 
 @dataclass(frozen=True)
+class Done:
+    """What a job did: a line saying so (None: nothing), and what failed within it, each with
+    its reason (a send that did not go, a feed that could not be read)."""
+
+    summary: str | None = None
+    failures: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Job:
-    """One of the worker's jobs. `run(now)` returns a line saying what it did, or None."""
+    """One of the worker's jobs. `run(now)` returns a line saying what it did (or a `Done`, when
+    some of its work can fail without the job failing), or None for nothing."""
 
     name: str
-    run: Callable[[datetime], str | None]
+    run: Callable[[datetime], str | Done | None]
     # How often a leased job runs (once across all workers); None: every pass, in every worker.
     every: timedelta | None = None
 
@@ -57,7 +70,22 @@ class Outcome:
     job: str
     ran: bool  # False: not due, or another worker holds it
     summary: str | None = None
-    error: str | None = None
+    error: str | None = None  # the job itself failed (and was rolled back)
+    failures: tuple[str, ...] = ()  # what failed within a job that ran
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or bool(self.failures)
+
+    def line(self) -> str:
+        """ "mail: 2 message(s) sent", "feeds: failed: RuntimeError: …", for `worker --once`."""
+        if self.error:
+            state = f"failed: {self.error}"
+        elif not self.ran:
+            state = "not due (or running in another worker)"
+        else:
+            state = self.summary or "nothing to do"
+        return f"{self.job}: {state}"
 
 
 def _said(result: Any, what: str) -> str | None:
@@ -81,21 +109,34 @@ def _digests(now: datetime) -> str | None:
     return _said(digests.send_due(now), "digest(s) queued")
 
 
-def _mail(now: datetime) -> str | None:
-    return _said(mail_jobs.deliver(now=now), "message(s) sent")
+def _mail(now: datetime) -> Done:
+    done = mail_jobs.deliver_all(now=now)
+    if done.failures:
+        return Done(
+            f"{done.sent} message(s) sent, {len(done.failures)} failed", tuple(done.failures)
+        )
+    return Done(_said(done.sent, "message(s) sent"))
 
 
-def _webhooks(now: datetime) -> str | None:
-    return _said(webhook_jobs.deliver_due(now), "webhook message(s) delivered")
+def _webhooks(now: datetime) -> Done:
+    summary = webhook_jobs.deliver_pass(now)
+    if summary.failures:
+        return Done(summary.line(), summary.failures)
+    return Done(_said(summary.delivered, "webhook message(s) delivered"))
 
 
 def _retention(now: datetime) -> str | None:
-    return _said(retention.forget_after_joining(now), "old engagement record(s) deleted")
+    return retention.run(now).line()
 
 
-def _feeds(now: datetime) -> str | None:
+def _feeds(now: datetime) -> Done:
     summary = feed_jobs.refresh_due(now)
-    return summary.line() if summary.outcomes else None
+    failures = tuple(
+        f"{outcome.name}: {outcome.error or 'failed'}"
+        for outcome in summary.outcomes
+        if outcome.error is not None
+    )
+    return Done(summary.line() if summary.outcomes else None, failures)
 
 
 # In this order: what the evaluation and the digests queue goes out in the same pass.
@@ -164,17 +205,20 @@ class Worker:
                 db.session.rollback()
                 log.exception("Could not claim job %s", job.name)
                 return Outcome(job.name, ran=False, error=_error_text(failure))
-        summary = error = None
+        done, error = Done(), None
         try:
-            summary = job.run(now)
+            result = job.run(now)
+            done = result if isinstance(result, Done) else Done(result)
             db.session.commit()
         except Exception as failure:
             db.session.rollback()
             error = _error_text(failure)
             log.exception("Job %s failed", job.name)
         else:
-            if summary:
-                log.info("%s: %s", job.name, summary)
+            if done.summary:
+                log.info("%s: %s", job.name, done.summary)
+            for what in done.failures:
+                log.warning("%s: failed: %s", job.name, what)
         try:
             if job.every is None:
                 leases.record(job.name, now, error=error)
@@ -185,7 +229,24 @@ class Worker:
         except Exception:
             db.session.rollback()
             log.exception("Could not record the run of job %s", job.name)
-        return Outcome(job.name, ran=True, summary=summary, error=error)
+        return Outcome(
+            job.name, ran=True, summary=done.summary, error=error, failures=done.failures
+        )
+
+
+def once_summary(outcomes: list[Outcome]) -> str:
+    """The last line of `worker --once`: whether anything failed, and what."""
+    failed = [outcome for outcome in outcomes if outcome.failed]
+    if not failed:
+        ran = sum(1 for outcome in outcomes if outcome.ran)
+        return f"All went well: {ran} of {len(outcomes)} job(s) ran, nothing failed."
+    named = ", ".join(
+        f"{outcome.job} (the job failed)"
+        if outcome.error
+        else f"{outcome.job} ({len(outcome.failures)} failed)"
+        for outcome in failed
+    )
+    return f"Something failed in {len(failed)} of {len(outcomes)} job(s): {named}."
 
 
 def _configure_logging() -> None:
@@ -224,14 +285,11 @@ def worker_command(once: bool, interval: float | None) -> None:
     if once:
         outcomes = worker.run_pass()
         for outcome in outcomes:
-            if outcome.error:
-                state = f"failed: {outcome.error}"
-            elif not outcome.ran:
-                state = "not due (or running in another worker)"
-            else:
-                state = outcome.summary or "nothing to do"
-            click.echo(f"{outcome.job}: {state}")
-        if any(outcome.error for outcome in outcomes):
+            click.echo(outcome.line())
+            for what in outcome.failures:
+                click.echo(f"  failed: {what}")
+        click.echo(once_summary(outcomes))
+        if any(outcome.failed for outcome in outcomes):
             raise SystemExit(1)
         return
     _stop_on_signals(worker)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts import operations as accounts
+from portal.accounts import signing_in
 from portal.accounts.models import AuthSession
 from portal.api import tokens as api_tokens
 from portal.api.models import ApiToken
@@ -44,7 +45,7 @@ class World:
 
 def _reset_path(app, email: str) -> str:
     with app.app_context():
-        queued = accounts.request_password_reset(email)
+        queued = signing_in.request_password_reset(email)
         db.session.commit()
         found = re.search(r"https?://\S+", queued.body_text)
         assert found

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from portal.accounts import operations as accounts
+from portal.accounts import signing_in
 from portal.core.extensions import db
 from portal.people.models import AuditEntry, Role
 from tests.support import PASSWORD, make_staff, post_form, sign_in
@@ -94,7 +94,7 @@ def test_a_reset_and_hr_changes_are_recorded(app):
         hr = make_staff(Role.HR, "hr@example.com", "Helen HR")
         rex = make_staff(Role.RECRUITER, REX, "Rex Recruiter")
         hr_id, rex_id = hr.id, rex.id
-        queued = accounts.request_password_reset(REX)
+        queued = signing_in.request_password_reset(REX)
         db.session.commit()
         found = re.search(r"https?://\S+", queued.body_text)
         assert found

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from portal.accounts import operations as accounts
-from portal.accounts import passwords
+from portal.accounts import passwords, signing_in
 from portal.core.extensions import db
 from portal.people.models import Role
 from tests.support import PASSWORD, make_staff, post_form, sign_in
@@ -113,7 +113,7 @@ def test_the_account_page_refuses_a_weak_new_password(app, client):
 def test_the_reset_page_refuses_a_weak_password(app, client):
     with app.app_context():
         make_staff(Role.RECRUITER, "rex@example.com", "Rex Recruiter")
-        queued = accounts.request_password_reset("rex@example.com")
+        queued = signing_in.request_password_reset("rex@example.com")
         db.session.commit()
         found = re.search(r"https?://\S+", queued.body_text)
         assert found

@@ -322,6 +322,36 @@ def test_each_token_sees_only_its_owners_candidates(api, people, tokens):
     assert api.call("/candidates/99999999999999999999", tokens["hr"]).status_code == 404
 
 
+def test_a_candidate_who_never_signed_in_is_invited_in_the_api(app, api, people, tokens):
+    with app.app_context():
+        rita = db.session.get(User, people["ids"]["recruiter_a"])
+        ivy = support.make_candidate("ivy@example.com", rita, name="Ivy Invited", password=None)
+        ivy_id = ivy.id
+    listed = api.call("/candidates?status=invited", tokens["recruiter_a"]).get_json()
+    assert [c["id"] for c in listed["data"]] == [ivy_id]
+    (ivy_data,) = listed["data"]
+    assert (ivy_data["status"], ivy_data["signed_up"], ivy_data["last_seen_at"]) == (
+        "invited",
+        False,
+        None,
+    )
+    assert ivy_data["reasons"] == [
+        {
+            "code": "invitation_pending",
+            "status": "invited",
+            "text": "has not accepted the invitation sent today",
+        }
+    ]
+    one = api.call(f"/candidates/{ivy_id}", tokens["recruiter_a"]).get_json()
+    assert one["status"] == "invited"
+    # Riskiest first: the invited come after the quiet and before the engaged.
+    everyone = api.call("/candidates", tokens["recruiter_a"]).get_json()["data"]
+    assert [c["status"] for c in everyone] == ["invited", "engaged"]
+    refused = api.call("/candidates?status=sleepy", tokens["recruiter_a"])
+    assert refused.status_code == 400
+    assert "engaged, invited, quiet, at_risk" in refused.get_json()["detail"]
+
+
 def test_events_follow_the_same_scope(app, api, people, tokens):
     ids = people["ids"]
     a = _record(app, ids["candidate_a"], EventKind.NEWS_OPENED, subject="news:1")

@@ -6,7 +6,7 @@ workers. The workers live in tests/workers.py; a Barrier lines them up so that t
 the same instant.
 
 - 8 processes redeem one invitation at once: exactly one succeeds, nobody gets an error.
-- 4 processes x 100 read-modify-write transactions (accounts.record_sign_in) end with the exact
+- 4 processes x 100 read-modify-write transactions (signing_in.record_sign_in) end with the exact
   count: on a SQLite file always (BEGIN IMMEDIATE), and on PostgreSQL (SELECT ... FOR UPDATE)
   when the suite runs on it.
 - The control: the same read-then-write without that protection (a deferred BEGIN, no lock),

@@ -212,7 +212,13 @@ def _faq_form(_w: World) -> dict[str, str]:
     return {"question": "Is there parking?", "answer": "Yes, in building B.", "published": "y"}
 
 
+def _close(w: World) -> dict[str, str]:
+    """Mark candidate A's thread "no reply needed" up to their question."""
+    return {"through": str(w.ref("question_a"))}
+
+
 THREAD_A = Go("/recruiter/candidates/{candidate_a}/questions")
+HR_THREAD_A = Go("/hr/people/{candidate_a}/questions")
 THREAD_B = Go("/recruiter/candidates/{candidate_b}/questions")
 MY_QUESTIONS = Go("/candidate/questions")
 FAQ = Go("/faq/")
@@ -446,6 +452,35 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         ),
         row((LOGIN, 404, 404, 404, 404, 404), data=_reassign_to_b, user_id="missing"),
     ),
+    # Answering and "no reply needed": the candidate, whoever answers them (recruiter, the
+    # backup recruiter, HR). A recruiter who is neither gets 404.
+    ("candidate.close_thread", "POST"): (
+        row((LOGIN, MY_QUESTIONS, MY_QUESTIONS, 404, 404, 404), data=_close),
+    ),
+    ("candidate.reopen_thread", "POST"): (row((LOGIN, MY_QUESTIONS, MY_QUESTIONS, 404, 404, 404)),),
+    ("recruiter.close_thread", "POST"): (
+        row((LOGIN, 404, 404, THREAD_A, 404, 404), data=_close, candidate_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, THREAD_B, 404), data=_close, candidate_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_close, candidate_id="missing"),
+    ),
+    ("recruiter.reopen_thread", "POST"): (
+        row((LOGIN, 404, 404, THREAD_A, 404, 404), candidate_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, THREAD_B, 404), candidate_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="recruiter_a"),
+    ),
+    ("hr.answer", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, HR_THREAD_A), data=_message, user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_message, user_id="recruiter_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_message, user_id="missing"),
+    ),
+    ("hr.close_thread", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, HR_THREAD_A), data=_close, user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_close, user_id="missing"),
+    ),
+    ("hr.reopen_thread", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, HR_THREAD_A), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_b"),
+    ),
     # The FAQ: everyone signed in reads it, recruiters and HR write it.
     ("faq.index", "GET"): (row((LOGIN, 200, 200, 200, 200, 200)),),
     ("faq.new", "GET"): (row((LOGIN, 404, 404, 200, 200, 200)),),
@@ -564,6 +599,12 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     # News: candidates read what is meant for their audience; HR curates it. news_sales is for
     # the Sales department (neither candidate); news_hidden is hidden by HR.
     ("candidate.news_archive", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("candidate.read_news", "GET"): (
+        row((LOGIN, 200, 200, 404, 404, 404), entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="news_sales"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="news_hidden"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="missing"),
+    ),
     ("candidate.open_news", "GET"): (
         row((LOGIN, NEWS_STORY, NEWS_STORY, 404, 404, 404), entry_id="news_entry"),
         row((LOGIN, 404, 404, 404, 404, 404), entry_id="news_sales"),
@@ -576,6 +617,10 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ("hr.news_entry_flag", "POST"): (
         row((LOGIN, 404, 404, 404, 404, NEWS_ENTRIES), data=_pin, entry_id="news_entry"),
         row((LOGIN, 404, 404, 404, 404, 404), data=_pin, entry_id="missing"),
+    ),
+    ("hr.news_entry_publish", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEWS_ENTRIES), entry_id="news_entry"),
+        row((LOGIN, 404, 404, 404, 404, 404), entry_id="missing"),
     ),
     ("hr.news_entry_audience", "GET"): (
         row((LOGIN, 404, 404, 404, 404, 200), entry_id="news_entry"),

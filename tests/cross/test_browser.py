@@ -29,46 +29,6 @@ pytestmark = pytest.mark.browser
 CHLOE = demo.CANDIDATES[0]  # joins in 2 days, in Paris, where she lives
 ARJUN = demo.CANDIDATES[1]  # joins in 21 days, in London; lives in Kolkata
 RECRUITER = "rosa.recruiter@example.com"  # Chloé's recruiter
-PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-def live_server(make_app):
-    """The portal on 127.0.0.1 with the demo people; the tables are emptied afterwards."""
-    server = tools.start_live_server(make_app())
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    """Open a page in a fresh browser context (no cookies) aimed at the live server."""
-    contexts = []
-
-    def open_page(
-        *, viewport: dict | None = None, bypass_csp: bool = False, java_script: bool = True
-    ) -> Page:
-        context = browser.new_context(
-            base_url=live_server.url,
-            viewport=viewport or {"width": 1280, "height": 800},
-            bypass_csp=bypass_csp,
-            java_script_enabled=java_script,
-            locale="en-GB",
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def sign_in_with_the_form(page: Page, email: str) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def joining_instants(spec: demo.DemoCandidate, loaded_between) -> set[datetime]:
@@ -106,7 +66,7 @@ def plural(count: int, word: str) -> str:
 def test_candidate_signs_in_reads_the_countdown_and_signs_out(new_page, live_server, spec):
     page = new_page()
     seen_from = datetime.now(UTC)
-    sign_in_with_the_form(page, spec.email)
+    tools.sign_in_with_the_form(page, spec.email)
 
     expect(page).to_have_url(f"{live_server.url}/candidate/")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {spec.name.split()[0]}")
@@ -145,18 +105,18 @@ def test_candidate_signs_in_reads_the_countdown_and_signs_out(new_page, live_ser
 
 
 def test_pages_fit_a_375px_wide_phone(new_page):
-    page = new_page(viewport=PHONE)
+    page = new_page(viewport=tools.PHONE)
     page.goto("/sign-in")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    tools.assert_fits(page, "the sign-in page")
 
-    sign_in_with_the_form(page, CHLOE.email)
+    tools.sign_in_with_the_form(page, CHLOE.email)
     countdown = page.locator("#countdown")
     expect(countdown).to_be_visible()
     expect(countdown.locator(".countdown-value")).to_have_count(3)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the candidate home scrolls sideways: {width}px wide"
+    tools.assert_fits(page, "the candidate home")
     box = countdown.bounding_box()
-    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    edge = tools.PHONE["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= edge, box
 
 
 @pytest.mark.parametrize(
@@ -165,18 +125,15 @@ def test_pages_fit_a_375px_wide_phone(new_page):
 )
 def test_engagement_pages_fit_a_375px_wide_phone(new_page, live_server, screen):
     """The dashboards turn into one card per candidate; nothing scrolls sideways."""
-    page = new_page(viewport=PHONE)
-    sign_in_with_the_form(page, PAGES[screen].email)
-    expect(page.get_by_role("button", name=re.compile(r"^Sign out"))).to_be_visible()
+    page = tools.signed_in(new_page, PAGES[screen].email, viewport=tools.PHONE)
     page.goto(demo_path(live_server, PAGES[screen].path))
     expect(page.get_by_role("heading", level=1)).to_have_text(PAGES[screen].heading)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{screen} scrolls sideways: {width}px wide"
+    tools.assert_fits(page, screen)
     for locator in (page.locator(".dashboard-row"), page.locator(".activity-item")):
         for index in range(locator.count()):
             box = locator.nth(index).bounding_box()
             assert box is not None and box["x"] >= 0, box
-            assert box["x"] + box["width"] <= PHONE["width"], f"{screen}: {box}"
+            assert box["x"] + box["width"] <= tools.PHONE["width"], f"{screen}: {box}"
 
 
 def test_sign_in_by_keyboard_alone(new_page, live_server):
@@ -265,6 +222,7 @@ PAGES = {
     "hr-news-feeds": Screen(demo.HR_EMAIL, "/hr/news", "News feeds"),
     "hr-news-entries": Screen(demo.HR_EMAIL, "/hr/news/entries", "News entries"),
     "hr-news-preview": Screen(demo.HR_EMAIL, "/hr/news/preview", "News preview"),
+    "hr-unsent-mail": Screen(demo.HR_EMAIL, "/hr/mail/parked", "Mail that could not be sent"),
     # Webhooks (with endpoints, a secret and a delivery log: tests/webhooks/test_webhooks.py).
     "hr-webhooks": Screen(demo.HR_EMAIL, "/hr/webhooks", "Webhooks"),
     "hr-webhooks-new": Screen(demo.HR_EMAIL, "/hr/webhooks/new", "Register a webhook endpoint"),
@@ -316,7 +274,7 @@ def test_no_accessibility_violations(new_page, live_server, name):
     tools.require_axe()
     page = new_page(bypass_csp=True)  # axe-core is injected as an inline script
     if screen.email:
-        sign_in_with_the_form(page, screen.email)
+        tools.sign_in_with_the_form(page, screen.email)
         expect(page.get_by_role("button", name=re.compile(r"^Sign out"))).to_be_visible()
     response = page.goto(demo_path(live_server, screen.path))
     assert response is not None
@@ -329,12 +287,7 @@ def test_no_accessibility_violations(new_page, live_server, name):
         expect(page.locator(".error-message").first).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(screen.heading)
 
-    violations = tools.run_axe(page)
-    if violations:
-        pytest.fail(
-            f"axe-core on {name} ({screen.path}):\n{tools.describe_violations(violations)}",
-            pytrace=False,
-        )
+    tools.assert_no_axe_violations(page, f"{name} ({screen.path})")
 
 
 def test_pages_are_valid_html(live_server, tmp_path):
@@ -355,11 +308,7 @@ def test_pages_are_valid_html(live_server, tmp_path):
             assert 'class="error-message"' in html, f"{name}: no error messages"
         documents[name] = html
 
-    report = tools.validate_html(documents, tmp_path)
-    if report.warnings:
-        print(f"Nu HTML checker warnings:\n{report.warnings_text()}")
-    if report.errors:
-        pytest.fail(f"Nu HTML checker errors:\n{report.errors_text()}", pytrace=False)
+    tools.assert_valid_html(documents, tmp_path)
 
 
 # --- The countdown, kept ticking by static/countdown.js ------------------------------------------
@@ -400,7 +349,7 @@ def open_home_with_a_paused_wrong_clock(page: Page, live_server, email: str) -> 
     fast_forward move it); return the milliseconds left according to the page's attributes."""
     page.clock.install(time=WRONG_CLIENT_CLOCK)
     page.clock.pause_at(WRONG_CLIENT_CLOCK + timedelta(seconds=1))
-    sign_in_with_the_form(page, email)
+    tools.sign_in_with_the_form(page, email)
     expect(page).to_have_url(f"{live_server.url}/candidate/")
     page.wait_for_load_state("load")
     countdown = page.locator("#countdown")
@@ -466,7 +415,7 @@ def test_the_countdown_ticks_while_the_page_is_open(new_page, live_server):
 def test_without_javascript_the_server_countdown_is_shown_and_right(new_page, live_server):
     page = new_page(java_script=False)
     seen_from = datetime.now(UTC).replace(microsecond=0)
-    sign_in_with_the_form(page, ARJUN.email)
+    tools.sign_in_with_the_form(page, ARJUN.email)
     expect(page).to_have_url(f"{live_server.url}/candidate/")
     seen_until = datetime.now(UTC)
     countdown = page.locator("#countdown")
@@ -494,19 +443,16 @@ def test_no_accessibility_violations_once_the_first_day_has_begun(new_page, live
     page.clock.fast_forward(left + 1_000)
     expect(page.locator("#countdown .countdown-done")).to_be_visible()
     page.clock.resume()  # axe.run waits on timers: a paused clock would hang it
-    violations = tools.run_axe(page)
-    if violations:
-        pytest.fail(f"axe-core:\n{tools.describe_violations(violations)}", pytrace=False)
+    tools.assert_no_axe_violations(page)
 
 
 @pytest.mark.parametrize("width", [640, 320], ids=["200%-zoom", "400%-zoom"])
 def test_the_countdown_reflows_when_zoomed(new_page, width):
     """A 1280px-wide window zoomed to 200% lays pages out 640 CSS px wide (400%: 320)."""
     page = new_page(viewport={"width": width, "height": 480})
-    sign_in_with_the_form(page, CHLOE.email)
+    tools.sign_in_with_the_form(page, CHLOE.email)
     parts = page.locator("#countdown .countdown-part")
     expect(parts).to_have_count(3)
     for box in (parts.nth(i).bounding_box() for i in range(3)):
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"the candidate home scrolls sideways: {scroll_width}px wide"
+    tools.assert_fits(page, "the candidate home", width)

@@ -22,6 +22,7 @@ from portal.core import rate_limits
 from portal.core.extensions import db
 from portal.core.models import Base
 from portal.demo import load as demo
+from portal.news import entries as news
 from portal.news.models import FeedEntry
 from portal.people.models import AuditEntry, Role, User
 from portal.questions.models import FaqEntry, Message
@@ -44,6 +45,7 @@ PAGES: list[tuple[str, str]] = [
     ("candidate", "/candidate/"),
     ("candidate", "/candidate/questions"),
     ("candidate", "/candidate/news"),
+    ("candidate", "/candidate/news/{news}"),
     ("candidate", "/candidate/email-preferences"),
     ("candidate", "/candidate/timeline/{template}"),
     ("candidate", "/faq/"),
@@ -182,6 +184,8 @@ def world(migrated) -> Iterator[World]:
             "template": db.session.scalars(select(MilestoneTemplate.id)).first(),
             "faq": db.session.scalars(select(FaqEntry.id)).first(),
             "entry": db.session.scalars(select(FeedEntry.id)).first(),
+            # An item the candidate may read: their news page opens it.
+            "news": news.for_candidate(candidate, limit=1)[0].id,
             "webhook": webhook.id,
         }
         assert all(built.ids.values()), built.ids

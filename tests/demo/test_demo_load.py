@@ -49,14 +49,17 @@ def test_demo_load_creates_every_stage_once(make_app):
     rosa = app.test_client()
     sign_in(rosa, "rosa.recruiter@example.com", "preboarding-demo")
     board = rosa.get("/recruiter/").get_data(as_text=True)
-    assert "Quiet" in board and "no sign-in for 9 days" in board
+    assert "Quiet" in board and "not seen for 9 days" in board
     assert "Engaged" in board and "Ravi" not in board and "Arjun" not in board
+    # Sofia has never signed in: invited, never engaged.
+    sofia = board.split("Sofia Rossi", 1)[1].split("</tr>", 1)[0]
+    assert ">Invited<" in sofia and "has not accepted the invitation sent today" in sofia
     board = ravi.get("/recruiter/").get_data(as_text=True)
     assert board.index("Tomás García") < board.index("Arjun Mehta") < board.index("Olivia Brown")
-    assert "joins in 6 days and has not opened anything since the offer" in board
+    assert "joins in 6 days and has signed in but not read, asked or downloaded anything" in board
     assert "pulse fell from 5 to 2" in board and "question unanswered for 30 hours" in board
     everyone = hr_client.get("/hr/engagement").get_data(as_text=True)
-    for count in ("At risk (2)", "Quiet (1)", "Engaged (4)", "Every status (7)"):
+    for count in ("At risk (2)", "Quiet (1)", "Invited (1)", "Engaged (3)", "Every status (7)"):
         assert count in everyone
     arjun = re.search(r'href="(/recruiter/candidates/\d+)">Arjun Mehta<', board).group(1)
     timeline = ravi.get(arjun).get_data(as_text=True)

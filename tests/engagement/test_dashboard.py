@@ -159,11 +159,12 @@ def test_recruiter_dashboard_sorts_by_risk_then_joining_and_explains(app, cast):
     page = get(signed_in(app, "rec.a@example.com"), "/recruiter/")
     assert names(page) == ["Sam Silent", "Pia Pulse", "Quentin Quiet", "Erin Engaged"]
     sam, pia, quentin, erin = rows(page)
-    assert "At risk" in sam and "joins in 6 days and has not opened anything since the offer" in sam
+    assert "At risk" in sam
+    assert "joins in 6 days and has signed in but not read, asked or downloaded anything" in sam
     assert "in 6 days" in sam
     assert "At risk" in pia and "pulse fell from 5 to 2" in pia
     assert "2 of 5" in pia and "fell from 5" in pia
-    assert "Quiet" in quentin and "no sign-in for 9 days" in quentin
+    assert "Quiet" in quentin and "not seen for 9 days" in quentin
     assert "Engaged" in erin and "5 of 5" in erin and "up from 4" in erin
     # Last seen, in the reader's zone (Kolkata, UTC+5:30): Quentin's FAQ search at 06:05 UTC.
     assert "1 Mar 2026, 11:35" in quentin
@@ -189,8 +190,53 @@ def test_recruiter_dashboard_filters_by_status_and_searches_by_name(app, cast):
     assert "No candidate’s name or email matches “nobody-like-this”." in html.unescape(page)
     # A status that does not exist: said plainly, every status shown.
     page = get(client, "/recruiter/?status=doomed")
-    assert "There is no status “doomed”: showing every status." in page
+    assert (
+        "There is no status “doomed” (the statuses are “At risk”, “Quiet”, “Invited”, "
+        "“Engaged”): showing every status." in page
+    )
     assert len(names(page)) == 4
+
+
+def test_a_candidate_who_never_signed_in_is_invited_then_quiet_never_engaged(app, cast):
+    """Invited sits between quiet and engaged on the board, with the invitation's reason; the
+    tile counts the candidates the status filter lists."""
+    with app.app_context():
+        rita = db.session.get(User, cast["rec_a"])
+        for email, name, joins_in, invited_days_ago in (
+            ("ivy@example.com", "Ivy Invited", 5, 1),
+            ("olga@example.com", "Olga Overdue", 35, 4),
+        ):
+            user = support.make_candidate(
+                email,
+                rita,
+                name=name,
+                joining_date=NOW.date() + timedelta(days=joins_in),
+                password=None,
+            )
+            user.created_at = ago(days=invited_days_ago)
+        db.session.commit()
+    client = signed_in(app, "rec.a@example.com")
+    page = get(client, "/recruiter/")
+    assert names(page) == [
+        "Sam Silent",
+        "Pia Pulse",
+        "Olga Overdue",  # quiet: the invitation has waited 4 days
+        "Quentin Quiet",
+        "Ivy Invited",  # invited a day ago
+        "Erin Engaged",
+    ]
+    by_name = dict(zip(names(page), rows(page), strict=True))
+    ivy, olga = by_name["Ivy Invited"], by_name["Olga Overdue"]
+    assert "Invited has not accepted the invitation sent 1 day ago" in ivy
+    assert "Engaged" not in ivy and "Never" in ivy
+    assert "Quiet has not accepted the invitation sent 4 days ago" in olga
+    assert '<span class="badge badge-info engagement-badge">Invited</span>' in page
+    tile = re.search(
+        r'<li class="tile tile-info"><a href="([^"]+)"><span class="tile-count">(\d+)<', page
+    )
+    assert tile and tile.group(1) == "/recruiter/?status=invited" and tile.group(2) == "1"
+    assert "Invited (1)" in text_of(page)
+    assert names(get(client, "/recruiter/?status=invited")) == ["Ivy Invited"]
 
 
 def test_a_recruiter_never_sees_another_recruiters_candidates(app, cast):

@@ -75,7 +75,7 @@ def test_a_thousand_candidates_fifty_a_page_flat_queries_and_weight(app):
         by_status = {status: sum(1 for s in live if s.status == status) for status in Status}
         assert tile(page, "at risk") == by_status[Status.AT_RISK] > 0
         assert tile(page, "quiet") == by_status[Status.QUIET] > 0
-        assert tile(page, "invited, never signed in") == 3
+        assert tile(page, "invited, not signed in yet") == by_status[Status.INVITED] == 3
         today = now.date()
         this_week = sum(1 for s in live if 0 <= (s.joining_at.date() - today).days <= 6)
         assert tile(page, "joining this week") == this_week
@@ -92,7 +92,7 @@ def test_a_thousand_candidates_fifty_a_page_flat_queries_and_weight(app):
     assert pages == 21
     ids = [cid for _status, cid in seen]
     assert sorted(ids) == sorted(s.candidate_id for s in live)
-    order = {"at_risk": 0, "quiet": 1, "engaged": 2}
+    order = {"at_risk": 0, "quiet": 1, "invited": 2, "engaged": 3}
     ranks = [order[status] for status, _cid in seen]
     assert ranks == sorted(ranks)
     assert [status for status, _ in seen] == [

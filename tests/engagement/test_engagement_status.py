@@ -3,6 +3,7 @@ configuration, the worker's change events, and a constant number of queries for 
 
 from __future__ import annotations
 
+import json
 import time as wall
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -79,9 +80,9 @@ def test_a_candidate_who_keeps_coming_back_is_engaged_with_no_reasons(recruiter)
     ("days_unseen", "status", "text"),
     [
         (6, Status.ENGAGED, None),
-        (7, Status.QUIET, "no sign-in for 7 days"),
-        (9, Status.QUIET, "no sign-in for 9 days"),
-        (14, Status.AT_RISK, "no sign-in for 14 days"),
+        (7, Status.QUIET, "not seen for 7 days"),
+        (9, Status.QUIET, "not seen for 9 days"),
+        (14, Status.AT_RISK, "not seen for 14 days"),
     ],
 )
 def test_days_without_a_visit_make_a_candidate_quiet_then_at_risk(
@@ -102,6 +103,29 @@ def test_an_invitation_left_unaccepted_is_a_reason(recruiter):
     assert signal_of(sofia).reason_texts == ["has not accepted the invitation sent 4 days ago"]
     assert signal_of(sofia).status == Status.QUIET
     assert signal_of(sofia, NOW + timedelta(days=4)).status == Status.AT_RISK
+
+
+def test_a_candidate_who_has_never_signed_in_is_invited_never_engaged(recruiter):
+    """Minutes after the invitation, joining soon, and even after joining: invited, with the
+    invitation's reason, never "engaged"."""
+    new = candidate(recruiter, "New Hire", signed_up=False, created_days_ago=0, joins_in_days=6)
+    found = signal_of(new)
+    assert found.status == Status.INVITED
+    assert found.reason_texts == ["has not accepted the invitation sent today"]
+    assert [r.status for r in found.reasons] == [Status.INVITED]
+    assert signal_of(new, NOW + timedelta(days=2)).reason_texts == [
+        "has not accepted the invitation sent 2 days ago"
+    ]
+    assert signal_of(new, NOW + timedelta(days=2)).status == Status.INVITED
+    assert signal_of(new, NOW + timedelta(days=3)).status == Status.QUIET
+    joined = signal_of(new, NOW + timedelta(days=8))
+    assert joined.has_joined and joined.status == Status.INVITED
+    assert joined.reason_texts == ["has not accepted the invitation sent 8 days ago"]
+    # Once signed up, never invited again.
+    new.password_hash = "x"
+    db.session.commit()
+    assert signal_of(new).status == Status.AT_RISK  # joins in 6 days, opened nothing yet
+    assert Status.INVITED not in {r.status for r in signal_of(new).reasons}
 
 
 def _message(user: User, author: User, ago: timedelta) -> Message:
@@ -160,7 +184,7 @@ def test_a_small_dip_is_not_a_reason_but_a_low_first_pulse_is(recruiter):
     assert signal_of(worried).reason_texts == ["feels 2 of 5 about joining"]
 
 
-def test_joining_soon_without_opening_anything_since_the_offer_is_a_reason(recruiter):
+def test_joining_soon_having_opened_nothing_is_a_reason_worded_beside_last_seen(recruiter):
     silent = candidate(recruiter, "Silent Soon", joins_in_days=6)
     reader = candidate(recruiter, "Reader Soon", joins_in_days=6)
     later = candidate(recruiter, "Silent Later", joins_in_days=20)
@@ -169,9 +193,11 @@ def test_joining_soon_without_opening_anything_since_the_offer_is_a_reason(recru
         did(user, EventKind.HOME_VIEWED, timedelta(days=1))
     did(reader, EventKind.CALENDAR_DOWNLOADED, timedelta(days=20))
 
+    # Signed in yesterday ("Last seen"), so not "has not opened anything": what was counted.
     assert signal_of(silent).reason_texts == [
-        "joins in 6 days and has not opened anything since the offer"
+        "joins in 6 days and has signed in but not read, asked or downloaded anything"
     ]
+    assert signal_of(silent).last_seen_at == NOW - timedelta(days=1)
     assert signal_of(silent).status == Status.AT_RISK
     assert signal_of(reader).reasons == []
     assert signal_of(later).reasons == []
@@ -184,7 +210,7 @@ def test_thresholds_come_from_configuration(make_app):
         rita = support.make_staff(Role.RECRUITER, "rita@example.com")
         user = candidate(rita, "Four Days")
         did(user, EventKind.SIGNED_IN, timedelta(days=4))
-        assert signal_of(user).reason_texts == ["no sign-in for 4 days"]
+        assert signal_of(user).reason_texts == ["not seen for 4 days"]
 
 
 def test_the_answer_promise_is_the_one_threshold_for_an_unanswered_question(make_app):
@@ -204,8 +230,10 @@ def test_the_answer_promise_is_the_one_threshold_for_an_unanswered_question(make
 
 
 def test_each_status_has_its_words_and_its_label_in_one_place():
-    assert [status.words for status in Status] == ["engaged", "quiet", "at risk"]
-    assert [status.label for status in Status] == ["Engaged", "Quiet", "At risk"]
+    assert [status.words for status in Status] == ["engaged", "invited", "quiet", "at risk"]
+    assert [status.label for status in Status] == ["Engaged", "Invited", "Quiet", "At risk"]
+    # Rising severity in the order declared; the boards list them the other way round.
+    assert sorted(Status, key=engagement.SEVERITY.__getitem__) == list(Status)
     assert Status.words_for("at_risk") == "at risk"
     assert Status.words_for("gone_away") == "gone away"  # a status no longer known
     assert Status.words_for(None) == "unknown"
@@ -217,6 +245,7 @@ def test_candidates_are_sorted_by_risk_then_days_to_joining_and_joined_last(recr
     risky_late = candidate(recruiter, "Risky Late", joins_in_days=50)
     risky_soon = candidate(recruiter, "Risky Soon", joins_in_days=25)
     fine = candidate(recruiter, "Fine First", joins_in_days=3)
+    candidate(recruiter, "Invited Lately", joins_in_days=45, signed_up=False, created_days_ago=1)
     did(fine, EventKind.NEWS_OPENED, timedelta(hours=1))
     did(quiet, EventKind.SIGNED_IN, timedelta(days=8))
     for user in (risky_late, risky_soon):
@@ -224,7 +253,14 @@ def test_candidates_are_sorted_by_risk_then_days_to_joining_and_joined_last(recr
 
     order = [s.name for s in engagement.signals(NOW, recruiter_id=recruiter.id)]
 
-    assert order == ["Risky Soon", "Risky Late", "Quiet Soon", "Fine First", "Joined Already"]
+    assert order == [
+        "Risky Soon",
+        "Risky Late",
+        "Quiet Soon",
+        "Invited Lately",
+        "Fine First",
+        "Joined Already",
+    ]
     assert signal_of(joined).has_joined and signal_of(joined).reasons == []
 
 
@@ -289,7 +325,7 @@ def test_the_worker_records_each_change_once_as_an_event_and_a_webhook(recruiter
         {
             "from": "engaged",
             "to": "at_risk",
-            "reasons": ["question unanswered for 25 hours", "no sign-in for 8 days"],
+            "reasons": ["question unanswered for 25 hours", "not seen for 8 days"],
         }
     ]
     assert ("question_overdue", f"message:{question.id}") in [(k, s) for k, s, _ in kinds]
@@ -308,6 +344,33 @@ def test_the_worker_records_each_change_once_as_an_event_and_a_webhook(recruiter
     assert status_changes.evaluate(NOW + timedelta(minutes=10)) == 1  # back to engaged
     db.session.commit()
     assert db.session.get(CandidateStatus, user.id).status == Status.ENGAGED
+
+
+def test_the_worker_starts_a_new_candidate_as_invited_and_says_when_that_changes(recruiter):
+    endpoint = WebhookEndpoint(
+        url="https://hooks.example.com/portal",
+        secret=webhooks.generate_secret(),
+        event_types=["candidate.status_changed"],
+    )
+    db.session.add(endpoint)
+    new = candidate(recruiter, "New Hire", signed_up=False, created_days_ago=0)
+    assert status_changes.evaluate(NOW) == 0  # invited from the start: nothing changed
+    db.session.commit()
+    assert db.session.get(CandidateStatus, new.id).status == Status.INVITED
+    assert db.session.get(CandidateSummary, new.id).status == Status.INVITED
+
+    assert status_changes.evaluate(NOW + timedelta(days=3)) == 1
+    db.session.commit()
+    (change,) = db.session.scalars(
+        select(EngagementEvent.data).where(EngagementEvent.kind == EventKind.STATUS_CHANGED)
+    ).all()
+    assert change == {
+        "from": "invited",
+        "to": "quiet",
+        "reasons": ["has not accepted the invitation sent 3 days ago"],
+    }
+    (body,) = [json.loads(m.body) for m in db.session.scalars(select(WebhookMessage))]
+    assert (body["data"]["from"], body["data"]["to"]) == ("invited", "quiet")
 
 
 @contextmanager
@@ -342,5 +405,5 @@ def test_a_cohort_of_1000_candidates_with_200000_events_costs_the_same_queries_a
 
     assert len(few) == 10 and len(many) == 1000
     assert len(small) == len(large) == 1
-    assert {s.status for s in many} == set(Status)
+    assert {s.status for s in many} == set(Status) - {Status.INVITED}  # all signed up
     print(f"\n1000 candidates / 200,000 events: statuses in {seconds * 1000:.0f} ms, 1 query")

@@ -1,7 +1,7 @@
-"""The pulse check on the candidate home: offered every 14 days until the first day (fixed
-clocks), answered through the form, refused with the reason beside the field, stored with its
-event and its `pulse.answered` webhook; and in a real browser, by keyboard, checked by axe-core
-and the Nu HTML checker."""
+"""The pulse check on the candidate home: offered once the candidate has used the portal for a
+while, then every 14 days until the first day (fixed clocks), answered through the form,
+refused with the reason beside the field, stored with its event and its `pulse.answered`
+webhook; and in a real browser, by keyboard, checked by axe-core and the Nu HTML checker."""
 
 from __future__ import annotations
 
@@ -14,17 +14,19 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from portal.accounts import operations as accounts
 from portal.core.clock import utcnow
 from portal.core.extensions import db
 from portal.demo import load as demo
 from portal.engagement import pulse
 from portal.engagement.models import PulseResponse
+from portal.events import log as events
 from portal.events.models import EngagementEvent, EventKind
 from portal.people.models import Role, User
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEndpoint, WebhookMessage
 from tests import browser as tools
-from tests.support import make_candidate, make_staff, post_form, sign_in
+from tests.support import PASSWORD, make_candidate, make_staff, post_form, sign_in
 
 # Sunday 1 November 2026, 09:00 UTC; Alice joins on Monday 7 December, five weeks later.
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -45,6 +47,12 @@ def cast(app):
         bob = make_staff(Role.RECRUITER, "bob@example.com", "Bob Recruiter")
         alice = make_candidate("alice@example.com", rita, name="Alice Martin", joining_date=JOINING)
         ben = make_candidate("ben@example.com", bob, name="Ben Moreau", joining_date=JOINING)
+        # Both have used the portal for a while (signed in on two days, the first 10 days ago):
+        # the pulse waits for that (test_the_pulse_waits_until_the_portal_has_been_used).
+        for candidate in (alice, ben):
+            for days in (10, 9):
+                events.record(candidate.id, EventKind.SIGNED_IN, at=NOW - timedelta(days=days))
+        db.session.commit()
         return {"rita": rita.id, "bob": bob.id, "alice": alice.id, "ben": ben.id}
 
 
@@ -154,6 +162,58 @@ def test_not_offered_once_the_first_day_has_begun(app, cast):
     assert _offered(alice.get("/candidate/").get_data(as_text=True))
 
 
+def _accept_invitation(app, email: str) -> object:
+    """A new candidate, invited, who follows the emailed link and chooses a password (signed
+    in by it, at the app's clock); their browser, on the home page."""
+    with app.app_context():
+        rita = db.session.scalar(select(User).where(User.email == "rita@example.com"))
+        newbie = make_candidate(email, rita, name="Nina Newhire", password=None)
+        invitation = accounts.invite(newbie, None)
+        db.session.commit()
+        link = re.search(r"/invitation/\S+", invitation.body_text).group(0)
+    browser = app.test_client()
+    chosen = post_form(browser, link, {"password": PASSWORD, "confirm": PASSWORD})
+    assert chosen.headers["Location"] == "/candidate/"
+    return browser
+
+
+NOT_YET = "We ask how you feel once you have been using the portal for a few days."
+
+
+def test_the_pulse_waits_until_the_portal_has_been_used_for_a_while(app, cast):
+    """PULSE_AFTER_DAYS (3) since the first sign-in, on PULSE_AFTER_VISITS (2) different days."""
+    assert (app.config["PULSE_AFTER_DAYS"], app.config["PULSE_AFTER_VISITS"]) == (3, 2)
+    nina = _accept_invitation(app, "nina@example.com")
+    _at(app, NOW + timedelta(minutes=5))
+    home = nina.get("/candidate/").get_data(as_text=True)
+    assert "Hello, Nina" in home and not _offered(home)
+    # A crafted answer is refused, in words, and nothing is stored.
+    assert _answer(nina, score="5").status_code == 302
+    assert NOT_YET in html.unescape(nina.get("/candidate/").get_data(as_text=True))
+    with app.app_context():
+        nina_id = db.session.scalar(select(User.id).where(User.email == "nina@example.com"))
+    assert _responses(app, nina_id) == []
+
+    _at(app, NOW + timedelta(days=2, hours=23))  # a second day, but not 3 days yet
+    assert not _offered(nina.get("/candidate/").get_data(as_text=True))
+    _at(app, NOW + timedelta(days=3))
+    assert _offered(nina.get("/candidate/").get_data(as_text=True))
+    assert _answer(nina, score="4").status_code == 302
+    assert _responses(app, nina_id) == [(4, None, NOW + timedelta(days=3))]
+
+
+def test_the_wait_is_configurable_and_counts_different_days(make_app):
+    app = make_app(PORTAL_CLOCK=NOW, PULSE_AFTER_DAYS=0, PULSE_AFTER_VISITS=3)
+    with app.app_context():
+        make_staff(Role.RECRUITER, "rita@example.com", "Rita Recruiter")
+    nina = _accept_invitation(app, "nina@example.com")
+    for later in (timedelta(hours=5), timedelta(days=1)):  # the first day again, a second day
+        _at(app, NOW + later)
+        assert not _offered(nina.get("/candidate/").get_data(as_text=True)), later
+    _at(app, NOW + timedelta(days=2))  # a third different day
+    assert _offered(nina.get("/candidate/").get_data(as_text=True))
+
+
 # --- What an answer stores ------------------------------------------------------------------
 
 
@@ -194,7 +254,7 @@ def test_an_answer_is_stored_recorded_and_published_without_the_comment(app, cas
             for row in db.session.scalars(select(WebhookMessage).order_by(WebhookMessage.id))
         ]
     assert urls == ["https://ats.example.com/hooks", "https://chat.example.com/rita"]
-    alice_data = {"id": cast["alice"], "name": "Alice Martin", "email": "alice@example.com"}
+    alice_data = {"id": cast["alice"]}  # ids only: no endpoint opted into personal fields
     for body in _webhook_bodies(app):
         assert body["type"] == "pulse.answered"
         assert body["data"] == {
@@ -266,13 +326,6 @@ def test_staff_cannot_answer(app, cast):
 
 
 @pytest.fixture
-def live_server(make_app):
-    server = tools.start_live_server(make_app())
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def asked(live_server) -> str:
     """A demo candidate who is asked how they feel now (the demo's stories answer for some)."""
     with live_server.app.app_context():
@@ -284,35 +337,16 @@ def asked(live_server) -> str:
 
 
 @pytest.fixture
-def open_page(browser, live_server, asked):
-    contexts = []
+def open_page(new_page, live_server, asked):
+    """A page signed in as the candidate who is asked (new_page, live_server: tests/conftest.py)."""
 
     def opener(*, bypass_csp: bool = False, width: int = 1280) -> Page:
-        context = browser.new_context(
-            base_url=live_server.url,
-            viewport={"width": width, "height": 800},
-            bypass_csp=bypass_csp,
-            locale="en-GB",
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/sign-in")
-        page.get_by_label("Email").fill(asked)
-        page.get_by_label("Password", exact=True).fill(demo.DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page = new_page(viewport={"width": width, "height": 800}, bypass_csp=bypass_csp)
+        tools.sign_in_with_the_form(page, asked)
         expect(page).to_have_url(f"{live_server.url}/candidate/")
         return page
 
-    yield opener
-    for context in contexts:
-        context.close()
-
-
-def _no_axe_violations(page: Page, where: str) -> None:
-    violations = tools.run_axe(page)
-    if violations:
-        pytest.fail(f"axe-core on {where}:\n{tools.describe_violations(violations)}", False)
+    return opener
 
 
 @pytest.mark.browser
@@ -350,9 +384,8 @@ def test_the_pulse_and_its_errors_pass_axe_and_fit_a_phone(open_page):
     tools.require_axe()
     page = open_page(bypass_csp=True, width=375)
     expect(page.get_by_role("group", name=QUESTION)).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"the home with the pulse scrolls sideways: {width}px wide"
-    _no_axe_violations(page, "the candidate home with the pulse check")
+    tools.assert_fits(page, "the home with the pulse", 375)
+    tools.assert_no_axe_violations(page, "the candidate home with the pulse check")
 
     with page.expect_response(lambda r: r.request.method == "POST") as sent:
         page.get_by_role("button", name="Send my answer").click()
@@ -362,24 +395,21 @@ def test_the_pulse_and_its_errors_pass_axe_and_fit_a_phone(open_page):
     expect(page.get_by_role("group", name=QUESTION)).to_have_accessible_description(
         re.compile(re.escape(pulse.CHOOSE_A_STEP))
     )
-    _no_axe_violations(page, "the candidate home with a pulse error")
+    tools.assert_no_axe_violations(page, "the candidate home with a pulse error")
 
 
 @pytest.mark.browser
 def test_the_home_with_the_pulse_is_valid_html(live_server, asked, tmp_path):
     tools.require_vnu()
-    client = live_server.app.test_client()
-    assert sign_in(client, asked, demo.DEMO_PASSWORD).status_code == 302
+    client = live_server.client_signed_in(asked)
     offered = client.get("/candidate/")
     refused = post_form(client, "/candidate/pulse", {"comment": "x" * 1001}, form_url="/candidate/")
     assert offered.status_code == 200 and _offered(offered.get_data(as_text=True))
     assert refused.status_code == 422
-    report = tools.validate_html(
+    tools.assert_valid_html(
         {
             "candidate-home-pulse": offered.get_data(as_text=True),
             "candidate-home-pulse-errors": refused.get_data(as_text=True),
         },
         tmp_path,
     )
-    if report.errors:
-        pytest.fail(f"Nu HTML checker errors:\n{report.errors_text()}", pytrace=False)

@@ -15,7 +15,7 @@ from portal.engagement.models import CandidateSummary, PulseResponse, Status
 from portal.events import log as events
 from portal.events.models import ACTIVITY_KINDS, EngagementEvent, EventKind
 from portal.people.models import Role
-from portal.questions import threads
+from portal.questions import closures, threads
 from portal.questions.models import Message
 from tests import support
 
@@ -59,8 +59,23 @@ def _random_history(rng: random.Random, now: datetime) -> None:
             events.record_home_view(candidate.id, at)
         elif step < 0.76:
             author = candidate if step < 0.68 else candidate.candidate_profile.recruiter
+            # Now and then a bare "thanks!", which waits for nothing after an answer.
+            text = f"Message {rng.random()}"
             if threads.may_write(author, candidate):
-                threads.post(candidate, author, f"Message {rng.random()}", None)
+                threads.post(candidate, author, "thanks!" if step < 0.62 else text, None)
+        elif 0.77 <= step < 0.8:  # "no reply needed", or taking it back
+            last = db.session.scalar(
+                select(Message.id)
+                .where(Message.candidate_id == candidate.id)
+                .order_by(Message.id.desc())
+            )
+            try:
+                if step < 0.79:
+                    closures.close(candidate, candidate, last or 0)
+                else:
+                    closures.reopen(candidate, candidate)
+            except closures.ClosureError:
+                pass
         elif step < 0.8:
             mine = db.session.scalars(
                 select(Message).where(
@@ -151,7 +166,7 @@ def test_the_worker_moves_stored_statuses_as_time_passes_and_rebuilds_missing_on
     db.session.expire_all()
     stored = db.session.get(CandidateSummary, candidate.id)
     assert stored.status == Status.AT_RISK
-    assert stored.reasons[0]["text"] == "no sign-in for 20 days"
+    assert stored.reasons[0]["text"] == "not seen for 20 days"
     assert stored.evaluated_at == start + timedelta(days=20)
 
     db.session.delete(stored)  # lost (a restore, a bulk import): the next pass rebuilds it

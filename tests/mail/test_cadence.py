@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts import operations as accounts
+from portal.accounts import signing_in
 from portal.core.extensions import db
 from portal.core.links import absolute_url
 from portal.mail import jobs as mail_jobs
@@ -28,7 +29,7 @@ from portal.news.models import Feed, FeedEntry
 from portal.people.models import CandidateProfile, Role, User
 from portal.questions import threads as questions
 from portal.questions.models import Message
-from portal.timeline import calendar
+from portal.timeline import joining_mail
 from tests.support import (
     BASE_URL,
     count_queries,
@@ -79,13 +80,15 @@ def _move_joining_day(candidate_id: int) -> int:
     old = profile.joining_date
     profile.joining_date = old + timedelta(days=1)
     change = {"joining_date": (old, profile.joining_date)}
-    email = calendar.joining_changed(candidate, None, change, absolute_url("candidate.home"))
+    email = joining_mail.joining_changed(candidate, None, change, absolute_url("candidate.home"))
     db.session.commit()
     return email.id
 
 
 def _publish_news(title: str, moment: datetime) -> None:
-    """A company news item everyone may read, first seen by the portal at `moment`."""
+    """A company news item everyone may read, first seen by the portal at `moment` and
+    published by HR at once (curated: it may go into mail; see tests/news/test_curated_mail.py
+    for the curation delay)."""
     feed = db.session.scalar(select(Feed).where(Feed.name == "Company news"))
     if feed is None:
         feed = Feed(name="Company news", url="https://news.example.com/feed.xml")
@@ -101,6 +104,7 @@ def _publish_news(title: str, moment: datetime) -> None:
             published_at=moment,
             first_seen_at=moment,
             last_seen_at=moment,
+            mail_from=moment,
         )
     )
     db.session.commit()
@@ -153,7 +157,7 @@ def test_an_email_queued_at_ten_at_night_goes_at_eight_in_the_morning(
     assert _deliver(app, morning) == 1
     (message,) = smtp_server.wait_for(1)
     assert message["To"] == "night@example.com"
-    assert message["Subject"] == "Your joining date has changed"
+    assert message["Subject"] == "New date for your first day"
     local = _sent_at(message).astimezone(ZoneInfo(zone))
     assert (local.date(), local.hour, local.minute) == (evening + timedelta(days=1), 8, 0)
 
@@ -185,7 +189,7 @@ def test_hr_is_told_when_a_held_email_will_go(make_app, smtp_server):
     }
     page = post_form(hr, f"/hr/people/{asha_id}/edit", form, follow_redirects=True)
     text = page.get_data(as_text=True)
-    assert "Asha Rao will be emailed the new joining date and calendar file on " in text
+    assert "Asha Rao will be emailed the new joining details and calendar file on " in text
     assert "Wednesday 11 March 2026, 08:00 IST, their time" in text
     assert "could not be sent" not in text
     assert smtp_server.messages == []
@@ -250,7 +254,7 @@ def test_news_leaves_the_last_slot_of_the_week_to_a_change_of_the_joining_day(
     messages = smtp_server.wait_for(CAP + 1)
     subjects = [m["Subject"] for m in messages]
     assert subjects[:2] == ["What’s new: Story of day 1", "What’s new: Story of day 2"]
-    assert subjects[2] == "Your joining date has changed"
+    assert subjects[2] == "New date for your first day"
     assert subjects[3] == "What’s new: Story of day 3"
     # Updates say where to stop them (RFC 2369); an essential has nothing to unsubscribe from.
     link = f"<{BASE_URL}/candidate/email-preferences>"
@@ -456,7 +460,7 @@ def test_account_mail_goes_at_once_even_at_night(make_app, smtp_server):
 
     def invite_and_reset() -> list[int]:
         invitation = accounts.invite(db.session.get(User, new), None)
-        reset = accounts.request_password_reset("known@example.com")
+        reset = signing_in.request_password_reset("known@example.com")
         db.session.commit()
         return [invitation.id, reset.id]
 
@@ -533,7 +537,13 @@ def test_hr_sees_how_many_emails_each_candidate_got_in_seven_days(make_app, smtp
 def test_concurrent_deliverers_never_send_a_message_twice_nor_break_the_cap(make_app, smtp_server):
     noon = _local("Europe/Paris", date(2026, 3, 3), 12)
     apps = [
-        make_app(SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP, PORTAL_CLOCK=noon)
+        # No batch window: each change is an email of its own, due at once.
+        make_app(
+            SMTP_URL=smtp_server.url,
+            CANDIDATE_WEEKLY_CAP=CAP,
+            PORTAL_CLOCK=noon,
+            JOINING_MAIL_BATCH_MINUTES=0,
+        )
         for _ in range(4)
     ]
     with apps[0].app_context():

@@ -229,7 +229,10 @@ def test_the_home_page_offers_the_file(app, people):
 def test_hr_moving_the_day_emails_the_updated_ics_with_the_same_uid_and_a_higher_sequence(
     make_app, people, smtp_server
 ):
-    app = make_app(SMTP_URL=smtp_server.url, PORTAL_CLOCK=_paris_morning())
+    # No batch window: HR's page sends each change at once (batching: test_joining_details).
+    app = make_app(
+        SMTP_URL=smtp_server.url, PORTAL_CLOCK=_paris_morning(), JOINING_MAIL_BATCH_MINUTES=0
+    )
     alice = people["ids"]["candidate_a"]
     candidate = _signed_in(app, people["emails"]["candidate_a"])
     _calendar, before = _download(candidate)
@@ -249,11 +252,11 @@ def test_hr_moving_the_day_emails_the_updated_ics_with_the_same_uid_and_a_higher
         joining_time_zone="America/New_York",
     )
     assert page.status_code == 200
-    assert "Alice Candidate has been emailed the new joining date" in page.get_data(as_text=True)
+    assert "Alice Candidate has been emailed the new joining details" in page.get_data(as_text=True)
 
     (message,) = smtp_server.wait_for(1)
     assert message["To"] == "cand.a@example.com"
-    assert message["Subject"] == "Your joining date has changed"
+    assert message["Subject"] == "New date and time for your first day"
     text = text_body(message)
     paris, new_york = ZoneInfo("Europe/Paris"), ZoneInfo("America/New_York")
     new_local, new_home = new_instant.astimezone(new_york), new_instant.astimezone(paris)
@@ -305,33 +308,35 @@ def test_hr_moving_the_day_emails_the_updated_ics_with_the_same_uid_and_a_higher
     # A second move, of the time only: SEQUENCE 2, same UID, and the subject says what moved.
     _hr_edits(app, people, alice, joining_time="11:00")
     second = smtp_server.wait_for(2)[1]
-    assert second["Subject"] == "Your joining time has changed"
+    assert second["Subject"] == "New time for your first day"
     _calendar, emailed = _parse(_attachment(second).get_content())
     assert str(emailed["UID"]) == uid and emailed.decoded("SEQUENCE") == 2
     assert emailed.decoded("DTSTART") == joining_instant(new_date, time(11), "America/New_York")
     assert _download(candidate)[1].decoded("SEQUENCE") == 2
 
 
-def test_an_edit_that_leaves_the_joining_moment_alone_sends_nothing(make_app, people, smtp_server):
+def test_an_edit_that_leaves_the_joining_details_alone_sends_nothing(make_app, people, smtp_server):
     app = make_app(SMTP_URL=smtp_server.url)
     alice = people["ids"]["candidate_a"]
-    page = _hr_edits(app, people, alice, job_title="Staff Engineer", location="Lyon")
+    page = _hr_edits(app, people, alice, job_title="Staff Engineer", department="Platform")
     assert "Saved." in page.get_data(as_text=True)
     assert "emailed" not in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(OutgoingEmail)).all() == []
     updates = [(e.action, e.field) for e in _audit(app, alice) if e.action != "candidate.created"]
-    assert updates == [("candidate.updated", "job_title"), ("candidate.updated", "location")]
+    assert updates == [("candidate.updated", "job_title"), ("candidate.updated", "department")]
     assert _profile(app, alice).calendar_sequence == 0
     _calendar, event = _download(_signed_in(app, people["emails"]["candidate_a"]))
     assert event.decoded("SEQUENCE") == 0
-    assert str(event["SUMMARY"]).endswith("as Staff Engineer") and str(event["LOCATION"]) == "Lyon"
+    assert str(event["SUMMARY"]).endswith("as Staff Engineer") and str(event["LOCATION"]) == "Paris"
     assert smtp_server.messages == []
 
 
 def test_a_down_mail_server_keeps_the_email_queued_until_it_answers(make_app, people):
     nobody_listens = f"smtp://127.0.0.1:{support.free_port()}"
-    down = make_app(SMTP_URL=nobody_listens, PORTAL_CLOCK=_paris_morning())
+    down = make_app(
+        SMTP_URL=nobody_listens, PORTAL_CLOCK=_paris_morning(), JOINING_MAIL_BATCH_MINUTES=0
+    )
     alice = people["ids"]["candidate_a"]
     new_date = _profile(down, alice).joining_date + timedelta(days=3)
     page = _hr_edits(down, people, alice, joining_date=new_date.isoformat())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.core.extensions import db
@@ -18,13 +18,12 @@ from portal.timeline import milestones as timeline
 from portal.timeline.milestones import MilestoneFields
 from portal.timeline.models import MilestoneTemplate
 from tests import browser as tools
-from tests.support import post_form, sign_in
+from tests.support import post_form
 
 pytestmark = pytest.mark.browser
 
-ARJUN = demo.CANDIDATES[1]  # his own version of the reception, in London
+ARJUN = demo.CANDIDATES[1]  # his own version of the first lunch, in London
 MARCUS = demo.CANDIDATES[3]  # joined yesterday in New York: some milestones are done
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
@@ -44,46 +43,9 @@ def live_server(make_app):
     server.stop()
 
 
-@pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
-
-    def open_page(*, viewport: dict | None = None) -> Page:
-        # axe-core is injected as an inline script, which the CSP would block.
-        context = browser.new_context(
-            base_url=live_server.url,
-            viewport=viewport or {"width": 1280, "height": 800},
-            bypass_csp=True,
-            locale="en-GB",
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def _signed_in(new_page, email: str, **kwargs) -> Page:
-    page = new_page(**kwargs)
-    page.goto("/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name=re.compile(r"^Sign out"))).to_be_visible()
-    return page
-
-
-def _no_axe_violations(page: Page, name: str) -> None:
-    violations = tools.run_axe(page)
-    if violations:
-        pytest.fail(f"axe-core on {name}:\n{tools.describe_violations(violations)}", pytrace=False)
-
-
 def test_hr_candidate_timeline_page_is_accessible_and_works_by_its_buttons(new_page, live_server):
     tools.require_axe()
-    page = _signed_in(new_page, demo.HR_EMAIL)
+    page = tools.signed_in(new_page, demo.HR_EMAIL, bypass_csp=True)
     page.goto(f"/hr/people/{live_server.arjun_id}")
     page.get_by_role("link", name="Timeline", exact=True).last.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Arjun Mehta's timeline")
@@ -91,18 +53,18 @@ def test_hr_candidate_timeline_page_is_accessible_and_works_by_its_buttons(new_p
     expect(rows).to_have_count(6)  # the header, four template milestones, his own
     expect(page.get_by_text("Hidden for Arjun Mehta")).to_be_visible()
     expect(page.get_by_text("Changed for Arjun Mehta")).to_be_visible()
-    _no_axe_violations(page, "the HR candidate timeline")
+    tools.assert_no_axe_violations(page, "the HR candidate timeline")
 
-    page.get_by_role("button", name="Reset to template “Reception, London office”").click()
+    page.get_by_role("button", name="Reset to template “Lunch with the Analytics team”").click()
     expect(page.get_by_role("status")).to_contain_text("back to the template for Arjun Mehta")
-    expect(page.get_by_role("row", name=re.compile("Reception, building B"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Lunch with your team"))).to_be_visible()
     page.get_by_role("button", name="Show again “Documents to prepare”").click()
     expect(page.get_by_text("Hidden for Arjun Mehta")).to_have_count(0)
 
 
 def test_the_milestone_form_with_its_errors_is_accessible(new_page):
     tools.require_axe()
-    page = _signed_in(new_page, demo.HR_EMAIL)
+    page = tools.signed_in(new_page, demo.HR_EMAIL, bypass_csp=True)
     page.goto("/hr/timeline/new")
     page.get_by_label("Days from the joining date").fill("400")
     with page.expect_response(lambda r: r.request.method == "POST") as sent:
@@ -113,12 +75,12 @@ def test_the_milestone_form_with_its_errors_is_accessible(new_page):
     expect(title).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#title-error")).to_have_text("Error: Enter a title.")
     expect(page.locator("#day_offset-error")).to_contain_text("between -365 and 365")
-    _no_axe_violations(page, "the milestone form with errors")
+    tools.assert_no_axe_violations(page, "the milestone form with errors")
 
 
 def test_a_candidate_reads_the_timeline_with_done_marks_on_a_phone(new_page):
     tools.require_axe()
-    page = _signed_in(new_page, MARCUS.email, viewport=PHONE)
+    page = tools.signed_in(new_page, MARCUS.email, viewport=tools.PHONE, bypass_csp=True)
     page.goto("/candidate/")
     items = (
         page.get_by_role("list").filter(has=page.locator(".timeline-item")).get_by_role("listitem")
@@ -128,23 +90,20 @@ def test_a_candidate_reads_the_timeline_with_done_marks_on_a_phone(new_page):
     assert titles == [
         "Documents to prepare",
         "Meet your team online",
-        "Reception, building B",
+        "Lunch with your team",
         "First one-to-one",
     ]
     # He joined yesterday at 09:00: the three before are done, today's one-to-one is not.
     done = [items.nth(n).get_by_text("Done", exact=False).count() == 1 for n in range(4)]
     assert done == [True, True, True, False]
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the candidate home scrolls sideways: {width}px wide"
-    _no_axe_violations(page, "the candidate home with a timeline")
+    tools.assert_fits(page, "the candidate home")
+    tools.assert_no_axe_violations(page, "the candidate home with a timeline")
 
 
 def test_timeline_pages_are_valid_html(live_server, tmp_path):
     tools.require_vnu()
-    hr = live_server.app.test_client()
-    assert sign_in(hr, demo.HR_EMAIL, demo.DEMO_PASSWORD).status_code == 302
-    marcus = live_server.app.test_client()
-    assert sign_in(marcus, MARCUS.email, demo.DEMO_PASSWORD).status_code == 302
+    hr = live_server.client_signed_in(demo.HR_EMAIL)
+    marcus = live_server.client_signed_in(MARCUS.email)
     base = f"/hr/people/{live_server.arjun_id}/timeline"
     documents = {}
     for name, response in {
@@ -161,8 +120,4 @@ def test_timeline_pages_are_valid_html(live_server, tmp_path):
     assert "timeline-item-done" in documents["candidate-home-timeline"]
     assert "Bring &lt;all&gt;" in documents["hr-candidate-timeline"]
 
-    report = tools.validate_html(documents, tmp_path)
-    if report.warnings:
-        print(f"Nu HTML checker warnings:\n{report.warnings_text()}")
-    if report.errors:
-        pytest.fail(f"Nu HTML checker errors:\n{report.errors_text()}", pytrace=False)
+    tools.assert_valid_html(documents, tmp_path)

@@ -705,7 +705,20 @@ def test_a_test_event_is_queued_and_delivered(app, people, receiver):
         assert webhook_jobs.deliver_due(T0) == 1
     (delivery,) = receiver.received()
     assert delivery.json()["type"] == "webhook.test"
-    assert delivery.json()["data"] == {"endpoint_id": endpoint_id, "sent_by": "Helen HR"}
+    # Ids only: who sent it goes by name only to an endpoint opted into personal fields.
+    assert delivery.json()["data"] == {"endpoint_id": endpoint_id}
+    with app.app_context():
+        db.session.get(WebhookEndpoint, endpoint_id).personal_fields = True
+        db.session.commit()
+    support.post_form(
+        client, f"/hr/webhooks/{endpoint_id}/test", {}, form_url=f"/hr/webhooks/{endpoint_id}"
+    )
+    with app.app_context():
+        assert webhook_jobs.deliver_due(T0) == 1
+    assert receiver.received()[1].json()["data"] == {
+        "endpoint_id": endpoint_id,
+        "sent_by": "Helen HR",
+    }
 
 
 def test_the_delivery_log_takes_a_constant_number_of_queries(app, people, receiver):
@@ -791,9 +804,11 @@ def test_webhook_pages_with_a_secret_and_a_log_pass_axe_and_the_html_checker(
         page.get_by_label("Address (URL)").fill("https://ats.example.com/hooks/portal")
         page.get_by_label("A candidate asked a question").check()
         page.get_by_label("Whose candidates").select_option(label="All candidates")
+        page.get_by_label("Also send personal details").check()
         page.get_by_role("button", name="Register endpoint").click()
         expect(page.get_by_role("heading", name="Signing secret")).to_be_visible()
         expect(page.locator("#webhook-secret")).to_have_text(re.compile(r"^whsec_"))
+        expect(page.get_by_text("Sent: the candidate's name and email address")).to_be_visible()
         screens = {"secret": page.url}
         screens["log"] = f"{server.url}/hr/webhooks/{endpoint_id}"
         screens["list"] = f"{server.url}/hr/webhooks"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -100,7 +101,8 @@ def test_once_runs_every_job(app, runner, smtp_server):
         result = runner.invoke(args=["worker", "--once"])
 
         lines = result.output.splitlines()
-        assert [line.split(":")[0] for line in lines] == [job.name for job in JOBS]
+        assert [line.split(":")[0] for line in lines[:-1]] == [job.name for job in JOBS]
+        assert lines[-1] == f"All went well: {len(JOBS)} of {len(JOBS)} job(s) ran, nothing failed."
         assert "digests: 1 digest(s) queued" in lines
         assert "mail: 1 message(s) sent" in lines
         assert "webhooks: 1 webhook message(s) delivered" in lines
@@ -128,6 +130,88 @@ def test_once_runs_every_job(app, runner, smtp_server):
 
 
 # --- Failures -------------------------------------------------------------------------------
+
+
+def one_webhook_message_to(url: str) -> None:
+    """An endpoint at `url` and one message for it, about a candidate."""
+    someone = support.make_candidate("hooked@example.com", None, password=None)
+    endpoint = WebhookEndpoint(
+        url=url,
+        secret=webhooks.generate_secret(),
+        event_types=[str(WebhookEventType.QUESTION_ASKED)],
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    webhooks.publish(
+        WebhookEventType.QUESTION_ASKED,
+        {"candidate": {"id": someone.id}},
+        recruiter_id=None,
+        at=CLOCK,
+    )
+
+
+def test_once_exits_1_and_names_the_sends_that_failed(make_app, runner):
+    """A webhook receiver that answers 500 and a mail server that is not there: the job ran, but
+    what it sent did not go. `worker --once` says which job, how many and why, and exits 1."""
+    closed_port = support.free_port()  # nothing listens there
+    app = make_app(
+        SMTP_URL=f"smtp://127.0.0.1:{closed_port}",
+        SMTP_TIMEOUT_SECONDS=2,
+        PORTAL_CLOCK=CLOCK,
+        WEBHOOKS_ALLOW_PRIVATE={"127.0.0.1"},
+    )
+    runner = app.test_cli_runner()
+    with running_receiver() as receiver:
+        receiver.fail_first(5, status=500)
+        with app.app_context():
+            one_webhook_message_to(receiver.url("/down"))
+            db.session.add(
+                OutgoingEmail(
+                    to_address="someone@example.com",
+                    kind="test",
+                    subject="s",
+                    body_text="t",
+                    next_attempt_at=CLOCK,
+                )
+            )
+            db.session.commit()
+            email_id = db.session.scalars(select(OutgoingEmail.id)).one()
+
+        result = runner.invoke(args=["worker", "--once"])
+
+        assert len(receiver.wait_for(1)) == 1  # it was really sent, and really refused
+    lines = result.output.splitlines()
+    assert result.exit_code == 1, result.output
+    assert "mail: 0 message(s) sent, 1 failed" in lines
+    (mail_reason,) = [line for line in lines if line.startswith(f"  failed: email {email_id}: ")]
+    assert "could not be reached" in mail_reason
+    assert "webhooks: 1 webhook message(s) sent: 0 delivered, 1 failed" in lines
+    (hook_reason,) = [
+        line for line in lines if line.startswith(f"  failed: {receiver.url('/down')}")
+    ]
+    assert "500" in hook_reason
+    assert lines[-1] == (
+        f"Something failed in 2 of {len(JOBS)} job(s): mail (1 failed), webhooks (1 failed)."
+    )
+    assert "nothing to do" not in "\n".join(
+        line for line in lines if line.startswith(("mail", "webhooks"))
+    )
+
+
+def test_once_exits_1_when_a_webhook_receiver_is_down(make_app, runner):
+    """Nothing listens at the endpoint's address at all (the receiver is down)."""
+    app = make_app(PORTAL_CLOCK=CLOCK, WEBHOOKS_ALLOW_PRIVATE={"127.0.0.1"})
+    url = f"http://127.0.0.1:{support.free_port()}/hooks"
+    with app.app_context():
+        one_webhook_message_to(url)
+        db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+
+    assert result.exit_code == 1, result.output
+    assert "webhooks: 1 webhook message(s) sent: 0 delivered, 1 failed" in result.output
+    assert f"  failed: {url}: " in result.output
+    assert result.output.splitlines()[-1].endswith("webhooks (1 failed).")
 
 
 def _email(address: str) -> None:
@@ -414,6 +498,14 @@ def test_make_run_serves_the_portal_with_a_worker_and_stops_on_ctrl_c(tmp_path):
         make.wait(timeout=5)
     text = log.read_text()
     assert "SIGINT received: stopping after the current job." in text
+    # Every link the demo emailed (kept in development) is on the port it served on.
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        bodies = [body for (body,) in conn.execute("SELECT body_text FROM outgoing_emails")]
+    links = [link for body in bodies for link in re.findall(r"https?://\S+", body or "")]
+    assert links and all(link.startswith(f"http://127.0.0.1:{port}/") for link in links), links
+    # The demo's feeds were refreshed offline, from their bundled files: none is failing.
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        assert conn.execute("SELECT count(*) FROM feeds WHERE error_count > 0").fetchone() == (0,)
     assert "stopped." in text
     assert "Traceback" not in text.split("Press CTRL+C to quit")[-1].split("SIGINT received")[0]
 

@@ -15,6 +15,7 @@ A wrong file raises FeedsFileError naming the feed and the field, before anythin
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,14 +24,17 @@ from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import yaml
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from portal.core.clock import utcnow
 from portal.core.config import PROJECT_ROOT
 from portal.core.extensions import db
+from portal.news.feeds.media import https_origin, origin_setting
 from portal.news.feeds.types import FeedConfig
 from portal.news.models import Feed
+
+log = logging.getLogger(__name__)
 
 DEFAULT_FEEDS_FILE = PROJECT_ROOT / "feeds.yaml"
 MAX_ITEMS_LIMIT = 100
@@ -56,6 +60,38 @@ def feeds_file_path(app: Flask) -> Path:
     feeds.yaml at the top of the project."""
     named = app.config.get("PORTAL_FEEDS_FILE") or os.environ.get("PORTAL_FEEDS_FILE")
     return Path(named) if named else DEFAULT_FEEDS_FILE
+
+
+def resolve_image_origins(app: Flask) -> tuple[str, ...]:
+    """NEWS_IMAGE_ORIGINS checked and in normal form; when it is not set, the https origins of
+    the feeds in the feeds file (read once, as the app starts). Raises RuntimeError naming a
+    value that is not an https origin."""
+    configured = app.config.get("NEWS_IMAGE_ORIGINS")
+    if configured is None:
+        try:
+            configs = load(feeds_file_path(app))
+        except FeedsFileError as error:
+            log.warning("News images: no feed origins to allow, the feeds file failed: %s", error)
+            return ()
+        return tuple(sorted({o for c in configs if (o := https_origin(c.url)) is not None}))
+    values = configured.split(",") if isinstance(configured, str) else list(configured)
+    origins = set()
+    for value in values:
+        if not str(value).strip():
+            continue
+        origin = origin_setting(str(value))
+        if origin is None:
+            raise RuntimeError(
+                f"NEWS_IMAGE_ORIGINS: {value!r} is not an https origin "
+                "(write it as https://images.example.com, with no path)."
+            )
+        origins.add(origin)
+    return tuple(sorted(origins))
+
+
+def image_origins() -> tuple[str, ...]:
+    """The https origins news images may come from (the app's NEWS_IMAGE_ORIGINS)."""
+    return tuple(current_app.config.get("NEWS_IMAGE_ORIGINS") or ())
 
 
 def load(path: str | Path) -> list[FeedConfig]:

@@ -7,6 +7,11 @@ as feedparser will decode it, so UTF-16/32, EBCDIC and odd declared encodings ca
 declaration. The check covers the whole document, so a feed quoting `<!ENTITY` inside CDATA is
 refused too; that is rare and errs on the safe side. feedparser's own sanitiser and relative-URI
 resolution are off: the store sanitises with nh3 (portal.news.feeds.sanitize), and both are slow.
+feedparser still tracks Atom's xml:base (feed, entry and element level) and reports the one in
+scope of each summary and content as its "base": that is handed on, made absolute against the
+feed's address, for the store to resolve relative links and images against. feedparser is given
+no document address of its own, so it leaves the other links (and permalink guids, which make
+the entries' stable keys) as the document has them.
 """
 
 from __future__ import annotations
@@ -243,26 +248,39 @@ def _entry(entry: dict[str, Any], base_url: str | None, now: datetime) -> Parsed
     if guid_only and link and not _has_scheme(link):
         link = None
     contents = entry.get("content")
+    summary, summary_detail = _summary(entry, contents)
+    content, content_detail = _content(contents)
     return ParsedEntry(
         guid=_text(entry.get("id")) or None,
         link=link,
         title=_text(entry.get("title")),
         author=_text(entry.get("author")),
-        summary=_summary(entry, contents),
-        content=_content(contents),
+        summary=summary,
+        content=content,
         # dict.get: FeedParserDict maps a missing "updated" to "published" with a
         # DeprecationWarning.
         published=_instant(dict.get(entry, "published_parsed"), now),
         updated=_instant(dict.get(entry, "updated_parsed"), now),
+        summary_base=_xml_base(summary_detail, base_url),
+        content_base=_xml_base(content_detail, base_url),
     )
+
+
+def _xml_base(detail: object, base_url: str | None) -> str | None:
+    """The xml:base feedparser saw in scope of a summary or content, absolute; None if none."""
+    base = detail.get("base") if isinstance(detail, Mapping) else None
+    if not isinstance(base, str) or not base.strip():
+        return None
+    absolute = _absolute(base, base_url)
+    return absolute if absolute and _has_scheme(absolute) else None
 
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _summary(entry: Mapping[str, Any], contents: object) -> str:
-    """Raw HTML; plain-text summaries are escaped so that they stay text."""
+def _summary(entry: Mapping[str, Any], contents: object) -> tuple[str, object]:
+    """Raw HTML (plain-text summaries are escaped so that they stay text), and its details."""
     summary = _text(entry.get("summary"))
     detail = entry.get("summary_detail")
     if summary and not detail and isinstance(contents, list) and contents:
@@ -271,20 +289,21 @@ def _summary(entry: Mapping[str, Any], contents: object) -> str:
         if first.get("value") == summary:
             detail = first
     if summary and detail and detail.get("type") == "text/plain":
-        return html.escape(summary, quote=False)
-    return summary
+        return html.escape(summary, quote=False), detail
+    return summary, detail
 
 
-def _content(contents: object) -> str:
+def _content(contents: object) -> tuple[str, object]:
+    """The first HTML or text content as raw HTML, and its details."""
     if not isinstance(contents, list):
-        return ""
+        return "", None
     for item in contents:
         kind = item.get("type") or "text/html"
         if kind in ("text/html", "application/xhtml+xml"):
-            return _text(item.get("value"))
+            return _text(item.get("value")), item
         if kind == "text/plain":
-            return html.escape(_text(item.get("value")), quote=False)
-    return ""
+            return html.escape(_text(item.get("value")), quote=False), item
+    return "", None
 
 
 def _absolute(link: object, base_url: str | None) -> str | None:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.core.http import ssrf
 from portal.core.words import plural
-from portal.news.feeds import fetch, parse
+from portal.news.feeds import fetch, parse, samples
 from portal.news.feeds.store import store_entries
 from portal.news.feeds.types import FeedRejected, FetchOutcome, FetchResult, ParsedFeed
 from portal.news.models import Feed, FeedEntry
@@ -133,10 +133,16 @@ def allow_private() -> ssrf.AllowPrivate:
     return ssrf.allow_private_setting(configured) or ssrf.allow_private_from_env()
 
 
+# The key of fetch_options() that is not fetch.fetch's: read the sample feeds' bundled files.
+OFFLINE_SAMPLES = "offline_samples"
+
+
 def fetch_options() -> dict:
-    """Keyword arguments for fetch.fetch from the app's config (read in the calling thread)."""
+    """Keyword arguments for fetch.fetch from the app's config (read in the calling thread),
+    and whether the sample feeds are read offline (PORTAL_FEEDS_OFFLINE_SAMPLES)."""
     config = current_app.config
     return {
+        OFFLINE_SAMPLES: bool(config.get("PORTAL_FEEDS_OFFLINE_SAMPLES")),
         "allow_private": allow_private(),
         "deadline": float(config.get("PORTAL_FEEDS_DEADLINE_SECONDS", fetch.DEFAULT_DEADLINE)),
         "timeout": float(config.get("PORTAL_FEEDS_TIMEOUT_SECONDS", fetch.DEFAULT_CONNECT_TIMEOUT)),
@@ -158,13 +164,17 @@ def download_all(jobs: Sequence[FeedJob], options: dict, workers: int = 4) -> It
 
 def download(job: FeedJob, options: dict) -> Downloaded:
     """Fetch and parse one feed (runs in a download thread; never raises)."""
+    fetching = {name: value for name, value in options.items() if name != OFFLINE_SAMPLES}
     try:
-        result = fetch.fetch(
+        bundled = (
+            samples.offline_fetch(job.url, job.body_hash) if options.get(OFFLINE_SAMPLES) else None
+        )
+        result = bundled or fetch.fetch(
             job.url,
             etag=job.etag,
             last_modified=job.last_modified,
             previous_hash=job.body_hash,
-            **options,
+            **fetching,
         )
     except Exception:
         log.exception("Downloading feed %r (%s) failed", job.name, job.url)

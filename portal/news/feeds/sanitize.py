@@ -2,33 +2,39 @@
 
 Every function returns something the templates may use as it is: `clean_html` gives markup that
 can be rendered with `|safe`; `plain_text` and `safe_link` give text that Jinja's autoescaping
-must still escape (never mark them `|safe`).
+must still escape (never mark them `|safe`). After nh3, `portal.news.feeds.media` decides what
+each link and image becomes (http(s) links only; images only from allowed https origins).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import nh3
 
-# Structure and emphasis only. No img: the Content-Security-Policy allows images from the portal
-# alone, and remote images in news would tell third parties who reads what (tracking pixels).
+from portal.news.feeds import media
+
+# Structure, emphasis and images. An image survives only from an allowed https origin
+# (NEWS_IMAGE_ORIGINS, which the Content-Security-Policy's img-src lists too): see media.
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
-        "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li",
-        "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table",
-        "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+        "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+        "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup",
+        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
     }
 )  # fmt: skip
-# No style, class, id or event attributes anywhere; a[href] is the only URL that survives.
+# No style, class, id, srcset or event attributes anywhere; a[href] and img[src] are the only
+# URLs that survive.
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
 }
@@ -39,8 +45,8 @@ DROPPED_WITH_CONTENT = frozenset(
         "select", "style", "svg", "template", "textarea", "title", "xmp",
     }
 )  # fmt: skip
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
-LINK_REL = "noopener noreferrer nofollow"
+URL_SCHEMES = frozenset({"http", "https"})
+LINK_REL = media.LINK_REL
 LINK_SCHEMES = frozenset({"http", "https"})
 MAX_LINK_LENGTH = 2048
 
@@ -81,16 +87,21 @@ def _html_cleaner(base_url: str | None) -> nh3.Cleaner:
     return nh3.Cleaner(**options, url_relative="deny")
 
 
-def clean_html(html_text: str, *, base_url: str | None = None) -> str:
+def clean_html(
+    html_text: str, *, base_url: str | None = None, image_origins: Collection[str] = ()
+) -> str:
     """Feed HTML reduced to the allow-list, safe to render with `|safe`.
 
-    Relative links are resolved against `base_url` (an http(s) address, usually the feed's), or
-    dropped when there is none. Links keep only http, https and mailto and get
-    rel="noopener noreferrer nofollow".
+    Relative links and image addresses are resolved against `base_url` (an http(s) address:
+    the entry's xml:base, else its link, else the feed's), or dropped when there is none. Links
+    keep only http and https (others are unwrapped, their text kept) and get
+    rel="noopener noreferrer nofollow"; images are kept only from `image_origins` (https
+    origins), sized and lazy (portal.news.feeds.media).
     """
     if not html_text:
         return ""
-    return _html_cleaner(safe_link(base_url)).clean(html_text).strip()
+    cleaned = _html_cleaner(safe_link(base_url)).clean(html_text)
+    return media.rewrite(cleaned, image_origins).strip()
 
 
 def plain_text(html_or_text: str, max_length: int = 500) -> str:

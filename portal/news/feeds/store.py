@@ -5,12 +5,17 @@ else its title and date. A feed that repeats a guid (or a link) within one docum
 get its distinct items merged: those items fall back to the next identity that is unique.
 Entries are never deleted here, and HR's curation (hidden, pinned, featured, audience) is never
 touched by a refresh.
+
+Relative links and images in an entry's HTML are resolved against its base: the xml:base in
+scope (feed, entry or element level), else the entry's own link, else the feed's address. The
+base used is stored beside the raw HTML, so the raw can be sanitised again the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
@@ -19,6 +24,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.news.feeds import sanitize
+from portal.news.feeds.config import image_origins
 from portal.news.feeds.types import ParsedEntry, ParsedFeed
 from portal.news.models import Feed, FeedEntry
 
@@ -28,6 +34,10 @@ AUTHOR_MAX = 200
 GUID_MAX = 1000
 LINK_MAX = 2000
 FEED_TITLE_MAX = 300
+BASE_MAX = 2000
+# Part of every entry's content hash: bump it when the sanitiser changes what it stores, and each
+# entry is sanitised again (from its feed's next full download) instead of being left as it was.
+SANITISER_VERSION = "2"  # 2: xml:base honoured, images from NEWS_IMAGE_ORIGINS kept
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,17 @@ def entry_keys(entries: list[ParsedEntry]) -> list[str]:
 
 def _content_hash(entry: ParsedEntry) -> str:
     published = entry.published.isoformat() if entry.published else ""
-    parts = (entry.title, entry.link or "", entry.author, entry.summary, entry.content, published)
+    parts = (
+        SANITISER_VERSION,
+        entry.title,
+        entry.link or "",
+        entry.author,
+        entry.summary,
+        entry.content,
+        published,
+        entry.summary_base or "",
+        entry.content_base or "",
+    )
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()
 
 
@@ -77,8 +97,13 @@ def newest_first(entries: list[ParsedEntry], keys: list[str]) -> list[tuple[Pars
     return dated + undated
 
 
-def store_entries(feed: Feed, parsed: ParsedFeed, now: datetime) -> StoreReport:
-    """Upsert the newest `feed.max_items` entries of a parsed document, sanitised. Flushes only."""
+def store_entries(
+    feed: Feed, parsed: ParsedFeed, now: datetime, *, images: Collection[str] | None = None
+) -> StoreReport:
+    """Upsert the newest `feed.max_items` entries of a parsed document, sanitised, keeping
+    images from the https origins `images` (default: the app's NEWS_IMAGE_ORIGINS). Flushes
+    only."""
+    origins = image_origins() if images is None else images
     if parsed.title:
         feed.title = sanitize.plain_text(parsed.title, max_length=FEED_TITLE_MAX)
     chosen: list[tuple[ParsedEntry, str]] = []
@@ -116,25 +141,43 @@ def store_entries(feed: Feed, parsed: ParsedFeed, now: datetime) -> StoreReport:
         else:
             row.updated_at = now
             updated += 1
-        _fill(row, entry, feed.url, now)
+        _fill(row, entry, feed.url, now, origins)
         row.content_hash = content_hash
         row.last_seen_at = now
     db.session.flush()
     return StoreReport(new=new, updated=updated, unchanged=unchanged)
 
 
-def _fill(row: FeedEntry, entry: ParsedEntry, base_url: str, now: datetime) -> None:
-    """Copy a parsed entry onto its row, sanitised; the raw HTML is kept beside it."""
+def html_base(xml_base: str | None, link: str | None, feed_url: str) -> str | None:
+    """What relative addresses in an entry's HTML are resolved against: its xml:base, else its
+    own link, else the feed's address (the first that is a safe http(s) address)."""
+    for candidate in (xml_base, link, feed_url):
+        base = sanitize.safe_link(candidate)
+        if base is not None and len(base) <= BASE_MAX:
+            return base
+    return None
+
+
+def _fill(
+    row: FeedEntry, entry: ParsedEntry, feed_url: str, now: datetime, origins: Collection[str]
+) -> None:
+    """Copy a parsed entry onto its row, sanitised; the raw HTML and its bases beside it."""
     row.guid = entry.guid[:GUID_MAX] if entry.guid else None
-    link = sanitize.safe_link(entry.link, base_url) if entry.link else None
+    link = sanitize.safe_link(entry.link, feed_url) if entry.link else None
     row.link = link if link and len(link) <= LINK_MAX else None
     row.title = sanitize.plain_text(entry.title, max_length=TITLE_MAX)
     row.author = sanitize.plain_text(entry.author, max_length=AUTHOR_MAX) if entry.author else ""
+    row.summary_base = html_base(entry.summary_base, row.link, feed_url)
+    row.content_base = html_base(entry.content_base, row.link, feed_url)
     row.summary_html = (
-        sanitize.clean_html(entry.summary, base_url=base_url) if entry.summary else ""
+        sanitize.clean_html(entry.summary, base_url=row.summary_base, image_origins=origins)
+        if entry.summary
+        else ""
     )
     row.content_html = (
-        sanitize.clean_html(entry.content, base_url=base_url) if entry.content else ""
+        sanitize.clean_html(entry.content, base_url=row.content_base, image_origins=origins)
+        if entry.content
+        else ""
     )
     row.raw_summary = entry.summary
     row.raw_content = entry.content

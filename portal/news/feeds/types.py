@@ -40,6 +40,10 @@ class ParsedEntry:
     content: str  # raw HTML
     published: datetime | None
     updated: datetime | None
+    # The xml:base in scope of the summary and of the content (feed, entry or the element
+    # itself), made absolute against the feed's address; None when the document sets none.
+    summary_base: str | None = None
+    content_base: str | None = None
 
 
 @dataclass(frozen=True)

@@ -340,3 +340,29 @@ def test_a_wrong_declared_encoding_is_a_warning():
         "The feed's declared character encoding is wrong; it was read as another one, "
         "so some characters may look wrong."
     ]
+
+
+def test_xml_base_in_scope_of_each_summary_and_content_is_reported_absolute():
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        b'xml:base="/blog/"><title>t</title><id>urn:f</id><updated>2024-01-01T00:00:00Z</updated>'
+        b'<entry xml:base="https://cdn.example.org/2024/"><id>urn:a</id><title>a</title>'
+        b'<updated>2024-01-01T00:00:00Z</updated><link href="post.html"/>'
+        b'<summary type="html" xml:base="thumbs/">&lt;img src="a.png"&gt;</summary>'
+        b'<content type="html">&lt;a href="b.html"&gt;b&lt;/a&gt;</content></entry>'
+        b"<entry><id>urn:b</id><title>b</title><updated>2024-01-01T00:00:00Z</updated>"
+        b'<content type="html">&lt;p&gt;x&lt;/p&gt;</content></entry>'
+        b'<entry xml:base="javascript:alert(1)//"><id>urn:c</id><title>c</title>'
+        b"<updated>2024-01-01T00:00:00Z</updated><summary>s</summary></entry></feed>"
+    )
+    first, second, third = parse_feed(body, url=URL).entries
+    assert first.link == "https://cdn.example.org/2024/post.html"
+    assert first.summary_base == "https://cdn.example.org/2024/thumbs/"  # element level
+    assert first.content_base == "https://cdn.example.org/2024/"  # entry level
+    # The feed's own relative xml:base, made absolute against the feed's address.
+    assert second.content_base == "https://feeds.example.com/blog/"
+    # A javascript: base is ignored (feedparser keeps the one around it).
+    assert third.summary_base == "https://feeds.example.com/blog/"
+    # RSS has no xml:base: nothing to report, the store falls back to the link or the feed.
+    (item,) = parse_feed(rss("<item><guid>1</guid><description>d</description></item>")).entries
+    assert item.summary_base is None and item.content_base is None

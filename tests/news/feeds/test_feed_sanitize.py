@@ -1,4 +1,5 @@
-"""Feed HTML, titles and links: hostile input stored or rendered carries nothing executable."""
+"""Feed HTML, titles and links: hostile input stored or rendered carries nothing executable;
+images only from allowed https origins, sized and lazy; links only http(s)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from jinja2 import Environment
 
+from portal.news.feeds.media import for_reading, https_origin, image_size, origin_setting
 from portal.news.feeds.parse import parse_feed
 from portal.news.feeds.sanitize import clean_html, plain_text, safe_link
 
@@ -77,7 +79,8 @@ FORBIDDEN_TAGS = frozenset(
 FORBIDDEN_ATTRIBUTES = frozenset(
     {"style", "srcdoc", "src", "formaction", "action", "xlink:href", "target", "class", "id"}
 )
-SAFE_SCHEMES = ("http", "https", "mailto")
+SAFE_SCHEMES = ("http", "https")
+IMAGES = frozenset({"https://feeds.example.com", "https://ok.example"})  # allowed image origins
 _TAB_NEWLINE = dict.fromkeys(map(ord, "\t\n\r"))
 
 
@@ -92,15 +95,22 @@ class _Collector(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def assert_nothing_executable(markup: str) -> None:
-    """No dangerous element, no event or style attribute, only http(s)/mailto URLs, rel on links."""
+def assert_nothing_executable(markup: str, *, images: frozenset[str] = frozenset()) -> None:
+    """No dangerous element, no event or style attribute, only http(s) URLs, rel on links; an
+    image only from `images` (https origins), lazy."""
     lowered = markup.lower()
     assert "<script" not in lowered
     collector = _Collector()
     collector.feed(markup)
     collector.close()
     for tag, attrs in collector.tags:
-        assert tag not in FORBIDDEN_TAGS, markup
+        if tag == "img" and images:
+            given = dict(attrs)
+            assert https_origin(given.get("src")) in images, markup
+            assert given.get("loading") == "lazy" and "alt" in given, markup
+            attrs = [(name, value) for name, value in attrs if name != "src"]
+        else:
+            assert tag not in FORBIDDEN_TAGS, markup
         names = [name for name, _ in attrs]
         for name, value in attrs:
             assert not name.startswith("on"), markup
@@ -125,14 +135,21 @@ def render(body: str, title: str = "") -> str:
 
 @pytest.mark.parametrize("vector", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_html_is_stored_and_rendered_without_anything_executable(vector):
-    for base in (BASE, None):
-        stored = clean_html(vector, base_url=base)
+    for base, images in ((BASE, frozenset()), (None, frozenset()), (BASE, IMAGES)):
+        stored = clean_html(vector, base_url=base, image_origins=images)
         assert "<!--" not in stored
-        assert_nothing_executable(stored)
+        assert_nothing_executable(stored, images=images)
         page = render(stored)
-        assert_nothing_executable(page.replace('<article class="news">', "<article>"))
+        assert_nothing_executable(
+            page.replace('<article class="news">', "<article>"), images=images
+        )
         # Sanitising the stored HTML again changes nothing: no mutation on re-parsing.
-        assert clean_html(stored, base_url=base) == stored
+        assert clean_html(stored, base_url=base, image_origins=images) == stored
+        # As the pages show it: the same, links in a new tab with the hint.
+        shown = for_reading(stored, images)
+        assert_nothing_executable(
+            re.sub(r'( target="_blank"| class="visually-hidden")', "", shown), images=images
+        )
 
 
 # The comment vector is inert as it stands; it checks that comments are stripped.
@@ -197,10 +214,11 @@ def test_allowed_markup_survives():
         '<tbody><tr><td colspan="2">d</td></tr></tbody></table>',
         base_url=BASE,
     )
+    # Only http(s) links stay links: the mailto one is unwrapped, its text kept.
     assert stored == (
         "<h2>Head</h2><p>Hello <strong>you</strong> <em>there</em><br>"
         f'<a href="https://ok.example/a?b=1&amp;c=2" title="T" rel="{REL}">link</a> '
-        f'<a href="mailto:hr@example.com" rel="{REL}">mail</a></p><ul><li>one</li></ul>'
+        "mail</p><ul><li>one</li></ul>"
         "<blockquote>q</blockquote><pre><code>x = 1</code></pre>"
         '<table><thead><tr><th scope="col">h</th></tr></thead>'
         '<tbody><tr><td colspan="2">d</td></tr></tbody></table>'
@@ -213,12 +231,87 @@ def test_relative_links_are_resolved_against_the_base_or_dropped():
         f'<a href="https://feeds.example.com/about" rel="{REL}">a</a>'
         f'<a href="https://cdn.example.org/x" rel="{REL}">b</a>'
     )
-    assert clean_html(markup) == f'<a rel="{REL}">a</a><a rel="{REL}">b</a>'
+    assert clean_html(markup) == "ab"
     assert clean_html(markup, base_url="javascript:alert(1)") == clean_html(markup)
 
 
-def test_images_are_dropped():
+def test_images_are_dropped_without_allowed_origins():
     assert clean_html('<p>a<img src="https://cdn.example.org/x.png" alt="x">b</p>') == "<p>ab</p>"
+
+
+LAZY = 'loading="lazy" decoding="async"'
+
+
+def test_images_from_allowed_https_origins_are_kept_sized_and_lazy():
+    stored = clean_html(
+        '<p><img src="/img/a.png" alt="Our new office" width="4000" height="3000" '
+        'onerror="alert(1)" srcset="https://evil.example/a.png 2x" style="width:9000px">'
+        '<img src="https://ok.example/b.png" width="50%" height="80">'
+        '<img src="http://ok.example/c.png" alt="http">'
+        '<img src="https://cdn.example.org/d.png" alt="other origin">'
+        '<img src="https://user@ok.example/e.png" alt="user name">'
+        '<img src="https://ok.example/pixel.gif" width="1" height="1">'
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="data"></p>',
+        base_url=BASE,
+        image_origins=IMAGES,
+    )
+    assert stored == (
+        '<p><img src="https://feeds.example.com/img/a.png" alt="Our new office" width="1200" '
+        f'height="900" {LAZY}><img src="https://ok.example/b.png" alt="" height="80" {LAZY}></p>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "kept"),
+    [
+        ("640", "480", (640, 480)),
+        ("2400", "600", (1200, 300)),
+        ("600", "2400", (300, 1200)),
+        ("5000", None, (1200, None)),
+        (None, "3000", (None, 1200)),
+        ("300px", " 200 ", (300, 200)),
+        ("100%", "auto", (None, None)),
+        ("1", "200", None),
+        ("0", None, None),
+    ],
+)
+def test_image_sizes_are_clamped_or_removed(width, height, kept):
+    assert image_size(width, height) == kept
+
+
+def test_reading_opens_links_in_a_new_tab_and_rechecks_images():
+    stored = (
+        f'<p><a href="https://ok.example/story" rel="{REL}">story</a> '
+        f'<img src="https://ok.example/a.png" alt="A" {LAZY}>'
+        f'<img src="https://gone.example/b.png" alt="B" {LAZY}></p>'
+    )
+    # gone.example is no longer allowed: that image goes, whatever was stored.
+    assert for_reading(stored, IMAGES) == (
+        f'<p><a href="https://ok.example/story" target="_blank" rel="{REL}">story'
+        '<span class="visually-hidden"> (opens in a new tab)</span></a> '
+        f'<img src="https://ok.example/a.png" alt="A" {LAZY}></p>'
+    )
+    # What was stored before images were kept renders too (mailto links are unwrapped now).
+    old = f'<p>Hi <a href="mailto:hr@example.com" rel="{REL}">HR</a></p>'
+    assert for_reading(old, IMAGES) == "<p>Hi HR</p>"
+
+
+@pytest.mark.parametrize(
+    ("value", "origin"),
+    [
+        ("https://Images.Example.com", "https://images.example.com"),
+        ("https://images.example.com/", "https://images.example.com"),
+        ("https://images.example.com:443", "https://images.example.com"),
+        ("https://images.example.com:8443", "https://images.example.com:8443"),
+        ("http://images.example.com", None),
+        ("https://images.example.com/path", None),
+        ("https://user@images.example.com", None),
+        ("https://images.example.com; script-src *", None),
+        ("images.example.com", None),
+    ],
+)
+def test_configured_image_origins_must_be_bare_https_origins(value, origin):
+    assert origin_setting(value) == origin
 
 
 def test_empty_html():

@@ -1,12 +1,15 @@
 """Sample feeds shipped with the portal, so the demo shows news offline.
 
 They are ingested from the bundled files through the same parse → sanitise → store path as a
-download. Their addresses (on example.com) are the ones feeds.yaml lists: a refresh without
-network fails like any unreachable feed would, shown to HR, with the entries kept.
+download. Their addresses (on example.com) are the ones feeds.yaml lists. With
+PORTAL_FEEDS_OFFLINE_SAMPLES (on in development, so in `make run`) a refresh of one of them reads
+its bundled file instead of the network (`offline_fetch`), so the demo's feeds stay healthy
+offline; elsewhere they are fetched like any feed, and fail like any unreachable one would.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from portal.core.extensions import db
 from portal.news.feeds import parse
 from portal.news.feeds.config import as_tag_column
 from portal.news.feeds.store import StoreReport, store_entries
-from portal.news.feeds.types import FeedConfig
+from portal.news.feeds.types import FeedConfig, FetchOutcome, FetchResult
 from portal.news.models import Feed
 
 HERE = Path(__file__).resolve().parent
@@ -48,8 +51,25 @@ SAMPLES: list[tuple[FeedConfig, str]] = [
 ]
 
 
+_FILES = {config.url: filename for config, filename in SAMPLES}
+
+
+def offline_fetch(url: str, previous_hash: str | None = None) -> FetchResult | None:
+    """What a download of a sample feed's address returns, read from its bundled file (unchanged
+    when it hashes the same as last time); None for any other address."""
+    filename = _FILES.get(url)
+    if filename is None:
+        return None
+    body = (HERE / filename).read_bytes()
+    digest = hashlib.sha256(body).hexdigest()
+    if digest == previous_hash:
+        return FetchResult(FetchOutcome.NOT_MODIFIED, url, 200, body_hash=digest)
+    return FetchResult(FetchOutcome.OK, url, 200, body=body, body_hash=digest)
+
+
 def load_samples(now: datetime | None = None) -> dict[str, StoreReport]:
-    """Add the sample feeds (when missing) and store their bundled entries. Flushes only."""
+    """Add the sample feeds (when missing) and store their bundled entries, as a successful
+    download would (the feed's title, last success, next check). Flushes only."""
     now = now or utcnow()
     reports = {}
     for config, filename in SAMPLES:
@@ -67,7 +87,10 @@ def load_samples(now: datetime | None = None) -> dict[str, StoreReport]:
             )
             db.session.add(feed)
             db.session.flush()
-        parsed = parse.parse_feed((HERE / filename).read_bytes(), url=config.url)
+        body = (HERE / filename).read_bytes()
+        parsed = parse.parse_feed(body, url=config.url)
         reports[config.name] = store_entries(feed, parsed, now)
         feed.ttl_minutes = parsed.ttl_minutes
+        feed.body_hash = hashlib.sha256(body).hexdigest()
+        feed.last_checked_at = feed.last_success_at = now
     return reports
