@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.accounts import audit_views, hr_views, passwords, views
+from portal.accounts import audit_views, hr_views, offer_import_views, passwords, views
 from portal.accounts.commands import users_cli
 from portal.accounts.login import init_login
 from portal.people import audit
@@ -12,6 +12,7 @@ from portal.people import audit
 __all__ = [
     "audit_views",
     "hr_views",
+    "offer_import_views",
     "views",
 ]  # imported for the pages they add to the audience blueprints
 

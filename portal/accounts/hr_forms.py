@@ -8,7 +8,16 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, Field, Form, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    Form,
+    HiddenField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextArea
@@ -307,3 +316,25 @@ class AuditFilterForm(Form):
     def validate_until(self, field: Field) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError("The last day cannot be before the first.")
+
+
+class OfferUploadForm(FlaskForm):
+    """HR's CSV of offers (accounts.offer_import reads it)."""
+
+    file = FileField(
+        "CSV file of offers",
+        validators=[FileRequired("Choose a CSV file to upload.")],
+        render_kw={"accept": ".csv,text/csv"},
+        description=(
+            "UTF-8 CSV, first row naming the columns: name, email, job title, joining date "
+            "(YYYY-MM-DD), joining time (HH:MM), location, department, recruiter (their email "
+            "address); optionally time zone (such as Europe/Paris; else yours). Nothing is "
+            "created until you have seen every row."
+        ),
+    )
+
+
+class OfferCommitForm(FlaskForm):
+    """The previewed file, carried back signed (accounts.offer_import_views) and read again."""
+
+    upload = HiddenField(validators=[DataRequired()])

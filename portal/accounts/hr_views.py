@@ -16,7 +16,7 @@ from portal.accounts.login import SESSION_KEY
 from portal.accounts.people_filters import PeopleFilterForm
 from portal.core import clock
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm, filled, require_confirmation
+from portal.core.forms import ConfirmForm, ask_first, filled, require_confirmation
 from portal.core.ids import query_id
 from portal.core.links import absolute_url
 from portal.core.templating import local_datetime
@@ -270,6 +270,15 @@ def deactivate(user_id: int) -> ResponseReturnValue:
     """Close an account: sessions and unused links stop working at once."""
     require_confirmation()
     found = person_or_404(user_id)
+    asking = ask_first(
+        f"Deactivate {found.name}?",
+        detail=f"{found.name} will no longer be able to sign in: their sessions and unused links "
+        "stop working at once. You can reactivate the account later.",
+        button=f"Yes, deactivate {found.name}",
+        cancel=url_for("hr.person", user_id=found.id),
+    )
+    if asking is not None:
+        return asking
     try:
         accounts.deactivate(found, current_user)
     except accounts.AccountError as error:

@@ -21,6 +21,8 @@ from portal.people import audit
 from portal.people.models import CandidateProfile, Role, User
 from portal.timeline import joining, joining_mail
 
+INVITATION_SUBJECT = "Welcome! Set up your pre-boarding account"
+
 
 class AccountError(ValueError):
     """A change that cannot be made, with the form field it concerns."""
@@ -45,7 +47,8 @@ def _ensure_email_free(email: str, except_user: User | None = None) -> None:
         raise AccountError("email", "Someone already has an account with this email address.")
 
 
-def _ensure_recruiter(recruiter_id: int | None) -> None:
+def ensure_recruiter(recruiter_id: int | None) -> None:
+    """AccountError unless `recruiter_id` is None or an active recruiter's."""
     if recruiter_id is None:
         return
     recruiter = db.session.get(User, recruiter_id)
@@ -53,7 +56,7 @@ def _ensure_recruiter(recruiter_id: int | None) -> None:
         raise AccountError("recruiter_id", "Choose an active recruiter.")
 
 
-def _ensure_backup(backup_id: int | None, recruiter_id: int | None) -> None:
+def ensure_backup(backup_id: int | None, recruiter_id: int | None) -> None:
     """A backup recruiter is an active recruiter other than the recruiter."""
     if backup_id is None:
         return
@@ -105,6 +108,22 @@ class CandidateDetails:
     backup_recruiter_id: int | None = None
 
 
+def candidate_profile(user: User, details: CandidateDetails) -> CandidateProfile:
+    """The profile `create_candidate` adds for a new candidate `user`, as stored."""
+    return CandidateProfile(
+        user_id=user.id,
+        job_title=details.job_title.strip(),
+        department=details.department.strip(),
+        location=details.location.strip(),
+        joining_date=details.joining_date,
+        joining_time=details.joining_time,
+        joining_time_zone=details.joining_time_zone,
+        reception_instructions=details.reception_instructions.strip(),
+        recruiter_id=details.recruiter_id,
+        backup_recruiter_id=details.backup_recruiter_id,
+    )
+
+
 def create_candidate(
     *,
     actor: User | None,
@@ -116,25 +135,12 @@ def create_candidate(
 ) -> User:
     """Create a candidate (without a password until invited). `backdated`: HR confirmed a
     joining date that has passed, which the audit log notes (the caller sends nothing)."""
-    _ensure_recruiter(details.recruiter_id)
-    _ensure_backup(details.backup_recruiter_id, details.recruiter_id)
+    ensure_recruiter(details.recruiter_id)
+    ensure_backup(details.backup_recruiter_id, details.recruiter_id)
     user = create_user(
         actor=actor, email=email, name=name, role=Role.CANDIDATE, time_zone=time_zone
     )
-    db.session.add(
-        CandidateProfile(
-            user_id=user.id,
-            job_title=details.job_title.strip(),
-            department=details.department.strip(),
-            location=details.location.strip(),
-            joining_date=details.joining_date,
-            joining_time=details.joining_time,
-            joining_time_zone=details.joining_time_zone,
-            reception_instructions=details.reception_instructions.strip(),
-            recruiter_id=details.recruiter_id,
-            backup_recruiter_id=details.backup_recruiter_id,
-        )
-    )
+    db.session.add(candidate_profile(user, details))
     if backdated:
         audit.record(actor, "calendar.backdated", user, "joining_date", None, details.joining_date)
     db.session.flush()
@@ -191,12 +197,12 @@ def update_person(
     _apply(user, changes, values)
     if details is not None and user.candidate_profile is not None:
         if details.recruiter_id != user.candidate_profile.recruiter_id:
-            _ensure_recruiter(details.recruiter_id)
+            ensure_recruiter(details.recruiter_id)
         if (details.recruiter_id, details.backup_recruiter_id) != (
             user.candidate_profile.recruiter_id,
             user.candidate_profile.backup_recruiter_id,
         ):
-            _ensure_backup(details.backup_recruiter_id, details.recruiter_id)
+            ensure_backup(details.backup_recruiter_id, details.recruiter_id)
         _apply(
             user.candidate_profile,
             changes,
@@ -249,7 +255,7 @@ def invite(user: User, actor: User | None) -> OutgoingEmail:
         user,
         TokenPurpose.INVITATION,
         current_app.config["INVITATION_HOURS"],
-        subject="Welcome! Set up your pre-boarding account",
+        subject=INVITATION_SUBJECT,
         actor=actor,
     )
 
@@ -260,6 +266,13 @@ def email_link(
     """Issue a single-use link valid for `hours` and queue the email that carries it
     (templates/accounts/email/<purpose>): only the email ever holds the raw token."""
     raw = tokens.issue(user, purpose, timedelta(hours=hours), created_by=actor)
+    return queue_link(user, purpose, raw, hours, subject=subject, actor=actor)
+
+
+def queue_link(
+    user: User, purpose: TokenPurpose, raw: str, hours: int, *, subject: str, actor: User | None
+) -> OutgoingEmail:
+    """Queue the email carrying the link `raw` (templates/accounts/email/<purpose>)."""
     return notifications.queue(
         to=user,
         kind=str(purpose),
@@ -340,7 +353,7 @@ def assign_recruiter(candidate: User, recruiter_id: int | None, actor: User) -> 
         raise AccountError("recruiter_id", "Only candidates have a recruiter.")
     if profile.recruiter_id == recruiter_id:
         return False
-    _ensure_recruiter(recruiter_id)
+    ensure_recruiter(recruiter_id)
     audit.record(
         actor, "candidate.updated", candidate, "recruiter_id", profile.recruiter_id, recruiter_id
     )

@@ -57,6 +57,16 @@ def issue(
         )
         .values(revoked_at=now)
     )
+    raw = add(user, purpose, valid_for, created_by)
+    db.session.flush()
+    return raw
+
+
+def add(
+    user: User, purpose: TokenPurpose, valid_for: timedelta, created_by: User | None = None
+) -> str:
+    """A new link for `user`, earlier ones untouched (a new account has none), not flushed."""
+    now = utcnow()
     raw = secrets.token_urlsafe(32)
     db.session.add(
         UserToken(
@@ -68,7 +78,6 @@ def issue(
             created_by_id=created_by.id if created_by else None,
         )
     )
-    db.session.flush()
     return raw
 
 

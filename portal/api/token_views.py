@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired
 
 from portal.api import tokens as api_tokens
 from portal.core.extensions import db
-from portal.core.forms import OneLineField, filled
+from portal.core.forms import OneLineField, ask_first, filled
 from portal.people.access import account_bp
 from portal.people.models import User
 
@@ -75,6 +75,15 @@ def revoke_api_token(token_id: int) -> ResponseReturnValue:
     token = api_tokens.owned_by(user, token_id)
     if token is None:
         abort(404)
+    asking = ask_first(
+        f"Revoke the token “{token.name}”?",
+        detail="Whatever uses it stops getting answers at once; a revoked token cannot be "
+        "brought back.",
+        button="Yes, revoke it",
+        cancel=url_for("auth.api_tokens_page"),
+    )
+    if asking is not None:
+        return asking
     if api_tokens.revoke(token, by=user):
         db.session.commit()
         flash(f"The token “{token.name}” is revoked: it no longer works.", "success")

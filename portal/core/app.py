@@ -19,6 +19,7 @@ from portal.core.errors import init_errors
 from portal.core.extensions import csrf, db, migrate
 from portal.core.ids import IdConverter
 from portal.core.security import init_security_headers
+from portal.core.site import init_site
 from portal.core.templating import init_templating
 
 log = logging.getLogger("portal")
@@ -48,6 +49,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_security_headers(app)
     init_templating(app)
     init_assets(app)
+    init_site(app)
     rate_limits.init_app(app)
     return app
 

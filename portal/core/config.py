@@ -132,6 +132,10 @@ def from_environment() -> dict:
         # sign-in, and on at least this many different days (UTC; the visit under way counts).
         "PULSE_AFTER_DAYS": _int("PULSE_AFTER_DAYS", 3),
         "PULSE_AFTER_VISITS": _int("PULSE_AFTER_VISITS", 2),
+        # HR's CSV of offers (accounts.offer_import): the largest file and the most rows one
+        # upload may hold; all are created in one transaction.
+        "OFFER_IMPORT_MAX_BYTES": _int("OFFER_IMPORT_MAX_BYTES", 2 * 1024 * 1024),
+        "OFFER_IMPORT_MAX_ROWS": _int("OFFER_IMPORT_MAX_ROWS", 5000),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_ME_DAYS": 30,
         "PASSWORD_HASH_PARAMS": {},

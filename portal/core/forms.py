@@ -7,7 +7,8 @@ from functools import cache
 from typing import Any, TypeVar, cast
 from zoneinfo import available_timezones
 
-from flask import abort
+from flask import abort, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, Field, Form, StringField, TimeField, ValidationError
 from wtforms.form import BaseForm
@@ -137,3 +138,31 @@ def require_confirmation() -> None:
     token is the whole form, so anything else is a forged or stale request)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
+
+
+# The field a confirmation page sends back with its button (templates/core/confirm.html).
+CONFIRMED_FIELD = "confirmed"
+
+
+def ask_first(
+    question: str, *, button: str, cancel: str, detail: str = ""
+) -> ResponseReturnValue | None:
+    """Before a destructive one-button action (deactivate, delete, remove, revoke, disable,
+    discard): None once the person has said yes, else the page that asks `question`, with
+    `button` to go ahead (the same POST, confirmed) and a link back to `cancel`. The form's
+    CSRF token is checked first either way ("confirm or 400"). Call it after the look-ups
+    that may 404, so nobody is asked about what they may not touch."""
+    require_confirmation()
+    if request.form.get(CONFIRMED_FIELD) == "1":
+        return None
+    action = request.full_path if request.query_string else request.path
+    page = render_template(
+        "core/confirm.html",
+        question=question,
+        detail=detail,
+        button=button,
+        cancel=cancel,
+        action=action,
+        confirmed_field=CONFIRMED_FIELD,
+    )
+    return page, 200

@@ -74,6 +74,21 @@ def iso_instant(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
+NEW_TAB_HINT = Markup('<span class="visually-hidden"> (opens in a new tab)</span>')
+
+
+def external_link(url: str | None, text: str | Markup, *, nofollow: bool = False) -> Markup:
+    """A link out of the portal: a new tab, no opener, no referrer, and a hidden "(opens in a
+    new tab)" for screen readers. Anything but an http(s) address gives the text alone.
+    `nofollow` for addresses people typed (messages), which the portal does not vouch for."""
+    if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+        return escape(text)
+    rel = "noopener noreferrer nofollow" if nofollow else "noopener noreferrer"
+    return Markup('<a href="{0}" target="_blank" rel="{1}">{2}{3}</a>').format(
+        url, rel, text, NEW_TAB_HINT
+    )
+
+
 def message_text(text: str | None) -> Markup:
     """Plain text as safe HTML: everything escaped, http(s) links made clickable.
 
@@ -92,7 +107,7 @@ def message_text(text: str | None) -> Markup:
         if not urlsplit(url).hostname:
             continue
         parts.append(escape(text[position : match.start()]))
-        parts.append(Markup('<a href="{0}" rel="noopener noreferrer nofollow">{0}</a>').format(url))
+        parts.append(external_link(url, url, nofollow=True))
         position = match.start() + len(url)
     parts.append(escape(text[position:]))
     return Markup("").join(parts)
@@ -110,5 +125,9 @@ def init_templating(app: Flask) -> None:
     # Emails build their links in the template, from the data they are given: absolute_url
     # binds to BASE_URL, so it works in a worker job as in a request.
     app.jinja_env.globals.update(
-        plural=plural, noun=noun, reader_zone=reader_zone, absolute_url=absolute_url
+        plural=plural,
+        noun=noun,
+        reader_zone=reader_zone,
+        absolute_url=absolute_url,
+        external_link=external_link,
     )

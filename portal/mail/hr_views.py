@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal.core import clock
 from portal.core.extensions import db
-from portal.core.forms import require_confirmation
+from portal.core.forms import ask_first, require_confirmation
 from portal.core.ids import query_id
 from portal.mail import parking
 from portal.mail.models import OutgoingEmail
@@ -54,6 +54,14 @@ def discard_parked(email_id: int) -> ResponseReturnValue:
     require_confirmation()
     email = _parked_or_404(email_id)
     address = email.to_address
+    asking = ask_first(
+        f"Discard the message to {address}?",
+        detail="It will not be sent, and it cannot be sent again later.",
+        button="Yes, discard it",
+        cancel=url_for("hr.parked_mail"),
+    )
+    if asking is not None:
+        return asking
     parking.discard(email, current_user)
     db.session.commit()
     flash(f"The message to {address} was discarded.", "info")

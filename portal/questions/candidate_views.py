@@ -57,8 +57,7 @@ def ask() -> ResponseReturnValue:
 @candidate_bp.post("/questions/<int:message_id>/remove")
 def remove_message(message_id: int) -> ResponseReturnValue:
     """Take back one of one's own messages."""
-    remove_own_message(current_user.id, message_id)
-    return redirect(url_for("candidate.questions_page"))
+    return remove_own_message(current_user.id, message_id, url_for("candidate.questions_page"))
 
 
 @candidate_bp.post("/questions/close")

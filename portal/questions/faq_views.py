@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm, filled, require_confirmation
+from portal.core.forms import ConfirmForm, ask_first, filled, require_confirmation
 from portal.core.ids import query_id
 from portal.events import log as events
 from portal.events.models import EventKind
@@ -117,6 +117,14 @@ def delete(entry_id: int) -> ResponseReturnValue:
     entry = faq.get(entry_id)
     if entry is None:
         abort(404)
+    asking = ask_first(
+        f"Delete the FAQ entry “{entry.question}”?",
+        detail="Nobody will see it any more; deleting it cannot be undone.",
+        button="Yes, delete it",
+        cancel=url_for("faq.index"),
+    )
+    if asking is not None:
+        return asking
     faq.delete(entry, current_user)
     db.session.commit()
     flash("The FAQ entry is deleted.", "info")

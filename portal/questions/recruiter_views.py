@@ -75,8 +75,8 @@ def answer(candidate_id: int) -> ResponseReturnValue:
 def remove_message(candidate_id: int, message_id: int) -> ResponseReturnValue:
     """Take back one of one's own answers."""
     candidate = _my_candidate(candidate_id)
-    remove_own_message(candidate.id, message_id)
-    return redirect(url_for("recruiter.thread", candidate_id=candidate.id))
+    back = url_for("recruiter.thread", candidate_id=candidate.id)
+    return remove_own_message(candidate.id, message_id, back)
 
 
 @recruiter_bp.post("/candidates/<int:candidate_id>/questions/close")

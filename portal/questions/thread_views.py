@@ -5,13 +5,13 @@ in `threads` and `closures`."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, render_template
+from flask import abort, current_app, flash, redirect, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.core import clock, rate_limits
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm, add_error, filled, require_confirmation
+from portal.core.forms import ConfirmForm, add_error, ask_first, filled, require_confirmation
 from portal.core.ids import form_id
 from portal.mail import jobs as mail_jobs
 from portal.people.models import Role, User
@@ -148,16 +148,31 @@ def reopen_from_form(candidate: User) -> None:
     flash("“No reply needed” taken back: what it covered waits for an answer again.", "success")
 
 
-def remove_own_message(candidate_id: int, message_id: int) -> None:
-    """Take back one of the signed-in person's own messages in `candidate_id`'s thread, commit
-    and say so; 404 for anything else (someone else's message, another thread, gone already)."""
+def remove_own_message(candidate_id: int, message_id: int, back: str) -> ResponseReturnValue:
+    """Take back one of the signed-in person's own messages in `candidate_id`'s thread once
+    they have confirmed, commit, say so and go `back`; 404 for anything else (someone else's
+    message, another thread, gone already)."""
     require_confirmation()
     message = db.session.get(Message, message_id)
-    if message is None or message.candidate_id != candidate_id:
+    if (
+        message is None
+        or message.candidate_id != candidate_id
+        or message.author_id != current_user.id
+    ):
         abort(404)
+    asking = ask_first(
+        "Remove your message?",
+        detail="Its text is erased for everyone in the conversation; a note that a message was "
+        "removed keeps its place. This cannot be undone.",
+        button="Yes, remove it",
+        cancel=back,
+    )
+    if asking is not None:
+        return asking
     try:
         questions.remove(message, current_user)
     except questions.QuestionError:
         abort(404)
     db.session.commit()
     flash("Your message has been removed.", "info")
+    return redirect(back)

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.core import clock
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm, require_confirmation
+from portal.core.forms import ConfirmForm, ask_first, require_confirmation
 from portal.people.access import candidate_or_404, hr_bp
 from portal.people.models import User
 from portal.timeline import joining, milestones, workdays
@@ -108,6 +108,15 @@ def delete_milestone_template(template_id: int) -> ResponseReturnValue:
     require_confirmation()
     found = _template_or_404(template_id)
     title = found.title
+    asking = ask_first(
+        f"Delete “{title}” from the timeline?",
+        detail="It disappears from every candidate's timeline, including the changes made to "
+        "it for one candidate.",
+        button="Yes, delete it",
+        cancel=url_for("hr.milestone_templates"),
+    )
+    if asking is not None:
+        return asking
     milestones.delete_template(current_user, found)
     db.session.commit()
     flash(f"“{title}” deleted. No candidate sees it any more.", "success")
@@ -174,6 +183,14 @@ def delete_candidate_milestone(user_id: int, milestone_id: int) -> ResponseRetur
     candidate = candidate_or_404(user_id)
     found = _own_or_404(candidate, milestone_id)
     title = found.title
+    asking = ask_first(
+        f"Delete “{title}” from {candidate.name}'s timeline?",
+        detail="It was only on this candidate's timeline; deleting it cannot be undone.",
+        button="Yes, delete it",
+        cancel=_timeline_url(candidate),
+    )
+    if asking is not None:
+        return asking
     milestones.delete_own(current_user, candidate, found)
     db.session.commit()
     flash(f"“{title}” deleted from {candidate.name}'s timeline.", "success")

@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
-from portal.core.forms import ConfirmForm, require_confirmation
+from portal.core.forms import ConfirmForm, ask_first, require_confirmation
 from portal.core.ids import form_id, query_id
 from portal.people import directory as people
 from portal.people.access import hr_bp
@@ -253,17 +253,24 @@ def _action(endpoint_id: int, act: Callable[[WebhookEndpoint], None]) -> Webhook
 
 @hr_bp.post("/webhooks/<int:endpoint_id>/disable")
 def disable_webhook(endpoint_id: int) -> ResponseReturnValue:
-    """Stop sending to an endpoint; its waiting messages wait."""
-
-    def act(found: WebhookEndpoint) -> None:
-        if webhook_endpoints.disable_endpoint(current_user, found):
-            db.session.commit()
-            flash("The endpoint is disabled: nothing is sent to it until it is enabled.", "success")
-        else:
-            flash("The endpoint was already disabled.", "info")
-
-    found = _action(endpoint_id, act)
-    return redirect(url_for("hr.webhook", endpoint_id=found.id))
+    """Stop sending to an endpoint (once HR has confirmed); its waiting messages wait."""
+    require_confirmation()
+    found = _endpoint_or_404(endpoint_id)
+    back = url_for("hr.webhook", endpoint_id=found.id)
+    asking = ask_first(
+        f"Disable the endpoint {found.url}?",
+        detail="Nothing is sent to it until it is enabled again; events keep waiting for it.",
+        button="Yes, disable it",
+        cancel=back,
+    )
+    if asking is not None:
+        return asking
+    if webhook_endpoints.disable_endpoint(current_user, found):
+        db.session.commit()
+        flash("The endpoint is disabled: nothing is sent to it until it is enabled.", "success")
+    else:
+        flash("The endpoint was already disabled.", "info")
+    return redirect(back)
 
 
 @hr_bp.post("/webhooks/<int:endpoint_id>/enable")

@@ -109,7 +109,10 @@ def test_deactivation_ends_sessions_and_blocks_sign_in(app, client, people):
     sign_in(client, people["emails"]["hr"])
     user_id = people["ids"]["candidate_a"]
     response = post_form(
-        client, f"/hr/people/{user_id}/deactivate", {}, form_url=f"/hr/people/{user_id}"
+        client,
+        f"/hr/people/{user_id}/deactivate",
+        {"confirmed": "1"},
+        form_url=f"/hr/people/{user_id}",
     )
     assert response.status_code == 302
     assert candidate.get("/candidate/").status_code == 302

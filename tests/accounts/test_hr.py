@@ -151,7 +151,7 @@ def test_hr_edits_a_recruiter_and_a_deactivated_recruiter_is_not_offered(app, cl
     post_form(
         client,
         f"/hr/people/{recruiter_id}/deactivate",
-        {},
+        {"confirmed": "1"},
         form_url=f"/hr/people/{recruiter_id}",
     )
     new_form = client.get("/hr/candidates/new").get_data(as_text=True)
@@ -171,7 +171,11 @@ def test_hr_cannot_deactivate_themselves(client, people):
     hr_id = people["ids"]["hr"]
     _hr(client, people)
     response = post_form(
-        client, f"/hr/people/{hr_id}/deactivate", {}, form_url="/hr/", follow_redirects=True
+        client,
+        f"/hr/people/{hr_id}/deactivate",
+        {"confirmed": "1"},
+        form_url="/hr/",
+        follow_redirects=True,
     )
     assert "cannot deactivate your own account" in response.get_data(as_text=True)
     assert client.get("/hr/").status_code == 200

@@ -121,7 +121,9 @@ def rex_becomes_hr(w: World):
 
 def hr_deactivates_rex(w: World):
     path = f"/hr/people/{w.rex_id}"
-    assert post_form(w.hr, f"{path}/deactivate", {}, form_url=path).status_code == 302
+    assert (
+        post_form(w.hr, f"{path}/deactivate", {"confirmed": "1"}, form_url=path).status_code == 302
+    )
     return None, False
 
 
@@ -330,7 +332,7 @@ def test_other_changes_end_a_waiting_invitation_too(app, how):
         hr_client = app.test_client()
         sign_in(hr_client, "hr@example.com")
         path = f"/hr/people/{newbie_id}"
-        post_form(hr_client, f"{path}/deactivate", {}, form_url=path)
+        post_form(hr_client, f"{path}/deactivate", {"confirmed": "1"}, form_url=path)
     else:
         result = app.test_cli_runner().invoke(
             args=["users", "set-role", "--email", "new@example.com", "--role", "hr"]

@@ -107,7 +107,7 @@ def test_a_reset_and_hr_changes_are_recorded(app):
     data = {"name": "Rex Recruiter", "email": "rex.r@example.com", "time_zone": "UTC", "phone": ""}
     post_form(hr_client, f"/hr/people/{rex_id}/edit", data)
     path = f"/hr/people/{rex_id}"
-    post_form(hr_client, f"{path}/deactivate", {}, form_url=path)
+    post_form(hr_client, f"{path}/deactivate", {"confirmed": "1"}, form_url=path)
 
     about_rex = [e for e in _entries(app) if e.target_user_id == rex_id]
     by_action = {e.action: e for e in about_rex}

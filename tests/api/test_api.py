@@ -156,7 +156,10 @@ def test_a_token_is_shown_once_stored_hashed_used_and_revoked(app, client, peopl
         assert db.session.scalars(select(ApiToken.last_used_at)).one() == first_use
 
     revoked = support.post_form(
-        client, f"/account/api-tokens/{row.id}/revoke", {}, form_url="/account/api-tokens"
+        client,
+        f"/account/api-tokens/{row.id}/revoke",
+        {"confirmed": "1"},
+        form_url="/account/api-tokens",
     )
     assert revoked.status_code == 302 and revoked.headers["Location"] == "/account/api-tokens"
     listing = client.get("/account/api-tokens").get_data(as_text=True)
@@ -620,6 +623,7 @@ def test_creating_and_revoking_a_token_in_a_browser(browser, make_app, tmp_path)
         page.get_by_label("Email").fill("rosa.recruiter@example.com")
         page.get_by_label("Password", exact=True).fill(demo.DEMO_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Menu").click()  # a phone: the menu is folded
         page.get_by_role("link", name="API tokens").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("API tokens")
 
@@ -651,6 +655,8 @@ def test_creating_and_revoking_a_token_in_a_browser(browser, make_app, tmp_path)
         list_html = listing.get("/account/api-tokens").get_data(as_text=True)
 
         page.get_by_role("button", name="Revoke the token ATS sync").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Revoke the token “ATS sync”?")
+        page.get_by_role("button", name="Yes, revoke it").click()  # asked first
         expect(page.get_by_role("status")).to_contain_text("is revoked: it no longer works")
         expect(row).to_contain_text("Revoked")
         answer = server.app.test_client().get(

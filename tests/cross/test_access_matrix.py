@@ -19,6 +19,7 @@ against a fresh cast (the `people` fixture) that is emptied afterwards.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -155,6 +156,15 @@ def _edit_candidate_a(w: World) -> dict[str, str]:
     return _candidate_form("Alice Renamed", w.emails["candidate_a"], w.ids["recruiter_a"])
 
 
+def _offers_file(w: World) -> dict:
+    """HR's CSV of offers (accounts.offer_import): one valid row, previewed, nothing created."""
+    day = (date.today() + timedelta(days=30)).isoformat()
+    text = "name,email,job title,joining date,joining time,location,department,recruiter\n"
+    recruiter = w.emails["recruiter_a"]
+    text += f"Olga Offer,olga@example.com,Analyst,{day},09:30,Lyon,Finance,{recruiter}"
+    return {"file": (io.BytesIO(text.encode() + b"\n"), "offers.csv")}
+
+
 def _new_staff(_w: World) -> dict[str, str]:
     return {
         "name": "Sam Staff",
@@ -228,6 +238,11 @@ def _milestone_form(_w: World) -> dict[str, str]:
     return {"title": "Laptop pick-up", "day_offset": "-2", "time_of_day": "16:00", "details": ""}
 
 
+def _confirmed(_w: World) -> dict[str, str]:
+    """The yes of a destructive action's confirmation page (core/forms.ask_first)."""
+    return {"confirmed": "1"}
+
+
 def _pin(_w: World) -> dict[str, str]:
     return {"flag": "pinned", "value": "1"}
 
@@ -297,6 +312,7 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row(everyone(CANDIDATE_HOME), data=_new_password, token="reset"),
     ),
     ("info.what_we_record", "GET"): (row(everyone(200)),),
+    ("manifest", "GET"): (row(everyone(200)),),  # the web app manifest: nothing private
     ("auth.change_password", "GET"): (row((LOGIN, 200, 200, 200, 200, 200)),),
     ("auth.change_password", "POST"): (
         row((LOGIN, HOME, HOME, HOME, HOME, HOME), data=_change_password),
@@ -308,8 +324,8 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 200, 200, 200), data=_api_token_form),
     ),
     ("auth.revoke_api_token", "POST"): (
-        row((LOGIN, 404, 404, API_TOKENS, 404, 404), token_id="api_token_a"),
-        row((LOGIN, 404, 404, 404, 404, 404), token_id="missing"),
+        row((LOGIN, 404, 404, API_TOKENS, 404, 404), data=_confirmed, token_id="api_token_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, token_id="missing"),
     ),
     # The JSON API takes bearer tokens only: a session cookie is no credential there, so every
     # persona is refused as an anonymous caller is. Scope by token is tested in api/test_api.py.
@@ -369,6 +385,10 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ("hr.new_candidate", "POST"): (
         row((LOGIN, 404, 404, 404, 404, NEW_PERSON), data=_new_candidate),
     ),
+    ("hr.import_offers", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.import_offers", "POST"): (row((LOGIN, 404, 404, 404, 404, 200), data=_offers_file),),
+    # Without a signed upload from the preview nothing is created: back to the upload page.
+    ("hr.create_offers", "POST"): (row((LOGIN, 404, 404, 404, 404, Go("/hr/people/import"))),),
     ("hr.new_staff", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
     ("hr.new_staff", "POST"): (row((LOGIN, 404, 404, 404, 404, NEW_PERSON), data=_new_staff),),
     ("hr.person", "GET"): (
@@ -401,10 +421,19 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
     ),
     ("hr.deactivate", "POST"): (
-        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")), user_id="candidate_a"),
-        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{recruiter_b}")), user_id="recruiter_b"),
-        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{hr}")), user_id="hr"),  # refused, flash
-        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+        row(
+            (LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")),
+            data=_confirmed,
+            user_id="candidate_a",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, Go("/hr/people/{recruiter_b}")),
+            data=_confirmed,
+            user_id="recruiter_b",
+        ),
+        # HR on themselves: refused, with a flash.
+        row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{hr}")), data=_confirmed, user_id="hr"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, user_id="missing"),
     ),
     ("hr.reactivate", "POST"): (
         row((LOGIN, 404, 404, 404, 404, Go("/hr/people/{candidate_a}")), user_id="candidate_a"),
@@ -416,9 +445,10 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, MY_QUESTIONS, MY_QUESTIONS, 404, 404, 404), data=_message),
     ),
     ("candidate.remove_message", "POST"): (
-        row((LOGIN, MY_QUESTIONS, 404, 404, 404, 404), message_id="question_a"),
-        row((LOGIN, 404, 404, 404, 404, 404), message_id="answer_a"),  # not the author
-        row((LOGIN, 404, 404, 404, 404, 404), message_id="missing"),
+        row((LOGIN, MY_QUESTIONS, 404, 404, 404, 404), data=_confirmed, message_id="question_a"),
+        # Not the author:
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, message_id="answer_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, message_id="missing"),
     ),
     ("recruiter.inbox", "GET"): (row((LOGIN, 404, 404, 200, 200, 404)),),
     ("recruiter.thread", "GET"): (
@@ -434,10 +464,23 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ),
     ("recruiter.remove_message", "POST"): (
         row(
-            (LOGIN, 404, 404, THREAD_A, 404, 404), candidate_id="candidate_a", message_id="answer_a"
+            (LOGIN, 404, 404, THREAD_A, 404, 404),
+            data=_confirmed,
+            candidate_id="candidate_a",
+            message_id="answer_a",
         ),
-        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="candidate_a", message_id="question_a"),
-        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="candidate_b", message_id="answer_a"),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            data=_confirmed,
+            candidate_id="candidate_a",
+            message_id="question_a",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            data=_confirmed,
+            candidate_id="candidate_b",
+            message_id="answer_a",
+        ),
     ),
     ("hr.thread", "GET"): (
         row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
@@ -494,8 +537,8 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 404, 404, 404), data=_faq_form, entry_id="missing"),
     ),
     ("faq.delete", "POST"): (
-        row((LOGIN, 404, 404, FAQ, FAQ, FAQ), entry_id="faq"),
-        row((LOGIN, 404, 404, 404, 404, 404), entry_id="missing"),
+        row((LOGIN, 404, 404, FAQ, FAQ, FAQ), data=_confirmed, entry_id="faq"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, entry_id="missing"),
     ),
     # The timeline: the template, and each candidate's version of it, for HR only. A milestone
     # of another candidate (own_b under candidate_a) is out of scope: 404.
@@ -517,8 +560,8 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 404, 404, 404), data=_milestone_form, template_id="missing"),
     ),
     ("hr.delete_milestone_template", "POST"): (
-        row((LOGIN, 404, 404, 404, 404, TEMPLATE_LIST), template_id="milestone"),
-        row((LOGIN, 404, 404, 404, 404, 404), template_id="missing"),
+        row((LOGIN, 404, 404, 404, 404, TEMPLATE_LIST), data=_confirmed, template_id="milestone"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, template_id="missing"),
     ),
     ("hr.candidate_timeline", "GET"): (
         row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
@@ -564,9 +607,24 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         ),
     ),
     ("hr.delete_candidate_milestone", "POST"): (
-        row((LOGIN, 404, 404, 404, 404, TIMELINE_A), user_id="candidate_a", milestone_id="own_a"),
-        row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_a", milestone_id="own_b"),
-        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a", milestone_id="own_a"),
+        row(
+            (LOGIN, 404, 404, 404, 404, TIMELINE_A),
+            data=_confirmed,
+            user_id="candidate_a",
+            milestone_id="own_a",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            data=_confirmed,
+            user_id="candidate_a",
+            milestone_id="own_b",
+        ),
+        row(
+            (LOGIN, 404, 404, 404, 404, 404),
+            data=_confirmed,
+            user_id="recruiter_a",
+            milestone_id="own_a",
+        ),
     ),
     ("hr.change_template_milestone", "GET"): (
         row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a", template_id="milestone"),
@@ -650,7 +708,10 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), data=_webhook_form, endpoint_id="webhook"),
         row((LOGIN, 404, 404, 404, 404, 404), data=_webhook_form, endpoint_id="missing"),
     ),
-    ("hr.disable_webhook", "POST"): WEBHOOK_ACTION,
+    ("hr.disable_webhook", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), data=_confirmed, endpoint_id="webhook"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, endpoint_id="missing"),
+    ),
     ("hr.enable_webhook", "POST"): WEBHOOK_ACTION,
     ("hr.rotate_webhook_secret", "POST"): WEBHOOK_ACTION,
     ("hr.test_webhook", "POST"): WEBHOOK_ACTION,
@@ -662,8 +723,8 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 404, 404, 404), email_id="missing"),
     ),
     ("hr.discard_parked", "POST"): (
-        row((LOGIN, 404, 404, 404, 404, PARKED_MAIL), email_id="parked_email"),
-        row((LOGIN, 404, 404, 404, 404, 404), email_id="missing"),
+        row((LOGIN, 404, 404, 404, 404, PARKED_MAIL), data=_confirmed, email_id="parked_email"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, email_id="missing"),
     ),
     ("hr.redeliver_webhook", "POST"): (
         row(

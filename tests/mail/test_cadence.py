@@ -403,7 +403,8 @@ def test_the_preference_page_saves_a_choice_and_explains_the_rules(app, people):
     assert "Answers to your questions always reach you" in page
     assert "nothing leaves between 21:00 and 08:00 in your time zone (Europe/Paris)" in page
     assert "at most 3 emails a week" in page
-    assert 'href="/candidate/email-preferences">Email settings</a>' in page, "in the menu"
+    menu_link = 'href="/candidate/email-preferences" aria-current="page">Email settings</a>'
+    assert menu_link in page, "in the menu, as the current page"
 
     with app.app_context():  # an update waiting to go, which the new choice no longer wants
         candidate = db.session.get(User, people["ids"]["candidate_a"])

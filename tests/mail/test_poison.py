@@ -159,7 +159,10 @@ def test_bad_names_bad_messages_and_refusals_never_block_later_mail(make_app, re
         mail_jobs.deliver(now=clock.now() + timedelta(minutes=1))
         assert _status(refused).status == EmailStatus.FAILED
     gone = support.post_form(
-        hr_client, f"/hr/mail/parked/{unbuildable}/discard", {}, form_url="/hr/mail/parked"
+        hr_client,
+        f"/hr/mail/parked/{unbuildable}/discard",
+        {"confirmed": "1"},
+        form_url="/hr/mail/parked",
     )
     assert gone.status_code == 302
     with app.app_context():

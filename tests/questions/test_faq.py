@@ -135,7 +135,7 @@ def test_entries_are_validated_edited_and_deleted(app, people):
     )
     assert edited.status_code == 302
     assert "Is there parking?" in hr.get("/faq/").get_data(as_text=True)
-    deleted = post_form(hr, f"/faq/{entry_id}/delete", {}, form_url="/faq/")
+    deleted = post_form(hr, f"/faq/{entry_id}/delete", {"confirmed": "1"}, form_url="/faq/")
     assert deleted.status_code == 302
     with app.app_context():
         assert db.session.scalars(select(FaqEntry)).all() == []

@@ -134,7 +134,10 @@ def test_removing_a_message_leaves_a_tombstone_and_no_trace(app, people):
     assert refused.status_code == 404, "only the author removes a message"
 
     removed = post_form(
-        alice, f"/candidate/questions/{message.id}/remove", {}, form_url="/candidate/questions"
+        alice,
+        f"/candidate/questions/{message.id}/remove",
+        {"confirmed": "1"},
+        form_url="/candidate/questions",
     )
     assert removed.status_code == 302
     for client, path in [
@@ -169,7 +172,11 @@ def test_messages_are_escaped_links_clickable_line_breaks_kept(app, people):
     page = alice.get("/candidate/questions").get_data(as_text=True)
     assert "<script>alert" not in page and "<b>bold?</b>" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\n&lt;b&gt;bold?&lt;/b&gt;" in page
-    assert '<a href="https://example.com/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">' in page
+    assert (
+        '<a href="https://example.com/a?b=1&amp;c=2" target="_blank" '
+        'rel="noopener noreferrer nofollow">https://example.com/a?b=1&amp;c=2'
+        '<span class="visually-hidden"> (opens in a new tab)</span></a>'
+    ) in page
 
 
 @pytest.mark.parametrize(

@@ -129,7 +129,9 @@ def test_hr_adds_edits_and_deletes_a_template_milestone(app, cast):
     audit_page = client.get("/hr/audit").get_data(as_text=True)
     assert "changed a timeline milestone" in audit_page and "Documents to bring" in audit_page
 
-    deleted = post_form(client, f"/hr/timeline/{row.id}/delete", {}, form_url="/hr/timeline")
+    deleted = post_form(
+        client, f"/hr/timeline/{row.id}/delete", {"confirmed": "1"}, form_url="/hr/timeline"
+    )
     assert deleted.status_code == 302
     page = client.get("/hr/timeline").get_data(as_text=True)
     assert "“Documents to bring” deleted" in page and "No milestones yet" in page
@@ -269,7 +271,7 @@ def test_hr_adds_edits_and_deletes_a_candidates_own_milestone(app, cast):
     ben_page = client.get(f"/hr/people/{cast['ben']}/timeline").get_data(as_text=True)
     assert "Laptop pick-up" not in ben_page
 
-    deleted = post_form(client, f"{base}/{own.id}/delete", {}, form_url=base)
+    deleted = post_form(client, f"{base}/{own.id}/delete", {"confirmed": "1"}, form_url=base)
     assert deleted.status_code == 302
     assert "Laptop pick-up" not in client.get(base).get_data(as_text=True).split("</h1>")[1]
     assert [a[0] for a in _audit(app, "candidate_milestone.updated")] == [

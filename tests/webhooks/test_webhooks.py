@@ -611,7 +611,9 @@ def test_hr_edits_disables_enables_and_rotates_with_audit_entries(app, people, r
     assert "Changes saved." in client.get(location).get_data(as_text=True)
 
     for action in ("disable", "enable", "rotate"):
-        answer = support.post_form(client, f"{location}/{action}", {}, form_url=location)
+        answer = support.post_form(
+            client, f"{location}/{action}", {"confirmed": "1"}, form_url=location
+        )
         assert answer.status_code == 302 and answer.headers["Location"] == location
         page = client.get(location).get_data(as_text=True)
         if action == "rotate":
