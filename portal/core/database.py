@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -43,7 +43,9 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        mode = connection.get_execution_options().get("sqlite_begin")
+        if mode is None:
+            mode = "DEFERRED" if _first_read_only_transaction() else "IMMEDIATE"
         connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
@@ -63,16 +65,26 @@ def writes_on_get(*tables: str, up_front: bool = True) -> Callable[[ViewFunc], V
     return mark
 
 
+_READ_ONLY_BEGIN = "portal_read_only_begin"
+
+
 def _read_only_request_transaction() -> None:
+    """Let the request's first transaction, whenever it begins, open with a plain BEGIN. Nothing
+    is opened here: a page that runs no SQL checks no connection out."""
     if request.method not in SAFE_METHODS or request.endpoint in (None, "static"):
         return
     view = current_app.view_functions.get(request.endpoint)
     locks_up_front = getattr(view, "writes_on_get", ()) and getattr(
         view, "write_lock_up_front", True
     )
-    if locks_up_front or db.session().in_transaction():
-        return
-    db.session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    if not locks_up_front:
+        setattr(g, _READ_ONLY_BEGIN, True)
+
+
+def _first_read_only_transaction() -> bool:
+    """True once, for the first transaction of a read-only request: a later one in the same
+    request (the short write of an `up_front=False` view) takes the write lock up front."""
+    return has_request_context() and bool(g.pop(_READ_ONLY_BEGIN, False))
 
 
 def init_database(app: Flask) -> None:

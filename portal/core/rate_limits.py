@@ -4,7 +4,7 @@ One Flask-Limiter per app holds the store (in-process by default, Redis when
 RATELIMIT_STORAGE_URI=redis://... so several gunicorn workers and hosts share the counts) and the
 moving-window strategy. Views ask here before doing work that costs something (a sign-in guess,
 a reset email, a question that emails a recruiter) and answer 429 with their own page, which
-keeps what the person typed; routes that need no such page may use `limiter().limit(...)`.
+keeps what the person typed.
 
 Limits are `limits` strings from configuration, such as "5 per minute;20 per hour": the short
 one slows a burst down, the long one refuses for longer. Keys never hold personal data in clear:
@@ -19,35 +19,48 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from dataclasses import dataclass
 from functools import cache
 
 from flask import Flask, current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
+from limits.storage import Storage, storage_from_string
+from limits.strategies import STRATEGIES, RateLimiter
 
 from portal.core import clock
+from portal.core.config import ConfigError
 
 log = logging.getLogger("portal.rate_limits")
 
 _EXTENSION_KEY = "portal.rate_limits"
 
 
+@dataclass(frozen=True)
+class RateLimits:
+    """The store of attempts and the strategy that reads it."""
+
+    storage: Storage
+    limiter: RateLimiter
+
+    def reset(self) -> None:
+        """Forget every count (tests start each case with none)."""
+        self.storage.reset()
+
+
 def init_app(app: Flask) -> None:
+    # The `limits` library itself, not an extension: every limit is checked by the code that
+    # owns it (the functions below), so no hook runs on requests that have none.
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    app.extensions[_EXTENSION_KEY] = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        strategy=app.config["RATELIMIT_STRATEGY"],
-        key_prefix="portal",
-    )
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    if not isinstance(storage, Storage):  # an "async+…" store: sync workers cannot use it
+        raise ConfigError("RATELIMIT_STORAGE_URI: use memory:// or redis://, not an async store")
+    strategy = STRATEGIES[app.config["RATELIMIT_STRATEGY"]](storage)
+    app.extensions[_EXTENSION_KEY] = RateLimits(storage=storage, limiter=strategy)
 
 
-def limiter() -> Limiter:
-    """The app's Flask-Limiter, for `@limiter().limit(...)` on routes with no page of their own."""
-    found: Limiter = current_app.extensions[_EXTENSION_KEY]
+def limiter() -> RateLimits:
+    """The app's store and strategy."""
+    found: RateLimits = current_app.extensions[_EXTENSION_KEY]
     return found
 
 
