@@ -93,6 +93,12 @@ def from_environment() -> dict:
         "TRUSTED_HOSTS": _list("TRUSTED_HOSTS", "127.0.0.1,localhost" if development else ""),
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Pre-boarding portal <portal@localhost>"),
+        # The company's look in email (portal/mail/branding.py): its name, its colour (#rrggbb;
+        # text colours follow for contrast) and its logo, a PNG/JPEG/GIF in static/ or an https
+        # address. Unset: the portal's own name, header colour and icon.
+        "COMPANY_NAME": os.environ.get("COMPANY_NAME", "").strip(),
+        "BRAND_COLOUR": os.environ.get("BRAND_COLOUR", "").strip(),
+        "BRAND_LOGO": os.environ.get("BRAND_LOGO", "").strip(),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "DEV_MAILBOX": development,
         # "3 working days before joining" skips weekends and public holidays on the calendar of

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.mail import candidate_views, hr_views
+from portal.mail import branding, candidate_views, hr_views
 from portal.mail.commands import mail_cli
 from portal.mail.mailbox_views import bp as mailbox_bp
 
@@ -13,6 +13,7 @@ __all__ = ["candidate_views", "hr_views"]  # imported for the pages they add to 
 
 
 def init_app(app: Flask) -> None:
+    branding.check_config(app)
     app.cli.add_command(mail_cli)
     dev_mailbox = bool(app.config.get("DEV_MAILBOX"))
     if dev_mailbox:

@@ -22,7 +22,7 @@ from sqlalchemy import delete, select, update
 from portal.core import clock
 from portal.core.extensions import db
 from portal.core.inputs import single_line
-from portal.mail import cadence
+from portal.mail import branding, cadence
 from portal.mail.cadence import Category
 from portal.mail.models import EmailAttachment, EmailStatus, OutgoingEmail
 from portal.people.models import User
@@ -54,9 +54,7 @@ def queue(
     recipient = to if isinstance(to, User) else None
     if category is FROM_KIND:
         category = cadence.category_for(recipient, kind)
-    context = {"recipient": recipient, **context}
-    body_text = render_template(f"{template}.txt", **context)
-    body_html = render_template(f"{template}.html", **context)
+    body_text, body_html = render_bodies(template, recipient=recipient, **context)
     now = clock.now()
     email = None
     if category == Category.ANSWER and recipient is not None:
@@ -84,6 +82,15 @@ def queue(
     ]
     db.session.flush()
     return email
+
+
+def render_bodies(template: str, **context: object) -> tuple[str, str]:
+    """The text and HTML parts of `template` ("accounts/email/invitation"): both in the
+    company's look (mail.branding), the HTML with its styles inlined for mail apps."""
+    context = {**branding.template_context(), **context}
+    body_text = render_template(f"{template}.txt", **context)
+    body_html = branding.inline_styles(render_template(f"{template}.html", **context))
+    return body_text, body_html
 
 
 def subject_line(subject: str) -> str:

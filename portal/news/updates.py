@@ -33,7 +33,7 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
@@ -277,11 +277,11 @@ def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
     covers["news"] = news
     email.covers = json.dumps(covers)
     context = {"recipient": user, **_context(user, update_)}
-    template = f"news/email/{email.kind}"
+    body_text, body_html = notifications.render_bodies(f"news/email/{email.kind}", **context)
     return rechecks.Rewrite(
         subject=_subject(email.kind, update_),
-        body_text=render_template(f"{template}.txt", **context),
-        body_html=render_template(f"{template}.html", **context),
+        body_text=body_text,
+        body_html=body_html,
     )
 
 

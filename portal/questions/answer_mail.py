@@ -15,7 +15,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import render_template
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -136,10 +135,11 @@ def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
         "count": composed.count,
     }
     email.covers = json.dumps({"answers": [answer.id for answer in answers]})
+    body_text, body_html = notifications.render_bodies(TEMPLATE, **context)
     return rechecks.Rewrite(
         subject=composed.subject,
-        body_text=render_template(f"{TEMPLATE}.txt", **context),
-        body_html=render_template(f"{TEMPLATE}.html", **context),
+        body_text=body_text,
+        body_html=body_html,
     )
 
 

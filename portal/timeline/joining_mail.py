@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select
 
 from portal.core import clock
@@ -88,10 +88,11 @@ def compose(candidate: User, was: JoiningDetails, portal_link: str) -> Composed:
     """The email telling `candidate` what changed since `was`, with the current calendar file."""
     now = joining.joining_details(candidate.profile)
     context = {"recipient": candidate, **_context(candidate, was, now)}
+    body_text, body_html = notifications.render_bodies(TEMPLATE, **context)
     return Composed(
         subject=subject_for(now.changes_from(was)),
-        body_text=render_template(f"{TEMPLATE}.txt", **context),
-        body_html=render_template(f"{TEMPLATE}.html", **context),
+        body_text=body_text,
+        body_html=body_html,
         attachments=_attachments(candidate, portal_link),
     )
 
