@@ -47,6 +47,11 @@ def app_config(database_url: str, **overrides: object) -> dict:
         "DEV_MAILBOX": False,
         "SMTP_URL": "",
         "SESSION_COOKIE_SECURE": False,
+        # The answer promise in plain hours: a week open every hour. The production default
+        # (Monday to Friday, 09:00–17:00) would make a test's verdict depend on the weekday
+        # it runs on; the tests of working hours (tests/questions/test_working_hours.py) set
+        # the weeks they check.
+        "WORKING_HOURS_DEFAULT": {"days": "Mon-Sun", "start": "00:00", "end": "24:00"},
     }
     config.update(overrides)
     return config

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.accounts import audit_views, hr_views, offer_import_views, passwords, views
+from portal.accounts import (
+    audit_views,
+    hr_views,
+    offer_import_views,
+    oidc,
+    oidc_views,
+    passwords,
+    search_views,
+    views,
+)
 from portal.accounts.commands import users_cli
 from portal.accounts.login import init_login
 from portal.people import audit
@@ -13,6 +22,8 @@ __all__ = [
     "audit_views",
     "hr_views",
     "offer_import_views",
+    "oidc_views",
+    "search_views",
     "views",
 ]  # imported for the pages they add to the audience blueprints
 
@@ -23,3 +34,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(audit.describe_field, "field_words")
     passwords.init_app(app)
     app.cli.add_command(users_cli)
+    # Staff single sign-on: its settings checked now (half a configuration stops the start).
+    oidc.init_app(app)
+    app.add_template_global(oidc.provider_name, "sso_provider_name")

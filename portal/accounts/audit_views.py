@@ -17,13 +17,12 @@ from portal.core import clock
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
 from portal.core.ids import query_id
+from portal.core.spreadsheets import safe_cell
 from portal.people import audit
 from portal.people.access import hr_bp
 from portal.people.models import AuditEntry
 
 CSV_COLUMNS = ["when (UTC)", "who", "what", "person", "about", "field", "from", "to"]
-# A cell a spreadsheet would run as a formula starts with one of these: quote it.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filter_from_request() -> tuple[AuditFilterForm, audit.AuditFilter | None]:
@@ -88,7 +87,7 @@ def _csv_lines(wanted: audit.AuditFilter) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for entry in audit.every(wanted):
-        writer.writerow([_cell(value) for value in _row(entry)])
+        writer.writerow([safe_cell(value) for value in _row(entry)])
         if buffer.tell() > 32_000:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -107,7 +106,3 @@ def _row(entry: AuditEntry) -> list[str]:
         entry.old_value or "",
         entry.new_value or "",
     ]
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value

@@ -28,7 +28,7 @@ class NewCandidate:
     details: CandidateDetails
 
 
-def create_candidates(*, actor: User, candidates: Sequence[NewCandidate]) -> list[User]:
+def create_candidates(*, actor: User | None, candidates: Sequence[NewCandidate]) -> list[User]:
     """Create each candidate and queue their invitation. All or nothing is the caller's: it
     commits, or rolls back on AccountError (a recruiter or an address that cannot be used)."""
     for recruiter_id, backup_id in {

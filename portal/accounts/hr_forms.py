@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import time
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -38,7 +37,8 @@ from portal.core.forms import (
 )
 from portal.core.ids import form_id
 from portal.people.models import RECEPTION_INSTRUCTIONS_MAX, Role, User
-from portal.timeline.joining import JoiningDetails, joining_instant
+from portal.timeline import joining_rules
+from portal.timeline.joining import JoiningDetails
 
 
 def _reception_instructions(value: str) -> str:
@@ -217,48 +217,44 @@ class CandidateEditForm(PersonForm):
         zone = self.joining_time_zone.data
         return zone if zone in time_zone_names() else "UTC"
 
-    def _workplace_today(self, now: datetime) -> date:
-        return now.astimezone(ZoneInfo(self._workplace_zone())).date()
-
     def validate_joining_date(self, field: Field) -> None:
         if field.data is None:
             return
-        was = self.joining_was
-        if was is not None and field.data == was.joining_date:
-            return  # as stored: an old record stays editable
-        today = self._workplace_today(clock.now())
         try:
-            inputs.joining_date(field.data, today=today, backdated=bool(self.backdated.data))
-        except inputs.PastDate as error:
+            self.is_backdated = joining_rules.check_joining_date(
+                field.data,
+                zone=self._workplace_zone(),
+                now=clock.now(),
+                was=self.joining_was,
+                backdated=bool(self.backdated.data),
+            )
+        except joining_rules.PastJoining as error:
             self.offer_backdating = True
             raise ValidationError(error.message) from None
         except inputs.InputError as error:
             raise ValidationError(error.message) from None
-        self.is_backdated = field.data < today
 
     def validate_joining_time(self, field: Field) -> None:
         """Today, a time that has passed is a moment in the past too."""
-        day, zone, now = self.joining_date.data, self._workplace_zone(), clock.now()
+        day = self.joining_date.data
         if field.data is None or day is None or self.joining_date.errors:
             return
-        if day != self._workplace_today(now) or self.is_backdated:
-            return
-        was = self.joining_was
-        if was is not None and (day, field.data, zone) == (
-            was.joining_date,
-            was.joining_time,
-            was.joining_time_zone,
-        ):
-            return
-        if joining_instant(day, field.data, zone) > now:
-            return
-        if not self.backdated.data:
+        try:
+            self.is_backdated = joining_rules.check_joining_time(
+                day,
+                field.data,
+                zone=self._workplace_zone(),
+                now=clock.now(),
+                was=self.joining_was,
+                backdated=bool(self.backdated.data),
+                date_passed=self.is_backdated,
+            )
+        except joining_rules.PastJoining:
             self.offer_backdating = True
             raise ValidationError(
                 "That time has passed today where they join. Choose a later time, or tick "
                 "“This is a backdated record” for someone who has already joined."
-            )
-        self.is_backdated = True
+            ) from None
 
     def validate_recruiter_id(self, field: Field) -> None:
         choices = cast(list[SelectChoice], self.recruiter_id.choices)

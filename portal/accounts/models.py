@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import utcnow
@@ -56,5 +56,29 @@ class AuthSession(Base):
     remember: Mapped[bool] = mapped_column(Boolean, default=False)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     ip_address: Mapped[str] = mapped_column(String(45), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class StaffIdentity(Base):
+    """A staff account's identity at the company's single sign-on provider (OpenID Connect):
+    the provider's issuer and its subject for the person. Both never change, where an email
+    address may, so a sign-in finds its account by them (accounts.staff_sso).
+
+    One identity per account and provider: a second person the provider names with the same
+    email address (a reused mailbox) cannot take over an account already linked."""
+
+    __tablename__ = "staff_identities"
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject", name="uq_staff_identities_issuer_subject"),
+        UniqueConstraint("issuer", "user_id", name="uq_staff_identities_issuer_user"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     user: Mapped[User] = relationship()

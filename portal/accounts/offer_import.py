@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -27,7 +26,7 @@ from portal.core.extensions import db
 from portal.core.forms import time_zone_names
 from portal.core.words import noun
 from portal.people.models import Role, User
-from portal.timeline.joining import joining_instant
+from portal.timeline import joining_rules
 
 # The columns, as HR's form names them; headers match whatever their case, spacing, "_" or "-".
 NAME, EMAIL, JOB_TITLE = "name", "email", "job title"
@@ -233,6 +232,13 @@ def read_offers(
     """Read and check every row. `taken`: addresses known to have an account (by default
     looked up in the database, a few queries for the whole file)."""
     columns, rows = parse(data, max_bytes=max_bytes, max_rows=max_rows)
+    return check_rows(rows, columns, context=context, taken=taken)
+
+
+def check_rows(
+    rows: list[OfferRow], columns: list[str], *, context: Context, taken: set[str] | None = None
+) -> Sheet:
+    """Check rows from a file or the API's JSON: each cell, then addresses taken or repeated."""
     for row in rows:
         _check(row, context)
     emails = {row.offer.email for row in rows if row.offer is not None}
@@ -290,14 +296,14 @@ def _zone(row: OfferRow, context: Context) -> str | None:
     return zone
 
 
-def _day(text: str) -> date:
+def day_from_text(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise inputs.InputError("Enter the joining date as YYYY-MM-DD.", empty=not text) from None
 
 
-def _time_of_day(text: str) -> time:
+def time_from_text(text: str) -> time:
     try:
         return datetime.strptime(text.strip(), "%H:%M").time()  # noqa: DTZ007 - a time of day
     except ValueError:
@@ -305,30 +311,31 @@ def _time_of_day(text: str) -> time:
 
 
 def _joining(row: OfferRow, zone: str | None, now: datetime) -> tuple[date, time] | None:
-    day = _value(row, JOINING_DATE, _day)
-    at = _value(row, JOINING_TIME, _time_of_day)
+    day = _value(row, JOINING_DATE, day_from_text)
+    at = _value(row, JOINING_TIME, time_from_text)
     if day is None or zone is None:
         return None
-    today = now.astimezone(ZoneInfo(zone)).date()
     try:
-        inputs.joining_date(day, today=today)
-    except inputs.PastDate:
-        row.fail(
-            JOINING_DATE,
-            f"That date has passed (today is {today.isoformat()} where they join). Choose today "
-            "or a later day; add someone who has already joined on their own, as a backdated "
-            "record.",
-        )
+        passed = joining_rules.check_joining_date(day, zone=zone, now=now, backdated=False)
+        if at is not None:
+            joining_rules.check_joining_time(
+                day, at, zone=zone, now=now, backdated=False, date_passed=passed
+            )
+    except joining_rules.PastJoining as error:
+        if error.field == "joining_time":
+            row.fail(JOINING_TIME, error.message)
+        else:
+            row.fail(
+                JOINING_DATE,
+                f"That date has passed (today is {error.today.isoformat()} where they join). "
+                "Choose today or a later day; add someone who has already joined on their own, "
+                "as a backdated record.",
+            )
         return None
     except inputs.InputError as error:
         row.fail(JOINING_DATE, error.message)
         return None
-    if at is None:
-        return None
-    if day == today and joining_instant(day, at, zone) <= now:
-        row.fail(JOINING_TIME, "That time has passed today where they join. Choose a later time.")
-        return None
-    return day, at
+    return None if at is None else (day, at)
 
 
 def _recruiter(row: OfferRow, context: Context) -> User | None:
@@ -379,7 +386,7 @@ def _check(row: OfferRow, context: Context) -> None:
     )
 
 
-def create_offers(offers: list[Offer], actor: User) -> list[User]:
+def create_offers(offers: list[Offer], actor: User | None) -> list[User]:
     """Create every candidate as HR's "Add a candidate" does (audit log, summary) and queue
     each invitation, which the mail queue sends at its own pace. Flushes; the caller commits,
     or rolls everything back when one fails (an `AccountError`)."""

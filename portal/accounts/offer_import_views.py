@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import zlib
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from itsdangerous import BadSignature, TimestampSigner
@@ -21,7 +21,8 @@ from portal.accounts import operations as accounts
 from portal.accounts.hr_forms import OfferCommitForm, OfferUploadForm
 from portal.accounts.offer_import import Context, OfferFileError, OfferRow, Sheet
 from portal.core import clock
-from portal.core.extensions import csrf, db
+from portal.core.extensions import db
+from portal.core.uploads import accepts_upload
 from portal.core.words import plural
 from portal.people.access import hr_bp
 
@@ -34,20 +35,6 @@ PREVIEW_ERROR_ROWS = 1000
 
 def _max_bytes() -> int:
     return int(current_app.config["OFFER_IMPORT_MAX_BYTES"])
-
-
-def _protect_large_post() -> None:
-    """These two forms carry a file (or its signed copy) larger than the portal's usual form
-    limit: raise the limit for this request only, then check the CSRF token (the global check
-    is skipped for them because it would read the form under the usual limit)."""
-    if request.method != "POST":
-        return
-    # Twice the cap: a file a little too large still gets its own clear message, and the
-    # signed copy (base64 of the compressed text) fits however badly the text compresses.
-    limit = 2 * _max_bytes() + 64 * 1024
-    request.max_content_length = limit
-    request.max_form_memory_size = limit
-    csrf.protect()
 
 
 def _signer() -> TimestampSigner:
@@ -105,10 +92,9 @@ def _preview(sheet: Sheet, data: bytes, *, problem: str | None = None) -> Respon
 
 
 @hr_bp.route("/people/import", methods=["GET", "POST"])
-@csrf.exempt
+@accepts_upload("OFFER_IMPORT_MAX_BYTES", what="CSV file")
 def import_offers() -> ResponseReturnValue:
     """Upload a CSV of offers and see every row's verdict before anything is created."""
-    _protect_large_post()
     form = OfferUploadForm()
     if form.validate_on_submit():
         data = form.file.data.read(_max_bytes() + 1)
@@ -123,10 +109,9 @@ def import_offers() -> ResponseReturnValue:
 
 
 @hr_bp.post("/people/import/create")
-@csrf.exempt
+@accepts_upload("OFFER_IMPORT_MAX_BYTES", what="CSV file")  # its signed copy, in a field
 def create_offers() -> ResponseReturnValue:
     """Create every candidate of the previewed file, or none, and queue their invitations."""
-    _protect_large_post()
     form = OfferCommitForm()
     data = unpack(form.upload.data or "") if form.validate() else None
     if data is None:

@@ -306,13 +306,19 @@ def reactivate(user: User, actor: User) -> None:
 
 
 def change_role(
-    user: User, role: Role, actor: User | None, *, keep_session: str | None = None
+    user: User,
+    role: Role,
+    actor: User | None,
+    *,
+    keep_session: str | None = None,
+    subject: str | None = None,
 ) -> bool:
     """Make a recruiter HR or the reverse. True if it changed.
 
     Everything that let them in before stops working (links, other sessions, API tokens), so
     nothing granted under the old role outlives it. Candidates keep their role: they have a
-    profile and joining details, staff do not.
+    profile and joining details, staff do not. `subject` says where a change no person made
+    came from (the single sign-on provider's role claim).
     """
     if user.role == role:
         return False
@@ -340,7 +346,7 @@ def change_role(
         )
         if not others:
             raise AccountError("role", "The portal needs at least one active HR person.")
-    audit.record(actor, "role_changed", user, "role", user.role, role)
+    audit.record(actor, "role_changed", user, "role", user.role, role, subject=subject)
     user.role = role
     revoke_credentials(user, keep_session=keep_session)
     return True

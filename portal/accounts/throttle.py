@@ -37,3 +37,20 @@ def clear_account(email: str) -> None:
     """Forget an account's failures after it signs in successfully."""
     limits, key = _keys(email, "")[0]
     rate_limits.clear(limits, key)
+
+
+def _address_key(address: str) -> tuple[str, str]:
+    return _keys("", address)[1]
+
+
+def address_retry_after(address: str) -> int:
+    """Seconds until this client address may try again (single sign-on, whose callbacks name no
+    account before they succeed): the same per-address count as password sign-ins, so mixing
+    the two buys no extra tries."""
+    limits, key = _address_key(address)
+    return rate_limits.retry_after(limits, key)
+
+
+def record_address_failure(address: str) -> None:
+    limits, key = _address_key(address)
+    rate_limits.record(limits, key)

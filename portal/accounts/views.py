@@ -56,8 +56,9 @@ TOKEN_PROBLEMS = {
 }
 
 
-def _begin_session(user: User, remember: bool) -> None:
-    """A brand-new session on every sign-in: nothing from before survives."""
+def begin_session(user: User, remember: bool) -> None:
+    """A brand-new session on every sign-in (password, link or single sign-on): nothing from
+    before survives, and the sign-in is counted."""
     previous = session.get(SESSION_KEY)
     if previous:
         auth_sessions.revoke(previous)
@@ -115,7 +116,7 @@ def sign_in() -> ResponseReturnValue:
             outcome, user = signing_in.authenticate(email, filled(form.password.data))
             if user is not None:
                 throttle.clear_account(email)
-                _begin_session(user, form.remember.data)
+                begin_session(user, form.remember.data)
                 _record_sign_in(user)
                 db.session.commit()
                 target = safe_redirect_path(request.args.get("next"))
@@ -166,7 +167,7 @@ def _choose_password_from_link(
         if user is None:  # another browser used the link a moment ago
             db.session.rollback()
             return _token_problem_page(tokens.check(token, purpose), purpose)
-        _begin_session(user, remember=False)
+        begin_session(user, remember=False)
         _record_sign_in(user)
         db.session.commit()
         flash(done, "success")
@@ -302,7 +303,7 @@ def change_password() -> ResponseReturnValue:
             set_password(
                 user, filled(form.password.data), actor=user, how="changed on the account page"
             )
-            _begin_session(user, remember=False)
+            begin_session(user, remember=False)
             db.session.commit()
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for(home_endpoint(user)))

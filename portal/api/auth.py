@@ -1,4 +1,5 @@
-"""Who is calling the API: a bearer token, never a session cookie, and how often they may call."""
+"""Who is calling the API: a bearer token, never a session cookie; whether it may write; and how
+often they may call."""
 
 from __future__ import annotations
 
@@ -35,7 +36,18 @@ def caller() -> ApiToken:
             error="invalid_token",
         )
     g.api_user = found.user
+    g.api_token = found
     return found
+
+
+def require_write(token: ApiToken) -> None:
+    """403 unless the token may write (its person chose "Read and write" when making it)."""
+    if not token.can_write:
+        raise ApiProblem(
+            403,
+            "This token may only read. Create a token that may read and write on your API "
+            "tokens page to add or change candidates.",
+        )
 
 
 def check_rate(user: User) -> None:

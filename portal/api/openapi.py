@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.api import openapi_inbound as inbound
+from portal.api import openapi_writes as writes
 from portal.engagement.models import Status
 from portal.events.models import EventKind
 
@@ -18,11 +20,11 @@ Engagement signals for recruiters' other systems: each candidate's status (engag
 for a candidate who has never signed in; quiet; at risk) with the reasons in words, and the
 events it is computed from. Every status but engaged comes with at least one reason.
 
-**Authentication.** Every call except this document needs a personal API token, sent as
-`Authorization: Bearer <token>`. Recruiters and HR create and revoke tokens in the portal
-(API tokens, in the menu); a token is shown once. A recruiter's token sees only the candidates
-assigned to them, HR's sees every candidate; candidates cannot have tokens. Session cookies
-are never accepted here.
+**Authentication.** Every call except this document (and the signed inbound offers) needs a
+personal API token, sent as `Authorization: Bearer <token>`. Recruiters and HR create and
+revoke tokens in the portal (API tokens, in the menu); a token is shown once and may read, or
+read and write. A recruiter's token sees only the candidates assigned to them, HR's sees every
+candidate; candidates cannot have tokens. Session cookies are never accepted here.
 
 **Candidates** come as one list, riskiest first and then soonest joining, with no paging:
 their statuses are computed together, and a list in risk order would shift between pages.
@@ -355,27 +357,39 @@ PATHS: dict[str, Any] = {
 }
 
 
+def _paths() -> dict[str, Any]:
+    """The reads, the writes (`api.openapi_writes`) and the inbound offers (`api.openapi_inbound`),
+    every method of a shared path kept."""
+    paths = {path: dict(item) for path, item in PATHS.items()}
+    for more in (writes.PATHS, inbound.PATHS):
+        for path, item in more.items():
+            paths.setdefault(path, {}).update(item)
+    return paths
+
+
 def document(base_url: str) -> dict[str, Any]:
     """The OpenAPI document, with the server address this portal is reached at."""
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Pre-boarding portal API",
-            "version": "1.0.0",
-            "description": DESCRIPTION,
+            "version": "1.1.0",
+            "description": DESCRIPTION + writes.DESCRIPTION + inbound.DESCRIPTION,
         },
         "servers": [{"url": f"{base_url.rstrip('/')}/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": PATHS,
+        "paths": _paths(),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "A personal API token (it starts with 'pp_').",
-                }
+                    "description": "A personal API token (it starts with 'pp_'). Writes need "
+                    "one that may read and write (the scope `write`).",
+                },
+                **inbound.SECURITY_SCHEMES,
             },
-            "schemas": SCHEMAS,
-            "responses": RESPONSES,
+            "schemas": {**SCHEMAS, **writes.SCHEMAS, **inbound.SCHEMAS},
+            "responses": {**RESPONSES, **writes.RESPONSES},
         },
     }

@@ -1,4 +1,5 @@
-"""A recruiter's or HR person's own API tokens: list, create (shown once), revoke."""
+"""A recruiter's or HR person's own API tokens: list, create (read only, or read and write;
+shown once), revoke."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from wtforms import Field, RadioField, ValidationError
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 from wtforms.validators import DataRequired
 
 from portal.api import tokens as api_tokens
+from portal.api.models import TokenScope
 from portal.core.extensions import db
 from portal.core.forms import OneLineField, ask_first, filled
 from portal.people.access import account_bp
@@ -24,6 +28,27 @@ class ApiTokenForm(FlaskForm):
         description="What will use it, e.g. “ATS sync”. Only you see it.",
         render_kw={"autocomplete": "off"},
     )
+    scope = RadioField(
+        "What may it do?",
+        choices=[
+            SelectChoice(TokenScope.READ.value, "Read only"),
+            SelectChoice(TokenScope.WRITE.value, "Read and write"),
+        ],
+        default=TokenScope.READ.value,
+        validate_choice=False,  # validate_scope says what is wrong in words
+    )
+
+    def validate_scope(self, field: Field) -> None:
+        if field.data not in {scope.value for scope in TokenScope}:
+            raise ValidationError("Choose “Read only” or “Read and write”.")
+
+
+# What each scope lets a token do, beside its choice on the form.
+SCOPE_HINTS = {
+    TokenScope.READ.value: "Candidates with their status and reasons, and their events.",
+    TokenScope.WRITE.value: "Also add candidates (one, or many at once), change their joining "
+    "details and their recruiter, as you could in the portal.",
+}
 
 
 def _api_user() -> User:
@@ -41,7 +66,7 @@ def _api_base() -> str:
 def _list_page(user: User, form: ApiTokenForm, status: int = 200) -> tuple[str, int]:
     tokens = api_tokens.for_user(user)
     return render_template(
-        "api/tokens.html", tokens=tokens, form=form, api_base=_api_base()
+        "api/tokens.html", tokens=tokens, form=form, api_base=_api_base(), hints=SCOPE_HINTS
     ), status
 
 
@@ -60,7 +85,7 @@ def create_api_token() -> ResponseReturnValue:
     form = ApiTokenForm()
     if not form.validate_on_submit():
         return _list_page(user, form, 422)
-    token, plaintext = api_tokens.create(user, filled(form.name.data))
+    token, plaintext = api_tokens.create(user, filled(form.name.data), TokenScope(form.scope.data))
     db.session.commit()
     return render_template(
         "api/token_created.html", token=token, plaintext=plaintext, api_base=_api_base()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.credentials import credentials_changed
 from portal.accounts.tokens import hash_token
-from portal.api.models import ApiToken
+from portal.api.models import ApiToken, TokenScope
 from portal.core import clock
 from portal.core.extensions import db
 from portal.people import audit
@@ -37,8 +37,9 @@ def may_use_api(user: User) -> bool:
     return user.is_active and user.role in API_ROLES
 
 
-def create(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for `user`: the row (flushed) and the token itself, to be shown once."""
+def create(user: User, name: str, scope: TokenScope = TokenScope.READ) -> tuple[ApiToken, str]:
+    """A new token for `user`: the row (flushed) and the token itself, to be shown once. A
+    `write` token may also add candidates and change them, within what its person may do."""
     if not may_use_api(user):
         raise ValueError("Only active recruiters and HR people can have API tokens.")
     name = name.strip()[:NAME_MAX_LENGTH]
@@ -48,6 +49,7 @@ def create(user: User, name: str) -> tuple[ApiToken, str]:
         name=name,
         token_hash=hash_token(plaintext),
         prefix=plaintext[:PREFIX_LENGTH],
+        scope=TokenScope(scope),
         created_at=clock.now(),
     )
     db.session.add(token)
@@ -139,4 +141,5 @@ def note_use(token: ApiToken, now: datetime) -> Update | None:
 
 
 def _subject(token: ApiToken) -> str:
-    return f"API token “{token.name}” ({token.prefix}…)"
+    access = "read and write" if token.can_write else "read only"
+    return f"API token “{token.name}” ({token.prefix}…, {access})"

@@ -1,16 +1,18 @@
 """The JSON API: candidates with their engagement status, and their events after a cursor.
 
-Read-only (GET), authenticated by bearer token only; a recruiter sees their own candidates,
-HR everyone. Each request runs a fixed number of SQL queries, whatever the number of rows.
+Authenticated by bearer token only; a recruiter sees their own candidates, HR everyone. Each
+request runs a fixed number of SQL queries, whatever the number of rows. The writes (a `write`
+token's) are in `api.write_views`, on this blueprint.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
@@ -23,6 +25,7 @@ from portal.api.auth import caller, check_rate
 from portal.api.models import ApiToken
 from portal.api.openapi import CURSOR_PATTERN, MAX_DB_ID, document
 from portal.core import clock
+from portal.core.database import SAFE_METHODS
 from portal.core.extensions import csrf, db
 from portal.core.problems import ApiProblem, bad_parameter
 from portal.engagement import cohort
@@ -41,6 +44,7 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 # Plain decimal digits, no sign, no leading zero, never long enough to be slow to convert.
 _WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
 _CURSOR = re.compile(CURSOR_PATTERN)
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
 
 def _setup(state: BlueprintSetupState) -> None:
@@ -51,12 +55,32 @@ def _setup(state: BlueprintSetupState) -> None:
 bp.record_once(_setup)
 
 
+def body_limit(setting: str, factor: int = 1) -> Callable[[ViewFunc], ViewFunc]:
+    """Mark a view that takes a larger body than MAX_CONTENT_LENGTH: `factor` times the
+    setting `setting`, in bytes (a bulk import)."""
+
+    def mark(view: ViewFunc) -> ViewFunc:
+        view.api_body_limit = (setting, factor)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _largest_body() -> int:
+    view = current_app.view_functions.get(request.endpoint or "")
+    setting, factor = getattr(view, "api_body_limit", ("MAX_CONTENT_LENGTH", 1))
+    return int(current_app.config[setting]) * factor
+
+
 @bp.before_request
 def _guard() -> None:
-    """Size first (nothing here takes a body), then the token, then the rate."""
+    """Size first, then the token, then the rate. A body of unknown length is cut at the same
+    size as it is read (413)."""
+    limit = _largest_body()
+    request.max_content_length = limit
     length = request.content_length
-    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
-        abort(413)
+    if length is not None and length > limit:
+        abort(413, f"The request is too large: this address takes at most {limit:,} bytes.")
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     token = caller()
@@ -65,10 +89,15 @@ def _guard() -> None:
 
 
 def _note_use(token: ApiToken) -> None:
-    """Note the token's use (at most once a minute) in a short transaction of its own: the
-    request itself only reads. Bookkeeping only, so a busy database does not fail the request."""
+    """Note the token's use (at most once a minute). A read notes it in a short transaction of
+    its own (the request itself only reads), a write in its own transaction: on SQLite a second
+    connection would wait for the write lock the request holds. Bookkeeping only, so a busy
+    database does not fail the request."""
     statement = api_tokens.note_use(token, clock.now())
     if statement is None:
+        return
+    if request.method not in SAFE_METHODS:
+        db.session.execute(statement)
         return
     try:
         with db.engine.begin() as connection:
@@ -108,7 +137,8 @@ def _instant(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _candidate(signal: engagement.CandidateSignal) -> dict:
+def candidate_json(signal: engagement.CandidateSignal) -> dict:
+    """A candidate as the API shows them (the OpenAPI document's Candidate)."""
     recruiter = None
     if signal.recruiter_id is not None:
         recruiter = {"id": signal.recruiter_id, "name": signal.recruiter_name or ""}
@@ -179,7 +209,7 @@ def candidates() -> ResponseReturnValue:
             with_activity=False,
         )
     return jsonify(
-        data=[_candidate(signal) for signal in page.signals],
+        data=[candidate_json(signal) for signal in page.signals],
         count=len(page.signals),
         next_cursor=str(page.next_after) if page.next_after is not None else None,
         has_more=page.next_after is not None,
@@ -198,7 +228,7 @@ def candidate(candidate_id: int) -> ResponseReturnValue:
         )
     if not rows:
         raise ApiProblem(404, f"There is no candidate {candidate_id} among yours.")
-    return jsonify(_candidate(rows[0]))
+    return jsonify(candidate_json(rows[0]))
 
 
 @bp.get("/events")

@@ -21,6 +21,7 @@ from portal.core.ids import IdConverter
 from portal.core.security import init_security_headers
 from portal.core.site import init_site
 from portal.core.templating import init_templating
+from portal.core.uploads import init_uploads
 
 log = logging.getLogger("portal")
 
@@ -43,6 +44,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(portal_config.PROJECT_ROOT / "migrations"))
+    init_uploads(app)  # before anything reads a form: upload views get room for their file
     csrf.init_app(app)
     init_database(app)
     init_errors(app)

@@ -45,7 +45,7 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
 
 
-def _json(name: str, default: dict) -> dict:
+def _json(name: str, default: dict, example: dict | None = None) -> dict:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
@@ -54,7 +54,8 @@ def _json(name: str, default: dict) -> dict:
     except ValueError as error:
         raise ConfigError(f"{name} must be JSON: {error}") from None
     if not isinstance(parsed, dict):
-        raise ConfigError(f"{name} must be a JSON object, such as {json.dumps(default)[:80]}")
+        shown = json.dumps(example or default)[:80]
+        raise ConfigError(f"{name} must be a JSON object, such as {shown}")
     return parsed
 
 
@@ -115,9 +116,14 @@ def from_environment() -> dict:
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         # How soon candidates are promised an answer; older questions are overdue.
         "RESPONSE_PROMISE_HOURS": _int("RESPONSE_PROMISE_HOURS", 24),
+        # The working week of a recruiter who has not set their own, in their own time zone:
+        # the answer promise counts only these hours (questions.working_hours).
+        "WORKING_HOURS_DEFAULT": _json(
+            "WORKING_HOURS_DEFAULT", {"days": "Mon-Fri", "start": "09:00", "end": "17:00"}
+        ),
         # https origins news images may come from (comma-separated; the Content-Security-Policy's
-        # img-src lists the same). Unset: the https origins of the feeds in feeds.yaml, read as
-        # the app starts; set but empty: no images in news.
+        # img-src lists the same). Unset: the https origins of the feeds in the database, read
+        # as the app starts; set but empty: no images in news.
         "NEWS_IMAGE_ORIGINS": (
             _list("NEWS_IMAGE_ORIGINS") if "NEWS_IMAGE_ORIGINS" in os.environ else None
         ),
@@ -142,6 +148,26 @@ def from_environment() -> dict:
         # upload may hold; all are created in one transaction.
         "OFFER_IMPORT_MAX_BYTES": _int("OFFER_IMPORT_MAX_BYTES", 2 * 1024 * 1024),
         "OFFER_IMPORT_MAX_ROWS": _int("OFFER_IMPORT_MAX_ROWS", 5000),
+        # The secret an applicant tracking system signs "offer accepted" events with (Standard
+        # Webhooks: whsec_ and base64), for POST /api/v1/inbound/offer-accepted; unset: off.
+        "INBOUND_OFFERS_SECRET": os.environ.get("INBOUND_OFFERS_SECRET", "").strip(),
+        # Photos staff upload (team.photos): the largest file, and the most pixels it may
+        # decode to (a small file claiming a huge picture is a decompression bomb).
+        "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 8 * 1024 * 1024),
+        "PHOTO_MAX_PIXELS": _int("PHOTO_MAX_PIXELS", 40_000_000),
+        # Staff single sign-on with OpenID Connect (accounts.oidc): off unless OIDC_ISSUER is
+        # set; the issuer, client id and secret and the role map go together (checked at start).
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip(),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", "").strip(),
+        "OIDC_PROVIDER_NAME": os.environ.get("OIDC_PROVIDER_NAME", "").strip(),
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "").strip() or "openid email profile",
+        # The ID token (or userinfo) claim whose values give a staff role, and which value
+        # gives which: {"portal-hr": "hr", "portal-recruiters": "recruiter"}.
+        "OIDC_ROLE_CLAIM": os.environ.get("OIDC_ROLE_CLAIM", "").strip() or "groups",
+        "OIDC_ROLE_MAP": _json(
+            "OIDC_ROLE_MAP", {}, example={"portal-hr": "hr", "portal-recruiters": "recruiter"}
+        ),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_ME_DAYS": 30,
         "PASSWORD_HASH_PARAMS": {},
@@ -152,7 +178,7 @@ def from_environment() -> dict:
 # Values that every environment shares; from_environment() and the caller's overrides win.
 DEFAULTS: dict = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "MAX_CONTENT_LENGTH": 1024 * 1024,  # forms only; nothing here uploads files
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # forms; a view taking a file says so (core/uploads.py)
     "MAX_FORM_MEMORY_SIZE": 512 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -211,4 +237,11 @@ DEFAULTS: dict = {
     # JSON API: calls per person ("limits" syntax), and how old an event must be to be listed.
     "API_RATE_LIMIT": "300 per minute",
     "API_EVENTS_SETTLE_SECONDS": 5,
+    # A write sent with an Idempotency-Key answers the same to a retry for this many hours; an
+    # inbound "offer accepted" event is at most this large.
+    "API_IDEMPOTENCY_HOURS": 24,
+    "INBOUND_OFFER_MAX_BYTES": 64 * 1024,
+    # Staff single sign-on: how long one request to the provider (discovery, keys, token,
+    # userinfo) may take before sign-in gives up and says the provider cannot be reached.
+    "OIDC_TIMEOUT_SECONDS": 10,
 }

@@ -129,6 +129,22 @@ class EmailAddressField(CleanedField, EmailField):
         super().__init__(*args, clean=inputs.email_address, **kwargs)
 
 
+class WebAddressField(CleanedField):
+    """A web address read by `inputs.web_address`: an http(s) address in one form. `what` names
+    it in messages, with its article: "the feed's address". A text input with the URL keyboard,
+    not <input type="url">: what could not be used comes back as typed, to be corrected, and
+    that input may only hold an absolute URL."""
+
+    def __init__(self, *args: Any, what: str = "the address", **kwargs: Any) -> None:
+        _limit(kwargs, inputs.URL_MAX_LENGTH)
+        kwargs["render_kw"] = {"inputmode": "url", **kwargs["render_kw"]}
+
+        def clean(value: str) -> str:
+            return inputs.web_address(value, what=what)
+
+        super().__init__(*args, clean=clean, **kwargs)
+
+
 class ConfirmForm(FlaskForm):
     """An empty form: a CSRF-protected one-button action (deactivate, remove, resend...)."""
 

@@ -1,7 +1,7 @@
 """One validator per kind of input: a person's name, a single line of text, a longer text, an
-email address and a joining date. Forms (through `core/forms.py`), the command line and the API
-all use these, so a value is cleaned the same way whichever door it came in by, and what is
-stored is safe to put in an email header, a subject or a calendar line.
+email address, a web address and a joining date. Forms (through `core/forms.py`), the command
+line and the API all use these, so a value is cleaned the same way whichever door it came in
+by, and what is stored is safe to put in an email header, a subject or a calendar line.
 
 Each function returns the value as it is to be stored, or raises `InputError` with a message for
 the person who typed it.
@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from email_validator import EmailNotValidError, validate_email
 
 # The column sizes (people.models.User keeps its columns this long; a test holds them together).
 NAME_MAX_LENGTH = 120
 EMAIL_MAX_LENGTH = 254
+URL_MAX_LENGTH = 2000
+_WEB_PORTS = {"http": 80, "https": 443}
 # How far a joining date may lie from today: further is almost surely a mistyped year.
 JOINING_DAYS_BACK = 365  # for a backdated record only
 JOINING_DAYS_AHEAD = 730
@@ -156,6 +159,50 @@ def email_address(value: str) -> str:
     address = (checked.ascii_email or checked.normalized).lower()
     if len(address) > EMAIL_MAX_LENGTH:
         raise InputError(f"An email address has at most {EMAIL_MAX_LENGTH} characters.")
+    return address
+
+
+def web_address(value: str, *, what: str = "the address") -> str:
+    """An http(s) address as stored and compared: trimmed, its scheme and server name in lower
+    case (an accented server name in the ASCII form DNS reads), the default port and any
+    #fragment left out; or InputError. `what` names it in the messages, with its article.
+
+    Refused: other schemes, no server, a user name or password in it, spaces or control
+    characters, a port that is not a number from 1 to 65535, more than URL_MAX_LENGTH
+    characters. Whether the server may be reached (public, resolvable) is decided when it is
+    fetched (core/http), not here."""
+    text = value.strip()
+    if not text:
+        raise InputError(f"Enter {what}.", empty=True)
+    what_ = _capitalised(what)
+    if _unreadable(text) or any(char.isspace() or not char.isprintable() for char in text):
+        raise InputError(f"{what_} cannot contain spaces, line breaks or invisible characters.")
+    if len(text) > URL_MAX_LENGTH:
+        raise InputError(f"{what_} has at most {URL_MAX_LENGTH:,} characters ({len(text):,} now).")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise InputError(f"{what_} is not a valid web address.") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _WEB_PORTS:
+        raise InputError(f"{what_} must start with https:// or http://.")
+    if parts.username is not None or parts.password is not None:
+        raise InputError(f"{what_} must not contain a user name or password.")
+    host = parts.hostname
+    if not host:
+        raise InputError(f"{what_} must name a server, as in https://news.example.com/feed.xml.")
+    if port == 0:
+        raise InputError(f"{what_} is not a valid web address.")
+    try:
+        host = host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InputError(f"{what_} does not name a valid server.") from None
+    host = f"[{host}]" if ":" in host else host
+    netloc = host if port in (None, _WEB_PORTS[scheme]) else f"{host}:{port}"
+    address = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+    if len(address) > URL_MAX_LENGTH:
+        raise InputError(f"{what_} has at most {URL_MAX_LENGTH:,} characters.")
     return address
 
 

@@ -5,7 +5,9 @@ given."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, or_, select
@@ -75,3 +77,25 @@ def contains(text: str) -> str:
     case: compare it with `func.lower(column)`. %, _ and \\ in `text` match only themselves."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+_INSTANT_CURSOR = re.compile(r"([0-9]{1,20})-([0-9]{1,19})")
+
+
+def instant_cursor(moment: datetime, row_id: int) -> str:
+    """A page's cursor for an order by an instant, then an id: "<microseconds since 1970>-<id>"
+    (read back by `read_instant_cursor`)."""
+    return f"{round(moment.timestamp() * 1_000_000)}-{row_id}"
+
+
+def read_instant_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """The instant and id of an `instant_cursor`; None when there is none, or when it is not
+    one (the caller shows the first page then)."""
+    found = _INSTANT_CURSOR.fullmatch((value or "").strip())
+    if not found:
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(found.group(1)) / 1_000_000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment, int(found.group(2))

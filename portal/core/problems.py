@@ -32,14 +32,21 @@ DETAILS = {
 
 
 class ApiProblem(HTTPException):
-    """An error the API raises on purpose, with the sentence the client reads."""
+    """An error the API raises on purpose, with the sentence the client reads. `members` are
+    extension members of the problem details, such as `errors` (each value at fault)."""
 
     def __init__(
-        self, status: int, detail: str, *, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        members: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(description=detail)
         self.code = status
         self.extra_headers = dict(headers or {})
+        self.members = dict(members or {})
 
 
 def bad_parameter(name: str, rule: str) -> ApiProblem:
@@ -52,10 +59,14 @@ def is_api_request() -> bool:
 
 
 def problem(
-    status: int, detail: str | None = None, headers: Mapping[str, str] | None = None
+    status: int,
+    detail: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    members: Mapping[str, Any] | None = None,
 ) -> Response:
-    """A problem details response for the current request."""
+    """A problem details response for the current request, with any extension `members`."""
     body = {
+        **(members or {}),
         "type": "about:blank",  # the status code says it all; `detail` says the rest
         "title": HTTP_STATUS_CODES.get(status, "Error"),
         "status": status,
@@ -77,7 +88,7 @@ def problem_for(error: Exception) -> Response:
     headers: dict[str, str] = {}
     if isinstance(error, ApiProblem):
         headers.update(error.extra_headers)
-        return problem(error.code, error.description, headers)
+        return problem(error.code, error.description, headers, error.members)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         allowed = ", ".join(sorted(error.valid_methods))
         headers["Allow"] = allowed

@@ -64,14 +64,19 @@ def security_headers(*, secure: bool, image_origins: Iterable[str] = ()) -> dict
     return headers
 
 
-def _holds_nul(value: Any) -> bool:
-    """A NUL in a JSON document: in any string, key or value, however deep."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
+def _holds_nul(document: Any) -> bool:
+    """A NUL in a JSON document: in any string, key or value, however deep (walked with a
+    list, not recursion: nesting cannot exhaust the stack)."""
+    waiting = [document]
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return True
+        if isinstance(value, dict):
+            waiting.extend(value.keys())
+            waiting.extend(value.values())
+        elif isinstance(value, list):
+            waiting.extend(value)
     return False
 
 
@@ -88,7 +93,11 @@ def _refuse_unsafe_characters() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if request.is_json:
-        if _holds_nul(request.get_json(silent=True)):
+        try:
+            document = request.get_json(silent=True)
+        except RecursionError:  # not a ValueError, so `silent` lets it through
+            abort(400, "The JSON document is nested too deeply.")
+        if _holds_nul(document):
             abort(400, NUL_REFUSED)
         return
     for key, values in request.form.lists():

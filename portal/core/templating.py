@@ -56,6 +56,13 @@ def short_datetime(moment: datetime | None, zone: str | None = None) -> str:
     return f"{local.day} {local:%b %Y, %H:%M}"
 
 
+def local_time(moment: datetime | None, zone: str | None = None) -> str:
+    """ "09:05": the time of day in the given zone, else the reader's."""
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(_zone_of(zone)):%H:%M}"
+
+
 def long_date(day: date | datetime | None) -> str:
     if day is None:
         return ""
@@ -117,6 +124,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime,
         short_datetime=short_datetime,
+        local_time=local_time,
         long_date=long_date,
         short_date=short_date,
         iso_instant=iso_instant,

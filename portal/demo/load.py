@@ -14,6 +14,8 @@ from portal.accounts.operations import CandidateDetails
 from portal.core.clock import utcnow
 from portal.core.extensions import db
 from portal.demo import history as demo_history
+from portal.demo import outcomes as demo_outcomes
+from portal.demo import team as demo_team
 from portal.news.feeds.samples import load_samples
 from portal.people.models import Role, User
 from portal.questions import faq
@@ -194,9 +196,14 @@ def load() -> list[int]:
             invitations.append(accounts.invite(candidate, hr).id)
     templates = _load_timeline(hr)
     _load_conversations(candidates, recruiters, hr)
+    demo_team.load(hr, candidates)  # the people to meet, with drawn portraits
     load_samples()  # company news, from the bundled sample feeds (offline)
     db.session.flush()
     demo_history.load(candidates, templates)
+    # A year of past offers' outcomes, for the reports.
+    demo_outcomes.load(
+        [(c.department, c.location, c.recruiter_email) for c in CANDIDATES], recruiters, hr
+    )
     return invitations
 
 

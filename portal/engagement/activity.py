@@ -1,4 +1,5 @@
-"""A candidate's events told in words, newest first, for their recruiter and HR.
+"""A candidate's events told in words, grouped by day, newest first, for their recruiter and HR
+(a week of days a page, under the 30-day sparkline).
 
 Events store facts, never content ("news:12", a pulse score); the words are made here. The few
 things the sentences name (news titles, pulse comments) are fetched in one query each, so the
@@ -8,13 +9,17 @@ number of queries stays the same however many events there are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal.core.extensions import db
-from portal.engagement.models import PulseResponse, Status
+from portal.core.pages import instant_cursor
+from portal.engagement.dashboard import ACTIVITY_DAYS
+from portal.engagement.models import CandidateSummary, PulseResponse, Status
+from portal.engagement.sparkline import Sparkline, day_counts, sparkline, window
 from portal.events import log as events
 from portal.events.models import EngagementEvent, EventKind
 from portal.news.models import FeedEntry
@@ -23,7 +28,8 @@ from portal.timeline.models import CandidateMilestone, MilestoneTemplate
 # Made once: building an alias costs more than the query it is used in.
 _VERSION = aliased(CandidateMilestone, name="version")
 
-LIMIT = 100  # the latest events shown on a candidate page
+LIMIT = 150  # events read for a page of a candidate's activity, at most (and one more)
+DAYS_PER_PAGE = 7  # days of activity a page shows, at most
 
 # Sentences for events that need nothing looked up.
 PLAIN: dict[str, str] = {
@@ -53,10 +59,27 @@ class ActivityItem:
 
 
 @dataclass(frozen=True)
-class Activity:
+class ActivityDay:
+    """One day of a candidate's activity, in the reader's zone, newest event first."""
+
+    day: date
     items: list[ActivityItem]
+    continued: bool = False  # the day began on the previous (newer) page
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A page of a candidate's activity grouped by day, newest first, and the cursor of the
+    next, older page (None on the last)."""
+
+    days: list[ActivityDay]
     limit: int
-    more: bool  # older events exist beyond `limit`
+    next_before: str | None = None
+    first_page: bool = True
+
+    @property
+    def items(self) -> list[ActivityItem]:
+        return [item for day in self.days for item in day.items]
 
 
 def _subject_id(subject: str | None, prefix: str) -> int | None:
@@ -124,67 +147,73 @@ def describe(found: list[EngagementEvent], named: Named) -> list[ActivityItem]:
     return items
 
 
-def _milestone_titles(candidate_id: int, subjects: set[str]) -> dict[str, str]:
-    """Titles of the milestones the subjects name, as this candidate saw them (one query: the
-    template's title or the candidate's own version of it, and their own milestones)."""
+def _titles(candidate_id: int, news_ids: set[int], subjects: set[str]) -> dict[str, str]:
+    """Titles of what the events name, by subject ("news:12", "milestone:3",
+    "milestone:own-7"), in one query: news items, and milestones as this candidate saw them
+    (the template's title or the candidate's own version of it, and their own milestones)."""
     template_ids = {i for s in subjects if (i := _subject_id(s, "milestone")) is not None}
     own_ids = {
         int(s.removeprefix("milestone:own-"))
         for s in subjects
         if s.startswith("milestone:own-") and s.removeprefix("milestone:own-").isdigit()
     }
-    if not template_ids and not own_ids:
+    parts: list[Select[str, int, str]] = []
+    if news_ids:
+        parts.append(
+            select(
+                literal("news:").label("prefix"),
+                FeedEntry.id.label("id"),
+                FeedEntry.title.label("title"),
+            ).where(FeedEntry.id.in_(news_ids))
+        )
+    if template_ids:
+        version = _VERSION
+        parts.append(
+            select(
+                literal("milestone:").label("prefix"),
+                MilestoneTemplate.id.label("id"),
+                func.coalesce(version.title, MilestoneTemplate.title).label("title"),
+            )
+            .outerjoin(
+                version,
+                (version.template_id == MilestoneTemplate.id)
+                & (version.candidate_id == candidate_id),
+            )
+            .where(MilestoneTemplate.id.in_(template_ids))
+        )
+    if own_ids:
+        parts.append(
+            select(
+                literal("milestone:own-").label("prefix"),
+                CandidateMilestone.id.label("id"),
+                CandidateMilestone.title.label("title"),
+            ).where(
+                CandidateMilestone.candidate_id == candidate_id,
+                CandidateMilestone.template_id.is_(None),
+                CandidateMilestone.id.in_(own_ids),
+            )
+        )
+    if not parts:
         return {}
-    version = _VERSION
-    templates = (
-        select(
-            literal("milestone:").label("prefix"),
-            MilestoneTemplate.id.label("id"),
-            func.coalesce(version.title, MilestoneTemplate.title).label("title"),
-        )
-        .outerjoin(
-            version,
-            (version.template_id == MilestoneTemplate.id) & (version.candidate_id == candidate_id),
-        )
-        .where(MilestoneTemplate.id.in_(template_ids))
-    )
-    own = select(
-        literal("milestone:own-").label("prefix"),
-        CandidateMilestone.id.label("id"),
-        CandidateMilestone.title.label("title"),
-    ).where(
-        CandidateMilestone.candidate_id == candidate_id,
-        CandidateMilestone.template_id.is_(None),
-        CandidateMilestone.id.in_(own_ids),
-    )
-    return {
-        f"{prefix}{found_id}": title
-        for prefix, found_id, title in db.session.execute(union_all(templates, own))
-    }
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
+    return {f"{prefix}{found_id}": title for prefix, found_id, title in db.session.execute(query)}
 
 
-def candidate_activity(candidate_id: int, *, limit: int = LIMIT) -> Activity:
-    """The candidate's latest events in words, newest first, in at most four queries."""
-    found = events.timeline(candidate_id, limit=limit + 1)
-    more = len(found) > limit
-    found = found[:limit]
+def _named(candidate_id: int, found: list[EngagementEvent]) -> Named:
+    """What the events name: titles in one query, pulses in another (and none when nothing is
+    named)."""
     news_ids = {
         news_id
         for event in found
         if event.kind == EventKind.NEWS_OPENED
         and (news_id := _subject_id(event.subject, "news")) is not None
     }
-    news: dict[int, str] = {}
-    if news_ids:
-        found_titles = db.session.execute(
-            select(FeedEntry.id, FeedEntry.title).where(FeedEntry.id.in_(news_ids))
-        )
-        news = {row.id: row.title for row in found_titles}
     milestone_subjects = {
         event.subject
         for event in found
         if event.kind == EventKind.TIMELINE_VIEWED and event.subject
     }
+    titles = _titles(candidate_id, news_ids, milestone_subjects)
     pulses: list[PulseResponse] = []
     if any(event.kind == EventKind.PULSE_ANSWERED for event in found):
         pulses = list(
@@ -192,7 +221,55 @@ def candidate_activity(candidate_id: int, *, limit: int = LIMIT) -> Activity:
                 select(PulseResponse).where(PulseResponse.candidate_id == candidate_id)
             )
         )
-    named = Named(
-        news=news, milestones=_milestone_titles(candidate_id, milestone_subjects), pulses=pulses
+    return Named(
+        news={int(key[5:]): title for key, title in titles.items() if key.startswith("news:")},
+        milestones={key: title for key, title in titles.items() if key.startswith("milestone:")},
+        pulses=pulses,
     )
-    return Activity(items=describe(found, named), limit=limit, more=more)
+
+
+def candidate_activity(
+    candidate_id: int,
+    zone: ZoneInfo,
+    *,
+    before: tuple[datetime, int] | None = None,
+    limit: int = LIMIT,
+    days: int = DAYS_PER_PAGE,
+) -> Activity:
+    """A page of the candidate's events in words, grouped by day in `zone` (the reader's),
+    newest first: up to `days` whole days older than the event `before` (an event's time and
+    id; None for the newest), reading at most `limit` + 1 events. A day with more than `limit`
+    events is shown a part at a time. At most five queries."""
+    found = events.timeline(candidate_id, limit=limit + 1, before=before)
+    cut = len(found) > limit  # something older remains unread
+    found = found[:limit]
+    grouped: dict[date, list[EngagementEvent]] = {}
+    for event in found:
+        grouped.setdefault(event.occurred_at.astimezone(zone).date(), []).append(event)
+    kept = list(grouped)[:days]
+    if cut and len(kept) > 1 and len(kept) == len(grouped):
+        kept = kept[:-1]  # the oldest day may go on past what was read: it starts the next page
+    cut = cut or len(kept) < len(grouped)
+    shown = [event for day in kept for event in grouped[day]]
+    described = iter(describe(shown, _named(candidate_id, shown)))
+    continued_day = before[0].astimezone(zone).date() if before is not None else None
+    pages_days = [
+        ActivityDay(day, [next(described) for _ in grouped[day]], continued=day == continued_day)
+        for day in kept
+    ]
+    last = shown[-1] if shown else None
+    return Activity(
+        days=pages_days,
+        limit=limit,
+        next_before=instant_cursor(last.occurred_at, last.id) if cut and last else None,
+        first_page=before is None,
+    )
+
+
+def activity_sparkline(candidate_id: int, now: datetime) -> Sparkline:
+    """The candidate's last ACTIVITY_DAYS days of activity, as the dashboards draw them, from their
+    summary (one query; no summary yet reads as no activity)."""
+    counts = db.session.scalar(
+        select(CandidateSummary.activity_days).where(CandidateSummary.candidate_id == candidate_id)
+    )
+    return sparkline(day_counts(counts or {}, window(now, ACTIVITY_DAYS)), now)

@@ -9,18 +9,25 @@ the email also lists what still stands (every overdue question, everyone joining
 it reads whole; a day with nothing new gets its row and no email, however much still stands.
 Everything is gathered for all due recruiters at once: the number of queries does not grow
 with the number of recruiters (only the INSERT of each email does).
+
+Each candidate is in the digest of whoever answers them now (questions.cover): their
+recruiter, or while the recruiter is away the colleague covering (marked "covering for …").
+A recruiter who is away gets no digest; the first after their return covers their absence.
+A question is overdue once its answer is due (questions.waiting.answer_due, in the
+recruiter's working week).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import cast
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from portal.core.database import upsert
 from portal.core.extensions import db
@@ -28,9 +35,15 @@ from portal.core.words import plural
 from portal.engagement.models import RecruiterDigest, Status
 from portal.events.models import EngagementEvent, EventKind
 from portal.mail import notifications
-from portal.people.models import CandidateProfile, Role, User
-from portal.questions.waiting import response_promise, waiting_questions
+from portal.people import availability
+from portal.people.models import CandidateProfile, Role, User, WorkingHours
+from portal.questions import cover
+from portal.questions.waiting import answer_due, waiting_questions
+from portal.questions.working_hours import promise_week
 from portal.timeline.joining import candidate_joining
+
+# Made once: building an alias costs more than the query it is used in.
+_RECRUITER = aliased(User, name="assigned_recruiter")
 
 FIRST_LOOK_BACK = timedelta(hours=24)  # what a recruiter's first digest covers
 JOINING_HORIZON = timedelta(days=7)
@@ -45,6 +58,7 @@ class StatusChange:
     after: str
     reasons: list[str]
     at: datetime
+    covering_for: User | None = None  # the away recruiter, for a candidate covered
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class OverdueQuestion:
     waiting_since: datetime
     waited: str  # "30 hours", "3 days"
     is_new: bool = True  # went overdue since the last digest
+    covering_for: User | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,7 @@ class Joining:
     joins_at: datetime
     days_until: int  # calendar days in the recruiter's zone
     is_new: bool = True  # came within the week since the last digest
+    covering_for: User | None = None
 
 
 @dataclass
@@ -104,30 +120,40 @@ def send_due(now: datetime) -> int:
     """Settle today's digest for every active recruiter whose local morning has come and who
     has none for their local date yet; returns how many digest emails were queued. Flushes
     only: the worker job commits (and delivers afterwards)."""
-    digests = _due_digests(now)
+    active: set[int] = set()
+    away = availability.away_now(now)
+    digests = _due_digests(now, active, set(away))
     if not digests:
         return 0
-    _gather(digests, now)
+    _gather(digests, now, cover.Routing(active, away))
     return _settle(digests, now)
 
 
-def _due_recruiters(now: datetime) -> dict[int, tuple[User, date]]:
+def _due_recruiters(now: datetime, active: set[int]) -> dict[int, tuple[User, date]]:
+    """The active recruiters past their digest hour (and every active one's id in `active`)."""
     hour = current_app.config["DIGEST_LOCAL_HOUR"]
     recruiters = db.session.scalars(
         select(User).where(User.role == Role.RECRUITER, User.is_active.is_(True))
     )
     due = {}
     for recruiter in recruiters:
+        active.add(recruiter.id)
         local = now.astimezone(_zone(recruiter.time_zone))
         if local.hour >= hour:
             due[recruiter.id] = (recruiter, local.date())
     return due
 
 
-def _due_digests(now: datetime) -> dict[int, Digest]:
+def _due_digests(now: datetime, active: set[int], away: set[int]) -> dict[int, Digest]:
     """Recruiters past their digest hour whose local day is not settled yet, with the moment
-    their digest starts from (their last digest, else 24 hours ago)."""
-    due = _due_recruiters(now)
+    their digest starts from (their last digest, else 24 hours ago). A recruiter who is `away`
+    gets nothing, and their days stay unsettled: the first digest after their return starts
+    from their last one, so it tells what happened meanwhile."""
+    due = {
+        recruiter_id: found
+        for recruiter_id, found in _due_recruiters(now, active).items()
+        if recruiter_id not in away
+    }
     if not due:
         return {}
     last = {
@@ -152,65 +178,90 @@ def _due_digests(now: datetime) -> dict[int, Digest]:
     return digests
 
 
-def _gather(digests: dict[int, Digest], now: datetime) -> None:
+def _gather(digests: dict[int, Digest], now: datetime, routing: cover.Routing) -> None:
     """Fill every digest in two queries: status changes, then questions and joinings."""
-    ids = list(digests)
-    _gather_changes(digests, ids, now)
-    _gather_overdue_and_joinings(digests, ids, now)
+    # The candidates of these recruiters, and of those away (whom they may cover for).
+    scope = list(set(digests) | set(routing.away))
+    _gather_changes(digests, scope, now, routing)
+    _gather_overdue_and_joinings(digests, scope, now, routing)
     for digest in digests.values():
         digest.overdue.sort(key=lambda item: item.waiting_since)
         digest.joinings.sort(key=lambda item: item.joins_at)
 
 
-def _gather_changes(digests: dict[int, Digest], ids: list[int], now: datetime) -> None:
-    """Each candidate's net status change since their recruiter's last digest (one query)."""
+def _recipient(
+    digests: dict[int, Digest], routing: cover.Routing, profile_ids: tuple[Any, Any]
+) -> tuple[Digest | None, User | None]:
+    """The digest a candidate belongs in (whoever answers them now), and the away recruiter
+    it covers for; (None, None) when nobody due answers them."""
+    route = routing.route(*profile_ids)
+    digest = digests.get(route.person_id) if route.person_id is not None else None
+    if digest is None:
+        return None, None
+    away = routing.away.get(route.covering_for_id) if route.covering_for_id else None
+    return digest, away.recruiter if away is not None else None
+
+
+def _gather_changes(
+    digests: dict[int, Digest], scope: list[int], now: datetime, routing: cover.Routing
+) -> None:
+    """Each candidate's net status change since their digest's last one (one query)."""
     earliest = min(digest.since for digest in digests.values())
     events = db.session.execute(
-        select(EngagementEvent, User, CandidateProfile.recruiter_id)
+        select(
+            EngagementEvent,
+            User,
+            CandidateProfile.recruiter_id,
+            CandidateProfile.backup_recruiter_id,
+        )
         .join(User, User.id == EngagementEvent.candidate_id)
         .join(CandidateProfile, CandidateProfile.user_id == User.id)
         .where(
             EngagementEvent.kind == EventKind.STATUS_CHANGED,
             EngagementEvent.occurred_at > earliest,
             EngagementEvent.occurred_at <= now,
-            CandidateProfile.recruiter_id.in_(ids),
+            CandidateProfile.recruiter_id.in_(scope),
             User.is_active.is_(True),
         )
         .order_by(EngagementEvent.occurred_at, EngagementEvent.id)
     )
     per_candidate: dict[int, list[EngagementEvent]] = defaultdict(list)
-    candidates: dict[int, tuple[User, int]] = {}
-    for event, candidate, assigned_to in events:
-        recruiter_id = cast(int, assigned_to)  # the query keeps the candidates of `ids`
-        if event.occurred_at > digests[recruiter_id].since:
+    candidates: dict[int, tuple[User, Digest, User | None]] = {}
+    for event, candidate, recruiter_id, backup_id in events:
+        digest, covering_for = _recipient(digests, routing, (recruiter_id, backup_id))
+        if digest is not None and event.occurred_at > digest.since:
             per_candidate[candidate.id].append(event)
-            candidates[candidate.id] = (candidate, recruiter_id)
+            candidates[candidate.id] = (candidate, digest, covering_for)
     for candidate_id, changes in per_candidate.items():
-        candidate, recruiter_id = candidates[candidate_id]
+        candidate, digest, covering_for = candidates[candidate_id]
         change = _net_change(candidate, changes)
         if change is not None:
-            digests[recruiter_id].changes.append(change)
+            digest.changes.append(replace(change, covering_for=covering_for))
 
 
-def _gather_overdue_and_joinings(digests: dict[int, Digest], ids: list[int], now: datetime) -> None:
-    """The candidates with a question past the answer promise, or joining within the week
+def _gather_overdue_and_joinings(
+    digests: dict[int, Digest], scope: list[int], now: datetime, routing: cover.Routing
+) -> None:
+    """The candidates with a question past its answer promise, or joining within the week
     (one query)."""
-    promise = response_promise()
     # "Unanswered since" as the question pages and the engagement status say it.
     waiting = waiting_questions(
-        select(CandidateProfile.user_id).where(CandidateProfile.recruiter_id.in_(ids))
+        select(CandidateProfile.user_id).where(CandidateProfile.recruiter_id.in_(scope))
     )
     waiting_since = waiting.c.waiting_since
     horizon = now + JOINING_HORIZON
+    recruiter = _RECRUITER
     rows = db.session.execute(
-        select(User, CandidateProfile, waiting_since)
+        select(User, CandidateProfile, waiting_since, recruiter, WorkingHours)
         .join(CandidateProfile, CandidateProfile.user_id == User.id)
         .outerjoin(waiting, waiting.c.candidate_id == User.id)
+        .outerjoin(recruiter, recruiter.id == CandidateProfile.recruiter_id)
+        .outerjoin(WorkingHours, WorkingHours.user_id == CandidateProfile.recruiter_id)
         .where(
             User.is_active.is_(True),
-            CandidateProfile.recruiter_id.in_(ids),
+            CandidateProfile.recruiter_id.in_(scope),
             or_(
-                waiting_since <= now - promise,
+                waiting_since.is_not(None),
                 # A day's margin either side: the exact instant depends on the zone.
                 CandidateProfile.joining_date.between(
                     (now - timedelta(days=1)).date(), (horizon + timedelta(days=1)).date()
@@ -219,20 +270,27 @@ def _gather_overdue_and_joinings(digests: dict[int, Digest], ids: list[int], now
         )
         .order_by(CandidateProfile.joining_date, User.name)
     )
-    for candidate, profile, since in rows:
-        digest = digests[profile.recruiter_id]
-        if since is not None and since + promise <= now:
+    for candidate, profile, since, assigned, hours in rows:
+        digest, covering_for = _recipient(
+            digests, routing, (profile.recruiter_id, profile.backup_recruiter_id)
+        )
+        if digest is None:
+            continue
+        due = answer_due(since, promise_week(assigned, hours, profile.joining_time_zone))
+        if since is not None and due is not None and due <= now:
             digest.overdue.append(
                 OverdueQuestion(
                     candidate,
                     since,
                     _waited(now - since),
-                    is_new=since + promise > digest.since,
+                    is_new=due > digest.since,
+                    covering_for=covering_for,
                 )
             )
         joins_at = candidate_joining(profile)
         if now < joins_at <= horizon:
-            digest.joinings.append(_joining(digest, candidate, joins_at, now))
+            joining = _joining(digest, candidate, joins_at, now)
+            digest.joinings.append(replace(joining, covering_for=covering_for))
 
 
 def _joining(digest: Digest, candidate: User, joins_at: datetime, now: datetime) -> Joining:

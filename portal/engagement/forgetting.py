@@ -57,6 +57,8 @@ QUOTING: dict[str, tuple[str, ...]] = {
     "audit_log": ("subject", "old_value", "new_value"),
     "webhook_messages": ("body", "last_error"),
     "webhook_attempts": ("error",),
+    # The API's answers kept for Idempotency-Key retries (a day at most).
+    "api_idempotency_keys": ("response_body",),
 }
 ERASED_BEFORE_SENDING = "not sent: the candidate's records were removed (retention)"
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portal.core import clock
-from portal.core.templating import local_today
+from portal.core.pages import read_instant_cursor
+from portal.core.templating import local_today, reader_zone
 from portal.engagement import activity, cohort, dashboard
 from portal.engagement import status as engagement
 from portal.engagement.status import CandidateSignal
@@ -35,10 +38,13 @@ def engagement_board() -> ResponseReturnValue:
 def candidate_activity(user_id: int) -> ResponseReturnValue:
     """One candidate's status, reasons and events in words."""
     found = candidate_or_404(user_id)
-    signal = next(iter(engagement.signals(clock.now(), candidate_ids=[found.id])), None)
+    now = clock.now()
+    signal = next(iter(engagement.signals(now, candidate_ids=[found.id])), None)
+    before = read_instant_cursor(request.args.get("before"))
     return render_template(
         "engagement/hr_activity.html",
         person=found,
         signal=signal,
-        activity=activity.candidate_activity(found.id),
+        activity=activity.candidate_activity(found.id, ZoneInfo(reader_zone()), before=before),
+        spark=activity.activity_sparkline(found.id, now),
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.core import clock
-from portal.core.templating import local_today
+from portal.core.pages import read_instant_cursor
+from portal.core.templating import local_today, reader_zone
 from portal.engagement import activity, cohort, dashboard
 from portal.engagement import status as engagement
 from portal.engagement.status import CandidateSignal
@@ -40,10 +43,12 @@ def candidate(candidate_id: int) -> ResponseReturnValue:
     now = clock.now()
     (row,) = joining.joining_rows([found], now)
     signal = next(iter(engagement.signals(now, candidate_ids=[found.id])), None)
+    before = read_instant_cursor(request.args.get("before"))
     return render_template(
         "engagement/recruiter_candidate.html",
         row=row,
         profile=found.candidate_profile,
         signal=signal,
-        activity=activity.candidate_activity(found.id),
+        activity=activity.candidate_activity(found.id, ZoneInfo(reader_zone()), before=before),
+        spark=activity.activity_sparkline(found.id, now),
     )

@@ -55,6 +55,15 @@ DELETED: tuple[Kind, ...] = (
     ),
     Kind("Your timeline, and which news items you read", ("candidate_milestones", "news_reads")),
     Kind(
+        "The private notes the staff who look after you kept about you (you never see them)",
+        ("candidate_notes",),
+    ),
+    Kind(
+        "The welcome from your manager, your buddy and the team chosen for you, with the "
+        "photos that came with them",
+        ("manager_welcomes", "buddies", "chosen_teams", "team_picks", "team_photos"),
+    ),
+    Kind(
         "The emails we sent you, and emails to your recruiter or HR that name you",
         ("outgoing_emails", "email_attachments"),
     ),
@@ -71,6 +80,19 @@ ANONYMISED: tuple[Kind, ...] = (
         "not what it said",
         ("webhook_messages", "webhook_attempts"),
     ),
+    Kind(
+        "What the portal answered the company’s other systems through its API in the last day "
+        "(kept so that a repeated request gets the same answer), and which accepted offer you "
+        "came from: without your name, email address or a link to you",
+        ("api_idempotency_keys", "inbound_offers"),
+    ),
+    Kind(
+        "Whether you joined, with your department, location, joining date and recruiter and "
+        "the portal’s view of your engagement before it (whether it warned about you, your "
+        "longest absence, how fast your questions were answered): kept without your name, for "
+        "the reports that check the portal’s warnings",
+        ("candidate_outcomes",),
+    ),
 )
 # Tables that hold nothing about any candidate (feeds, staff's own records, the job clock).
 ABOUT_NO_CANDIDATE: tuple[str, ...] = (
@@ -79,6 +101,11 @@ ABOUT_NO_CANDIDATE: tuple[str, ...] = (
     "faq_entries",
     "milestone_templates",
     "recruiter_digests",
+    "saved_replies",  # staff's replies to insert, with placeholders: no candidate in them
+    "staff_absences",  # recruiters' time away and who covers
+    "working_hours",  # recruiters' working weeks
+    "team_members",  # HR's team list: the colleagues candidates meet
+    "staff_identities",  # staff only: candidates never sign in with single sign-on
     "webhook_endpoints",
     "worker_jobs",
 )

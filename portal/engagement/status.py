@@ -4,7 +4,8 @@ words.
 The facts come from each candidate's summary (portal.engagement.summaries), in one query
 whatever the number of candidates or events; the rules and thresholds come from the
 ENGAGEMENT_RULES configuration, except what "unanswered" means and how long a question may
-wait (RESPONSE_PROMISE_HOURS): those are the questions package's (portal.questions.waiting).
+wait (RESPONSE_PROMISE_HOURS, counted in the recruiter's working week): those are the
+questions package's (portal.questions.waiting).
 The rules are applied to each row in Python (plain arithmetic, no further queries).
 
 Every reason is worded from the facts the candidate's pages show beside it ("Last seen", the
@@ -16,7 +17,7 @@ and checks that.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,8 +30,9 @@ from portal.core.extensions import db
 from portal.core.words import plural
 from portal.engagement.models import CandidateSummary, Status
 from portal.events.models import EventKind
-from portal.people.models import CandidateProfile, Role, User
-from portal.questions.waiting import response_promise
+from portal.people.models import CandidateProfile, Role, User, WorkingHours
+from portal.questions.waiting import answer_due
+from portal.questions.working_hours import WorkingWeek, build_week
 from portal.timeline import joining
 
 # Made once: building an alias costs more than the query it is used in.
@@ -88,6 +90,9 @@ class CandidateSignal:
     reasons: list[Reason] = field(default_factory=list)
     # The oldest unanswered question's id (for "question overdue" notices).
     first_waiting_id: int | None = None
+    # When its answer is due (questions.waiting.answer_due): worked out when the rules run,
+    # None as the dashboards list stored statuses.
+    answer_due: datetime | None = None
 
     @property
     def reason_texts(self) -> list[str]:
@@ -134,6 +139,12 @@ def _rows(
             CandidateProfile.joining_time_zone,
             CandidateProfile.recruiter_id,
             recruiter.name.label("recruiter_name"),
+            # The week the answer promise is counted in (questions.working_hours).
+            recruiter.time_zone.label("recruiter_zone"),
+            WorkingHours.weekdays.label("work_weekdays"),
+            WorkingHours.starts_minute.label("work_starts"),
+            WorkingHours.ends_minute.label("work_ends"),
+            WorkingHours.holiday_calendar.label("work_holidays"),
             CandidateSummary.last_seen_at.label("last_seen"),
             func.coalesce(CandidateSummary.opened_count, 0).label("opened"),
             func.coalesce(CandidateSummary.unanswered, 0).label("unanswered"),
@@ -147,6 +158,7 @@ def _rows(
             recruiter,
             and_(recruiter.id == CandidateProfile.recruiter_id, recruiter.is_active.is_(True)),
         )
+        .outerjoin(WorkingHours, WorkingHours.user_id == recruiter.id)
         .outerjoin(CandidateSummary, CandidateSummary.candidate_id == User.id)
         .where(*filters)
     )
@@ -251,14 +263,23 @@ def _reasons(
     return reasons
 
 
+def promise_week(row: Any) -> WorkingWeek:
+    """The week a row's answer promise is counted in: its active recruiter's working week (the
+    `recruiter_zone` and `work_*` facts of `_rows`), else the default week where they join."""
+    if row.recruiter_zone is None:
+        return build_week(row.joining_time_zone)
+    return build_week(
+        row.recruiter_zone, row.work_weekdays, row.work_starts, row.work_ends, row.work_holidays
+    )
+
+
 def _feelings_and_questions(row: Any, now: datetime, rules: dict[str, int]) -> list[Reason]:
     """A question waiting past the answer promise; a pulse that fell or is low."""
     reasons: list[Reason] = []
-    if row.waiting_since is not None:
-        waited = now - row.waiting_since
-        if waited >= response_promise():  # past the answer promise
-            text = f"question unanswered for {_waited(waited)}"
-            reasons.append(Reason("unanswered_question", Status.AT_RISK, text))
+    due = answer_due(row.waiting_since, promise_week(row))
+    if due is not None and due <= now:  # past the answer promise
+        text = f"question unanswered for {_waited(now - row.waiting_since)}"
+        reasons.append(Reason("unanswered_question", Status.AT_RISK, text))
 
     last, previous = row.last_pulse, row.previous_pulse
     if last is not None and previous is not None and previous - last >= rules["at_risk_pulse_drop"]:
@@ -282,7 +303,8 @@ def _signal(row: Any, now: datetime) -> CandidateSignal:
     days_to_joining = joining.days_until(joining_at, now)
     last_seen = seen_last(row.last_seen, row.last_sign_in_at)
     reasons = _reasons(row, now, days_to_joining, last_seen, has_joined)
-    return _assemble(row.id, row, now, joining_at, last_seen, status_of(reasons), reasons)
+    signal = _assemble(row.id, row, now, joining_at, last_seen, status_of(reasons), reasons)
+    return replace(signal, answer_due=answer_due(row.waiting_since, promise_week(row)))
 
 
 def status_of(reasons: list[Reason]) -> Status:

@@ -10,7 +10,7 @@ passing (`joined`), each once. A fixed number of queries, whatever the number of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -20,7 +20,6 @@ from portal.engagement import summaries
 from portal.engagement.models import CandidateStatus, Status
 from portal.engagement.status import CandidateSignal
 from portal.events.models import EngagementEvent, EventKind
-from portal.questions.waiting import response_promise
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEndpoint, WebhookEventType
 
@@ -35,11 +34,8 @@ def evaluate(now: datetime) -> int:
     First every summary's stored status is brought up to `now` (time alone moves statuses:
     days without a sign-in, a question past the promise), which the dashboards read."""
     found = summaries.evaluate_all(now)
-    promise = response_promise()
     ids = [signal.candidate_id for signal in found]
-    evaluation = _Evaluation(
-        now, promise, _snapshots(ids), _noted(ids), webhooks.enabled_endpoints()
-    )
+    evaluation = _Evaluation(now, _snapshots(ids), _noted(ids), webhooks.enabled_endpoints())
     for signal in found:
         if signal.has_joined:
             evaluation.note_joining(signal)
@@ -85,7 +81,6 @@ class _Evaluation:
     in the same transaction)."""
 
     now: datetime
-    promise: timedelta
     snapshots: dict[int, CandidateStatus]
     noted: Noted
     endpoints: list[WebhookEndpoint]
@@ -143,8 +138,8 @@ class _Evaluation:
     def note_overdue_question(self, signal: CandidateSignal) -> None:
         """The oldest unanswered question past the answer promise: `question_overdue`, once."""
         waiting_since = signal.waiting_since
-        if waiting_since is None or self.now - waiting_since <= self.promise:
-            return
+        if waiting_since is None or signal.answer_due is None or signal.answer_due > self.now:
+            return  # nothing waits, or not past the promise (in the recruiter's working week)
         subject = f"message:{signal.first_waiting_id}"
         if (signal.candidate_id, EventKind.QUESTION_OVERDUE, subject) in self.noted:
             return

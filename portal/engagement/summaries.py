@@ -44,7 +44,7 @@ from portal.engagement import summary_facts as facts
 from portal.engagement.models import CandidateSummary, PulseResponse
 from portal.events.log import event_recorded
 from portal.events.models import ACTIVITY_KINDS, EngagementEvent
-from portal.people.models import CandidateProfile, Role, User
+from portal.people.models import CandidateProfile, Role, User, WorkingHours
 from portal.questions.models import Message, ThreadClosure
 
 _TO_EVALUATE = "engagement.summaries.to_evaluate"
@@ -217,6 +217,21 @@ def _signal_in_memory(
     if user is None or summary is None or user.candidate_profile is None:
         return None
     profile = user.candidate_profile
+    # The active recruiter's zone and working week, which the answer promise counts in: one
+    # query whatever else the candidate has (so a page costs the same with a question waiting).
+    week = None
+    if profile.recruiter_id is not None:
+        week = session.execute(
+            select(
+                User.time_zone,
+                WorkingHours.weekdays,
+                WorkingHours.starts_minute,
+                WorkingHours.ends_minute,
+                WorkingHours.holiday_calendar,
+            )
+            .outerjoin(WorkingHours, WorkingHours.user_id == User.id)
+            .where(User.id == profile.recruiter_id, User.is_active.is_(True))
+        ).first()
     facts = SimpleNamespace(
         id=user.id,
         name=user.name,
@@ -230,6 +245,11 @@ def _signal_in_memory(
         joining_time_zone=profile.joining_time_zone,
         recruiter_id=profile.recruiter_id,
         recruiter_name=None,  # not needed to evaluate
+        recruiter_zone=week[0] if week is not None else None,
+        work_weekdays=week[1] if week is not None else None,
+        work_starts=week[2] if week is not None else None,
+        work_ends=week[3] if week is not None else None,
+        work_holidays=week[4] if week is not None else None,
         last_seen=summary.last_seen_at,
         opened=summary.opened_count or 0,
         unanswered=summary.unanswered or 0,

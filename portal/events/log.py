@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from blinker import Signal
-from sqlalchemy import Exists, Integer, Select, String, insert, literal, select
+from sqlalchemy import Exists, Integer, Select, String, and_, insert, literal, or_, select
 
 from portal.core import clock
 from portal.core.extensions import db
@@ -83,13 +83,24 @@ def record_home_view(candidate_id: int, at: datetime | None = None) -> bool:
     return recorded
 
 
-def timeline(candidate_id: int, *, limit: int = 200) -> list[EngagementEvent]:
-    """A candidate's events, newest first."""
+def timeline(
+    candidate_id: int, *, limit: int = 200, before: tuple[datetime, int] | None = None
+) -> list[EngagementEvent]:
+    """A candidate's events, newest first; given `before` (an event's time and id), only the
+    events older than that one (the next page)."""
+    query = select(EngagementEvent).where(EngagementEvent.candidate_id == candidate_id)
+    if before is not None:
+        at, event_id = before
+        query = query.where(
+            or_(
+                EngagementEvent.occurred_at < at,
+                and_(EngagementEvent.occurred_at == at, EngagementEvent.id < event_id),
+            )
+        )
     return list(
         db.session.scalars(
-            select(EngagementEvent)
-            .where(EngagementEvent.candidate_id == candidate_id)
-            .order_by(EngagementEvent.occurred_at.desc(), EngagementEvent.id.desc())
-            .limit(limit)
+            query.order_by(EngagementEvent.occurred_at.desc(), EngagementEvent.id.desc()).limit(
+                limit
+            )
         )
     )

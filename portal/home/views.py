@@ -19,6 +19,8 @@ from portal.news import entries as news
 from portal.people.access import candidate_bp, signed_in_candidate
 from portal.people.models import User
 from portal.questions import threads as questions_threads
+from portal.team import introductions
+from portal.team.introductions import WelcomeCard
 from portal.timeline import joining
 from portal.timeline import milestones as timeline
 
@@ -31,6 +33,7 @@ class HomeFacts:
     unread: int  # messages in their thread they have not read (the menu's badge)
     viewed_lately: bool  # a home view recorded within the hour (then this one is not)
     use: pulse.Use  # how they have used the portal (the pulse waits for enough of it)
+    welcome: WelcomeCard | None  # the short welcome from their hiring manager, if written
 
 
 def _facts(candidate: User, now: datetime) -> HomeFacts:
@@ -41,6 +44,7 @@ def _facts(candidate: User, now: datetime) -> HomeFacts:
             unread.scalar_subquery() if unread is not None else literal(0),
             events.home_viewed_lately(candidate.id, now),
             *pulse.use_columns(candidate.id),
+            *introductions.welcome_card_columns(candidate.id),
         )
     ).one()
     facts = HomeFacts(
@@ -48,6 +52,7 @@ def _facts(candidate: User, now: datetime) -> HomeFacts:
         unread=row[1] or 0,
         viewed_lately=bool(row[2]),
         use=pulse.Use.of(row[3], row[4]),
+        welcome=introductions.welcome_card(row[5:]),
     )
     questions_threads.note_unread(facts.unread)
     return facts
@@ -58,7 +63,8 @@ def render_home(
 ) -> tuple[str, list[news.NewsItem], HomeFacts]:
     """The home page, the news items it shows and the facts it was built from. `pulse_form`
     brings back a pulse answer that had errors; otherwise a blank one is shown when the pulse
-    check is due. Five queries with the session's: the facts, the news, the timeline (two)."""
+    check is due. Five queries with the session's: the facts (the manager's welcome among
+    them), the news, the timeline (two)."""
     profile = candidate.profile
     # The same value the calendar file is made from: the page and the file cannot differ.
     details = joining.joining_details(profile)
@@ -80,6 +86,7 @@ def render_home(
         recruiter=profile.recruiter if profile.recruiter and profile.recruiter.is_active else None,
         news_items=news_items,
         pulse_form=pulse_form,
+        welcome=facts.welcome,
     )
     return page, news_items, facts
 

@@ -1,6 +1,6 @@
 """Company news as candidates read it (HR's side, with flags and audiences: news.library).
 
-Who sees an entry: its feed is enabled and still in feeds.yaml, the entry is not hidden, and
+Who sees an entry: its feed is enabled (turned on by HR), the entry is not hidden, and
 the candidate is in its audience. The audience is the entry's own departments and locations
 where HR set them (not NULL), else its feed's. Tags are stored as ",tag,tag," in lower case and
 "" means everyone; department and location are independent filters that must both match.
@@ -99,7 +99,6 @@ def visible_to(candidate: User) -> ColumnElement[bool]:
     locations = func.coalesce(FeedEntry.locations, Feed.locations)
     return and_(
         Feed.enabled.is_(True),
-        Feed.in_config.is_(True),
         FeedEntry.hidden.is_(False),
         _in_audience(departments, _candidate_tag(profile.department)),
         _in_audience(locations, _candidate_tag(profile.location)),

@@ -1,5 +1,5 @@
-"""HR's news pages: the feeds and how their fetching goes, curation of entries, audiences, and
-a preview of the news exactly as one candidate sees it."""
+"""HR's news pages: curation of entries, audiences, and a preview of the news exactly as one
+candidate sees it (the feeds themselves: news.feed_views)."""
 
 from __future__ import annotations
 
@@ -122,14 +122,6 @@ def _entry_or_404(entry_id: int) -> FeedEntry:
     if found is None:
         abort(404)
     return found
-
-
-@hr_bp.get("/news")
-def news_feeds() -> ResponseReturnValue:
-    """Every feed with its fetch status in plain words, and its audience."""
-    return render_template(
-        "news/hr_feeds.html", rows=library.feeds_with_counts(), tag_list=news.tag_list
-    )
 
 
 @hr_bp.get("/news/entries")

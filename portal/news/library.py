@@ -33,25 +33,45 @@ class FeedRow:
     hidden: int
 
 
-def feeds_with_counts() -> list[FeedRow]:
-    """Every feed (those in feeds.yaml first), by name, with entry counts: two queries."""
-    feeds = list(db.session.scalars(select(Feed).order_by(Feed.in_config.desc(), Feed.name)))
-    counts = {
-        feed_id: (total, hidden or 0)
-        for feed_id, total, hidden in db.session.execute(
-            select(
-                FeedEntry.feed_id,
-                func.count(FeedEntry.id),
-                func.sum(case((FeedEntry.hidden.is_(True), 1), else_=0)),
-            ).group_by(FeedEntry.feed_id)
-        )
-    }
-    return [FeedRow(feed, *counts.get(feed.id, (0, 0))) for feed in feeds]
+@dataclass(frozen=True)
+class FeedPage:
+    """A page of HR's feeds, by name, and the cursor of the next page (None on the last)."""
+
+    rows: list[FeedRow]
+    next_after: int | None
+
+
+_BY_NAME = (pages.Key(Feed.name), pages.Key(Feed.id))
+
+
+def feeds_page(after: int | None = None, size: int = HR_PAGE_SIZE) -> FeedPage:
+    """HR's feeds by name, after the feed `after` (the last of the previous page; None for the
+    first), with their entry counts: two queries."""
+    position = [pages.value_of(Feed.name, Feed.id, after), after] if after is not None else None
+    feeds, last = pages.in_order(select(Feed), _BY_NAME, position, size)
+    counts = (
+        {
+            feed_id: (total, hidden or 0)
+            for feed_id, total, hidden in db.session.execute(
+                select(
+                    FeedEntry.feed_id,
+                    func.count(FeedEntry.id),
+                    func.sum(case((FeedEntry.hidden.is_(True), 1), else_=0)),
+                )
+                .where(FeedEntry.feed_id.in_([feed.id for feed in feeds]))
+                .group_by(FeedEntry.feed_id)
+            )
+        }
+        if feeds
+        else {}
+    )
+    rows = [FeedRow(feed, *counts.get(feed.id, (0, 0))) for feed in feeds]
+    return FeedPage(rows, last.id if last is not None else None)
 
 
 def all_feeds() -> list[Feed]:
-    """Every feed (those in feeds.yaml first), by name: one query."""
-    return list(db.session.scalars(select(Feed).order_by(Feed.in_config.desc(), Feed.name)))
+    """Every feed, by name: one query."""
+    return list(db.session.scalars(select(Feed).order_by(Feed.name, Feed.id)))
 
 
 def feed(feed_id: int) -> Feed | None:
@@ -141,7 +161,7 @@ def set_audience(
     actor: User, target: FeedEntry, departments: str | None, locations: str | None
 ) -> dict[str, tuple[str | None, str | None]]:
     """Target an entry at departments and locations (comma-separated text, empty for everyone;
-    None for the feed's audience, which feeds.yaml sets). Returns the changes made."""
+    None for the feed's audience, set on the feed). Returns the changes made."""
     new = {
         "departments": None
         if departments is None

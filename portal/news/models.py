@@ -1,4 +1,4 @@
-"""Company news: feeds HR lists in feeds.yaml, their entries, and what candidates read."""
+"""Company news: the feeds HR manages in the portal, their entries, and what candidates read."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from portal.core.models import Base, UTCDateTime
 
 
 class Feed(Base):
-    """A news source. feeds.yaml is the truth for its settings; the rest is fetch state."""
+    """A news source. This table is the one truth for its settings (name, address, audience,
+    max_items, enabled): HR edits them in the portal, and feeds.yaml is only a way to import and
+    export them (news.feeds.transfer). The rest is fetch state."""
 
     __tablename__ = "feeds"
 
@@ -24,10 +26,14 @@ class Feed(Base):
     departments: Mapped[str] = mapped_column(String(500), default="")
     locations: Mapped[str] = mapped_column(String(500), default="")
     max_items: Mapped[int] = mapped_column(Integer, default=20)
+    # Off: never fetched, and its entries are shown to no one (they are kept).
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    # False once the feed is no longer in feeds.yaml: kept (with its entries), never fetched.
-    in_config: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When HR last changed the settings in the portal, since an import last wrote or confirmed
+    # them (None: not since); and when that import was. An import does not overwrite a feed HR
+    # changed in the portal since (news.feeds.transfer).
+    settings_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     # Fetch state
     title: Mapped[str] = mapped_column(String(300), default="")

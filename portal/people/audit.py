@@ -65,6 +65,7 @@ def record_changes(
 ACTION_WORDS: dict[str, str] = {
     "signed_in": "signed in",
     "sign_in_failed": "failed to sign in",
+    "sso_linked": "linked a single sign-on identity",
     "password_reset_requested": "asked for a password reset link",
     "password_changed": "changed a password",
     "role_changed": "changed a role",
@@ -85,6 +86,14 @@ ACTION_WORDS: dict[str, str] = {
     "news_flag": "curated a news entry",
     "news_audience": "changed who sees a news entry",
     "news_published": "published a news entry to candidates' email",
+    "feed.created": "added a news feed",
+    "feed.updated": "changed a news feed",
+    "feed.disabled": "turned off a news feed",
+    "feed.enabled": "turned on a news feed",
+    "feed.deleted": "deleted a news feed",
+    "feed.imported": "added a news feed from a feeds file",
+    "feed.import_updated": "changed a news feed from a feeds file",
+    "feed.import_disabled": "turned off a news feed the feeds file no longer lists",
     "calendar.updated": "changed the joining details",
     "calendar.backdated": "saved a joining date that had passed (nothing emailed)",
     "faq.created": "added an FAQ entry",
@@ -104,6 +113,27 @@ ACTION_WORDS: dict[str, str] = {
     "mail.resent": "sent a parked email again",
     "mail.discarded": "discarded a parked email",
     "audit.exported": "exported the audit log",
+    "team.welcome_written": "wrote a candidate's welcome from their manager",
+    "team.welcome_changed": "changed a candidate's welcome from their manager",
+    "team.welcome_removed": "removed a candidate's welcome from their manager",
+    "team.buddy_introduced": "introduced a candidate's buddy",
+    "team.buddy_changed": "changed a candidate's buddy",
+    "team.buddy_removed": "removed a candidate's buddy",
+    "team.member_added": "added someone to a candidate's team",
+    "team.member_removed": "took someone off a candidate's team",
+    "team.department_team": "showed a candidate their department's team again",
+    "team_member.created": "added someone to the team list",
+    "team_member.updated": "changed someone on the team list",
+    "team_member.deleted": "took someone off the team list",
+    "outcome.recorded": "recorded what became of an offer",
+    "outcome.changed": "changed what became of an offer",
+    "outcome.cleared": "took back what became of an offer",
+    "note.added": "added a private note on a candidate",
+    "note.deleted": "deleted a private note on a candidate",
+    "absence.planned": "planned a recruiter's time away",
+    "absence.ended": "ended a recruiter's time away",
+    "absence.cancelled": "took back a recruiter's time away",
+    "working_hours.changed": "changed a recruiter's working hours",
 }
 _ROLES = ("candidate.", "recruiter.", "hr.")
 
@@ -139,13 +169,22 @@ FIELD_WORDS: dict[str, str] = {
     "question": "question",
     "reason": "reason",
     "url": "address",
+    "max_items": "items kept",
+    "enabled": "on",
     "description": "description",
     "event_types": "events sent",
+    "manager_name": "manager's name",
+    "manager_title": "manager's role",
+    "message": "message",
+    "intro": "introduction",
+    "photo": "photo",
+    "outcome": "outcome",
+    "working_hours": "working hours",
 }
 
 # The kinds HR filters by: a label and the actions (exact codes, or "prefix*").
 ACTION_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sign-in": ("Sign-ins", ("signed_in", "sign_in_failed")),
+    "sign-in": ("Sign-ins", ("signed_in", "sign_in_failed", "sso_linked")),
     "password": ("Passwords", ("password_changed", "password_reset_requested")),
     "people": (
         "People and roles",
@@ -153,7 +192,7 @@ ACTION_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "api": ("API tokens", ("api_token.*",)),
     "webhooks": ("Webhooks", ("webhook.*",)),
-    "news": ("News curation", ("news_*",)),
+    "news": ("News feeds and curation", ("news_*", "feed.*")),
     "timeline": (
         "Timeline and joining",
         ("milestone_template.*", "candidate_milestone.*", "calendar.*"),
@@ -162,6 +201,12 @@ ACTION_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "questions": ("Conversations", ("thread.*",)),
     "mail": ("Parked mail", ("mail.*",)),
     "audit": ("Audit log exports", ("audit.*",)),
+    "team": ("Welcomes and teams", ("team.*", "team_member.*")),
+    "outcomes": ("Offer outcomes", ("outcome.*",)),
+    "recruiters-day": (
+        "Notes, time away and working hours",
+        ("note.*", "absence.*", "working_hours.*"),
+    ),
 }
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from portal.core import pages
+from portal.core import clock, pages
 from portal.core.extensions import db
+from portal.people import availability
 from portal.people.models import AuditEntry, CandidateProfile, Role, User
 
 
@@ -40,16 +41,28 @@ def candidate_of_recruiter(recruiter: User, candidate_id: int) -> User | None:
     )
 
 
+def in_care_of(recruiter_id: int, now: datetime | None = None) -> ColumnElement[bool]:
+    """The profiles whose thread the recruiter answers: as their recruiter, as their backup
+    recruiter, or (given `now`) covering for their recruiter, who is away then."""
+    cares = [
+        CandidateProfile.recruiter_id == recruiter_id,
+        CandidateProfile.backup_recruiter_id == recruiter_id,
+    ]
+    if now is not None:
+        cares.append(
+            CandidateProfile.recruiter_id.in_(availability.recruiters_covered_by(recruiter_id, now))
+        )
+    return or_(*cares)
+
+
 def candidate_in_care_of(recruiter: User, candidate_id: int) -> User | None:
-    """The candidate if `recruiter` looks after them or is their backup recruiter (their
-    question thread), else None (the view answers 404)."""
+    """The candidate if `recruiter` looks after them, is their backup recruiter or covers for
+    their recruiter who is away now (their question thread, their notes), else None (the
+    view answers 404)."""
     return db.session.scalar(
         _candidates_query().where(
             User.id == candidate_id,
-            or_(
-                CandidateProfile.recruiter_id == recruiter.id,
-                CandidateProfile.backup_recruiter_id == recruiter.id,
-            ),
+            in_care_of(recruiter.id, clock.now()),
             User.is_active.is_(True),
         )
     )
@@ -149,3 +162,49 @@ def audit_entries(target: User | None = None, limit: int = 200) -> list[AuditEnt
         query = query.where(AuditEntry.target_user_id == target.id)
     query = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
     return list(db.session.scalars(query))
+
+
+# --- The staff's people search ------------------------------------------------------------------
+
+SEARCH_PAGE_SIZE = 25
+_BY_NAME = (pages.Key(User.name), pages.Key(User.id))
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of people found, by name, and the cursor of the next (None on the last)."""
+
+    people: list[User]
+    next_after: int | None
+
+
+def search_people(
+    reader: User, text: str, after: int | None = None, size: int = SEARCH_PAGE_SIZE
+) -> SearchPage:
+    """People whose name or email address holds `text` (any case), by name, a page after the
+    person `after`: HR finds everyone; a recruiter finds the staff and the active candidates
+    in their care (their own, those they are the backup of, those of a recruiter they cover
+    for now). One query, walking the users' name index."""
+    pattern = pages.contains(text)
+    query = (
+        select(User)
+        .outerjoin(CandidateProfile, CandidateProfile.user_id == User.id)
+        .where(
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
+        .options(joinedload(User.candidate_profile).joinedload(CandidateProfile.recruiter))
+    )
+    if reader.role != Role.HR:
+        query = query.where(
+            User.is_active.is_(True),
+            or_(
+                User.role.in_((Role.RECRUITER, Role.HR)),
+                and_(User.role == Role.CANDIDATE, in_care_of(reader.id, clock.now())),
+            ),
+        )
+    position = [pages.value_of(User.name, User.id, after), after] if after is not None else None
+    found, last = pages.in_order(query, _BY_NAME, position, size)
+    return SearchPage(found, last.id if last is not None else None)

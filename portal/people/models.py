@@ -45,7 +45,11 @@ class User(UserMixin, Base):
     """Anyone who can sign in: a candidate, a recruiter or an HR person."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN ({one_of(Role)})", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN ({one_of(Role)})", name="role"),
+        # The staff's people search: everyone by name, a page at a time (people.directory).
+        Index("ix_users_name", "name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -160,3 +164,65 @@ class AuditEntry(Base):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     target: Mapped[User | None] = relationship(foreign_keys=[target_user_id])
+
+
+class StaffAbsence(Base):
+    """A recruiter away from one day to another (their own zone), and who covers meanwhile.
+
+    The days are kept as entered, for reading; `starts_at` and `ends_at` are the same days as
+    instants (midnight to midnight where the recruiter lives, fixed when saved), so that "away
+    now" is one comparison in SQL. Who answers whom while someone is away: questions.cover.
+    """
+
+    __tablename__ = "staff_absences"
+    __table_args__ = (
+        Index("ix_staff_absences_recruiter", "recruiter_id", "ends_at"),
+        Index("ix_staff_absences_cover", "cover_id", "ends_at"),
+        CheckConstraint("first_day <= last_day", name="days_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recruiter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The colleague who answers the recruiter's candidates meanwhile; None: nobody named (each
+    # candidate's own backup, else HR).
+    cover_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recruiter: Mapped[User] = relationship(foreign_keys=[recruiter_id])
+    cover: Mapped[User | None] = relationship(foreign_keys=[cover_id])
+
+
+class WorkingHours(Base):
+    """A recruiter's working week, which the answer promise counts in (questions.working_hours):
+    the days they work, from when to when in their own zone (users.time_zone), and whose public
+    holidays they keep. A recruiter without a row works the WORKING_HOURS_DEFAULT week."""
+
+    __tablename__ = "working_hours"
+    __table_args__ = (
+        CheckConstraint(
+            "starts_minute >= 0 AND starts_minute < ends_minute AND ends_minute <= 1440",
+            name="hours_in_order",
+        ),
+        CheckConstraint("weekdays > 0 AND weekdays < 128", name="weekdays"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Bit n set: they work on weekday n (Monday 0 … Sunday 6).
+    weekdays: Mapped[int] = mapped_column(Integer)
+    # Minutes after local midnight: 540 is 09:00, 1440 the end of the day.
+    starts_minute: Mapped[int] = mapped_column(Integer)
+    ends_minute: Mapped[int] = mapped_column(Integer)
+    # A location of WORKING_CALENDARS whose public holidays they keep; None: none.
+    holiday_calendar: Mapped[str | None] = mapped_column(String(80), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

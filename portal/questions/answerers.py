@@ -1,10 +1,11 @@
 """Who may write in a candidate's thread, in what capacity, and how their answers are signed.
 
 The candidate asks. Their recruiter answers; so may the backup recruiter HR named for them
-(CandidateProfile.backup_recruiter_id: "covering for" the recruiter) and any HR person (for
-an overdue question while the recruiter is away). Each answer keeps the capacity it was written
-in, so the thread and the answer email say who answered: "Ana Ruiz, recruiter", "Sam Lee, HR",
-"Bo Chen, covering for Ana Ruiz".
+(CandidateProfile.backup_recruiter_id: "covering for" the recruiter), the colleague covering
+while the recruiter is away (questions.cover, for as long as the absence lasts) and any HR
+person (for an overdue question while the recruiter is away). Each answer keeps the capacity
+it was written in, so the thread and the answer email say who answered: "Ana Ruiz,
+recruiter", "Sam Lee, HR", "Bo Chen, covering for Ana Ruiz".
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from portal.people.models import Role, User
+from portal.questions import cover
 from portal.questions.models import Message
 
 
@@ -37,6 +39,8 @@ def capacity(author: User, candidate: User) -> Answerer | None:
     if profile.recruiter_id == author.id:
         return Answerer.RECRUITER
     if profile.backup_recruiter_id == author.id:
+        return Answerer.BACKUP
+    if cover.covers_now(author.id, profile.recruiter_id):
         return Answerer.BACKUP
     return None
 

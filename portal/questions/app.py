@@ -6,11 +6,28 @@ from flask import Flask, g
 from flask_login import current_user
 
 from portal.mail import rechecks
-from portal.questions import answer_mail, candidate_views, hr_views, recruiter_views
+from portal.questions import (
+    answer_mail,
+    availability_views,
+    candidate_views,
+    hr_views,
+    note_views,
+    recruiter_views,
+    reply_views,
+    working_hours,
+)
 from portal.questions.faq_views import bp as faq_bp
 from portal.questions.threads import unread_for
 
-__all__ = ["candidate_views", "hr_views", "recruiter_views"]  # imported for the pages they add
+# Imported for the pages they add.
+__all__ = [
+    "availability_views",
+    "candidate_views",
+    "hr_views",
+    "note_views",
+    "recruiter_views",
+    "reply_views",
+]
 
 
 def unread_messages() -> int:
@@ -23,6 +40,8 @@ def unread_messages() -> int:
 
 
 def init_app(app: Flask) -> None:
+    # The working week of anyone who has not set theirs: read once, a mistake stops the start.
+    app.extensions["working_hours_default"] = working_hours.read_default(app.config)
     app.register_blueprint(faq_bp, url_prefix="/faq")
     app.jinja_env.globals["unread_messages"] = unread_messages
     # An answer email is decided again when it is sent: answers read meanwhile are left out.

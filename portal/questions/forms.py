@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, HiddenField, TextAreaField, ValidationError
+from wtforms import Field, Form, HiddenField, SelectField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
 from portal.core.ids import form_id
@@ -44,6 +44,11 @@ class QuestionForm(MessageForm):
 
 
 class AnswerForm(MessageForm):
+    """An answer, and a saved reply to insert into it (the "Insert" button re-shows the form
+    with the reply's text added; nothing is sent). Its choices are set by the view."""
+
+    saved_reply = SelectField("Saved reply", choices=[], validate_choice=False, default="")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.body.label.text = "Your answer"

@@ -24,6 +24,8 @@ from portal.questions import threads as questions
 from portal.questions.forms import AnswerForm
 from portal.questions.thread_views import (
     close_from_form,
+    insert_from_form,
+    offer_saved_replies,
     refused_or,
     reopen_from_form,
     send_from_form,
@@ -52,10 +54,12 @@ def _page(
             recruiters=people.active_recruiters(),
             data={"recruiter_id": candidate.profile.recruiter_id or NO_RECRUITER},
         )
+    answer_form = answer_form or AnswerForm()
+    offer_saved_replies(answer_form)
     return render_template(
         "questions/hr_thread.html",
         form=form,
-        answer_form=answer_form or AnswerForm(),
+        answer_form=answer_form,
         **thread_context(candidate, questions.thread(candidate)),
     ), status
 
@@ -81,6 +85,15 @@ def answer(user_id: int) -> ResponseReturnValue:
     return redirect(
         url_for("hr.thread", user_id=candidate.id, _anchor=f"message-{posted.message.id}")
     )
+
+
+@hr_bp.post("/people/<int:user_id>/questions/insert-reply")
+def insert_reply(user_id: int) -> ResponseReturnValue:
+    """The answer form again, with a shared saved reply added to the text (nothing is sent)."""
+    candidate = candidate_or_404(user_id)
+    answer_form = AnswerForm()
+    status = insert_from_form(candidate, answer_form)
+    return _page(candidate, answer_form=answer_form, status=status)
 
 
 @hr_bp.post("/people/<int:user_id>/questions/close")

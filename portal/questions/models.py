@@ -119,3 +119,45 @@ class FaqEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     created_by: Mapped[User | None] = relationship()
+
+
+class SavedReply(Base):
+    """A reply staff insert into an answer instead of typing it again: a recruiter's own, or
+    one HR shares with every recruiter (`shared`). Placeholders such as {first_name} are
+    filled when it is inserted (questions.saved_replies)."""
+
+    __tablename__ = "saved_replies"
+    __table_args__ = (Index("ix_saved_replies_owner", "owner_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Who wrote it: the recruiter it belongs to, or the HR person who shared it.
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None
+    )
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    title: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User | None] = relationship()
+
+
+class CandidateNote(Base):
+    """A private note staff keep about a candidate: read by their recruiter, their backup,
+    whoever covers for the recruiter, and HR; never by the candidate, never in the API. The
+    audit log says a note was added, never what it says; it goes with the candidate
+    (retention)."""
+
+    __tablename__ = "candidate_notes"
+    __table_args__ = (Index("ix_candidate_notes_candidate", "candidate_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])

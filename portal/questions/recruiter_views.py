@@ -1,27 +1,30 @@
-"""The recruiter's inbox and the threads of their candidates, and of those they are the backup
-recruiter of ("covering for" the recruiter)."""
+"""The recruiter's inbox and the threads of their candidates, and of those they cover: as the
+backup recruiter, or while the recruiter is away ("covering for" the recruiter)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.core import clock
 from portal.core.database import writes_on_get
+from portal.core.pages import read_instant_cursor
 from portal.people.access import candidate_or_404, recruiter_bp
 from portal.people.models import User
 from portal.questions import inbox as questions
 from portal.questions.forms import AnswerForm
 from portal.questions.thread_views import (
     close_from_form,
+    insert_from_form,
+    offer_saved_replies,
     refused_or,
     remove_own_message,
     render_thread,
     reopen_from_form,
     send_from_form,
 )
-from portal.questions.waiting import promise_hours, response_promise
+from portal.questions.waiting import promise_hours
 
 
 def _my_candidate(candidate_id: int) -> User:
@@ -31,19 +34,21 @@ def _my_candidate(candidate_id: int) -> User:
 
 @recruiter_bp.get("/inbox")
 def inbox() -> ResponseReturnValue:
-    """Every assigned candidate's thread, and those covered as the backup: waiting longest
-    first, then most recent."""
-    states = questions.thread_states(current_user, recruiter=current_user)
+    """The threads waiting for an answer, the longest waiting first, with the time left
+    against the promise: the recruiter's own, and those they cover (50 a page)."""
+    after = read_instant_cursor(request.args.get("after"))
+    page = questions.inbox_page(current_user, after)
     return render_template(
         "questions/recruiter_inbox.html",
-        states=states,
-        promise=response_promise(),
+        page=page,
+        first_page=after is None,
         promise_hours=promise_hours(),
         now=clock.now(),
     )
 
 
 def _thread_page(candidate: User, form: AnswerForm, status: int = 200) -> tuple[str, int]:
+    offer_saved_replies(form)
     return render_thread("questions/recruiter_thread.html", candidate, form, status)
 
 
@@ -69,6 +74,14 @@ def answer(candidate_id: int) -> ResponseReturnValue:
             "recruiter.thread", candidate_id=candidate.id, _anchor=f"message-{posted.message.id}"
         )
     )
+
+
+@recruiter_bp.post("/candidates/<int:candidate_id>/questions/insert-reply")
+def insert_reply(candidate_id: int) -> ResponseReturnValue:
+    """The answer form again, with a saved reply added to the text (nothing is sent)."""
+    candidate = _my_candidate(candidate_id)
+    form = AnswerForm()
+    return _thread_page(candidate, form, insert_from_form(candidate, form))
 
 
 @recruiter_bp.post("/candidates/<int:candidate_id>/questions/<int:message_id>/remove")

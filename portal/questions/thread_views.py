@@ -8,19 +8,20 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from wtforms import Field
 
 from portal.core import clock, rate_limits
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, add_error, ask_first, filled, require_confirmation
-from portal.core.ids import form_id
+from portal.core.ids import form_id, query_id
 from portal.mail import jobs as mail_jobs
 from portal.people.models import Role, User
-from portal.questions import closures, inbox
+from portal.questions import closures, inbox, notes, saved_replies
 from portal.questions import threads as questions
 from portal.questions.answerers import signature, signature_of
-from portal.questions.forms import CloseForm, MessageForm
+from portal.questions.forms import AnswerForm, CloseForm, MessageForm
 from portal.questions.models import Message
-from portal.questions.waiting import promise_hours, response_promise
+from portal.questions.waiting import promise_hours
 
 
 def send_from_form(candidate: User, form: MessageForm) -> questions.Posted | None:
@@ -79,10 +80,15 @@ def render_thread(
     held while the page is built, and the usual visit writes nothing.
     """
     messages = questions.thread(candidate)
-    last_read = questions.last_read_id(candidate, current_user)
+    state = inbox.thread_state(candidate, current_user)  # the reader's read mark with it
+    last_read = state.last_read_id
     due = questions.reading_due(candidate, current_user, messages, last_read)
     page = render_template(
-        template, form=form, last_read=last_read, **thread_context(candidate, messages), **context
+        template,
+        form=form,
+        last_read=last_read,
+        **thread_context(candidate, messages, state),
+        **context,
     )
     if due is not None:
         db.session.rollback()  # end the reading transaction: the write takes the lock only now
@@ -91,21 +97,26 @@ def render_thread(
     return page, status
 
 
-def thread_context(candidate: User, messages: list[Message]) -> dict[str, object]:
+def thread_context(
+    candidate: User, messages: list[Message], state: inbox.ThreadState | None = None
+) -> dict[str, object]:
     """What every audience's thread page shows besides its form: the messages signed ("Ana
-    Ruiz, recruiter"), the answer promise, and the "no reply needed" mark or its button."""
-    state = inbox.thread_state(candidate, current_user)
-    promise = response_promise()
+    Ruiz, recruiter"), the answer promise, the "no reply needed" mark or its button, and for
+    staff the latest private notes. `state`: the thread's, if the caller has it."""
+    state = state or inbox.thread_state(candidate, current_user)
     now = clock.now()
     closure = closures.latest(candidate)
     current = closure if closures.is_current(closure, messages) else None
+    staff = current_user.role in (Role.RECRUITER, Role.HR)
     return {
         "candidate": candidate,
         "messages": messages,
         "signatures": {message.id: signature(message) for message in messages},
-        "answer_due": state.answer_due(promise),
-        "overdue": state.is_overdue(promise, now),
+        "answer_due": state.due,
+        "overdue": state.is_overdue(now),
         "covering_for": state.covering_for,
+        # Staff's private notes, the latest few (never on the candidate's own page).
+        "notes": notes.latest(candidate) if staff else None,
         "promise_hours": promise_hours(),
         "now": now,
         "confirm": ConfirmForm(),
@@ -176,3 +187,42 @@ def remove_own_message(candidate_id: int, message_id: int, back: str) -> Respons
     db.session.commit()
     flash("Your message has been removed.", "info")
     return redirect(back)
+
+
+def offer_saved_replies(form: AnswerForm) -> None:
+    """The answer form's list of saved replies: the reader's own, then the shared ones."""
+    form.saved_reply.choices = [("", "Choose a saved reply")] + [
+        (str(reply.id), reply.title + (" (shared)" if reply.shared else ""))
+        for reply in saved_replies.usable(current_user)
+    ]
+
+
+def _refuse(field: Field, message: str) -> int:
+    field.errors = [message]
+    return 422
+
+
+def insert_from_form(candidate: User, form: AnswerForm) -> int:
+    """Add the chosen saved reply, filled in for the candidate, at the end of the answer being
+    written; nothing is sent. Returns the status to show the page again with: 200, or 422
+    with the reason beside its field (the text as it was)."""
+    require_confirmation()  # the form's CSRF token; its text may well be empty yet
+    try:
+        reply_id = query_id(form.saved_reply.data or "")
+    except ValueError:
+        reply_id = None
+    reply = saved_replies.usable_reply(current_user, reply_id) if reply_id else None
+    if reply is None:
+        return _refuse(form.saved_reply, "Choose a saved reply from the list.")
+    added = saved_replies.fill(reply.body, candidate, current_user)
+    written = (form.body.data or "").rstrip()
+    text = f"{written}\n\n{added}" if written else added
+    if len(text) > questions.MAX_LENGTH:
+        return _refuse(
+            form.body,
+            f"With that reply your answer would have {len(text):,} characters, more than "
+            f"{questions.MAX_LENGTH:,}: shorten it first.",
+        )
+    form.body.data = text
+    form.saved_reply.data = ""
+    return 200

@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from portal.core import inputs
+from portal.core import clock, inputs
 from portal.core.clock import utcnow
 from portal.core.database import upsert
 from portal.core.extensions import db
@@ -24,7 +24,7 @@ from portal.events.models import EventKind
 from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
 from portal.people.models import CandidateProfile, Role, User
-from portal.questions import answer_mail
+from portal.questions import answer_mail, cover
 from portal.questions.answerers import capacity, covering_for, may_write
 from portal.questions.inbox import in_care_of
 from portal.questions.models import Message, ThreadRead
@@ -147,15 +147,9 @@ def _notify(candidate: User, author: User, message: Message) -> list[OutgoingEma
     about = f"message:{message.id}"
     excerpt = _excerpt(message.body or "")
     if message.is_question:
-        recruiter = candidate.profile.recruiter
-        if recruiter is not None and recruiter.is_active:
-            recipients = [recruiter]
-        else:  # nobody assigned yet: HR sees that a candidate is waiting
-            recipients = list(
-                db.session.scalars(
-                    select(User).where(User.role == Role.HR, User.is_active.is_(True))
-                )
-            )
+        # Whoever answers the candidate now (questions.cover): their recruiter, whoever covers
+        # while the recruiter is away, else HR (nobody assigned, or nobody covering).
+        recipients = cover.question_recipients(candidate, clock.now())
         return [
             notifications.queue(
                 to=recipient,
@@ -165,8 +159,9 @@ def _notify(candidate: User, author: User, message: Message) -> list[OutgoingEma
                 about=about,
                 candidate=candidate,
                 excerpt=excerpt,
+                covering_for=recipients.covering_for,
             )
-            for recipient in recipients
+            for recipient in recipients.people
         ]
     # Answers are batched: this one joins the candidate's answer email still waiting, if any.
     email = answer_mail.queue(candidate)
@@ -267,15 +262,6 @@ def record_reading(due: ReadingDue) -> None:
             subject=f"message:{due.newest_answer_id}",
             data={"answers": due.answers},
         )
-
-
-def last_read_id(candidate: User, reader: User) -> int:
-    value = db.session.scalar(
-        select(ThreadRead.last_read_message_id).where(
-            ThreadRead.candidate_id == candidate.id, ThreadRead.reader_id == reader.id
-        )
-    )
-    return value or 0
 
 
 def unread_query(reader: User) -> Select[int] | None:

@@ -3,10 +3,12 @@
 A question waits when the candidate wrote it (not removed) after the thread's last reply: an
 answer (any message from someone else, not removed) or a closure ("no reply needed",
 questions.closures). A bare acknowledgement ("thanks!", "ok 👍": `is_acknowledgement`) that
-follows a reply is no question: it waits for nothing. The promise is `RESPONSE_PROMISE_HOURS`:
-a question waiting longer is overdue, and engagement counts its candidate at risk. The inbox,
-the thread pages, the engagement summaries, status and reasons, the worker's overdue notices
-and the digests all read both from here.
+follows a reply is no question: it waits for nothing. The promise is `RESPONSE_PROMISE_HOURS`
+hours of working days, counted in the recruiter's working week (`answer_due`, with the
+arithmetic in questions.working_hours): a question still waiting then is overdue, and
+engagement counts its candidate at risk. The inbox, the thread pages, the engagement
+summaries, status and reasons, the worker's overdue notices and the digests all read both from
+here.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import ScalarSelect, Select, Subquery, func, or_, select, union_all
 
+from portal.questions import working_hours
 from portal.questions.models import Message, ThreadClosure
+from portal.questions.working_hours import WorkingWeek
 
 # --- Acknowledgements --------------------------------------------------------------------------
 
@@ -87,8 +91,23 @@ def promise_hours() -> int:
 
 
 def response_promise() -> timedelta:
-    """The answer promise as a duration: a question asked longer ago than this is overdue."""
+    """The answer promise in plain hours: the least a question waits before it can be overdue
+    (a week open every hour gives exactly this). When it *is* overdue is `answer_due`."""
     return timedelta(hours=promise_hours())
+
+
+def answer_due(waiting_since: datetime | None, week: WorkingWeek) -> datetime | None:
+    """When the answer to a question waiting since `waiting_since` is due: the promise's hours
+    of working days later, counted in `week` (the recruiter's: working_hours.promise_week).
+    None when nothing waits. The one definition of "overdue": `now` past this."""
+    if waiting_since is None:
+        return None
+    return working_hours.deadline(waiting_since, promise_hours(), week)
+
+
+def is_overdue(waiting_since: datetime | None, week: WorkingWeek, now: datetime) -> bool:
+    due = answer_due(waiting_since, week)
+    return due is not None and due <= now
 
 
 # --- What waits --------------------------------------------------------------------------------

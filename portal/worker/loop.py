@@ -31,12 +31,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from portal.api import idempotency
 from portal.core import clock
 from portal.core.extensions import db
 from portal.engagement import digests, retention, status_changes
 from portal.mail import jobs as mail_jobs
 from portal.news import jobs as news_jobs
 from portal.news.feeds import jobs as feed_jobs
+from portal.outcomes import recording as outcomes
 from portal.webhooks import jobs as webhook_jobs
 from portal.worker import leases
 
@@ -101,6 +103,10 @@ def _engagement(now: datetime) -> str | None:
     return _said(status_changes.evaluate(now), "event(s) recorded")
 
 
+def _outcomes(now: datetime) -> str | None:
+    return outcomes.mark_joined(now).line()
+
+
 def _candidate_updates(now: datetime) -> str | None:
     return _said(news_jobs.queue_candidate_updates(now), "candidate update(s) queued")
 
@@ -125,6 +131,11 @@ def _webhooks(now: datetime) -> Done:
     return Done(_said(summary.delivered, "webhook message(s) delivered"))
 
 
+def _api_keys(now: datetime) -> str | None:
+    keep = timedelta(hours=current_app.config["API_IDEMPOTENCY_HOURS"])
+    return _said(idempotency.purge(now, keep), "expired Idempotency-Key(s) forgotten")
+
+
 def _retention(now: datetime) -> str | None:
     return retention.run(now).line()
 
@@ -142,10 +153,14 @@ def _feeds(now: datetime) -> Done:
 # In this order: what the evaluation and the digests queue goes out in the same pass.
 JOBS: tuple[Job, ...] = (
     Job("engagement", _engagement, every=timedelta(minutes=5)),
+    # After the statuses: a candidate whose joining moment passed is marked joined, with
+    # what the portal knew of them until then.
+    Job("outcomes", _outcomes, every=timedelta(minutes=5)),
     Job("candidate_updates", _candidate_updates, every=timedelta(minutes=1)),
     Job("digests", _digests, every=timedelta(minutes=1)),
     Job("mail", _mail),
     Job("webhooks", _webhooks),
+    Job("api_keys", _api_keys, every=timedelta(hours=1)),
     Job("retention", _retention, every=timedelta(hours=24)),
     # Last: downloads may take seconds. refresh_due only fetches feeds that are due.
     Job("feeds", _feeds, every=timedelta(minutes=1)),

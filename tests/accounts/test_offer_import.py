@@ -183,6 +183,23 @@ def test_missing_unknown_columns_and_caps_are_clear(app, client, people):
     assert "This file is empty" in nothing or "Choose a CSV file to upload." in nothing
 
 
+def test_a_file_larger_than_the_usual_form_limit_is_read_and_created(app, client, people):
+    """The file (and, on the create step, its signed copy in a field) may be larger than the
+    portal's limit for ordinary forms: the upload views make room before any check reads."""
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024
+    app.config["MAX_FORM_MEMORY_SIZE"] = 8 * 1024
+    lines = [_line(name=f"Person {n}", email=f"person{n}@example.com") for n in range(600)]
+    data = _csv(*lines)
+    assert len(data) > 2 * 16 * 1024
+    client = _hr(client, people)
+    preview = _upload(client, data)
+    assert preview.status_code == 200, preview.status_code
+    assert "Create 600 candidates" in preview.get_data(as_text=True)
+    assert _create(client, preview).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) >= 600
+
+
 def test_a_changed_or_foreign_upload_is_never_trusted(app, client, people):
     client = _hr(client, people)
     preview = _upload(client, _csv(_line()))

@@ -515,12 +515,14 @@ def test_other_versions_and_the_rest_of_the_site_keep_their_own_errors(client):
     assert "<h1>Page not found</h1>" in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
 def test_other_methods_are_405_with_allow(api, tokens, method):
     answer = api.call("/candidates", tokens["hr"], method=method)
     assert answer.status_code == 405
-    assert "GET" in answer.headers["Allow"].split(", ")
+    assert {"GET", "POST"} <= set(answer.headers["Allow"].split(", "))
     assert answer.get_json()["title"] == "Method Not Allowed"
+    events = api.call("/events", tokens["hr"], method="POST")
+    assert events.status_code == 405 and "POST" not in events.headers["Allow"]
 
 
 def test_a_request_body_too_large_is_413(api, tokens):
@@ -627,7 +629,9 @@ def test_creating_and_revoking_a_token_in_a_browser(browser, make_app, tmp_path)
         page.get_by_role("link", name="API tokens").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("API tokens")
 
-        page.get_by_label("Name").fill("ATS sync")
+        page.get_by_label("Name", exact=True).fill("ATS sync")
+        expect(page.get_by_label("Read only")).to_be_checked()
+        page.get_by_label("Read and write").check()
         with page.expect_response(lambda r: r.request.method == "POST") as sent:
             page.get_by_role("button", name="Create token").click()
         created_html = sent.value.text()
@@ -646,6 +650,7 @@ def test_creating_and_revoking_a_token_in_a_browser(browser, make_app, tmp_path)
         row = page.get_by_role("row", name=re.compile("ATS sync"))
         expect(row).to_contain_text(plaintext[:10])
         expect(row).to_contain_text("Active")
+        expect(row).to_contain_text("Read and write")
         assert plaintext not in page.content()
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         violations = tools.run_axe(page)

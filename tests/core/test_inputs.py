@@ -193,3 +193,55 @@ def test_an_empty_address_is_asked_for():
         with pytest.raises(InputError, match="Enter an email address") as caught:
             inputs.email_address(raw)
         assert caught.value.empty
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("https://news.example.com/feed.xml", "https://news.example.com/feed.xml"),
+        (
+            "  HTTPS://News.Example.COM:443/Feed.xml?A=1#top ",
+            "https://news.example.com/Feed.xml?A=1",
+        ),
+        ("http://news.example.com:80/rss", "http://news.example.com/rss"),
+        ("http://news.example.com:8080/rss", "http://news.example.com:8080/rss"),
+        ("https://münchen.example/nachrichten", "https://xn--mnchen-3ya.example/nachrichten"),
+        ("http://127.0.0.1:5001/feed", "http://127.0.0.1:5001/feed"),
+        ("https://[2001:db8::1]:8443/feed", "https://[2001:db8::1]:8443/feed"),
+    ],
+)
+def test_web_addresses_are_stored_in_one_form(raw, stored):
+    assert inputs.web_address(raw) == stored
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("news.example.com/feed", "must start with https:// or http://"),
+        ("ftp://news.example.com/feed", "must start with https:// or http://"),
+        ("javascript:alert(1)", "must start with https:// or http://"),
+        ("file:///etc/passwd", "must start with https:// or http://"),
+        ("https://", "must name a server"),
+        ("https:///feed", "must name a server"),
+        ("https://user:secret@news.example.com/", "must not contain a user name or password"),
+        ("https://news.example.com/a feed", "cannot contain spaces"),
+        ("https://news.example.com/\nfeed", "cannot contain spaces"),
+        ("https://news.example.com/\u202efeed", "invisible characters"),
+        ("https://news.example.com:99999/", "is not a valid web address"),
+        ("https://news.example.com:0/", "is not a valid web address"),
+        ("https://[::1/", "is not a valid web address"),
+        ("https://" + "a" * 2000 + ".example/", "at most 2,000 characters"),
+    ],
+)
+def test_unusable_web_addresses_are_refused_with_a_reason(raw, words):
+    with pytest.raises(InputError) as caught:
+        inputs.web_address(raw, what="the feed's address")
+    assert words in caught.value.message
+    assert caught.value.message.startswith(("The feed's address", "Enter"))
+    assert not caught.value.empty
+
+
+def test_an_empty_web_address_is_asked_for():
+    with pytest.raises(InputError, match="Enter the feed's address.") as caught:
+        inputs.web_address("   ", what="the feed's address")
+    assert caught.value.empty

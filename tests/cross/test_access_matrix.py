@@ -24,7 +24,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -40,8 +40,10 @@ from portal.core.extensions import db
 from portal.core.models import Base
 from portal.mail.models import OutgoingEmail
 from portal.news.models import Feed, FeedEntry
-from portal.people.models import Role, User
-from portal.questions.models import FaqEntry, Message
+from portal.people.models import Role, StaffAbsence, User
+from portal.questions.models import CandidateNote, FaqEntry, Message, SavedReply
+from portal.team import photos as team_photos
+from portal.team.models import ManagerWelcome, TeamMember, TeamPhoto
 from portal.timeline.models import CandidateMilestone, MilestoneTemplate
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEndpoint, WebhookMessage
@@ -82,7 +84,7 @@ HOME = Go("{home}")  # the persona's own home
 CANDIDATE_HOME = Go("/candidate/")
 NEW_PERSON = Go(r"/hr/people/\d+", regex=True)
 Expect = int | Go
-REFUSED = (404, LOGIN)
+REFUSED = (401, 404, LOGIN)  # answers that must change nothing
 
 
 def everyone(expect: Expect) -> tuple[Expect, ...]:
@@ -251,6 +253,21 @@ def _audience(_w: World) -> dict[str, str]:
     return {"departments": "Sales, Design", "locations": ""}
 
 
+def _feed_form(_w: World) -> dict[str, str]:
+    """HR's feed form (news.feed_views): a new address, so that it may be saved."""
+    return {
+        "name": "Lyon office news",
+        "url": "https://lyon.example.com/feed.xml",
+        "departments": "",
+        "locations": "Lyon",
+        "max_items": "20",
+        "enabled": "y",
+    }
+
+
+NEWS_FEEDS = Go("/hr/news")
+
+
 def _webhook_form(_w: World) -> dict[str, str]:
     return {
         "url": "https://ats.example.com/hooks/portal",
@@ -268,6 +285,15 @@ WEBHOOK_ACTION = (
 )
 
 PARKED_MAIL = Go("/hr/mail/parked")
+
+
+def _renege(_w: World) -> dict[str, str]:
+    return {"outcome": "reneged", "reason": "Took another offer"}
+
+
+HR_OUTCOME_A = Go("/hr/people/{candidate_a}/outcome")
+OUTCOME_A = Go("/recruiter/candidates/{candidate_a}/outcome")
+OUTCOME_B = Go("/recruiter/candidates/{candidate_b}/outcome")
 NEWS_STORY = Go("/news/story")  # the entry's own link (on localhost, so the check can follow)
 NEWS_ENTRIES = Go("/hr/news/entries")
 TEMPLATE_LIST = Go("/hr/timeline")
@@ -278,6 +304,255 @@ TEMPLATE_MILESTONE_ACTION = (
     row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a", template_id="milestone"),
     row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_a", template_id="missing"),
 )
+
+
+def _member_form(_w: World) -> dict[str, str]:
+    return {"name": "Théo Martin", "title": "Backend engineer", "department": "Engineering"}
+
+
+def _welcome_form(_w: World) -> dict[str, str]:
+    return {"manager_name": "Margaux Lefèvre", "message": "Welcome to the team!"}
+
+
+def _buddy_form(_w: World) -> dict[str, str]:
+    return {"name": "Amina Diallo", "intro": "Ask me anything.", "email": ""}
+
+
+def _add_team_member(w: World) -> dict[str, str]:
+    return {"member_id": str(w.ref("team_member"))}
+
+
+def _add_missing_member(_w: World) -> dict[str, str]:
+    return {"member_id": str(MISSING_ID)}
+
+
+TEAM_LIST = Go("/hr/team")
+HR_TEAM_A = Go("/hr/people/{candidate_a}/team")
+TEAM_A = Go("/recruiter/candidates/{candidate_a}/team")
+TEAM_B = Go("/recruiter/candidates/{candidate_b}/team")
+
+
+def _team_pages(
+    endpoint: str, data: Callable[[World], dict[str, str]] | None = None, **extra: str
+) -> dict[tuple[str, str], tuple[Row, ...]]:
+    """One candidate's welcome, buddy and team pages (team/staff_views.py): the same view for
+    HR (any candidate) and a recruiter (their own candidates only). `data`: a POST, which goes
+    back to the candidate's team page."""
+    method = "GET" if data is None else "POST"
+    hr: Expect = 200 if data is None else HR_TEAM_A
+    a_yes: Expect = 200 if data is None else TEAM_A
+    b_yes: Expect = 200 if data is None else TEAM_B
+    return {
+        (f"hr.{endpoint}", method): (
+            row((LOGIN, 404, 404, 404, 404, hr), data=data, candidate_id="candidate_a", **extra),
+            row((LOGIN, 404, 404, 404, 404, 404), data=data, candidate_id="recruiter_a", **extra),
+            row((LOGIN, 404, 404, 404, 404, 404), data=data, candidate_id="missing", **extra),
+        ),
+        (f"recruiter.{endpoint}", method): (
+            row((LOGIN, 404, 404, a_yes, 404, 404), data=data, candidate_id="candidate_a", **extra),
+            row((LOGIN, 404, 404, 404, b_yes, 404), data=data, candidate_id="candidate_b", **extra),
+            row((LOGIN, 404, 404, 404, 404, 404), data=data, candidate_id="missing", **extra),
+        ),
+    }
+
+
+# The recruiter's day (questions: availability_views, note_views, reply_views; the search is
+# accounts/search_views): note_a is recruiter_a's note on candidate_a, absence_a recruiter_a's
+# time away to come, reply_a recruiter_a's own saved reply, reply_shared one HR shares.
+def _working_hours(_w: World) -> dict:
+    return {
+        "time_zone": "Europe/Paris",
+        "weekdays": ["0", "1", "2", "3", "4"],
+        "starts": "09:00",
+        "ends": "17:00",
+        "holiday_calendar": "",
+    }
+
+
+def _time_away(_w: World) -> dict[str, str]:
+    first = date.today() + timedelta(days=10)
+    return {
+        "first_day": first.isoformat(),
+        "last_day": (first + timedelta(days=2)).isoformat(),
+        "cover_id": "",
+    }
+
+
+def _note(_w: World) -> dict[str, str]:
+    return {"body": "Prefers calls after 17:00."}
+
+
+def _saved_reply(_w: World) -> dict[str, str]:
+    return {"title": "Laptop", "body": "Hello {first_name}, your laptop is ready."}
+
+
+def _insert_own_reply(w: World) -> dict[str, str]:
+    return {"body": "", "client_key": uuid.uuid4().hex, "saved_reply": str(w.ref("reply_a"))}
+
+
+def _insert_shared_reply(w: World) -> dict[str, str]:
+    return {"body": "", "client_key": uuid.uuid4().hex, "saved_reply": str(w.ref("reply_shared"))}
+
+
+MY_AVAILABILITY = Go("/recruiter/availability")
+MY_REPLIES = Go("/recruiter/saved-replies")
+SHARED_REPLIES = Go("/hr/saved-replies")
+NOTES_A = Go("/recruiter/candidates/{candidate_a}/notes")
+NOTES_B = Go("/recruiter/candidates/{candidate_b}/notes")
+HR_NOTES_A = Go("/hr/people/{candidate_a}/notes")
+STAFF_ONLY = (LOGIN, 404, 404, 404, 404, 404)
+
+
+def _recruiters_day() -> dict[tuple[str, str], tuple[Row, ...]]:
+    """Who may open the recruiter's-day pages: their own recruiter (or backup, or the colleague
+    covering, tests/questions/test_cover.py), HR; never a candidate, never another recruiter."""
+    return {
+        ("recruiter.insert_reply", "POST"): (
+            row(
+                (LOGIN, 404, 404, 200, 404, 404), data=_insert_own_reply, candidate_id="candidate_a"
+            ),
+            # Their candidate, but not their saved reply: refused beside the field.
+            row(
+                (LOGIN, 404, 404, 404, 422, 404), data=_insert_own_reply, candidate_id="candidate_b"
+            ),
+            row(STAFF_ONLY, data=_insert_own_reply, candidate_id="missing"),
+        ),
+        ("hr.insert_reply", "POST"): (
+            row((LOGIN, 404, 404, 404, 404, 200), data=_insert_shared_reply, user_id="candidate_a"),
+            row(STAFF_ONLY, data=_insert_shared_reply, user_id="recruiter_b"),
+            row(STAFF_ONLY, data=_insert_shared_reply, user_id="missing"),
+        ),
+        ("recruiter.availability", "GET"): (row((LOGIN, 404, 404, 200, 200, 404)),),
+        ("recruiter.save_working_hours", "POST"): (
+            row((LOGIN, 404, 404, MY_AVAILABILITY, MY_AVAILABILITY, 404), data=_working_hours),
+        ),
+        ("recruiter.plan_absence", "POST"): (
+            row((LOGIN, 404, 404, MY_AVAILABILITY, MY_AVAILABILITY, 404), data=_time_away),
+        ),
+        ("recruiter.end_absence", "POST"): (
+            row(
+                (LOGIN, 404, 404, MY_AVAILABILITY, 404, 404),
+                data=_confirmed,
+                absence_id="absence_a",
+            ),
+            row(STAFF_ONLY, data=_confirmed, absence_id="missing"),
+        ),
+        ("hr.availability", "GET"): (
+            row((LOGIN, 404, 404, 404, 404, 200), user_id="recruiter_a"),
+            row(STAFF_ONLY, user_id="candidate_a"),
+            row(STAFF_ONLY, user_id="hr"),
+            row(STAFF_ONLY, user_id="missing"),
+        ),
+        ("hr.save_working_hours", "POST"): (
+            row(
+                (LOGIN, 404, 404, 404, 404, Go("/hr/people/{recruiter_a}/availability")),
+                data=_working_hours,
+                user_id="recruiter_a",
+            ),
+            row(STAFF_ONLY, data=_working_hours, user_id="candidate_a"),
+        ),
+        ("hr.plan_absence", "POST"): (
+            row(
+                (LOGIN, 404, 404, 404, 404, Go("/hr/people/{recruiter_b}/availability")),
+                data=_time_away,
+                user_id="recruiter_b",
+            ),
+            row(STAFF_ONLY, data=_time_away, user_id="candidate_a"),
+        ),
+        ("hr.end_absence", "POST"): (
+            row(
+                (LOGIN, 404, 404, 404, 404, Go("/hr/people/{recruiter_a}/availability")),
+                data=_confirmed,
+                user_id="recruiter_a",
+                absence_id="absence_a",
+            ),
+            row(STAFF_ONLY, data=_confirmed, user_id="recruiter_b", absence_id="absence_a"),
+        ),
+        ("recruiter.notes", "GET"): (
+            row((LOGIN, 404, 404, 200, 404, 404), candidate_id="candidate_a"),
+            row((LOGIN, 404, 404, 404, 200, 404), candidate_id="candidate_b"),
+            row(STAFF_ONLY, candidate_id="recruiter_a"),
+            row(STAFF_ONLY, candidate_id="missing"),
+        ),
+        ("recruiter.add_note", "POST"): (
+            row((LOGIN, 404, 404, NOTES_A, 404, 404), data=_note, candidate_id="candidate_a"),
+            row((LOGIN, 404, 404, 404, NOTES_B, 404), data=_note, candidate_id="candidate_b"),
+            row(STAFF_ONLY, data=_note, candidate_id="missing"),
+        ),
+        ("recruiter.delete_note", "POST"): (
+            row(
+                (LOGIN, 404, 404, NOTES_A, 404, 404),
+                data=_confirmed,
+                candidate_id="candidate_a",
+                note_id="note_a",
+            ),
+            # Another candidate's note: not found under this one.
+            row(STAFF_ONLY, data=_confirmed, candidate_id="candidate_b", note_id="note_a"),
+        ),
+        ("hr.notes", "GET"): (
+            row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+            row(STAFF_ONLY, user_id="recruiter_a"),
+            row(STAFF_ONLY, user_id="missing"),
+        ),
+        ("hr.add_note", "POST"): (
+            row((LOGIN, 404, 404, 404, 404, HR_NOTES_A), data=_note, user_id="candidate_a"),
+            row(STAFF_ONLY, data=_note, user_id="recruiter_a"),
+        ),
+        ("hr.delete_note", "POST"): (
+            row(
+                (LOGIN, 404, 404, 404, 404, HR_NOTES_A),
+                data=_confirmed,
+                user_id="candidate_a",
+                note_id="note_a",
+            ),
+            row(STAFF_ONLY, data=_confirmed, user_id="candidate_b", note_id="note_a"),
+        ),
+        ("recruiter.saved_replies", "GET"): (row((LOGIN, 404, 404, 200, 200, 404)),),
+        ("recruiter.add_saved_reply", "POST"): (
+            row((LOGIN, 404, 404, MY_REPLIES, MY_REPLIES, 404), data=_saved_reply),
+        ),
+        ("recruiter.edit_saved_reply", "GET"): (
+            row((LOGIN, 404, 404, 200, 404, 404), reply_id="reply_a"),
+            row(STAFF_ONLY, reply_id="reply_shared"),  # HR's to change
+            row(STAFF_ONLY, reply_id="missing"),
+        ),
+        ("recruiter.edit_saved_reply", "POST"): (
+            row((LOGIN, 404, 404, MY_REPLIES, 404, 404), data=_saved_reply, reply_id="reply_a"),
+            row(STAFF_ONLY, data=_saved_reply, reply_id="reply_shared"),
+        ),
+        ("recruiter.delete_saved_reply", "POST"): (
+            row((LOGIN, 404, 404, MY_REPLIES, 404, 404), data=_confirmed, reply_id="reply_a"),
+            row(STAFF_ONLY, data=_confirmed, reply_id="reply_shared"),
+        ),
+        ("hr.saved_replies", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+        ("hr.add_saved_reply", "POST"): (
+            row((LOGIN, 404, 404, 404, 404, SHARED_REPLIES), data=_saved_reply),
+        ),
+        ("hr.edit_saved_reply", "GET"): (
+            row((LOGIN, 404, 404, 404, 404, 200), reply_id="reply_shared"),
+            row(STAFF_ONLY, reply_id="reply_a"),  # a recruiter's own
+            row(STAFF_ONLY, reply_id="missing"),
+        ),
+        ("hr.edit_saved_reply", "POST"): (
+            row(
+                (LOGIN, 404, 404, 404, 404, SHARED_REPLIES),
+                data=_saved_reply,
+                reply_id="reply_shared",
+            ),
+            row(STAFF_ONLY, data=_saved_reply, reply_id="reply_a"),
+        ),
+        ("hr.delete_saved_reply", "POST"): (
+            row(
+                (LOGIN, 404, 404, 404, 404, SHARED_REPLIES),
+                data=_confirmed,
+                reply_id="reply_shared",
+            ),
+            row(STAFF_ONLY, data=_confirmed, reply_id="reply_a"),
+        ),
+        # The people search: staff only, each in their own scope (tests/accounts/test_search.py).
+        ("recruiter.search", "GET"): (row((LOGIN, 404, 404, 200, 200, 404)),),
+        ("hr.search", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    }
 
 
 # --- The matrix ---------------------------------------------------------------------------
@@ -293,6 +568,10 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row(everyone(200), "wrong password", _sign_in_wrong),
     ),
     ("auth.sign_out", "POST"): (row(everyone(SIGN_IN)),),
+    # Staff single sign-on is off in these apps: both addresses are not there. Configured, they
+    # are tested against a real provider in tests/accounts/test_oidc_*.py.
+    ("auth.sso_start", "GET"): (row(everyone(404)),),
+    ("auth.sso_callback", "GET"): (row(everyone(404)),),
     ("auth.accept_invitation", "GET"): (
         row(everyone(404), token="bogus"),
         row(everyone(200), token="invitation"),
@@ -336,6 +615,20 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ),
     ("api.events", "GET"): (row(everyone(401)),),
     ("api.openapi", "GET"): (row(everyone(200)),),
+    # The writes too (scopes and who may write what: tests/api/test_api_writes.py).
+    ("api.create_candidate", "POST"): (row(everyone(401)),),
+    ("api.import_candidates", "POST"): (row(everyone(401)),),
+    ("api.change_joining", "PATCH"): (
+        row(everyone(401), candidate_id="candidate_a"),
+        row(everyone(401), candidate_id="missing"),
+    ),
+    ("api.change_recruiter", "PUT"): (
+        row(everyone(401), candidate_id="candidate_a"),
+        row(everyone(401), candidate_id="missing"),
+    ),
+    # Offers pushed by an ATS: signed with INBOUND_OFFERS_SECRET, off while it is unset (as
+    # here); the signature is tested in tests/api/test_api_inbound.py.
+    ("api_inbound.offer_accepted", "POST"): (row(everyone(404)),),
     # The candidate's pages: their own data only.
     ("candidate.home", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
     # Each candidate's own joining day (test_calendar checks whose event is in the file).
@@ -688,6 +981,31 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 404, 404, NEWS_ENTRIES), data=_audience, entry_id="news_entry"),
         row((LOGIN, 404, 404, 404, 404, 404), data=_audience, entry_id="missing"),
     ),
+    # HR manages the feeds ("feed" holds no entries, so it may be deleted); nobody else sees
+    # them. "Test this feed" is the form's other button (tests/news/test_feed_pages.py).
+    ("hr.export_feeds", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_feed", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_feed", "POST"): (row((LOGIN, 404, 404, 404, 404, NEWS_FEEDS), data=_feed_form),),
+    ("hr.edit_feed", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), feed_id="feed"),
+        row((LOGIN, 404, 404, 404, 404, 404), feed_id="missing"),
+    ),
+    ("hr.edit_feed", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEWS_FEEDS), data=_feed_form, feed_id="feed"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_feed_form, feed_id="missing"),
+    ),
+    ("hr.disable_feed", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEWS_FEEDS), data=_confirmed, feed_id="feed"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, feed_id="missing"),
+    ),
+    ("hr.enable_feed", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEWS_FEEDS), feed_id="feed"),
+        row((LOGIN, 404, 404, 404, 404, 404), feed_id="missing"),
+    ),
+    ("hr.delete_feed", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, NEWS_FEEDS), data=_confirmed, feed_id="feed"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, feed_id="missing"),
+    ),
     # Webhooks: endpoints and their delivery logs, for HR only (a recruiter never sees another
     # system's configuration, even one scoped to their own candidates: "webhook" is scoped to
     # recruiter_a). webhook_message belongs to "webhook", webhook_message_other to another one.
@@ -739,6 +1057,76 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         ),
         row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing", message_id="webhook_message"),
     ),
+    # Meet the people (team/): the candidate's own team page; photos only to whom they are
+    # shown (photo_a is candidate_a's manager's, photo_sales a team member's of no candidate's
+    # team; staff see all); HR's team list; each candidate's welcome, buddy and team.
+    ("candidate.team", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("team.photo", "GET"): (
+        row((LOGIN, 200, 404, 200, 200, 200), photo_id="photo_a", digest="photo_a_digest"),
+        row((LOGIN, 404, 404, 200, 200, 200), photo_id="photo_sales", digest="photo_sales_digest"),
+        row((LOGIN, 404, 404, 404, 404, 404), photo_id="photo_a", digest="bogus_digest"),
+        row((LOGIN, 404, 404, 404, 404, 404), photo_id="missing", digest="photo_a_digest"),
+    ),
+    ("hr.team_members", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_team_member", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_team_member", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, TEAM_LIST), data=_member_form),
+    ),
+    ("hr.edit_team_member", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), member_id="team_member"),
+        row((LOGIN, 404, 404, 404, 404, 404), member_id="missing"),
+    ),
+    ("hr.edit_team_member", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, TEAM_LIST), data=_member_form, member_id="team_member"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_member_form, member_id="missing"),
+    ),
+    ("hr.delete_team_member", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, TEAM_LIST), data=_confirmed, member_id="team_member"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, member_id="missing"),
+    ),
+    **_team_pages("candidate_team"),
+    **_team_pages("edit_welcome"),
+    **_team_pages("edit_welcome", _welcome_form),
+    **_team_pages("remove_welcome", _confirmed),
+    **_team_pages("edit_buddy"),
+    **_team_pages("edit_buddy", _buddy_form),
+    **_team_pages("remove_buddy", _confirmed),
+    **_team_pages("add_team_member", _add_team_member),
+    **_team_pages("remove_team_member", _confirmed, member_id="team_member"),
+    **_team_pages("use_department_team", _confirmed),
+    # What became of an offer: HR for any candidate, the recruiter for their own (a renege is
+    # recorded: the people fixture's candidates join in three weeks). Reports: HR only.
+    ("hr.candidate_outcome", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.candidate_outcome", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, HR_OUTCOME_A), data=_renege, user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_renege, user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_renege, user_id="missing"),
+    ),
+    ("recruiter.candidate_outcome", "GET"): (
+        row((LOGIN, 404, 404, 200, 404, 404), candidate_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 200, 404), candidate_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="missing"),
+    ),
+    ("recruiter.candidate_outcome", "POST"): (
+        row((LOGIN, 404, 404, OUTCOME_A, 404, 404), data=_renege, candidate_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, OUTCOME_B, 404), data=_renege, candidate_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_renege, candidate_id="missing"),
+    ),
+    ("hr.reports", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.report", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), slug="report_calibration"),
+        row((LOGIN, 404, 404, 404, 404, 200), slug="report_answer_times"),
+    ),
+    ("hr.report_csv", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), slug="report_reneges"),
+        row((LOGIN, 404, 404, 404, 404, 200), slug="report_engagement"),
+    ),
+    **_recruiters_day(),
     # The development mailbox (only registered with DEV_MAILBOX=True) is open to every visitor
     # by design: it exists on development machines, to read the mail the portal sends.
     ("dev.mailbox", "GET"): (row(everyone(200)),),
@@ -817,6 +1205,31 @@ def app(apps: Apps) -> Iterator[Flask]:
     apps.wipe()
 
 
+def _recruiters_day_ref(name: str, candidate: User, ids: dict[str, int]) -> int:
+    """A note, an absence or a saved reply the matrix names (inside World._make_ref's context)."""
+    recruiter_a = db.session.get(User, ids["recruiter_a"])
+    if name == "note_a":
+        made: object = CandidateNote(
+            candidate_id=candidate.id, author_id=recruiter_a.id, body="Prefers email."
+        )
+    elif name == "absence_a":
+        first = date.today() + timedelta(days=30)
+        made = StaffAbsence(
+            recruiter_id=recruiter_a.id,
+            first_day=first,
+            last_day=first + timedelta(days=1),
+            starts_at=datetime.combine(first, time(0), UTC),
+            ends_at=datetime.combine(first + timedelta(days=2), time(0), UTC),
+        )
+    elif name == "reply_a":
+        made = SavedReply(owner_id=recruiter_a.id, title="Mine", body="Hi {first_name}")
+    else:
+        made = SavedReply(owner_id=ids["hr"], shared=True, title="Shared", body="Hello")
+    db.session.add(made)
+    db.session.flush()
+    return made.id  # type: ignore[attr-defined]
+
+
 class World:
     """A cast of people on the test database, with what the rows refer to and one client per
     persona (signed in on first use)."""
@@ -844,6 +1257,15 @@ class World:
             return MISSING_ID
         if name == "bogus":
             return BOGUS_TOKEN
+        if name.startswith("report_"):  # a report's address: report_answer_times, answer-times
+            return name.removeprefix("report_").replace("_", "-")
+        if name.endswith("_digest"):  # a photo's, made first (outside this look-up's session)
+            photo = name.removesuffix("_digest")
+            if photo == "bogus":
+                return "0" * 64
+            photo_id = self.ref(photo)
+            with self.apps.main.app_context():
+                return db.session.get(TeamPhoto, photo_id).digest
         with self.apps.main.app_context():
             candidate = db.session.get(User, self.ids["candidate_a"])
             if name in LINK_PURPOSES:
@@ -919,6 +1341,11 @@ class World:
                 db.session.add(entry)
                 db.session.flush()
                 value = entry.id
+            elif name == "feed":
+                feed = Feed(name="Matrix feed", url="https://matrix.example.com/feed.xml")
+                db.session.add(feed)
+                db.session.flush()
+                value = feed.id
             elif name.startswith("webhook"):
                 # "webhook" and "webhook_message" go together; "..._other" is another endpoint.
                 url = "https://hooks.example.com/" + ("other" if name.endswith("other") else "ats")
@@ -946,9 +1373,35 @@ class World:
                     db.session.add(message)
                     db.session.flush()
                     value = message.id
+            elif name in ("team_member", "photo_sales"):
+                member = TeamMember(
+                    name=f"Théo Martin ({name})",
+                    title="Backend engineer",
+                    department="Sales" if name == "photo_sales" else "Engineering",
+                    location="",
+                )
+                if name == "photo_sales":
+                    member.photo_id = team_photos.store(_portrait()).id
+                db.session.add(member)
+                db.session.flush()
+                value = member.id if name == "team_member" else member.photo_id
+            elif name == "photo_a":
+                photo = team_photos.store(_portrait(), candidate_id=candidate.id)
+                db.session.add(
+                    ManagerWelcome(
+                        candidate_id=candidate.id,
+                        manager_name="Margaux Lefèvre",
+                        message="Welcome!",
+                        photo_id=photo.id,
+                    )
+                )
+                db.session.flush()
+                value = photo.id
             elif name == "api_token_a":
                 recruiter = candidate.candidate_profile.recruiter
                 value = api_tokens.create(recruiter, "Matrix sync")[0].id
+            elif name in ("note_a", "absence_a", "reply_a", "reply_shared"):
+                value = _recruiters_day_ref(name, candidate, self.ids)
             else:
                 raise KeyError(f"the matrix names an unknown reference {name!r}")
             db.session.commit()
@@ -972,6 +1425,16 @@ class World:
             assert page.status_code == 200, f"{persona} cannot load their own page"
             self._csrf[key] = support.csrf_token(page.get_data(as_text=True))
         return self._csrf[key]
+
+
+def _portrait() -> team_photos.PreparedPhoto:
+    """A small photo, through the upload pipeline."""
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 120), (30, 90, 160)).save(picture, format="PNG")
+    picture.seek(0)
+    return team_photos.prepare(picture, max_bytes=10**6, max_pixels=10**6)
 
 
 def _make_cast() -> tuple[dict[str, int], dict[str, str]]:

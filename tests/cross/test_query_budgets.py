@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 
 from portal import create_app
 from portal.core import rate_limits
@@ -24,8 +24,11 @@ from portal.core.models import Base
 from portal.demo import load as demo
 from portal.news import entries as news
 from portal.news.models import FeedEntry
-from portal.people.models import AuditEntry, Role, User
-from portal.questions.models import FaqEntry, Message
+from portal.outcomes.models import CandidateOutcome, Outcome
+from portal.outcomes.recording import record_outcome
+from portal.people.models import AuditEntry, Role, StaffAbsence, User, WorkingHours
+from portal.questions.models import CandidateNote, FaqEntry, Message, SavedReply
+from portal.team.models import TeamMember
 from portal.timeline.models import MilestoneTemplate
 from portal.webhooks.models import WebhookEndpoint
 from tests import support
@@ -64,6 +67,8 @@ PAGES: list[tuple[str, str]] = [
     ("hr", "/hr/news"),
     ("hr", "/hr/news/entries"),
     ("hr", "/hr/news/entries/{entry}/audience"),
+    ("hr", "/hr/news/feeds/new"),
+    ("hr", "/hr/news/feeds/{feed}/edit"),
     ("hr", "/hr/timeline"),
     ("hr", "/hr/timeline/new"),
     ("hr", "/hr/timeline/{template}/edit"),
@@ -79,6 +84,39 @@ PAGES: list[tuple[str, str]] = [
     ("hr", "/hr/webhooks/new"),
     ("hr", "/hr/webhooks/{webhook}"),
     ("hr", "/hr/webhooks/{webhook}/edit"),
+    ("hr", "/hr/people/{candidate}/outcome"),
+    ("recruiter", "/recruiter/candidates/{candidate}/outcome"),
+    ("hr", "/hr/reports"),
+    ("hr", "/hr/reports/engagement"),
+    ("hr", "/hr/reports/answer-times"),
+    ("hr", "/hr/reports/reneges"),
+    ("hr", "/hr/reports/calibration"),
+    # Meet the people (team/): the candidate's team, each candidate's welcome, buddy and team
+    # for the recruiter and HR (with a search of the team list), HR's team list and its forms.
+    ("candidate", "/candidate/team"),
+    ("recruiter", "/recruiter/candidates/{candidate}/team"),
+    ("recruiter", "/recruiter/candidates/{candidate}/team?q=e"),
+    ("recruiter", "/recruiter/candidates/{candidate}/team/welcome"),
+    ("recruiter", "/recruiter/candidates/{candidate}/team/buddy"),
+    ("hr", "/hr/people/{candidate}/team"),
+    ("hr", "/hr/people/{candidate}/team/welcome"),
+    ("hr", "/hr/team"),
+    ("hr", "/hr/team?q=a&department=Engineering"),
+    ("hr", "/hr/team/new"),
+    ("hr", "/hr/team/{team_member}/edit"),
+    # The recruiter's day (questions/, accounts/search_views.py): the inbox and candidate pages
+    # are above; notes, saved replies, availability and the people search.
+    ("recruiter", "/recruiter/inbox?after=0-0"),
+    ("recruiter", "/recruiter/candidates/{candidate}?before=9999999999999999-1"),
+    ("recruiter", "/recruiter/candidates/{candidate}/notes"),
+    ("recruiter", "/recruiter/saved-replies"),
+    ("recruiter", "/recruiter/saved-replies/{reply}/edit"),
+    ("recruiter", "/recruiter/availability"),
+    ("recruiter", "/recruiter/search?q=o"),
+    ("hr", "/hr/people/{candidate}/notes"),
+    ("hr", "/hr/saved-replies"),
+    ("hr", "/hr/people/{recruiter}/availability"),
+    ("hr", "/hr/search?q=o"),
 ]
 
 
@@ -129,7 +167,8 @@ def _measure(world: World) -> dict[str, list[str]]:
 
 
 def _grow(world: World) -> None:
-    """A thousand more candidates for the recruiter, a long thread, many audit entries."""
+    """A thousand more candidates for the recruiter, a long thread, many audit entries, a
+    thousand more people on the team list."""
     now = datetime.now(UTC)
     with world.app.app_context():
         recruiter = db.session.scalars(select(User).where(User.email == RECRUITER)).one()
@@ -150,7 +189,71 @@ def _grow(world: World) -> None:
             AuditEntry(actor_id=hr.id, target_user_id=candidate_id, action="user.updated")
             for _ in range(500)
         )
+        # A thousand more outcomes for the reports, and the candidate's own (with its history).
+        db.session.execute(insert(CandidateOutcome), _past_outcomes(recruiter.id, 1000, now))
+        record_outcome(
+            db.session.get(User, candidate_id), Outcome.RENEGED, hr, reason="Took another offer"
+        )
+        # Notes on the candidate, saved replies (the recruiter's and shared), time away.
+        db.session.add_all(
+            CandidateNote(candidate_id=candidate_id, author_id=recruiter.id, body=f"Note {n}")
+            for n in range(120)
+        )
+        db.session.add_all(
+            SavedReply(owner_id=owner, shared=owner == hr.id, title=f"Reply {n}", body="Hi")
+            for n in range(90)
+            for owner in (recruiter.id, hr.id)
+        )
+        for weeks in range(1, 11):
+            first = (now + timedelta(weeks=weeks)).date()
+            db.session.add(
+                StaffAbsence(
+                    recruiter_id=recruiter.id,
+                    first_day=first,
+                    last_day=first + timedelta(days=2),
+                    starts_at=now + timedelta(weeks=weeks),
+                    ends_at=now + timedelta(weeks=weeks, days=3),
+                )
+            )
+        # A thousand more on the team list, all in the candidate's department.
+        db.session.add_all(
+            TeamMember(name=f"Member {n:04}", title="Engineer", department="Engineering")
+            for n in range(1000)
+        )
         db.session.commit()
+
+
+def _past_outcomes(recruiter_id: int, count: int, now: datetime) -> list[dict]:
+    """Outcomes of the past year, as retention leaves them (pointing at nobody)."""
+    rows = []
+    for n in range(count):
+        starts = now - timedelta(days=1 + n % 360)
+        rows.append(
+            {
+                "outcome": ("joined", "joined", "joined", "reneged", "no_show")[n % 5],
+                "automatic": n % 5 < 3,
+                "recorded_at": starts,
+                "offered_at": starts - timedelta(days=40),
+                "joining_date": starts.date(),
+                "joining_at": starts,
+                "department": f"Department {n % 12}",
+                "location": ("Paris", "Lyon", "Remote")[n % 3],
+                "recruiter_id": recruiter_id if n % 4 else None,
+                "facts_until": starts,
+                "first_at_risk_at": starts if n % 7 == 0 else None,
+                "first_quiet_at": starts if n % 3 == 0 else None,
+                "longest_silence_days": n % 17,
+                "active_weeks": n % 256,
+                "offered_weeks": 1 + n % 8,
+                "promise_hours": 24,
+                "answers_within_quarter": n % 3,
+                "answers_within_half": n % 2,
+                "answers_within_promise": 1,
+                "answers_late": n % 4 // 3,
+                "questions_unanswered": n % 9 // 8,
+            }
+        )
+    return rows
 
 
 def _empty_all_tables(app: Flask) -> None:
@@ -184,10 +287,26 @@ def world(migrated) -> Iterator[World]:
             "template": db.session.scalars(select(MilestoneTemplate.id)).first(),
             "faq": db.session.scalars(select(FaqEntry.id)).first(),
             "entry": db.session.scalars(select(FeedEntry.id)).first(),
+            "feed": db.session.scalars(select(FeedEntry.feed_id)).first(),
             # An item the candidate may read: their news page opens it.
             "news": news.for_candidate(candidate, limit=1)[0].id,
             "webhook": webhook.id,
+            "team_member": db.session.scalars(select(TeamMember.id)).first(),
+            "recruiter": db.session.scalars(select(User.id).where(User.email == RECRUITER)).one(),
         }
+        # The recruiter's day: a saved reply, a note, working hours (grown in _grow).
+        reply = SavedReply(owner_id=built.ids["recruiter"], title="Parking", body="Hi {name}")
+        db.session.add_all(
+            [
+                reply,
+                CandidateNote(candidate_id=candidate.id, author_id=hr.id, body="Call on Friday"),
+                WorkingHours(
+                    user_id=built.ids["recruiter"], weekdays=31, starts_minute=540, ends_minute=1020
+                ),
+            ]
+        )
+        db.session.commit()
+        built.ids["reply"] = reply.id
         assert all(built.ids.values()), built.ids
         assert candidate.role == Role.CANDIDATE
     built.small = _measure(built)

@@ -90,9 +90,10 @@ def test_security_headers_allow_a_strict_csp(client):
     assert "<script>" not in page and " style=" not in page
 
 
-def test_the_csp_lets_in_images_from_the_news_image_origins_only(make_app, tmp_path):
+def test_the_csp_lets_in_images_from_the_news_image_origins_only(make_app):
     """img-src lists NEWS_IMAGE_ORIGINS (normalised), on pages and error pages alike; the rest
-    of the policy is unchanged. Unset, it is the https origins of the feeds in feeds.yaml."""
+    of the policy is unchanged. Unset, it is the https origins of the feeds in the database,
+    read as the app starts."""
     app = make_app(NEWS_IMAGE_ORIGINS="https://Images.Example.com/, https://cdn.example.org:8443")
     for path in ("/sign-in", "/no-such-page"):
         csp = app.test_client().get(path).headers["Content-Security-Policy"]
@@ -100,13 +101,18 @@ def test_the_csp_lets_in_images_from_the_news_image_origins_only(make_app, tmp_p
             csp
         ), path
         assert "script-src 'self';" in csp and "default-src 'self';" in csp
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text(
-        "feeds:\n  - {name: A, url: 'https://news.example.com/feed.xml'}\n"
-        "  - {name: B, url: 'https://blog.example.com:8443/atom'}\n"
-        "  - {name: C, url: 'http://plain.example.com/rss'}\n"
-    )
-    default = make_app(NEWS_IMAGE_ORIGINS=None, PORTAL_FEEDS_FILE=str(feeds))
+    from portal.core.extensions import db
+    from portal.news.models import Feed
+
+    with app.app_context():
+        for name, url in (
+            ("A", "https://news.example.com/feed.xml"),
+            ("B", "https://blog.example.com:8443/atom"),
+            ("C", "http://plain.example.com/rss"),
+        ):
+            db.session.add(Feed(name=name, url=url))
+        db.session.commit()
+    default = make_app(NEWS_IMAGE_ORIGINS=None)
     csp = default.test_client().get("/sign-in").headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://blog.example.com:8443 https://news.example.com;" in csp
     no_images = make_app(NEWS_IMAGE_ORIGINS="").test_client().get("/sign-in")

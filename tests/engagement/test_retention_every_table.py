@@ -11,6 +11,7 @@ A table added to the models is seeded here or this test fails with its name.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,10 +19,11 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
+from PIL import Image
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, select
 
-from portal.accounts.models import AuthSession, TokenPurpose, UserToken
-from portal.api.models import ApiToken
+from portal.accounts.models import AuthSession, StaffIdentity, TokenPurpose, UserToken
+from portal.api.models import ApiToken, IdempotentRequest, InboundOffer
 from portal.core.extensions import db
 from portal.core.models import Base
 from portal.engagement import forgetting, retention
@@ -30,9 +32,22 @@ from portal.events import log as events
 from portal.events.models import EventKind
 from portal.mail.models import EmailAttachment, EmailStatus, OutgoingEmail
 from portal.news.models import Feed, FeedEntry, NewsRead
+from portal.outcomes.models import CandidateOutcome, Outcome
+from portal.outcomes.recording import record_outcome
 from portal.people import audit
-from portal.people.models import AuditEntry, Role, User
-from portal.questions.models import FaqEntry, Message, ThreadClosure, ThreadRead
+from portal.people.models import AuditEntry, Role, StaffAbsence, User, WorkingHours
+from portal.questions.models import (
+    CandidateNote,
+    FaqEntry,
+    Message,
+    SavedReply,
+    ThreadClosure,
+    ThreadRead,
+)
+from portal.team import introductions, members, photos, teams
+from portal.team.introductions import BuddyFields, WelcomeFields
+from portal.team.members import MemberFields
+from portal.team.models import TeamMember
 from portal.timeline.models import CandidateMilestone, MilestoneTemplate
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import (
@@ -147,7 +162,23 @@ def seed_shared() -> Cast:
     template = MilestoneTemplate(title="Paperwork", details="Sign the contract", day_offset=-14)
     faq = FaqEntry(question="Where do I park?", answer="Behind building B.", created_by_id=hr.id)
     job = WorkerJob(name="digests", next_run_at=NOW)
-    db.session.add_all([entry, template, faq, job])
+    # The recruiter's day: a shared saved reply, working hours, time away (about no candidate).
+    db.session.add_all(
+        [
+            SavedReply(owner_id=hr.id, shared=True, title="Parking", body="Hello {first_name}"),
+            WorkingHours(user_id=recruiter.id, weekdays=31, starts_minute=540, ends_minute=1020),
+            StaffAbsence(
+                recruiter_id=recruiter.id,
+                first_day=NOW.date(),
+                last_day=NOW.date(),
+                starts_at=NOW,
+                ends_at=NOW + timedelta(days=1),
+                created_by_id=hr.id,
+            ),
+        ]
+    )
+    sso = StaffIdentity(issuer="https://login.example.com", subject="sub-helen", user_id=hr.id)
+    db.session.add_all([entry, template, faq, job, sso])
     digest_mail = OutgoingEmail(
         to_address=recruiter.email,
         to_user_id=recruiter.id,
@@ -212,6 +243,11 @@ def seed_candidate(person: Person, cast: Cast, joining: date) -> User:
             PulseResponse(
                 candidate_id=candidate.id, score=4, comment=person.secret, answered_at=at
             ),
+            CandidateNote(
+                candidate_id=candidate.id,
+                author_id=recruiter.id,
+                body=f"{person.name} told me: {person.secret}",
+            ),
             CandidateStatus(
                 candidate_id=candidate.id, status="quiet", reasons=[f"{person.name} is quiet"]
             ),
@@ -243,7 +279,28 @@ def seed_candidate(person: Person, cast: Cast, joining: date) -> User:
                 token_hash=f"api-{person.key}",
                 prefix=f"pp_{person.key[:4]}",
             ),
+            # The ATS's offer this candidate came from (api.inbound).
+            InboundOffer(offer_id=f"ats-offer-{person.key}", candidate_id=candidate.id),
         ]
+    )
+    # HR's ATS added them through the API with an Idempotency-Key: the answer kept for
+    # retries quotes them (as JSON escapes it).
+    ats_token = ApiToken(
+        user_id=hr.id, name=f"ATS {person.key}", token_hash=f"ats-{person.key}", prefix="pp_ats"
+    )
+    db.session.add(ats_token)
+    db.session.flush()
+    db.session.add(
+        IdempotentRequest(
+            token_id=ats_token.id,
+            key=f"offer-{person.key}",
+            fingerprint="0" * 64,
+            status_code=201,
+            response_body=json.dumps(
+                {"id": candidate.id, "name": person.name, "email": person.email}
+            ),
+            location=f"/api/v1/candidates/{candidate.id}",
+        )
     )
     events.record(candidate.id, EventKind.SIGNED_IN, at=at)
     events.record(candidate.id, EventKind.STATUS_CHANGED, data={"reasons": [person.secret]}, at=at)
@@ -323,8 +380,44 @@ def seed_candidate(person: Person, cast: Cast, joining: date) -> User:
                 error=f"the receiver answered 400: unknown {person.email}",
             )
         )
+    # What became of the offer, with a reason that quotes them (kept in the audit log).
+    outcome = Outcome.NO_SHOW if joining < NOW.date() else Outcome.RENEGED
+    record_outcome(candidate, outcome, hr, reason=f"{person.name}: {person.secret}")
+    seed_team(person, candidate, hr)
     db.session.commit()
     return candidate
+
+
+def seed_team(person: Person, candidate: User, hr: User) -> None:
+    """Their manager's welcome and their buddy, with photos; a team chosen for them from the
+    team list (whose member, with a photo of their own, is about no candidate)."""
+    member = db.session.scalars(select(TeamMember)).first()
+    if member is None:
+        member = members.create_member(
+            hr,
+            MemberFields("Théo Martin", "Engineer", "Hello!", "Engineering", ""),
+            _photo((30, 90, 160)),
+        )
+    introductions.save_welcome(
+        hr,
+        candidate,
+        WelcomeFields("Margaux Lefèvre", "Head", f"Dear {person.name}, {person.secret}"),
+        _photo((200, 30, 30)),
+    )
+    introductions.save_buddy(
+        hr,
+        candidate,
+        BuddyFields("Amina Diallo", "Engineer", f"{person.name}, ask me!", person.email),
+        _photo((30, 160, 60)),
+    )
+    teams.add_member(hr, candidate, member)
+
+
+def _photo(colour: tuple[int, int, int]) -> photos.PreparedPhoto:
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 120), colour).save(picture, format="PNG")
+    picture.seek(0)
+    return photos.prepare(picture, max_bytes=10**6, max_pixels=10**6)
 
 
 def test_every_table_is_seeded_and_nothing_identifying_survives(make_app):
@@ -369,6 +462,12 @@ def test_every_table_is_seeded_and_nothing_identifying_survives(make_app):
         assert {m.webhook_id for m in kept} >= {"msg_legacy_departed"}
         emptied = [m for m in kept if m.erased_at is not None]
         assert len(emptied) == 2 and all(m.body == "" for m in emptied)
+        # The departed candidate's outcome stays for the reports, pointing at nobody.
+        outcomes = db.session.scalars(select(CandidateOutcome)).all()
+        assert {(o.outcome, o.candidate_id) for o in outcomes} == {
+            (Outcome.NO_SHOW, None),
+            (Outcome.RENEGED, current_id),
+        }
 
 
 def test_every_table_is_either_on_the_page_or_about_no_candidate(app_ctx):

@@ -127,8 +127,7 @@ def test_audiences_by_department_location_both_everyone_and_entry_override(app, 
         add_entry(everyone, "Sales only", departments=",sales,")  # narrower than its feed
         add_entry(london, "Paris, not London", locations=",paris,")
         add_entry(everyone, "Hidden", hidden=True)
-        add_entry(add_feed("off", enabled=False), "From a disabled feed")
-        add_entry(add_feed("gone", in_config=False), "From a feed no longer in feeds.yaml")
+        add_entry(add_feed("off", enabled=False), "From a feed turned off")
         db.session.commit()
 
         def seen(who):
@@ -435,7 +434,7 @@ def test_hr_sees_each_feeds_fetch_status_in_plain_words(app, cast):
             error_count=3,
             next_check_at=NOW + timedelta(minutes=30),
         )
-        add_feed("Old feed", in_config=False)
+        add_feed("Old feed", enabled=False)
         db.session.commit()
     page = signed_in(app, "hr@example.com").get("/hr/news").get_data(as_text=True)
     assert "Engineering blog" in page and "Failing" in page
@@ -444,7 +443,11 @@ def test_hr_sees_each_feeds_fetch_status_in_plain_words(app, cast):
     assert "<dt>Errors</dt>\n    <dd>3</dd>" in page
     assert "1 Dec 2026, 12:30" in page  # next check
     assert "Departments: engineering; locations: everyone" in page
-    assert "No longer in feeds.yaml" in page
+    assert (
+        '<h2 id="feed-' in page
+        and 'Old feed\n     <span class="badge badge-muted">Off</span>' in page
+    )
+    assert "None: the feed is off" in page
 
 
 def test_hr_entries_list_by_feed_and_page(app, cast):

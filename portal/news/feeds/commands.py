@@ -1,47 +1,86 @@
-"""`flask --app portal feeds ...`: sync with feeds.yaml, refresh, list entries, load samples."""
+"""`flask --app portal feeds ...`: import and export feeds files, refresh, list entries, load
+samples."""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from portal.core import clock
 from portal.core.clock import utcnow
 from portal.core.extensions import db
 from portal.core.words import plural
-from portal.news.feeds import config, refresh
+from portal.news.feeds import config, refresh, transfer
 from portal.news.feeds import jobs as feed_jobs
 from portal.news.feeds.samples import load_samples
 from portal.news.models import Feed, FeedEntry
 
-feeds_cli = AppGroup("feeds", help="Company news feeds: feeds.yaml, refreshing, export.")
+feeds_cli = AppGroup("feeds", help="Company news feeds: import, export, refreshing, entries.")
 
 
-@feeds_cli.command("sync")
-def sync_feeds() -> None:
-    """Bring the feeds table in line with feeds.yaml (entries are never removed)."""
-    path = config.feeds_file_path(current_app)
+@feeds_cli.command("import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--overwrite", is_flag=True, help="Also replace the settings of feeds HR changed in the portal."
+)
+@click.option("--prune", is_flag=True, help="Turn off the feeds the file does not list.")
+@click.option("--dry-run", is_flag=True, help="Say what would change, and change nothing.")
+def import_feeds(file: Path | None, overwrite: bool, prune: bool, dry_run: bool) -> None:
+    """Import a feeds file (default: PORTAL_FEEDS_FILE, else feeds.yaml). A feed is matched by
+    its address; one HR changed in the portal since it was last imported is skipped and listed
+    unless --overwrite; feeds missing from the file are left alone unless --prune."""
+    path = file or config.feeds_file_path(current_app)
     try:
         configs = config.load(path)
     except config.FeedsFileError as error:
         raise click.ClickException(f"{error}\nNothing was changed.") from None
-    report = config.sync(configs, utcnow())
-    db.session.commit()
-    click.echo(f"Synced {len(configs)} feed(s) from {path}.")
+    report = transfer.import_feeds(configs, clock.now(), overwrite=overwrite, prune=prune)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    done = "would be" if dry_run else "were"
+    click.echo(f"Read {plural(len(configs), 'feed')} from {path}{' (dry run)' if dry_run else ''}.")
     for label, names in (
         ("Added", report.added),
         ("Updated", report.updated),
-        ("No longer in the file (kept with their entries, not fetched)", report.disabled),
+        ("Already as in the file", report.unchanged),
+        ("Turned off (not in the file; kept with their entries)", report.turned_off),
     ):
         if names:
             click.echo(f"  {label}: {', '.join(names)}")
-    if not (report.added or report.updated or report.disabled):
+    if report.conflicts:
+        skipped = plural(len(report.conflicts), "conflict")
+        click.echo(f"  Skipped ({skipped}; they {done} not changed):")
+        for conflict in report.conflicts:
+            click.echo(f"    {conflict.line()}")
+    if not (report.added or report.updated or report.turned_off or report.conflicts):
         click.echo("  Nothing to change.")
+
+
+@feeds_cli.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def export_feeds(file: Path | None) -> None:
+    """Write every feed's settings as a feeds file (to FILE, or to the screen), which `feeds
+    import` reads back as the same settings."""
+    text = transfer.export_feeds()
+    if file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as error:
+        problem = error.strerror or error
+        raise click.ClickException(f"{file} cannot be written ({problem}).") from None
+    count = db.session.scalar(select(func.count(Feed.id))) or 0
+    click.echo(f"Wrote {plural(count, 'feed')} to {file}.")
 
 
 @feeds_cli.command("refresh")
@@ -102,7 +141,7 @@ def _as_dict(entry: FeedEntry, feed_name: str) -> dict:
 def feed_status() -> None:
     """Each feed's state: last success, last error, error count, next check."""
     for feed in db.session.scalars(select(Feed).order_by(Feed.name)):
-        state = "on" if feed.enabled and feed.in_config else "off"
+        state = "on" if feed.enabled else "off"
         click.echo(f"{feed.name} [{state}] {feed.url}")
         click.echo(
             f"  last success: {_when(feed.last_success_at)}; errors in a row: "

@@ -1,6 +1,8 @@
-"""feeds.yaml: reading and checking it, and bringing the feeds table in line with it.
+"""feeds.yaml: reading and checking it, and the https origins news images may come from.
 
-The file holds a list of feeds under `feeds:` (a bare list is accepted too):
+The feeds table is the one truth for the feeds; a feeds file is how they are imported and
+exported (portal.news.feeds.transfer). It holds a list of feeds under `feeds:` (a bare list is
+accepted too):
 
     feeds:
       - name: Company news
@@ -10,24 +12,23 @@ The file holds a list of feeds under `feeds:` (a bare list is accepted too):
         max_items: 20                  # optional, 1 to 100
         enabled: true                  # optional
 
-A wrong file raises FeedsFileError naming the feed and the field, before anything is changed.
+Names and addresses are checked by the same validators as HR's form (portal.core.inputs). A
+wrong file raises FeedsFileError naming the feed and the field, before anything is changed.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeGuard
-from urllib.parse import urlsplit
 
 import yaml
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from portal.core.clock import utcnow
+from portal.core import inputs
 from portal.core.config import PROJECT_ROOT
 from portal.core.extensions import db
 from portal.news.feeds.media import https_origin, origin_setting
@@ -38,9 +39,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FEEDS_FILE = PROJECT_ROOT / "feeds.yaml"
 MAX_ITEMS_LIMIT = 100
+DEFAULT_MAX_ITEMS = 20
 FIELDS = frozenset({"name", "url", "departments", "locations", "max_items", "enabled"})
 NAME_MAX = 120  # Feed.name
-URL_MAX = 2000  # Feed.url
 TAGS_MAX = 500  # Feed.departments / Feed.locations, in ",tag," form
 
 
@@ -48,32 +49,20 @@ class FeedsFileError(Exception):
     """feeds.yaml cannot be used; the message names the feed and the field."""
 
 
-@dataclass
-class SyncReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    disabled: list[str] = field(default_factory=list)  # no longer in the file: kept, not fetched
-
-
 def feeds_file_path(app: Flask) -> Path:
-    """The feeds file: app config PORTAL_FEEDS_FILE, else that environment variable, else
-    feeds.yaml at the top of the project."""
+    """The feeds file `feeds import` reads when given none: app config PORTAL_FEEDS_FILE, else
+    that environment variable, else feeds.yaml at the top of the project."""
     named = app.config.get("PORTAL_FEEDS_FILE") or os.environ.get("PORTAL_FEEDS_FILE")
     return Path(named) if named else DEFAULT_FEEDS_FILE
 
 
 def resolve_image_origins(app: Flask) -> tuple[str, ...]:
     """NEWS_IMAGE_ORIGINS checked and in normal form; when it is not set, the https origins of
-    the feeds in the feeds file (read once, as the app starts). Raises RuntimeError naming a
+    the feeds in the database (read once, as the app starts). Raises RuntimeError naming a
     value that is not an https origin."""
     configured = app.config.get("NEWS_IMAGE_ORIGINS")
     if configured is None:
-        try:
-            configs = load(feeds_file_path(app))
-        except FeedsFileError as error:
-            log.warning("News images: no feed origins to allow, the feeds file failed: %s", error)
-            return ()
-        return tuple(sorted({o for c in configs if (o := https_origin(c.url)) is not None}))
+        return feed_origins(app)
     values = configured.split(",") if isinstance(configured, str) else list(configured)
     origins = set()
     for value in values:
@@ -87,6 +76,20 @@ def resolve_image_origins(app: Flask) -> tuple[str, ...]:
             )
         origins.add(origin)
     return tuple(sorted(origins))
+
+
+def feed_origins(app: Flask) -> tuple[str, ...]:
+    """The https origins of the feeds in the database, in one read-only query; none (with a
+    warning) when the database cannot be read yet, e.g. before `flask db upgrade`."""
+    try:
+        # A plain BEGIN on SQLite: starting an app never takes the write lock.
+        with app.app_context(), db.engine.connect() as connection:
+            connection.execution_options(sqlite_begin="DEFERRED")
+            urls = list(connection.scalars(select(Feed.url)))
+    except SQLAlchemyError as error:
+        log.warning("News images: no feed origins to allow, the feeds cannot be read: %s", error)
+        return ()
+    return tuple(sorted({origin for url in urls if (origin := https_origin(url)) is not None}))
 
 
 def image_origins() -> tuple[str, ...]:
@@ -125,15 +128,18 @@ def parse(text: str, *, source: str = "feeds.yaml") -> list[FeedConfig]:
     if not isinstance(document, list):
         raise FeedsFileError(f"{source}: expected a list of feeds")
     configs: list[FeedConfig] = []
-    seen: dict[str, int] = {}
+    names: dict[str, int] = {}
+    urls: dict[str, int] = {}
     for position, item in enumerate(document, start=1):
         config = _feed(item, position)
-        if config.name.casefold() in seen:
-            first = seen[config.name.casefold()]
-            raise FeedsFileError(
-                f"feed {config.name!r} (#{position}): name is already used by feed #{first}"
-            )
-        seen[config.name.casefold()] = position
+        label = f"feed {config.name!r} (#{position})"
+        if config.name.casefold() in names:
+            first = names[config.name.casefold()]
+            raise FeedsFileError(f"{label}: name is already used by feed #{first}")
+        if config.url in urls:
+            raise FeedsFileError(f"{label}: url is already used by feed #{urls[config.url]}")
+        names[config.name.casefold()] = position
+        urls[config.url] = position
         configs.append(config)
     return configs
 
@@ -152,19 +158,18 @@ def _feed(item: Any, position: int) -> FeedConfig:
         raise fail(unknown[0], f"is not a known field (known: {', '.join(sorted(FIELDS))})")
     if not _text(raw_name):
         raise fail("name", "is required (a non-empty text)")
-    name = raw_name.strip()
-    if len(name) > NAME_MAX:
-        raise fail("name", f"must be at most {NAME_MAX} characters")
+    try:
+        name = inputs.one_line(raw_name, max_length=NAME_MAX, what="the name")
+    except inputs.InputError as error:
+        raise fail("name", f"cannot be used: {error.message}") from None
     url = item.get("url")
     if not _text(url):
         raise fail("url", "is required (an http or https address)")
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise fail("url", "must be an http:// or https:// address with a host name")
-    if len(url) > URL_MAX:
-        raise fail("url", f"must be at most {URL_MAX} characters")
-    max_items = item.get("max_items", 20)
+    try:
+        url = inputs.web_address(url, what="the address")
+    except inputs.InputError as error:
+        raise fail("url", f"cannot be used: {error.message}") from None
+    max_items = item.get("max_items", DEFAULT_MAX_ITEMS)
     if isinstance(max_items, bool) or not isinstance(max_items, int):
         raise fail("max_items", f"must be a whole number from 1 to {MAX_ITEMS_LIMIT}")
     if not 1 <= max_items <= MAX_ITEMS_LIMIT:
@@ -210,42 +215,6 @@ def as_tag_column(tags: tuple[str, ...]) -> str:
     return f",{','.join(tags)}," if tags else ""
 
 
-def sync(configs: list[FeedConfig], now: datetime | None = None) -> SyncReport:
-    """Bring the feeds table in line with the file: add, update, and mark feeds that left the
-    file as no longer configured (they and their entries are kept). Flushes; the caller commits."""
-    now = now or utcnow()
-    report = SyncReport()
-    existing = {feed.name: feed for feed in db.session.scalars(select(Feed))}
-    for config in configs:
-        values = {
-            "url": config.url,
-            "departments": as_tag_column(config.departments),
-            "locations": as_tag_column(config.locations),
-            "max_items": config.max_items,
-            "enabled": config.enabled,
-            "in_config": True,
-        }
-        feed = existing.pop(config.name, None)
-        if feed is None:
-            db.session.add(Feed(name=config.name, next_check_at=now, **values))
-            report.added.append(config.name)
-            continue
-        changed = {key for key, value in values.items() if getattr(feed, key) != value}
-        if not changed:
-            continue
-        if "url" in changed:
-            # Another address: its validators and back-off say nothing about the new one.
-            feed.etag = feed.last_modified = feed.body_hash = None
-            feed.error_count = 0
-            feed.next_check_at = now
-        if (not feed.enabled and config.enabled) or not feed.in_config:
-            feed.next_check_at = min(feed.next_check_at, now)
-        for key, value in values.items():
-            setattr(feed, key, value)
-        report.updated.append(config.name)
-    for feed in existing.values():
-        if feed.in_config:
-            feed.in_config = False
-            report.disabled.append(feed.name)
-    db.session.flush()
-    return report
+def tags_of_column(stored: str) -> tuple[str, ...]:
+    """The tags of a stored ",a,b," value, in order (() for everyone)."""
+    return tuple(tag for tag in stored.split(",") if tag)

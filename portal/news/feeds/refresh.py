@@ -106,8 +106,8 @@ class Downloaded:
 
 
 def due_feeds(now: datetime, *, include_not_due: bool = False) -> list[Feed]:
-    """Enabled feeds still in feeds.yaml whose next check has come (or all of them)."""
-    query = select(Feed).where(Feed.enabled.is_(True), Feed.in_config.is_(True))
+    """Enabled feeds whose next check has come (or all of them)."""
+    query = select(Feed).where(Feed.enabled.is_(True))
     if not include_not_due:
         query = query.where(Feed.next_check_at <= now)
     return list(db.session.scalars(query.order_by(Feed.next_check_at, Feed.id)))

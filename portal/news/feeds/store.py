@@ -97,6 +97,21 @@ def newest_first(entries: list[ParsedEntry], keys: list[str]) -> list[tuple[Pars
     return dated + undated
 
 
+def chosen_entries(parsed: ParsedFeed, max_items: int) -> list[tuple[ParsedEntry, str]]:
+    """The entries of a document a store keeps, with their keys: the newest `max_items`, each
+    item once."""
+    chosen: list[tuple[ParsedEntry, str]] = []
+    taken: set[str] = set()
+    for entry, key in newest_first(parsed.entries, entry_keys(parsed.entries)):
+        if key in taken:
+            continue  # the same item twice in one document
+        taken.add(key)
+        chosen.append((entry, key))
+        if len(chosen) >= max_items:
+            break
+    return chosen
+
+
 def store_entries(
     feed: Feed, parsed: ParsedFeed, now: datetime, *, images: Collection[str] | None = None
 ) -> StoreReport:
@@ -106,15 +121,7 @@ def store_entries(
     origins = image_origins() if images is None else images
     if parsed.title:
         feed.title = sanitize.plain_text(parsed.title, max_length=FEED_TITLE_MAX)
-    chosen: list[tuple[ParsedEntry, str]] = []
-    taken: set[str] = set()
-    for entry, key in newest_first(parsed.entries, entry_keys(parsed.entries)):
-        if key in taken:
-            continue  # the same item twice in one document
-        taken.add(key)
-        chosen.append((entry, key))
-        if len(chosen) >= feed.max_items:
-            break
+    chosen = chosen_entries(parsed, feed.max_items)
     if not chosen:
         return StoreReport()
     # One query for every stored entry this document may touch: no SELECT per entry.
@@ -141,7 +148,7 @@ def store_entries(
         else:
             row.updated_at = now
             updated += 1
-        _fill(row, entry, feed.url, now, origins)
+        _fill(row, sanitised(entry, feed.url, origins), entry, now)
         row.content_hash = content_hash
         row.last_seen_at = now
     db.session.flush()
@@ -158,31 +165,67 @@ def html_base(xml_base: str | None, link: str | None, feed_url: str) -> str | No
     return None
 
 
-def _fill(
-    row: FeedEntry, entry: ParsedEntry, feed_url: str, now: datetime, origins: Collection[str]
-) -> None:
-    """Copy a parsed entry onto its row, sanitised; the raw HTML and its bases beside it."""
-    row.guid = entry.guid[:GUID_MAX] if entry.guid else None
+@dataclass(frozen=True)
+class SanitisedEntry:
+    """What is stored of a parsed entry, sanitised: safe to show as it is (the HTML with
+    `|safe`, the rest escaped as usual)."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    author: str
+    summary_base: str | None
+    content_base: str | None
+    summary_html: str
+    content_html: str
+
+
+def sanitised(entry: ParsedEntry, feed_url: str, origins: Collection[str]) -> SanitisedEntry:
+    """A parsed entry as it would be stored: plain-text title and author, a safe link, HTML
+    through the allow-list with relative addresses resolved, images only from `origins`."""
     link = sanitize.safe_link(entry.link, feed_url) if entry.link else None
-    row.link = link if link and len(link) <= LINK_MAX else None
-    row.title = sanitize.plain_text(entry.title, max_length=TITLE_MAX)
-    row.author = sanitize.plain_text(entry.author, max_length=AUTHOR_MAX) if entry.author else ""
-    row.summary_base = html_base(entry.summary_base, row.link, feed_url)
-    row.content_base = html_base(entry.content_base, row.link, feed_url)
-    row.summary_html = (
-        sanitize.clean_html(entry.summary, base_url=row.summary_base, image_origins=origins)
-        if entry.summary
-        else ""
+    link = link if link and len(link) <= LINK_MAX else None
+    summary_base = html_base(entry.summary_base, link, feed_url)
+    content_base = html_base(entry.content_base, link, feed_url)
+    return SanitisedEntry(
+        guid=entry.guid[:GUID_MAX] if entry.guid else None,
+        link=link,
+        title=sanitize.plain_text(entry.title, max_length=TITLE_MAX),
+        author=sanitize.plain_text(entry.author, max_length=AUTHOR_MAX) if entry.author else "",
+        summary_base=summary_base,
+        content_base=content_base,
+        summary_html=(
+            sanitize.clean_html(entry.summary, base_url=summary_base, image_origins=origins)
+            if entry.summary
+            else ""
+        ),
+        content_html=(
+            sanitize.clean_html(entry.content, base_url=content_base, image_origins=origins)
+            if entry.content
+            else ""
+        ),
     )
-    row.content_html = (
-        sanitize.clean_html(entry.content, base_url=row.content_base, image_origins=origins)
-        if entry.content
-        else ""
-    )
-    row.raw_summary = entry.summary
-    row.raw_content = entry.content
-    published = entry.published or entry.updated or row.published_at or now
+
+
+def published_at(entry: ParsedEntry, now: datetime, stored: datetime | None = None) -> datetime:
+    """When an entry counts as published: its date, else its update's, else the one stored,
+    else now; never later than now (a date in the future would keep it on top of the list)."""
+    published = entry.published or entry.updated or stored or now
     if published.tzinfo is None:
         published = published.replace(tzinfo=UTC)
-    # A date in the future would keep an item on top of the list: it counts from now at most.
-    row.published_at = min(published, now)
+    return min(published, now)
+
+
+def _fill(row: FeedEntry, clean: SanitisedEntry, entry: ParsedEntry, now: datetime) -> None:
+    """Copy a sanitised entry onto its row; the raw HTML and its bases beside it."""
+    row.guid = clean.guid
+    row.link = clean.link
+    row.title = clean.title
+    row.author = clean.author
+    row.summary_base = clean.summary_base
+    row.content_base = clean.content_base
+    row.summary_html = clean.summary_html
+    row.content_html = clean.content_html
+    row.raw_summary = entry.summary
+    row.raw_content = entry.content
+    row.published_at = published_at(entry, now, row.published_at)

@@ -57,7 +57,8 @@ class ParsedFeed:
 
 @dataclass(frozen=True)
 class FeedConfig:
-    """One feed as feeds.yaml declares it (audience tags lower-cased)."""
+    """One feed's settings: as a feeds file declares them, as HR's form gives them, as they are
+    exported (audience tags lower-cased)."""
 
     name: str
     url: str

@@ -1,18 +1,15 @@
-"""feeds.yaml: errors naming the feed and the field; sync adds, updates and disables feeds
-without losing entries; the `feeds sync` command."""
+"""feeds.yaml: errors naming the feed and the field, read with the same validators as HR's form
+(importing and exporting: test_feed_transfer.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
 
 from portal.core.config import PROJECT_ROOT
-from portal.core.extensions import db
 from portal.news.feeds import config
 from portal.news.feeds.types import FeedConfig
-from portal.news.models import Feed, FeedEntry
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -69,9 +66,21 @@ GOOD = "  url: https://a.example.com/feed\n"
         ("- name: A\n", "feed 'A' (#1): url is required"),
         (
             "- name: Intranet\n  url: file:///etc/passwd\n",
-            "feed 'Intranet' (#1): url must be an http:// or https:// address",
+            "feed 'Intranet' (#1): url cannot be used: The address must start with https:// or",
         ),
-        ("- name: A\n  url: https://\n", "feed 'A' (#1): url must be an http:// or https://"),
+        (
+            "- name: A\n  url: https://\n",
+            "feed 'A' (#1): url cannot be used: The address must name",
+        ),
+        (
+            "- name: A\n  url: https://me:secret@a.example.com/\n",
+            "feed 'A' (#1): url cannot be used: The address must not contain a user name",
+        ),
+        ("- name: A\n  url: https://a.example.com/a b\n", "url cannot be used: The address cannot"),
+        (
+            "- name: A\n" + GOOD + "- name: B\n" + GOOD,
+            "feed 'B' (#2): url is already used by feed #1",
+        ),
         (
             "- name: A\n" + GOOD + "  enabled: 'no'\n",
             "feed 'A' (#1): enabled must be true or false",
@@ -99,6 +108,11 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
         config.load(tmp_path / "nope.yaml")
 
 
+def test_addresses_are_read_in_the_one_form_of_the_validator():
+    (read,) = config.parse("- {name: A, url: 'HTTPS://News.Example.com:443/feed.xml#top'}\n")
+    assert read.url == "https://news.example.com/feed.xml"
+
+
 def test_the_shipped_feeds_file_lists_the_demo_samples():
     from portal.news.feeds.samples import SAMPLES
 
@@ -111,71 +125,3 @@ def test_the_file_is_named_by_config_or_environment(make_app, monkeypatch, tmp_p
     assert config.feeds_file_path(make_app()) == tmp_path / "env.yaml"
     app = make_app(PORTAL_FEEDS_FILE=str(tmp_path / "config.yaml"))
     assert config.feeds_file_path(app) == tmp_path / "config.yaml"
-
-
-def _feeds() -> dict[str, Feed]:
-    return {feed.name: feed for feed in db.session.scalars(select(Feed))}
-
-
-def test_sync_adds_updates_and_disables_without_dropping_entries(app_ctx):
-    first = [
-        FeedConfig(name="News", url="https://news.example.com/feed"),
-        FeedConfig(name="Blog", url="https://blog.example.com/feed", departments=("eng",)),
-        FeedConfig(name="Old", url="https://old.example.com/feed"),
-    ]
-    report = config.sync(first, NOW)
-    db.session.commit()
-    assert (report.added, report.updated, report.disabled) == (["News", "Blog", "Old"], [], [])
-    feeds = _feeds()
-    assert feeds["Blog"].departments == ",eng," and feeds["News"].departments == ""
-    old_id = feeds["Old"].id
-    db.session.add(FeedEntry(feed_id=old_id, key="k" * 64, title="Kept"))
-    feeds["News"].etag = '"v1"'
-    feeds["News"].error_count = 3
-    db.session.commit()
-
-    again = config.sync(first, NOW)
-    assert (again.added, again.updated, again.disabled) == ([], [], [])
-
-    second = [
-        FeedConfig(name="News", url="https://news.example.com/v2/feed"),
-        FeedConfig(name="Blog", url="https://blog.example.com/feed", enabled=False, max_items=5),
-    ]
-    report = config.sync(second, NOW)
-    db.session.commit()
-    assert (report.added, report.updated, report.disabled) == ([], ["News", "Blog"], ["Old"])
-    feeds = _feeds()
-    assert feeds["News"].etag is None and feeds["News"].error_count == 0  # a new address
-    assert feeds["Blog"].enabled is False and feeds["Blog"].in_config is True
-    assert feeds["Blog"].departments == "" and feeds["Blog"].max_items == 5
-    assert feeds["Old"].in_config is False
-    entries = db.session.scalar(select(func.count()).where(FeedEntry.feed_id == old_id))
-    assert entries == 1
-
-    back = config.sync([*second, FeedConfig(name="Old", url="https://old.example.com/feed")], NOW)
-    assert back.updated == ["Old"] and _feeds()["Old"].in_config is True
-
-
-def test_feeds_sync_command(make_app, tmp_path):
-    path = tmp_path / "feeds.yaml"
-    app = make_app(PORTAL_FEEDS_FILE=str(path))
-    runner = app.test_cli_runner()
-    path.write_text("- name: News\n  url: https://news.example.com/feed\n")
-    result = runner.invoke(args=["feeds", "sync"])
-    assert result.exit_code == 0, result.output
-    assert "Added: News" in result.output
-
-    path.write_text(
-        "- name: News\n  url: https://news.example.com/feed\n"
-        "- name: Blog\n  url: https://blog.example.com/feed\n  max_items: 0\n"
-    )
-    wrong = runner.invoke(args=["feeds", "sync"])
-    assert wrong.exit_code == 1
-    assert "feed 'Blog' (#2): max_items must be a whole number from 1 to 100" in wrong.output
-    assert "Nothing was changed" in wrong.output and "Traceback" not in wrong.output
-    with app.app_context():
-        assert list(_feeds()) == ["News"]
-
-    path.write_text("[]\n")
-    emptied = runner.invoke(args=["feeds", "sync"])
-    assert "No longer in the file (kept with their entries, not fetched): News" in emptied.output

@@ -190,7 +190,7 @@ def test_errors_back_off_exponentially_but_never_disable_the_feed(app_ctx, feed_
         feed_jobs.refresh_feed(feed_id, now)
         feed = db.session.get(Feed, feed_id)
         waits.append(feed.next_check_at - now)
-    assert feed.error_count == 10 and feed.enabled and feed.in_config
+    assert feed.error_count == 10 and feed.enabled
     assert waits[0] >= timedelta(minutes=15) and waits[1] >= timedelta(minutes=30)
     assert waits[2] >= timedelta(hours=1) and all(w <= timedelta(hours=24) for w in waits)
     assert waits[-1] == timedelta(hours=24)

@@ -1,7 +1,7 @@
 """Sample feeds shipped with the portal, so the demo shows news offline.
 
 They are ingested from the bundled files through the same parse → sanitise → store path as a
-download. Their addresses (on example.com) are the ones feeds.yaml lists. With
+download. Their addresses (on example.com) are the ones the shipped feeds.yaml lists. With
 PORTAL_FEEDS_OFFLINE_SAMPLES (on in development, so in `make run`) a refresh of one of them reads
 its bundled file instead of the network (`offline_fetch`), so the demo's feeds stay healthy
 offline; elsewhere they are fetched like any feed, and fail like any unreachable one would.
@@ -25,7 +25,7 @@ from portal.news.models import Feed
 
 HERE = Path(__file__).resolve().parent
 
-# (feed as feeds.yaml lists it, bundled file)
+# (feed as the shipped feeds.yaml lists it, bundled file)
 SAMPLES: list[tuple[FeedConfig, str]] = [
     (
         FeedConfig(name="Company news", url="https://news.example.com/feed.xml"),
@@ -82,7 +82,6 @@ def load_samples(now: datetime | None = None) -> dict[str, StoreReport]:
                 locations=as_tag_column(config.locations),
                 max_items=config.max_items,
                 enabled=config.enabled,
-                in_config=True,
                 next_check_at=now,
             )
             db.session.add(feed)
