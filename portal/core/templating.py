@@ -48,6 +48,13 @@ def local_datetime(moment: datetime | None, zone: str | None = None) -> str:
     return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z}"
 
 
+def local_time(moment: datetime | None, zone: str | None = None) -> str:
+    """ "09:30" in the given zone, else the reader's."""
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(_zone_of(zone)):%H:%M}"
+
+
 def short_datetime(moment: datetime | None, zone: str | None = None) -> str:
     """ "7 Dec 2026, 09:00" in the given zone, else the reader's."""
     if moment is None:
@@ -117,6 +124,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime,
         short_datetime=short_datetime,
+        local_time=local_time,
         long_date=long_date,
         short_date=short_date,
         iso_instant=iso_instant,

@@ -13,6 +13,7 @@ from portal.accounts import passwords
 from portal.accounts.operations import CandidateDetails
 from portal.core.clock import utcnow
 from portal.core.extensions import db
+from portal.demo import first_days
 from portal.demo import history as demo_history
 from portal.news.feeds.samples import load_samples
 from portal.people.models import Role, User
@@ -40,7 +41,7 @@ class DemoCandidate:
     recruiter_email: str
     signed_up: bool
     reception_instructions: str = (
-        "Ask for your recruiter at the front desk of building B: they meet you there."
+        "Your visitor badge is ready at the front desk: it takes five minutes to sign for."
     )
 
 
@@ -193,6 +194,7 @@ def load() -> list[int]:
         else:
             invitations.append(accounts.invite(candidate, hr).id)
     templates = _load_timeline(hr)
+    first_days.load(hr)
     _load_conversations(candidates, recruiters, hr)
     load_samples()  # company news, from the bundled sample feeds (offline)
     db.session.flush()

@@ -19,7 +19,7 @@ from portal.news import entries as news
 from portal.people.access import candidate_bp, signed_in_candidate
 from portal.people.models import User
 from portal.questions import threads as questions_threads
-from portal.timeline import joining
+from portal.timeline import day_one, joining
 from portal.timeline import milestones as timeline
 
 
@@ -31,23 +31,24 @@ class HomeFacts:
     unread: int  # messages in their thread they have not read (the menu's badge)
     viewed_lately: bool  # a home view recorded within the hour (then this one is not)
     use: pulse.Use  # how they have used the portal (the pulse waits for enough of it)
+    day_one: day_one.DayOne  # address, reception, what to bring, dress code, agenda
 
 
 def _facts(candidate: User, now: datetime) -> HomeFacts:
     unread = questions_threads.unread_query(candidate)
-    row = db.session.execute(
-        select(
-            pulse.last_answered_at(candidate.id),
-            unread.scalar_subquery() if unread is not None else literal(0),
-            events.home_viewed_lately(candidate.id, now),
-            *pulse.use_columns(candidate.id),
-        )
-    ).one()
+    statement = select(
+        pulse.last_answered_at(candidate.id),
+        unread.scalar_subquery() if unread is not None else literal(0),
+        events.home_viewed_lately(candidate.id, now),
+        *pulse.use_columns(candidate.id),
+    )
+    row = db.session.execute(day_one.with_day_one(statement, candidate.id)).one()
     facts = HomeFacts(
         last_pulse_at=row[0],
         unread=row[1] or 0,
         viewed_lately=bool(row[2]),
         use=pulse.Use.of(row[3], row[4]),
+        day_one=day_one.resolve(row[5], row[6]),
     )
     questions_threads.note_unread(facts.unread)
     return facts
@@ -72,6 +73,7 @@ def render_home(
         candidate=candidate,
         profile=profile,
         details=details,
+        day_one=facts.day_one,
         joins_at=joins_at,
         countdown=joining.countdown(joins_at, now),
         now=now,

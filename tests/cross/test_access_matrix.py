@@ -42,7 +42,7 @@ from portal.mail.models import OutgoingEmail
 from portal.news.models import Feed, FeedEntry
 from portal.people.models import Role, User
 from portal.questions.models import FaqEntry, Message
-from portal.timeline.models import CandidateMilestone, MilestoneTemplate
+from portal.timeline.models import CandidateMilestone, DayOnePlan, MilestoneTemplate
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEndpoint, WebhookMessage
 from tests import support
@@ -238,6 +238,17 @@ def _milestone_form(_w: World) -> dict[str, str]:
     return {"title": "Laptop pick-up", "day_offset": "-2", "time_of_day": "16:00", "details": ""}
 
 
+def _day_one_form(_w: World) -> dict[str, str]:
+    return {
+        "location": "Lisbon",
+        "address": "Rua Augusta 1\n1100-048 Lisboa",
+        "ask_for": "Ask for Inês at the front desk",
+        "bring": "Your ID card",
+        "dress_code": "Casual",
+        "agenda": "09:30 Welcome coffee",
+    }
+
+
 def _confirmed(_w: World) -> dict[str, str]:
     """The yes of a destructive action's confirmation page (core/forms.ask_first)."""
     return {"confirmed": "1"}
@@ -271,6 +282,8 @@ PARKED_MAIL = Go("/hr/mail/parked")
 NEWS_STORY = Go("/news/story")  # the entry's own link (on localhost, so the check can follow)
 NEWS_ENTRIES = Go("/hr/news/entries")
 TEMPLATE_LIST = Go("/hr/timeline")
+DAY_ONE_LIST = Go("/hr/day-one")
+DAY_ONE_A = Go("/hr/people/{candidate_a}/day-one")
 TIMELINE_A = Go("/hr/people/{candidate_a}/timeline")
 # A one-button action on a template milestone for one candidate: hide, show again, reset.
 TEMPLATE_MILESTONE_ACTION = (
@@ -562,6 +575,35 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ("hr.delete_milestone_template", "POST"): (
         row((LOGIN, 404, 404, 404, 404, TEMPLATE_LIST), data=_confirmed, template_id="milestone"),
         row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, template_id="missing"),
+    ),
+    # The first day: per location (HR only) and one candidate's own values (HR only).
+    ("hr.day_one_plans", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_day_one_plan", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_day_one_plan", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, DAY_ONE_LIST), data=_day_one_form),
+    ),
+    ("hr.edit_day_one_plan", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), plan_id="day_one_plan"),
+        row((LOGIN, 404, 404, 404, 404, 404), plan_id="missing"),
+    ),
+    ("hr.edit_day_one_plan", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, DAY_ONE_LIST), data=_day_one_form, plan_id="day_one_plan"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_day_one_form, plan_id="missing"),
+    ),
+    ("hr.delete_day_one_plan", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, DAY_ONE_LIST), data=_confirmed, plan_id="day_one_plan"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, plan_id="missing"),
+    ),
+    ("hr.candidate_day_one", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.candidate_day_one", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, DAY_ONE_A), data=_day_one_form, user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_day_one_form, user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_day_one_form, user_id="missing"),
     ),
     ("hr.candidate_timeline", "GET"): (
         row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
@@ -863,6 +905,11 @@ class World:
                 db.session.add(template)
                 db.session.flush()
                 value = template.id
+            elif name == "day_one_plan":
+                plan = DayOnePlan(location="Porto", location_key="porto", address="Avenida 1")
+                db.session.add(plan)
+                db.session.flush()
+                value = plan.id
             elif name in ("own_a", "own_b"):
                 own = CandidateMilestone(
                     candidate_id=self.ids[f"candidate_{name[-1]}"],

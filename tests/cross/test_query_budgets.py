@@ -26,7 +26,7 @@ from portal.news import entries as news
 from portal.news.models import FeedEntry
 from portal.people.models import AuditEntry, Role, User
 from portal.questions.models import FaqEntry, Message
-from portal.timeline.models import MilestoneTemplate
+from portal.timeline.models import DayOnePlan, MilestoneTemplate
 from portal.webhooks.models import WebhookEndpoint
 from tests import support
 
@@ -67,6 +67,10 @@ PAGES: list[tuple[str, str]] = [
     ("hr", "/hr/timeline"),
     ("hr", "/hr/timeline/new"),
     ("hr", "/hr/timeline/{template}/edit"),
+    ("hr", "/hr/day-one"),
+    ("hr", "/hr/day-one/new"),
+    ("hr", "/hr/day-one/{day_one_plan}/edit"),
+    ("hr", "/hr/people/{candidate}/day-one"),
     ("hr", "/hr/people/{candidate}"),
     ("hr", "/hr/people/{candidate}/edit"),
     ("hr", "/hr/people/{candidate}/activity"),
@@ -187,6 +191,7 @@ def world(migrated) -> Iterator[World]:
             # An item the candidate may read: their news page opens it.
             "news": news.for_candidate(candidate, limit=1)[0].id,
             "webhook": webhook.id,
+            "day_one_plan": db.session.scalars(select(DayOnePlan.id)).first(),
         }
         assert all(built.ids.values()), built.ids
         assert candidate.role == Role.CANDIDATE

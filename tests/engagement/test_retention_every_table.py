@@ -33,7 +33,12 @@ from portal.news.models import Feed, FeedEntry, NewsRead
 from portal.people import audit
 from portal.people.models import AuditEntry, Role, User
 from portal.questions.models import FaqEntry, Message, ThreadClosure, ThreadRead
-from portal.timeline.models import CandidateMilestone, MilestoneTemplate
+from portal.timeline.models import (
+    CandidateMilestone,
+    DayOneOverride,
+    DayOnePlan,
+    MilestoneTemplate,
+)
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import (
     DeliveryStatus,
@@ -147,7 +152,8 @@ def seed_shared() -> Cast:
     template = MilestoneTemplate(title="Paperwork", details="Sign the contract", day_offset=-14)
     faq = FaqEntry(question="Where do I park?", answer="Behind building B.", created_by_id=hr.id)
     job = WorkerJob(name="digests", next_run_at=NOW)
-    db.session.add_all([entry, template, faq, job])
+    plan = DayOnePlan(location="Berlin", location_key="berlin", address="Unter den Linden 1")
+    db.session.add_all([entry, template, faq, job, plan])
     digest_mail = OutgoingEmail(
         to_address=recruiter.email,
         to_user_id=recruiter.id,
@@ -216,6 +222,7 @@ def seed_candidate(person: Person, cast: Cast, joining: date) -> User:
                 candidate_id=candidate.id, status="quiet", reasons=[f"{person.name} is quiet"]
             ),
             NewsRead(candidate_id=candidate.id, entry_id=cast.entry.id),
+            DayOneOverride(candidate_id=candidate.id, ask_for=f"Ask for {person.name}'s buddy"),
             CandidateMilestone(
                 candidate_id=candidate.id,
                 template_id=cast.template.id,
