@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.accounts import audit_views, hr_views, offer_import_views, passwords, views
+from portal.accounts import (
+    audit_views,
+    hr_views,
+    offer_import_views,
+    passwords,
+    profile_views,
+    views,
+)
 from portal.accounts.commands import users_cli
 from portal.accounts.login import init_login
 from portal.people import audit
@@ -13,6 +20,7 @@ __all__ = [
     "audit_views",
     "hr_views",
     "offer_import_views",
+    "profile_views",
     "views",
 ]  # imported for the pages they add to the audience blueprints
 

@@ -249,6 +249,23 @@ def _day_one_form(_w: World) -> dict[str, str]:
     }
 
 
+def _profile(_w: World) -> dict[str, str]:
+    return {
+        "preferred_name": "Ali",
+        "pronouns": "she/her",
+        "language": "en",
+        "time_zone": "Europe/Berlin",
+        "mail_preference": "everything",
+    }
+
+
+def _profile_unknown_zone(w: World) -> dict[str, str]:
+    return {**_profile(w), "time_zone": "Mars/Olympus"}
+
+
+PROFILE = Go("/candidate/profile")
+
+
 def _confirmed(_w: World) -> dict[str, str]:
     """The yes of a destructive action's confirmation page (core/forms.ask_first)."""
     return {"confirmed": "1"}
@@ -358,6 +375,12 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ("candidate.email_preferences", "POST"): (
         row((LOGIN, EMAIL_SETTINGS, EMAIL_SETTINGS, 404, 404, 404), "weekly", _weekly_summary),
         row((LOGIN, 422, 422, 404, 404, 404), "unknown choice", _no_such_preference),
+    ),
+    # Each candidate's own profile (accounts/test_profile.py checks what it saves).
+    ("candidate.profile_page", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("candidate.profile_page", "POST"): (
+        row((LOGIN, PROFILE, PROFILE, 404, 404, 404), "all fields", _profile),
+        row((LOGIN, 422, 422, 404, 404, 404), "unknown zone", _profile_unknown_zone),
     ),
     # The pulse check and a timeline milestone's own page (engagement/test_pulse.py and
     # events/test_events.py).

@@ -47,6 +47,7 @@ PAGES: list[tuple[str, str]] = [
     ("candidate", "/candidate/news"),
     ("candidate", "/candidate/news/{news}"),
     ("candidate", "/candidate/email-preferences"),
+    ("candidate", "/candidate/profile"),
     ("candidate", "/candidate/timeline/{template}"),
     ("candidate", "/faq/"),
     ("candidate", "/account/password"),
