@@ -11,6 +11,7 @@ from portal.accounts import (
     oidc,
     oidc_views,
     passwords,
+    profile_views,
     search_views,
     views,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "hr_views",
     "offer_import_views",
     "oidc_views",
+    "profile_views",
     "search_views",
     "views",
 ]  # imported for the pages they add to the audience blueprints

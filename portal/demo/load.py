@@ -13,6 +13,7 @@ from portal.accounts import passwords
 from portal.accounts.operations import CandidateDetails
 from portal.core.clock import utcnow
 from portal.core.extensions import db
+from portal.demo import first_days
 from portal.demo import history as demo_history
 from portal.demo import outcomes as demo_outcomes
 from portal.demo import team as demo_team
@@ -42,7 +43,7 @@ class DemoCandidate:
     recruiter_email: str
     signed_up: bool
     reception_instructions: str = (
-        "Ask for your recruiter at the front desk of building B: they meet you there."
+        "Your visitor badge is ready at the front desk: it takes five minutes to sign for."
     )
 
 
@@ -195,6 +196,7 @@ def load() -> list[int]:
         else:
             invitations.append(accounts.invite(candidate, hr).id)
     templates = _load_timeline(hr)
+    first_days.load(hr)
     _load_conversations(candidates, recruiters, hr)
     demo_team.load(hr, candidates)  # the people to meet, with drawn portraits
     load_samples()  # company news, from the bundled sample feeds (offline)

@@ -53,7 +53,10 @@ DELETED: tuple[Kind, ...] = (
         "Your questions, their answers, which of them were read and which needed no reply",
         ("messages", "thread_reads", "thread_closures"),
     ),
-    Kind("Your timeline, and which news items you read", ("candidate_milestones", "news_reads")),
+    Kind(
+        "Your timeline, your own first-day details, and which news items you read",
+        ("candidate_milestones", "day_one_overrides", "news_reads"),
+    ),
     Kind(
         "The private notes the staff who look after you kept about you (you never see them)",
         ("candidate_notes",),
@@ -96,6 +99,7 @@ ANONYMISED: tuple[Kind, ...] = (
 )
 # Tables that hold nothing about any candidate (feeds, staff's own records, the job clock).
 ABOUT_NO_CANDIDATE: tuple[str, ...] = (
+    "day_one_plans",
     "feeds",
     "feed_entries",
     "faq_entries",

@@ -21,7 +21,7 @@ from portal.people.models import User
 from portal.questions import threads as questions_threads
 from portal.team import introductions
 from portal.team.introductions import WelcomeCard
-from portal.timeline import joining
+from portal.timeline import day_one, joining
 from portal.timeline import milestones as timeline
 
 
@@ -34,25 +34,27 @@ class HomeFacts:
     viewed_lately: bool  # a home view recorded within the hour (then this one is not)
     use: pulse.Use  # how they have used the portal (the pulse waits for enough of it)
     welcome: WelcomeCard | None  # the short welcome from their hiring manager, if written
+    day_one: day_one.DayOne  # address, reception, what to bring, dress code, agenda
 
 
 def _facts(candidate: User, now: datetime) -> HomeFacts:
     unread = questions_threads.unread_query(candidate)
-    row = db.session.execute(
-        select(
-            pulse.last_answered_at(candidate.id),
-            unread.scalar_subquery() if unread is not None else literal(0),
-            events.home_viewed_lately(candidate.id, now),
-            *pulse.use_columns(candidate.id),
-            *introductions.welcome_card_columns(candidate.id),
-        )
-    ).one()
+    statement = select(
+        pulse.last_answered_at(candidate.id),
+        unread.scalar_subquery() if unread is not None else literal(0),
+        events.home_viewed_lately(candidate.id, now),
+        *pulse.use_columns(candidate.id),
+        *introductions.welcome_card_columns(candidate.id),
+    )
+    # The first day's plan and the candidate's own values come last (timeline.day_one).
+    row = db.session.execute(day_one.with_day_one(statement, candidate.id)).one()
     facts = HomeFacts(
         last_pulse_at=row[0],
         unread=row[1] or 0,
         viewed_lately=bool(row[2]),
         use=pulse.Use.of(row[3], row[4]),
-        welcome=introductions.welcome_card(row[5:]),
+        welcome=introductions.welcome_card(row[5:-2]),
+        day_one=day_one.resolve(row[-2], row[-1]),
     )
     questions_threads.note_unread(facts.unread)
     return facts
@@ -78,6 +80,7 @@ def render_home(
         candidate=candidate,
         profile=profile,
         details=details,
+        day_one=facts.day_one,
         joins_at=joins_at,
         countdown=joining.countdown(joins_at, now),
         now=now,

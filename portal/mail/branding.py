@@ -19,8 +19,9 @@ from flask import Flask, current_app
 from portal.core.assets import fingerprinted_name
 from portal.core.config import PROJECT_ROOT, ConfigError
 from portal.core.links import absolute_url
-from portal.core.site import theme_colour
+from portal.core.site import SITE_NAME, theme_colour
 
+PORTAL_NAME = SITE_NAME  # the band's name when COMPANY_NAME is not set
 DEFAULT_LOGO = "email-logo.png"  # static/: the portal's icon, 96 px
 READABLE = 4.5  # WCAG 2 AA contrast for body text
 BLACK_TEXT = "#111111"
@@ -34,7 +35,8 @@ _LOGO_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(?:png|jpe?g|gif)")
 class Brand:
     """What the email layout needs to look like the company."""
 
-    name: str
+    name: str  # at the top of every email: the company's, else the portal's
+    company: str  # COMPANY_NAME as configured ("" when it is not)
     colour: str  # "#rrggbb": the header band and the buttons
     on_colour: str  # text on `colour`: white or near-black, whichever reads better
     link_colour: str  # links on the white card: `colour` when it reads, else the portal's blue
@@ -64,14 +66,22 @@ def contrast(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-def brand_of(name: str, colour: str, logo: str) -> Brand:
-    """A Brand whose text colours read on `colour` (parsed with parse_colour)."""
+def brand_of(company: str, colour: str, logo: str) -> Brand:
+    """A Brand whose text colours read on `colour` (parsed with parse_colour); without a
+    company name the portal's own is shown."""
     colour = parse_colour(colour)
     on_colour = (
         WHITE_TEXT if contrast(colour, WHITE_TEXT) >= contrast(colour, BLACK_TEXT) else BLACK_TEXT
     )
     link = colour if contrast(colour, WHITE_TEXT) >= READABLE else DEFAULT_LINK
-    return Brand(name=name, colour=colour, on_colour=on_colour, link_colour=link, logo=logo)
+    return Brand(
+        name=company or PORTAL_NAME,
+        company=company,
+        colour=colour,
+        on_colour=on_colour,
+        link_colour=link,
+        logo=logo,
+    )
 
 
 def check_config(app: Flask) -> None:
@@ -100,15 +110,15 @@ def current() -> Brand:
     """The brand as configured now (unset values: the portal's own name, colour and icon)."""
     config = current_app.config
     return _cached(
-        config.get("COMPANY_NAME") or "Pre-boarding portal",
+        config.get("COMPANY_NAME") or "",
         config.get("BRAND_COLOUR") or theme_colour(),
         config.get("BRAND_LOGO") or DEFAULT_LOGO,
     )
 
 
 @cache
-def _cached(name: str, colour: str, logo: str) -> Brand:
-    return brand_of(name, colour, logo)
+def _cached(company: str, colour: str, logo: str) -> Brand:
+    return brand_of(company, colour, logo)
 
 
 def logo_url(brand: Brand) -> str:

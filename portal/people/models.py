@@ -58,6 +58,11 @@ class User(UserMixin, Base):
     # None until the person accepts their invitation and chooses a password.
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # What they would like to be called and their pronouns ("" when not said), and the language
+    # of their pages and email (a code of LANGUAGES): their own choices, on their profile.
+    preferred_name: Mapped[str] = mapped_column(String(120), default="", server_default=text("''"))
+    pronouns: Mapped[str] = mapped_column(String(40), default="", server_default=text("''"))
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     phone: Mapped[str | None] = mapped_column(String(40), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -74,6 +79,11 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+    @property
+    def greeting_name(self) -> str:
+        """What a greeting calls them: their preferred name, else the first word of their name."""
+        return self.preferred_name or self.name.split(" ")[0]
 
     @property
     def has_password(self) -> bool:

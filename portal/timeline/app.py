@@ -5,9 +5,21 @@ from __future__ import annotations
 from flask import Flask
 
 from portal.mail import rechecks
-from portal.timeline import calendar_views, candidate_views, hr_views, joining_mail, workdays
+from portal.timeline import (
+    calendar_views,
+    candidate_views,
+    day_one_views,
+    hr_views,
+    joining_mail,
+    workdays,
+)
 
-__all__ = ["calendar_views", "candidate_views", "hr_views"]  # imported for the pages they add
+__all__ = [
+    "calendar_views",
+    "candidate_views",
+    "day_one_views",
+    "hr_views",
+]  # imported for the pages they add
 
 
 def init_app(app: Flask) -> None:

@@ -1,8 +1,10 @@
 """The joining day as an iCalendar (RFC 5545) event, and its SEQUENCE.
 
 The event keeps one UID per candidate for its whole life; every saved change to the joining
-details (date, time, zone, location, reception instructions) raises its SEQUENCE once, so a
-calendar that imports the new file replaces the old event instead of adding a second one.
+details (date, time, zone, location, reception instructions) or to the first day
+(timeline.day_one: address, reception, what to bring, dress code, agenda) raises its SEQUENCE
+once, so a calendar that imports the new file replaces the old event instead of adding a
+second one.
 Telling the candidate is `timeline.joining_mail`'s.
 """
 
@@ -18,7 +20,7 @@ from portal.core.clock import utcnow
 from portal.core.extensions import db
 from portal.people import audit
 from portal.people.models import CandidateProfile, User
-from portal.timeline import joining
+from portal.timeline import day_one, joining
 
 FILENAME = "first-day.ics"
 # method=PUBLISH tells mail clients that the attachment is an event to add, not an invitation.
@@ -48,14 +50,40 @@ def active_recruiter(profile: CandidateProfile) -> User | None:
     return recruiter if recruiter is not None and recruiter.is_active else None
 
 
+def where(details: joining.JoiningDetails, day: day_one.DayOne) -> str:
+    """The event's LOCATION: the place and its address on one line, as calendars show it."""
+    parts = [details.location] if details.location else []
+    parts += [line.strip() for line in day.address.splitlines() if line.strip()]
+    return ", ".join(parts)
+
+
 def _description(
-    profile: CandidateProfile, details: joining.JoiningDetails, portal_link: str
+    profile: CandidateProfile,
+    details: joining.JoiningDetails,
+    day: day_one.DayOne,
+    portal_link: str,
 ) -> str:
     lines = []
-    if details.location:
-        lines.append(f"Where: {details.location}")
+    place = where(details, day)
+    if place:
+        lines.append(f"Where: {place}")
+    if day.map_url:
+        lines.append(f"Map: {day.map_url}")
+    if day.ask_for:
+        lines.append(f"At reception: {day.ask_for}")
     if details.reception_instructions:
-        lines += ["At reception:", details.reception_instructions]
+        if not day.ask_for:
+            lines.append("At reception:")
+        lines.append(details.reception_instructions)
+    if day.bring:
+        lines += ["What to bring:", *(f"- {item}" for item in day.bring)]
+    if day.dress_code:
+        lines.append(f"Dress code: {day.dress_code}")
+    if day.agenda:
+        lines.append("The day:")
+        lines += [
+            f"{item.at:%H:%M} {item.what}" if item.at else f"- {item.what}" for item in day.agenda
+        ]
     if lines:
         lines.append("")
     recruiter = active_recruiter(profile)
@@ -77,6 +105,7 @@ def joining_event(candidate: User, portal_link: str, now: datetime | None = None
     views), for the event's URL and description."""
     profile = _profile(candidate)
     details = joining.joining_details(profile)
+    day = day_one.day_one_for(candidate)
     starts = details.starts_at
     # An hour of elapsed time, even on a night when the clocks change.
     ends = (starts.astimezone(UTC) + EVENT_LENGTH).astimezone(starts.tzinfo)
@@ -88,9 +117,10 @@ def joining_event(candidate: User, portal_link: str, now: datetime | None = None
     event.add("dtstart", starts)
     event.add("dtend", ends)
     event.add("summary", f"First day at your new job as {profile.job_title}")
-    if details.location:
-        event.add("location", details.location)
-    event.add("description", _description(profile, details, portal_link))
+    place = where(details, day)
+    if place:
+        event.add("location", place)
+    event.add("description", _description(profile, details, day, portal_link))
     event.add("url", portal_link)
 
     calendar = Calendar()

@@ -50,3 +50,38 @@ class CandidateMilestone(Base):
     time_of_day: Mapped[time | None] = mapped_column(Time, default=None)
     # True drops the template's milestone for this candidate.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DayOnePlan(Base):
+    """What the first day looks like at one joining location: the address, whom to ask for,
+    what to bring, the dress code and the agenda. HR keeps one per location; each candidate's
+    own values (DayOneOverride) win where set."""
+
+    __tablename__ = "day_one_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location: Mapped[str] = mapped_column(String(80))  # as HR typed it, as on the profiles
+    # The location as profiles are matched to it: trimmed, lower case (timeline.day_one).
+    location_key: Mapped[str] = mapped_column(String(80), unique=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    ask_for: Mapped[str] = mapped_column(String(200), default="")
+    bring: Mapped[str] = mapped_column(Text, default="")  # one thing per line
+    dress_code: Mapped[str] = mapped_column(String(200), default="")
+    agenda: Mapped[str] = mapped_column(Text, default="")  # "09:30 Welcome coffee" per line
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DayOneOverride(Base):
+    """One candidate's own first-day values; None keeps their location's (DayOnePlan)."""
+
+    __tablename__ = "day_one_overrides"
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str | None] = mapped_column(Text, default=None)
+    ask_for: Mapped[str | None] = mapped_column(String(200), default=None)
+    bring: Mapped[str | None] = mapped_column(Text, default=None)
+    dress_code: Mapped[str | None] = mapped_column(String(200), default=None)
+    agenda: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

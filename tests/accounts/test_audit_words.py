@@ -121,7 +121,6 @@ def test_the_page_and_the_csv_show_words_not_codes(app):
     sign_in(client, "helen@example.com")
     page = client.get("/hr/audit").get_data(as_text=True)
     shown = set()
-    before = None
     while True:
         for code in codes:
             if str(escape(audit.describe(code))) in page:

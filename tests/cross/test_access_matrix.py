@@ -44,7 +44,7 @@ from portal.people.models import Role, StaffAbsence, User
 from portal.questions.models import CandidateNote, FaqEntry, Message, SavedReply
 from portal.team import photos as team_photos
 from portal.team.models import ManagerWelcome, TeamMember, TeamPhoto
-from portal.timeline.models import CandidateMilestone, MilestoneTemplate
+from portal.timeline.models import CandidateMilestone, DayOnePlan, MilestoneTemplate
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEndpoint, WebhookMessage
 from tests import support
@@ -240,6 +240,34 @@ def _milestone_form(_w: World) -> dict[str, str]:
     return {"title": "Laptop pick-up", "day_offset": "-2", "time_of_day": "16:00", "details": ""}
 
 
+def _day_one_form(_w: World) -> dict[str, str]:
+    return {
+        "location": "Lisbon",
+        "address": "Rua Augusta 1\n1100-048 Lisboa",
+        "ask_for": "Ask for Inês at the front desk",
+        "bring": "Your ID card",
+        "dress_code": "Casual",
+        "agenda": "09:30 Welcome coffee",
+    }
+
+
+def _profile(_w: World) -> dict[str, str]:
+    return {
+        "preferred_name": "Ali",
+        "pronouns": "she/her",
+        "language": "en",
+        "time_zone": "Europe/Berlin",
+        "mail_preference": "everything",
+    }
+
+
+def _profile_unknown_zone(w: World) -> dict[str, str]:
+    return {**_profile(w), "time_zone": "Mars/Olympus"}
+
+
+PROFILE = Go("/candidate/profile")
+
+
 def _confirmed(_w: World) -> dict[str, str]:
     """The yes of a destructive action's confirmation page (core/forms.ask_first)."""
     return {"confirmed": "1"}
@@ -297,6 +325,8 @@ OUTCOME_B = Go("/recruiter/candidates/{candidate_b}/outcome")
 NEWS_STORY = Go("/news/story")  # the entry's own link (on localhost, so the check can follow)
 NEWS_ENTRIES = Go("/hr/news/entries")
 TEMPLATE_LIST = Go("/hr/timeline")
+DAY_ONE_LIST = Go("/hr/day-one")
+DAY_ONE_A = Go("/hr/people/{candidate_a}/day-one")
 TIMELINE_A = Go("/hr/people/{candidate_a}/timeline")
 # A one-button action on a template milestone for one candidate: hide, show again, reset.
 TEMPLATE_MILESTONE_ACTION = (
@@ -639,6 +669,12 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, EMAIL_SETTINGS, EMAIL_SETTINGS, 404, 404, 404), "weekly", _weekly_summary),
         row((LOGIN, 422, 422, 404, 404, 404), "unknown choice", _no_such_preference),
     ),
+    # Each candidate's own profile (accounts/test_profile.py checks what it saves).
+    ("candidate.profile_page", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("candidate.profile_page", "POST"): (
+        row((LOGIN, PROFILE, PROFILE, 404, 404, 404), "all fields", _profile),
+        row((LOGIN, 422, 422, 404, 404, 404), "unknown zone", _profile_unknown_zone),
+    ),
     # The pulse check and a timeline milestone's own page (engagement/test_pulse.py and
     # events/test_events.py).
     ("candidate.answer_pulse", "POST"): (
@@ -855,6 +891,35 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ("hr.delete_milestone_template", "POST"): (
         row((LOGIN, 404, 404, 404, 404, TEMPLATE_LIST), data=_confirmed, template_id="milestone"),
         row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, template_id="missing"),
+    ),
+    # The first day: per location (HR only) and one candidate's own values (HR only).
+    ("hr.day_one_plans", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_day_one_plan", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_day_one_plan", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, DAY_ONE_LIST), data=_day_one_form),
+    ),
+    ("hr.edit_day_one_plan", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), plan_id="day_one_plan"),
+        row((LOGIN, 404, 404, 404, 404, 404), plan_id="missing"),
+    ),
+    ("hr.edit_day_one_plan", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, DAY_ONE_LIST), data=_day_one_form, plan_id="day_one_plan"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_day_one_form, plan_id="missing"),
+    ),
+    ("hr.delete_day_one_plan", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, DAY_ONE_LIST), data=_confirmed, plan_id="day_one_plan"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, plan_id="missing"),
+    ),
+    ("hr.candidate_day_one", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.candidate_day_one", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, DAY_ONE_A), data=_day_one_form, user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_day_one_form, user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_day_one_form, user_id="missing"),
     ),
     ("hr.candidate_timeline", "GET"): (
         row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
@@ -1285,6 +1350,11 @@ class World:
                 db.session.add(template)
                 db.session.flush()
                 value = template.id
+            elif name == "day_one_plan":
+                plan = DayOnePlan(location="Porto", location_key="porto", address="Avenida 1")
+                db.session.add(plan)
+                db.session.flush()
+                value = plan.id
             elif name in ("own_a", "own_b"):
                 own = CandidateMilestone(
                     candidate_id=self.ids[f"candidate_{name[-1]}"],

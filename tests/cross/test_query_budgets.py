@@ -29,7 +29,7 @@ from portal.outcomes.recording import record_outcome
 from portal.people.models import AuditEntry, Role, StaffAbsence, User, WorkingHours
 from portal.questions.models import CandidateNote, FaqEntry, Message, SavedReply
 from portal.team.models import TeamMember
-from portal.timeline.models import MilestoneTemplate
+from portal.timeline.models import DayOnePlan, MilestoneTemplate
 from portal.webhooks.models import WebhookEndpoint
 from tests import support
 
@@ -50,6 +50,7 @@ PAGES: list[tuple[str, str]] = [
     ("candidate", "/candidate/news"),
     ("candidate", "/candidate/news/{news}"),
     ("candidate", "/candidate/email-preferences"),
+    ("candidate", "/candidate/profile"),
     ("candidate", "/candidate/timeline/{template}"),
     ("candidate", "/faq/"),
     ("candidate", "/account/password"),
@@ -72,6 +73,10 @@ PAGES: list[tuple[str, str]] = [
     ("hr", "/hr/timeline"),
     ("hr", "/hr/timeline/new"),
     ("hr", "/hr/timeline/{template}/edit"),
+    ("hr", "/hr/day-one"),
+    ("hr", "/hr/day-one/new"),
+    ("hr", "/hr/day-one/{day_one_plan}/edit"),
+    ("hr", "/hr/people/{candidate}/day-one"),
     ("hr", "/hr/people/{candidate}"),
     ("hr", "/hr/people/{candidate}/edit"),
     ("hr", "/hr/people/{candidate}/activity"),
@@ -293,6 +298,7 @@ def world(migrated) -> Iterator[World]:
             "webhook": webhook.id,
             "team_member": db.session.scalars(select(TeamMember.id)).first(),
             "recruiter": db.session.scalars(select(User.id).where(User.email == RECRUITER)).one(),
+            "day_one_plan": db.session.scalars(select(DayOnePlan.id)).first(),
         }
         # The recruiter's day: a saved reply, a note, working hours (grown in _grow).
         reply = SavedReply(owner_id=built.ids["recruiter"], title="Parking", body="Hi {name}")

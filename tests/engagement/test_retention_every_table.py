@@ -48,7 +48,12 @@ from portal.team import introductions, members, photos, teams
 from portal.team.introductions import BuddyFields, WelcomeFields
 from portal.team.members import MemberFields
 from portal.team.models import TeamMember
-from portal.timeline.models import CandidateMilestone, MilestoneTemplate
+from portal.timeline.models import (
+    CandidateMilestone,
+    DayOneOverride,
+    DayOnePlan,
+    MilestoneTemplate,
+)
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import (
     DeliveryStatus,
@@ -178,7 +183,8 @@ def seed_shared() -> Cast:
         ]
     )
     sso = StaffIdentity(issuer="https://login.example.com", subject="sub-helen", user_id=hr.id)
-    db.session.add_all([entry, template, faq, job, sso])
+    plan = DayOnePlan(location="Berlin", location_key="berlin", address="Unter den Linden 1")
+    db.session.add_all([entry, template, faq, job, sso, plan])
     digest_mail = OutgoingEmail(
         to_address=recruiter.email,
         to_user_id=recruiter.id,
@@ -252,6 +258,7 @@ def seed_candidate(person: Person, cast: Cast, joining: date) -> User:
                 candidate_id=candidate.id, status="quiet", reasons=[f"{person.name} is quiet"]
             ),
             NewsRead(candidate_id=candidate.id, entry_id=cast.entry.id),
+            DayOneOverride(candidate_id=candidate.id, ask_for=f"Ask for {person.name}'s buddy"),
             CandidateMilestone(
                 candidate_id=candidate.id,
                 template_id=cast.template.id,

@@ -331,13 +331,16 @@ def test_the_home_page_and_the_calendar_file_give_the_same_reception(site):
     assert shown is not None
     starts = event.decoded("DTSTART")
     assert datetime.fromisoformat(shown.group(1)) == starts
-    assert shown.group(2) == _when(starts, "Europe/London")
+    # First in her own zone (the issue: "date and time in the candidate's zone"), then the
+    # workplace's, which the calendar file's DTSTART names.
+    assert shown.group(2) == _when(starts, "Europe/Paris")
+    assert f"{_when(starts, 'Europe/London')} at the workplace" in panel
     assert (
         starts.hour == 9
         and starts.minute == 45
         and event["DTSTART"].params["TZID"] == ("Europe/London")
     )
-    assert "<dt>Where</dt><dd>London, 1 Canada Square</dd>" in panel
+    assert '<span class="day-one-place">London, 1 Canada Square</span>' in panel
     assert str(event["LOCATION"]) == "London, 1 Canada Square"
     assert "Ask for Rita at the front desk." in panel
     assert "Ask for Rita at the front desk." in str(event["DESCRIPTION"])

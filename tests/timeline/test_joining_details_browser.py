@@ -58,8 +58,11 @@ def test_the_candidate_reads_where_and_how_to_arrive_on_a_phone(new_page):
     page = tools.signed_in(new_page, CHLOE.email, viewport=tools.PHONE, bypass_csp=True)
     page.goto("/candidate/")
     panel = page.get_by_role("region", name="Your first day")
-    expect(panel.locator("dt")).to_have_text(["Where", "At reception"])
-    expect(panel.locator("dd")).to_have_text([CHLOE.location, CHLOE.reception_instructions])
+    expect(panel.locator("dt")).to_have_text(
+        ["Where", "At reception", "What to bring", "Dress code"]
+    )
+    expect(panel.locator(".day-one-place")).to_have_text(CHLOE.location)
+    expect(panel.locator(".reception-instructions")).to_have_text(CHLOE.reception_instructions)
     tools.assert_fits(page, "the candidate home")
     tools.assert_no_axe_violations(page, "the candidate home with the joining details")
 
