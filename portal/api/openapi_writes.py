@@ -191,6 +191,33 @@ SCHEMAS: dict[str, Any] = {
             }
         },
     },
+    "OutcomeChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["outcome"],
+        "properties": {
+            "outcome": {
+                "type": "string",
+                "enum": ["joined", "reneged", "no_show"],
+                "description": "joined and no_show from the joining day on; reneged any time.",
+            },
+            "reason": text("Why, in one line: kept in the audit log.", maxLength=200),
+        },
+    },
+    "RecordedOutcome": {
+        "type": "object",
+        "required": ["candidate_id", "outcome", "automatic", "recorded_at", "changed"],
+        "properties": {
+            "candidate_id": db_id(),
+            "outcome": {"type": "string", "enum": ["joined", "reneged", "no_show"]},
+            "automatic": {
+                "type": "boolean",
+                "description": "true when the portal marked it (joined once the day passed).",
+            },
+            "recorded_at": {"type": ["string", "null"], "format": "date-time"},
+            "changed": {"type": "boolean", "description": "false when it was already so."},
+        },
+    },
 }
 
 _REPLAYED = {
@@ -323,6 +350,23 @@ PATHS: dict[str, Any] = {
             "requestBody": json_body(ref("RecruiterChange")),
             "responses": {
                 "200": _answer("The candidate.", "Candidate"),
+                "404": response_ref("NotFound"),
+                **_WRITE_ERRORS,
+            },
+        }
+    },
+    "/candidates/{candidate_id}/outcome": {
+        "put": {
+            "operationId": "recordOutcome",
+            "summary": "Record what became of a candidate's offer",
+            "description": "As the Outcome page records it: joined, reneged before start or "
+            "no-show, with an optional reason for the audit log. The reports and the "
+            "calibration of the at-risk signal count it.",
+            "security": _WRITE,
+            "parameters": [_CANDIDATE_ID, _KEY_PARAMETER],
+            "requestBody": json_body(ref("OutcomeChange")),
+            "responses": {
+                "200": _answer("The outcome as it now stands.", "RecordedOutcome"),
                 "404": response_ref("NotFound"),
                 **_WRITE_ERRORS,
             },

@@ -1,7 +1,8 @@
 """The API's writes, for a token that may write: add a candidate, add many at once (a CSV file
 or a JSON array, all or nothing), change a candidate's joining details, give a candidate to
-another recruiter. What each does is `api.candidate_writes` (the portal's own operations and
-checks); here: the scope, the body, the Idempotency-Key (`api.idempotency`) and the commit.
+another recruiter, record what became of an offer. What each does is `api.candidate_writes` and
+`api.outcome_writes` (the portal's own operations and checks); here: the scope, the body, the
+Idempotency-Key (`api.idempotency`) and the commit.
 
 A write with an Idempotency-Key runs in two transactions: the key's claim is committed first
 (so that a second request with the key, meanwhile, is refused instead of writing twice), then
@@ -20,7 +21,7 @@ from flask.typing import ResponseReturnValue
 
 from portal.accounts import offer_import
 from portal.api import candidate_writes as writes
-from portal.api import idempotency
+from portal.api import idempotency, outcome_writes
 from portal.api.auth import require_write
 from portal.api.idempotency import Answer
 from portal.api.views import body_limit, bp, candidate_json
@@ -251,5 +252,16 @@ def change_recruiter(candidate_id: int) -> ResponseReturnValue:
         candidate = _candidate_or_404(caller, candidate_id)
         writes.change_recruiter(candidate, _object(), caller)
         return _json(_shown(candidate.id, now), 200)
+
+    return _write(write)
+
+
+@bp.put("/candidates/<int:candidate_id>/outcome")
+def record_outcome(candidate_id: int) -> ResponseReturnValue:
+    """Record what became of a candidate's offer (joined, reneged before start, no-show)."""
+
+    def write(caller: User, now: datetime) -> Answer:
+        candidate = _candidate_or_404(caller, candidate_id)
+        return _json(outcome_writes.record(candidate, _object(), caller, now=now), 200)
 
     return _write(write)

@@ -45,10 +45,13 @@ deterministic = true
 database = "none"
 
 # A write's body may fit the document and still name what cannot be used: an address that
-# has an account already, a recruiter who does not exist, a joining date that has passed.
+# has an account already, a recruiter who does not exist, a joining date that has passed, an
+# outcome of "joined" before the joining day.
 # The portal says so with a 422 and each value at fault; those are expected answers here.
 [[operations]]
-include-operation-id = ["createCandidate", "importCandidates", "changeJoining", "changeRecruiter"]
+include-operation-id = [
+    "createCandidate", "importCandidates", "changeJoining", "changeRecruiter", "recordOutcome"
+]
 checks.positive_data_acceptance.expected-statuses = [
     "2xx", "401", "403", "404", "409", "422", "429"
 ]
@@ -59,6 +62,7 @@ WRITES = {
     "POST /candidates/import",
     "PATCH /candidates/{candidate_id}/joining",
     "PUT /candidates/{candidate_id}/recruiter",
+    "PUT /candidates/{candidate_id}/outcome",
 }
 INBOUND = "POST /inbound/offer-accepted"
 OPERATIONS = READS | WRITES | {INBOUND}

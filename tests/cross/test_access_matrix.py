@@ -656,6 +656,10 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row(everyone(401), candidate_id="candidate_a"),
         row(everyone(401), candidate_id="missing"),
     ),
+    ("api.record_outcome", "PUT"): (
+        row(everyone(401), candidate_id="candidate_a"),
+        row(everyone(401), candidate_id="missing"),
+    ),
     # Offers pushed by an ATS: signed with INBOUND_OFFERS_SECRET, off while it is unset (as
     # here); the signature is tested in tests/api/test_api_inbound.py.
     ("api_inbound.offer_accepted", "POST"): (row(everyone(404)),),
