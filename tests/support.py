@@ -67,6 +67,31 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def candidate_edit_form(app, user_id: int, *, confirmed: bool = True, **changes: str) -> dict:
+    """HR's edit form for a candidate as it comes filled in, with `changes` typed over it.
+    `confirmed`: HR pressed "Save and email" (a change to the joining details asks first)."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        profile = user.profile
+        data = {
+            "name": user.name,
+            "email": user.email,
+            "time_zone": user.time_zone,
+            "job_title": profile.job_title,
+            "department": profile.department,
+            "location": profile.location,
+            "joining_date": profile.joining_date.isoformat(),
+            "joining_time": profile.joining_time.strftime("%H:%M"),
+            "joining_time_zone": profile.joining_time_zone,
+            "reception_instructions": profile.reception_instructions or "",
+            "recruiter_id": str(profile.recruiter_id or 0),
+        }
+    if confirmed:
+        data["notify_confirmed"] = "1"
+    data.update(changes)
+    return data
+
+
 def post_form(client, url: str, data: dict, *, form_url: str | None = None, **kwargs):
     """GET the page holding the form, then POST it with its CSRF token, like a browser."""
     page = client.get(form_url or url)

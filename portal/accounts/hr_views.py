@@ -177,6 +177,26 @@ def person(user_id: int) -> ResponseReturnValue:
     )
 
 
+# The field HR's "Save and email" button sends: the candidate may be told of the change.
+NOTIFY_CONFIRMED = "notify_confirmed"
+
+
+def _joining_email_to_confirm(candidate: User, form: CandidateEditForm) -> str | None:
+    """What the save would email the candidate about, unless HR has already said yes (or it is
+    a backdated record, which emails nothing)."""
+    if form.is_backdated or request.form.get(NOTIFY_CONFIRMED) == "1":
+        return None
+    details = form.details()
+    new = joining.JoiningDetails(
+        joining_date=details.joining_date,
+        joining_time=details.joining_time,
+        joining_time_zone=details.joining_time_zone,
+        location=details.location,
+        reception_instructions=details.reception_instructions.strip(),
+    )
+    return joining_mail.would_tell(candidate, new, clock.now())
+
+
 @hr_bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
 def edit_person(user_id: int) -> ResponseReturnValue:
     """Change details, joining date and time, time zone or recruiter."""
@@ -199,6 +219,10 @@ def edit_person(user_id: int) -> ResponseReturnValue:
         form = StaffEditForm(data=StaffEditForm.initial(found))
         template = "accounts/staff_form.html"
     if form.validate_on_submit():
+        if isinstance(form, CandidateEditForm):
+            telling = _joining_email_to_confirm(found, form)
+            if telling is not None:  # the same form again, its button now says it emails
+                return render_template(template, form=form, person=found, telling=telling)
         outbox: list[int] = []
         invitations: list[int] = []
         try:

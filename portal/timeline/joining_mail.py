@@ -183,6 +183,16 @@ def joining_changed(
     return email
 
 
+def would_tell(candidate: User, new: JoiningDetails, moment: datetime) -> str | None:
+    """What saving `new` would email the candidate about ("the date and the place"), for HR
+    to confirm first; None when nothing would be sent (no change to the joining details, a
+    closed account, a first day that has begun): the same conditions as `joining_changed`."""
+    changed = new.changes_from(joining.joining_details(candidate.profile))
+    if not changed or not candidate.is_active or new.starts_at <= moment:
+        return None
+    return listed([f"the {word}" for word in changed])
+
+
 def goes_at(email_ids: list[int], candidate: User) -> datetime | None:
     """When the queued joining email will go, for telling HR: the end of its batch window, or
     the candidate's morning if that falls in their quiet hours (None once it went, or when

@@ -109,6 +109,7 @@ def test_editing_joining_date_zone_and_recruiter_is_audited_old_and_new(app, cli
         location="Paris",
         joining_time="09:00",
         joining_time_zone="Europe/Paris",
+        notify_confirmed="1",  # "Save and email": the joining details change
     )
     response = post_form(client, f"/hr/people/{user_id}/edit", data)
     assert response.status_code == 302

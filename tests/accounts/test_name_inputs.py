@@ -277,6 +277,7 @@ def test_an_api_token_name_is_one_clean_line_and_the_api_shows_clean_names(app, 
             people,
             name="Alice\u2029Candidate",
             email=people["emails"]["candidate_a"],
+            notify_confirmed="1",  # "Save and email": the joining details change too
         ),
     )
     assert renamed.status_code == 302

@@ -155,7 +155,8 @@ def _new_candidate(w: World) -> dict[str, str]:
 
 
 def _edit_candidate_a(w: World) -> dict[str, str]:
-    return _candidate_form("Alice Renamed", w.emails["candidate_a"], w.ids["recruiter_a"])
+    form = _candidate_form("Alice Renamed", w.emails["candidate_a"], w.ids["recruiter_a"])
+    return {**form, "notify_confirmed": "1"}  # "Save and email": the joining details change
 
 
 def _offers_file(w: World) -> dict:

@@ -20,7 +20,7 @@ from portal.events.models import EventKind
 from portal.news.models import Feed, FeedEntry
 from portal.people.models import Role, User
 from portal.worker.loop import JOBS, Worker
-from tests.support import make_candidate, make_staff, post_form, sign_in
+from tests.support import candidate_edit_form, make_candidate, make_staff, post_form, sign_in
 
 PARIS = ZoneInfo("Europe/Paris")
 _TODAY = date.today()
@@ -122,21 +122,8 @@ def produce_every_email(app) -> None:
     )
     assert new.status_code == 302, new.get_data(as_text=True)
     with app.app_context():  # the joining change, through HR's edit of the date
-        user = db.session.get(User, alice_id)
-        profile = user.profile
-        edit = {
-            "name": user.name,
-            "email": user.email,
-            "time_zone": user.time_zone,
-            "job_title": profile.job_title,
-            "department": profile.department,
-            "location": profile.location,
-            "joining_date": (profile.joining_date + timedelta(days=7)).isoformat(),
-            "joining_time": profile.joining_time.strftime("%H:%M"),
-            "joining_time_zone": profile.joining_time_zone,
-            "reception_instructions": profile.reception_instructions or "",
-            "recruiter_id": str(profile.recruiter_id or 0),
-        }
+        moved = db.session.get(User, alice_id).profile.joining_date + timedelta(days=7)
+    edit = candidate_edit_form(app, alice_id, joining_date=moved.isoformat())
     edited = post_form(hr, f"/hr/people/{alice_id}/edit", edit)
     assert edited.status_code == 302, edited.get_data(as_text=True)
 

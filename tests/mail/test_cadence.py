@@ -186,6 +186,7 @@ def test_hr_is_told_when_a_held_email_will_go(make_app, smtp_server):
         "joining_time": "09:00",
         "joining_time_zone": "Asia/Kolkata",
         "recruiter_id": str(recruiter_id),
+        "notify_confirmed": "1",  # "Save and email"
     }
     page = post_form(hr, f"/hr/people/{asha_id}/edit", form, follow_redirects=True)
     text = page.get_data(as_text=True)

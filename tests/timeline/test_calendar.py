@@ -18,7 +18,14 @@ from portal.mail.models import OutgoingEmail
 from portal.people.models import AuditEntry, CandidateProfile, Role, User
 from portal.timeline.joining import joining_instant
 from tests import support
-from tests.support import make_candidate, make_staff, post_form, sign_in, text_body
+from tests.support import (
+    candidate_edit_form,
+    make_candidate,
+    make_staff,
+    post_form,
+    sign_in,
+    text_body,
+)
 
 ICS_PATH = "/candidate/calendar.ics"
 
@@ -58,31 +65,13 @@ def _profile(app, user_id: int) -> CandidateProfile:
         return profile
 
 
-def _edit_form(app, user_id: int, **changes: str) -> dict[str, str]:
-    """HR's edit form for a candidate as it comes filled in, with `changes` typed over it."""
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        profile = user.candidate_profile
-        data = {
-            "name": user.name,
-            "email": user.email,
-            "time_zone": user.time_zone,
-            "job_title": profile.job_title,
-            "department": profile.department,
-            "location": profile.location,
-            "joining_date": profile.joining_date.isoformat(),
-            "joining_time": profile.joining_time.strftime("%H:%M"),
-            "joining_time_zone": profile.joining_time_zone,
-            "recruiter_id": str(profile.recruiter_id or 0),
-        }
-    data.update(changes)
-    return data
-
-
 def _hr_edits(app, people, user_id: int, **changes: str):
     hr = _signed_in(app, people["emails"]["hr"])
     return post_form(
-        hr, f"/hr/people/{user_id}/edit", _edit_form(app, user_id, **changes), follow_redirects=True
+        hr,
+        f"/hr/people/{user_id}/edit",
+        candidate_edit_form(app, user_id, **changes),
+        follow_redirects=True,
     )
 
 

@@ -24,7 +24,7 @@ from portal.mail.models import EmailStatus, OutgoingEmail
 from portal.people.models import AuditEntry, CandidateProfile, Role, User
 from portal.timeline.joining import JoiningDetails, joining_instant
 from portal.worker.loop import JOBS, Worker
-from tests.support import make_candidate, make_staff, post_form, sign_in
+from tests.support import candidate_edit_form, make_candidate, make_staff, post_form, sign_in
 from tests.support import text_body as _mime_text
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -75,31 +75,9 @@ def _hr(app):
     return client
 
 
-def _edit_form(app, user_id: int, **changes: str) -> dict[str, str]:
-    """HR's edit form for a candidate as it comes filled in, with `changes` typed over it."""
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        profile = user.profile
-        data = {
-            "name": user.name,
-            "email": user.email,
-            "time_zone": user.time_zone,
-            "job_title": profile.job_title,
-            "department": profile.department,
-            "location": profile.location,
-            "joining_date": profile.joining_date.isoformat(),
-            "joining_time": profile.joining_time.strftime("%H:%M"),
-            "joining_time_zone": profile.joining_time_zone,
-            "reception_instructions": profile.reception_instructions,
-            "recruiter_id": str(profile.recruiter_id or 0),
-        }
-    data.update(changes)
-    return data
-
-
 def _hr_edits(app, user_id: int, at: datetime, *, follow: bool = False, **changes: str):
     _at(app, at)
-    form = _edit_form(app, user_id, **changes)
+    form = candidate_edit_form(app, user_id, **changes)
     return post_form(_hr(app), f"/hr/people/{user_id}/edit", form, follow_redirects=follow)
 
 
@@ -505,3 +483,29 @@ def test_reception_instructions_are_plain_text_and_limited_beside_their_field(si
     sign_in(candidate, "alice@example.com")
     page = candidate.get("/candidate/").get_data(as_text=True)
     assert "&lt;b&gt;Gate 4&lt;/b&gt;" in page, "shown as text, never as HTML"
+
+
+def test_hr_is_asked_before_a_change_emails_the_candidate(site):
+    alice = site.alice
+    before = _profile(site, alice)
+    moved = (before.joining_date + timedelta(days=7)).isoformat()
+    hr = _hr(site)
+    form = candidate_edit_form(site, alice, confirmed=False, joining_date=moved, location="Lyon")
+    asked = post_form(hr, f"/hr/people/{alice}/edit", form)
+    assert asked.status_code == 200
+    page = unescape(asked.get_data(as_text=True))
+    assert (
+        "Saving emails Alice Martin that the date and the place of their first day changed"
+    ) in page
+    assert 'name="notify_confirmed" value="1"' in page and "Save and email Alice Martin" in page
+    assert f'value="{moved}"' in page  # what HR typed is kept
+    assert _profile(site, alice).joining_date == before.joining_date  # nothing saved yet
+    assert _emails(site) == []
+    # Yes: saved, and the email waits in the batch window.
+    saved = post_form(hr, f"/hr/people/{alice}/edit", {**form, "notify_confirmed": "1"})
+    assert saved.status_code == 302
+    assert _profile(site, alice).joining_date.isoformat() == moved
+    assert [email.kind for email in _emails(site)] == ["joining_changed"]
+    # A change that emails nothing (the job title) is saved at once, without asking.
+    plain = candidate_edit_form(site, alice, confirmed=False, job_title="Lead Analyst")
+    assert post_form(hr, f"/hr/people/{alice}/edit", plain).status_code == 302
