@@ -81,14 +81,19 @@ def resolve_image_origins(app: Flask) -> tuple[str, ...]:
 def feed_origins(app: Flask) -> tuple[str, ...]:
     """The https origins of the feeds in the database, in one read-only query; none (with a
     warning) when the database cannot be read yet, e.g. before `flask db upgrade`."""
-    try:
-        # A plain BEGIN on SQLite: starting an app never takes the write lock.
-        with app.app_context(), db.engine.connect() as connection:
-            connection.execution_options(sqlite_begin="DEFERRED")
-            urls = list(connection.scalars(select(Feed.url)))
-    except SQLAlchemyError as error:
-        log.warning("News images: no feed origins to allow, the feeds cannot be read: %s", error)
-        return ()
+    with app.app_context():
+        try:
+            # A plain BEGIN on SQLite: starting an app never takes the write lock.
+            with db.engine.connect() as connection:
+                connection.execution_options(sqlite_begin="DEFERRED")
+                urls = list(connection.scalars(select(Feed.url)))
+        except SQLAlchemyError as error:
+            log.warning("News images: no feed origins to allow, feeds not readable: %s", error)
+            return ()
+        finally:
+            # No connection opened while the app is built stays in the pool: a server that
+            # forks its workers afterwards (gunicorn) must not hand them the same one.
+            db.engine.dispose()
     return tuple(sorted({origin for url in urls if (origin := https_origin(url)) is not None}))
 
 
