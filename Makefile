@@ -61,6 +61,18 @@ lint: install
 audit: install test-tools
 	.ci/audit
 
+## The translations: extract every marked string again (babel.cfg), add the new ones to each
+## language's catalogue (translations/<code>/LC_MESSAGES/messages.po) and compile them. The .mo
+## files are committed, so `make run` needs no build step; a test fails when one is stale.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
+.PHONY: translations
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		--omit-header -o translations/messages.pot portal templates
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d translations
+
 ## Production server: gunicorn's sync workers (gunicorn.conf.py), to run behind the nginx of
 ## deploy/nginx.conf. Needs SECRET_KEY (≥32 bytes), BASE_URL, DATABASE_URL…: deploy/README.md.
 .PHONY: serve

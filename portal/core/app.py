@@ -17,6 +17,7 @@ from portal.core.assets import init_assets
 from portal.core.database import init_database
 from portal.core.errors import init_errors
 from portal.core.extensions import csrf, db, migrate
+from portal.core.i18n import init_i18n
 from portal.core.ids import IdConverter
 from portal.core.security import init_security_headers
 from portal.core.site import init_site
@@ -49,6 +50,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_database(app)
     init_errors(app)
     init_security_headers(app)
+    init_i18n(app)
     init_templating(app)
     init_assets(app)
     init_site(app)

@@ -178,7 +178,7 @@ def from_environment() -> dict:
 # Values that every environment shares; from_environment() and the caller's overrides win.
 DEFAULTS: dict = {
     # The languages of the portal's pages and email, by code: the profile offers these.
-    "LANGUAGES": {"en": "English"},
+    "LANGUAGES": {"en": "English", "de": "Deutsch"},
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # forms; a view taking a file says so (core/uploads.py)
     "MAX_FORM_MEMORY_SIZE": 512 * 1024,

@@ -7,10 +7,13 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from flask import Flask, g, has_request_context
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from portal.core.i18n import reader_language
 from portal.core.links import absolute_url
 from portal.core.words import noun, plural
 
@@ -40,11 +43,41 @@ def local_today(now: datetime) -> date:
     return now.astimezone(_zone_of(None)).date()
 
 
+# Date shapes per language, as Babel patterns. English keeps strftime (the fastest path, and
+# month names that do not depend on the machine's locale); the zone's abbreviation is the tz
+# database's ("CET") in every language.
+DATE_PATTERNS: dict[str, dict[str, str]] = {
+    "de": {
+        "long_date": "EEEE, d. MMMM y",
+        "short_date": "d. MMM y",
+        "long_datetime": "EEEE, d. MMMM y, HH:mm",
+        "short_datetime": "d. MMM y, HH:mm",
+    },
+    "es": {
+        "long_date": "EEEE, d 'de' MMMM 'de' y",
+        "short_date": "d MMM y",
+        "long_datetime": "EEEE, d 'de' MMMM 'de' y, HH:mm",
+        "short_datetime": "d MMM y, HH:mm",
+    },
+}
+
+
+def _in_reader_language(value: date | datetime, shape: str) -> str | None:
+    """`value` in the reader's language's `shape`, or None for English (strftime)."""
+    patterns = DATE_PATTERNS.get(reader_language())
+    if patterns is None:
+        return None
+    return format_datetime(value, patterns[shape], locale=reader_language())
+
+
 def local_datetime(moment: datetime | None, zone: str | None = None) -> str:
     """ "Monday 7 December 2026, 09:00 CET" in the given zone, else the reader's."""
     if moment is None:
         return ""
     local = moment.astimezone(_zone_of(zone))
+    translated = _in_reader_language(local, "long_datetime")
+    if translated is not None:
+        return f"{translated} {local:%Z}"
     return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z}"
 
 
@@ -53,6 +86,9 @@ def short_datetime(moment: datetime | None, zone: str | None = None) -> str:
     if moment is None:
         return ""
     local = moment.astimezone(_zone_of(zone))
+    translated = _in_reader_language(local, "short_datetime")
+    if translated is not None:
+        return translated
     return f"{local.day} {local:%b %Y, %H:%M}"
 
 
@@ -63,9 +99,17 @@ def local_time(moment: datetime | None, zone: str | None = None) -> str:
     return f"{moment.astimezone(_zone_of(zone)):%H:%M}"
 
 
+def _as_datetime(day: date | datetime) -> datetime:
+    return day if isinstance(day, datetime) else datetime(day.year, day.month, day.day)
+
+
 def long_date(day: date | datetime | None) -> str:
+    """ "Monday 7 December 2026" ("Montag, 7. Dezember 2026"): the date as given."""
     if day is None:
         return ""
+    translated = _in_reader_language(_as_datetime(day), "long_date")
+    if translated is not None:
+        return translated
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
@@ -73,6 +117,9 @@ def short_date(day: date | datetime | None) -> str:
     """ "3 Dec 2026" (the date as given: convert an instant to its zone first)."""
     if day is None:
         return ""
+    translated = _in_reader_language(_as_datetime(day), "short_date")
+    if translated is not None:
+        return translated
     return f"{day.day} {day:%b %Y}"
 
 
