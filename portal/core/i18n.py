@@ -42,8 +42,9 @@ DEFAULT_LANGUAGE = "en"
 
 def language_of(code: str | None) -> str:
     """`code` if the portal speaks it, else the default: a stored choice may outlive a language."""
-    languages = current_app.config["LANGUAGES"]
-    return code if code in languages else DEFAULT_LANGUAGE
+    if code and code in current_app.config["LANGUAGES"]:
+        return code
+    return DEFAULT_LANGUAGE
 
 
 def select_language() -> str:

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-
 from flask import Flask, g, has_request_context
 from flask_login import current_user
 from markupsafe import Markup, escape
