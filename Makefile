@@ -63,7 +63,7 @@ audit: install test-tools
 
 ## The translations: extract every marked string again (babel.cfg), add the new ones to each
 ## language's catalogue (translations/<code>/LC_MESSAGES/messages.po) and compile them. The .mo
-## files are committed, so `make run` needs no build step; a test fails when one is stale.
+## files are committed, so `make run` needs no build step.
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
 .PHONY: translations
 translations: install

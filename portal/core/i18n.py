@@ -3,8 +3,7 @@
 Every string a person reads is marked for translation: `_()` / `ngettext()` in templates,
 `gettext` (`_`) / `lazy_gettext` (`_l`, for form labels and module-level text) / `ngettext`
 from this module in Python. The catalogues live in translations/<code>/LC_MESSAGES; `make
-translations` extracts the strings again and compiles them, and tests/core/test_translations.py
-fails on any string a shipped language lacks.
+translations` extracts the strings again and compiles them.
 
 The language is the signed-in person's choice on their profile; before sign-in, the browser's
 Accept-Language; an email is written in its recipient's (with `in_language`).
@@ -15,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from babel import Locale
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
@@ -71,10 +69,6 @@ def in_language(code: str | None) -> Iterator[None]:
     """Write what follows (an email, a calendar file) in `code`, the reader's language."""
     with force_locale(language_of(code)):
         yield
-
-
-def locale_for(code: str) -> Locale:
-    return Locale.parse(code)
 
 
 def init_i18n(app: Flask) -> None:

@@ -52,21 +52,16 @@ DATE_PATTERNS: dict[str, dict[str, str]] = {
         "long_datetime": "EEEE, d. MMMM y, HH:mm",
         "short_datetime": "d. MMM y, HH:mm",
     },
-    "es": {
-        "long_date": "EEEE, d 'de' MMMM 'de' y",
-        "short_date": "d MMM y",
-        "long_datetime": "EEEE, d 'de' MMMM 'de' y, HH:mm",
-        "short_datetime": "d MMM y, HH:mm",
-    },
 }
 
 
 def _in_reader_language(value: date | datetime, shape: str) -> str | None:
     """`value` in the reader's language's `shape`, or None for English (strftime)."""
-    patterns = DATE_PATTERNS.get(reader_language())
+    language = reader_language()
+    patterns = DATE_PATTERNS.get(language)
     if patterns is None:
         return None
-    return format_datetime(value, patterns[shape], locale=reader_language())
+    return format_datetime(value, patterns[shape], locale=language)
 
 
 def local_datetime(moment: datetime | None, zone: str | None = None) -> str:
