@@ -40,10 +40,12 @@ node_modules/.installed: package.json package-lock.json
 
 test-tools: node_modules/.installed
 
-## Lint, then the whole suite on SQLite and again on PostgreSQL.
+## Lint, then the whole suite on SQLite and again on PostgreSQL, each spread over every CPU
+## (pytest-xdist; each worker has its own database). The browser tests check what pages show
+## and run once, on SQLite: the PostgreSQL pass runs every other test.
 test: install test-tools lint
-	$(BIN)/python -m pytest
-	PORTAL_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+	PORTAL_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -n auto -m "not browser"
 
 ## The edit-and-test loop: lint, then the tests that need no browser and are not slow, on
 ## SQLite, in parallel (pytest-xdist). `make test` stays the gate before committing.
@@ -63,7 +65,7 @@ audit: install test-tools
 
 ## The translations: extract every marked string again (babel.cfg), add the new ones to each
 ## language's catalogue (translations/<code>/LC_MESSAGES/messages.po) and compile them. The .mo
-## files are committed, so `make run` needs no build step.
+## files are committed, so `make run` needs no build step; a test fails when one is stale.
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
 .PHONY: translations
 translations: install

@@ -1,8 +1,8 @@
 /* Photo fields (templates/team/_people.html): progressive enhancement, no dependencies.
  *
  * A file larger than the portal accepts (the input's data-max-bytes, PHOTO_MAX_BYTES) is
- * refused here, as soon as it is chosen: the same words as the server's, beside the field, and
- * the choice is cleared, so nothing is sent. Without this script the server says the same after
+ * refused here, as soon as it is chosen: the server's own words (data-too-large, in the reader's
+ * language), beside the field, and the choice is cleared, so nothing is sent. Without this script the server says the same after
  * the upload. Everything else about the file (its type, its pixels) is for the server to judge.
  */
 (function () {
@@ -43,11 +43,7 @@
       var file = input.files && input.files[0];
       if (file && file.size > Number(input.dataset.maxBytes)) {
         input.value = "";
-        say(
-          input,
-          "That file is larger than " + input.dataset.maxSize +
-            ". Choose a smaller photo, or save this one smaller first."
-        );
+        say(input, input.dataset.tooLarge || "");
       } else {
         say(input, "");
       }

@@ -88,6 +88,38 @@ def require_vnu() -> str:
 # --- The live server -------------------------------------------------------------------------
 
 
+class InFlight:
+    """WSGI middleware counting the requests being answered, so that stopping the server can
+    wait for them: a request the browser sent just before a test ended must not write after
+    the tables are emptied for the next test (the server's request threads are daemons that
+    `shutdown` does not wait for)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            # The body is read (and the answer closed) before the count drops.
+            answer = self.app(environ, start_response)
+            try:
+                return list(answer)
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count == 0, timeout=timeout)
+
+
 @dataclass
 class LiveServer:
     """The portal served over real HTTP on 127.0.0.1, with the demo data loaded."""
@@ -98,6 +130,7 @@ class LiveServer:
     # Demo dates are counted from "today" in each candidate's zone while loading: the tests
     # need to know when that happened to work out the same dates on their own.
     loaded_between: tuple[datetime, datetime]
+    in_flight: InFlight | None = None
 
     @property
     def url(self) -> str:
@@ -114,6 +147,8 @@ class LiveServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
+        if self.in_flight is not None:
+            self.in_flight.wait(timeout=30)
 
 
 def start_live_server(app: Flask) -> LiveServer:
@@ -123,7 +158,8 @@ def start_live_server(app: Flask) -> LiveServer:
         db.session.commit()
         after = datetime.now(UTC)
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    in_flight = InFlight(app)
+    server = make_server("127.0.0.1", 0, in_flight, threaded=True)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
@@ -131,7 +167,13 @@ def start_live_server(app: Flask) -> LiveServer:
         daemon=True,
     )
     thread.start()
-    return LiveServer(app=app, server=server, thread=thread, loaded_between=(before, after))
+    return LiveServer(
+        app=app,
+        server=server,
+        thread=thread,
+        loaded_between=(before, after),
+        in_flight=in_flight,
+    )
 
 
 # --- Pages in Chromium ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import queue
 import random
 import re
 import socket
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -22,7 +23,7 @@ from portal.accounts import operations as accounts
 from portal.accounts import passwords
 from portal.accounts.operations import CandidateDetails
 from portal.core.extensions import db
-from portal.engagement import summaries
+from portal.engagement import summary_rebuild
 from portal.engagement.models import PulseResponse
 from portal.events.models import EngagementEvent, EventKind
 from portal.people.models import CandidateProfile, Role, User
@@ -52,9 +53,27 @@ def app_config(database_url: str, **overrides: object) -> dict:
         # it runs on; the tests of working hours (tests/questions/test_working_hours.py) set
         # the weeks they check.
         "WORKING_HOURS_DEFAULT": {"days": "Mon-Sun", "start": "00:00", "end": "24:00"},
+        # No quiet hours either, for the same reason: with the production default (21:00 to
+        # 08:00 in the candidate's zone) an answer's email would wait for the morning whenever
+        # the suite runs in the evening. The tests of pacing (tests/mail/test_cadence*.py and
+        # the others that name QUIET_HOURS) set the quiet hours they check.
+        "QUIET_HOURS": None,
+        # Documents candidates upload (timeline.documents) go to a folder of this test run,
+        # never to the project's instance folder.
+        "CHECKLIST_DOCUMENTS_FOLDER": documents_folder(),
     }
     config.update(overrides)
     return config
+
+
+_DOCUMENTS: list[str] = []
+
+
+def documents_folder() -> str:
+    """One temporary folder per test process for uploaded documents."""
+    if not _DOCUMENTS:
+        _DOCUMENTS.append(tempfile.mkdtemp(prefix="portal-documents-"))
+    return _DOCUMENTS[0]
 
 
 app_config.__test__ = False  # type: ignore[attr-defined]  # not a test, whatever its alias
@@ -358,5 +377,5 @@ def insert_cohort(
         db.session.execute(insert(EngagementEvent), batch)
     db.session.flush()
     # Bulk inserts bypass the summaries' listeners: build them as the worker would.
-    summaries.rebuild([user["id"] for user in users])
+    summary_rebuild.rebuild([user["id"] for user in users])
     db.session.commit()

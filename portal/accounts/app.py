@@ -7,6 +7,7 @@ from flask import Flask
 from portal.accounts import (
     audit_views,
     hr_views,
+    language_views,
     offer_import_views,
     oidc,
     oidc_views,
@@ -22,6 +23,7 @@ from portal.people import audit
 __all__ = [
     "audit_views",
     "hr_views",
+    "language_views",
     "offer_import_views",
     "oidc_views",
     "profile_views",

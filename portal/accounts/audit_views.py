@@ -16,13 +16,24 @@ from portal.accounts.hr_forms import AuditFilterForm
 from portal.core import clock
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
+from portal.core.i18n import _, _l
 from portal.core.ids import query_id
 from portal.core.spreadsheets import safe_cell
 from portal.people import audit
 from portal.people.access import hr_bp
 from portal.people.models import AuditEntry
 
-CSV_COLUMNS = ["when (UTC)", "who", "what", "person", "about", "field", "from", "to"]
+# The file's columns, in the reader's language (a file for people to read, not a format).
+CSV_COLUMNS = [
+    _l("when (UTC)"),
+    _l("who"),
+    _l("what"),
+    _l("person"),
+    _l("about"),
+    _l("field"),
+    _l("from"),
+    _l("to"),
+]
 
 
 def _filter_from_request() -> tuple[AuditFilterForm, audit.AuditFilter | None]:
@@ -85,7 +96,7 @@ def audit_csv() -> ResponseReturnValue:
 def _csv_lines(wanted: audit.AuditFilter) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([str(column) for column in CSV_COLUMNS])
     for entry in audit.every(wanted):
         writer.writerow([safe_cell(value) for value in _row(entry)])
         if buffer.tell() > 32_000:
@@ -98,7 +109,7 @@ def _csv_lines(wanted: audit.AuditFilter) -> Iterator[str]:
 def _row(entry: AuditEntry) -> list[str]:
     return [
         entry.created_at.astimezone(ZoneInfo("UTC")).isoformat(timespec="seconds"),
-        entry.actor.name if entry.actor else "System",
+        entry.actor.name if entry.actor else _("System"),
         audit.describe(entry.action),
         f"{entry.target.name} <{entry.target.email}>" if entry.target else "",
         entry.subject or "",

@@ -16,6 +16,7 @@ from portal.accounts import tokens
 from portal.accounts.models import TokenPurpose
 from portal.accounts.operations import CandidateDetails
 from portal.core.extensions import db
+from portal.core.i18n import _
 from portal.people import audit
 from portal.people.models import Role, User
 
@@ -38,14 +39,20 @@ def create_candidates(*, actor: User | None, candidates: Sequence[NewCandidate])
         accounts.ensure_backup(backup_id, recruiter_id)
     emails = [accounts.normalize_email(c.email) for c in candidates]
     if len(set(emails)) < len(emails):
-        raise accounts.AccountError("email", "Each email address may be used for one person only.")
+        raise accounts.AccountError(
+            "email", _("Each email address may be used for one person only.")
+        )
     for start in range(0, len(emails), 500):  # well under any database's parameter limit
         taken = db.session.scalar(
             select(User.email).where(User.email.in_(emails[start : start + 500])).limit(1)
         )
         if taken is not None:
             raise accounts.AccountError(
-                "email", f"Someone already has an account with this email address: {taken}."
+                "email",
+                _(
+                    "Someone already has an account with this email address: %(email)s.",
+                    email=taken,
+                ),
             )
     users = [
         User(email=email, name=c.name.strip(), role=Role.CANDIDATE, time_zone=c.time_zone)

@@ -8,8 +8,9 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.accounts.passwords import password_problem
 from portal.core.forms import EmailAddressField
+from portal.core.i18n import _l
 
-_EMAIL = [DataRequired("Enter your email address.")]
+_EMAIL = [DataRequired(_l("Enter your email address."))]
 
 
 def acceptable_password(form: Form, field: Field) -> None:
@@ -21,27 +22,29 @@ def acceptable_password(form: Form, field: Field) -> None:
 
 
 class SignInForm(FlaskForm):
-    email = EmailAddressField("Email", validators=_EMAIL, render_kw={"autocomplete": "username"})
+    email = EmailAddressField(
+        _l("Email"), validators=_EMAIL, render_kw={"autocomplete": "username"}
+    )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password."), Length(max=1024)],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me signed in on this device for 30 days")
+    remember = BooleanField(_l("Keep me signed in on this device for 30 days"))
 
 
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password",
-        validators=[DataRequired("Choose a password."), acceptable_password],
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a password.")), acceptable_password],
         render_kw={"autocomplete": "new-password"},
-        description="At least 8 characters. A long phrase you can remember is best.",
+        description=_l("At least 8 characters. A long phrase you can remember is best."),
     )
     confirm = PasswordField(
-        "Repeat the new password",
+        _l("Repeat the new password"),
         validators=[
-            DataRequired("Repeat the password."),
-            EqualTo("password", "The two passwords are not the same."),
+            DataRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -49,11 +52,11 @@ class NewPasswordForm(FlaskForm):
 
 class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password."), Length(max=1024)],
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailAddressField("Email", validators=_EMAIL, render_kw={"autocomplete": "email"})
+    email = EmailAddressField(_l("Email"), validators=_EMAIL, render_kw={"autocomplete": "email"})

@@ -12,7 +12,6 @@ from wtforms import (
     BooleanField,
     DateField,
     Field,
-    Form,
     HiddenField,
     SelectField,
     StringField,
@@ -30,11 +29,13 @@ from portal.core.forms import (
     EmailAddressField,
     OneLineField,
     PersonNameField,
+    QueryForm,
     TimeOfDayField,
+    TimeZoneField,
     filled,
     time_zone_names,
-    valid_time_zone,
 )
+from portal.core.i18n import _, _l, lazy_number
 from portal.core.ids import form_id
 from portal.people.models import RECEPTION_INSTRUCTIONS_MAX, Role, User
 from portal.timeline import joining_rules
@@ -45,6 +46,13 @@ def _reception_instructions(value: str) -> str:
     return inputs.multi_line(value, max_length=RECEPTION_INSTRUCTIONS_MAX)
 
 
+def recruiter_choice(recruiter: User) -> str:
+    """A recruiter as a list of them shows them: "Rita Recruiter (deactivated)"."""
+    if recruiter.is_active:
+        return recruiter.name
+    return _("%(name)s (deactivated)", name=recruiter.name)
+
+
 # A select that always has an option chosen carries no HTML `required` (HTML wants an empty
 # first option on a required select); the server still validates it.
 _PRESELECTED = {"required": False}
@@ -52,26 +60,20 @@ _PRESELECTED = {"required": False}
 
 class PersonForm(FlaskForm):
     name = PersonNameField(
-        "Full name",
-        validators=[DataRequired("Enter the person's name.")],
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter the person's name."))],
         render_kw={"autocomplete": "off"},
     )
     email = EmailAddressField(
-        "Email",
-        validators=[DataRequired("Enter an email address.")],
+        _l("Email"),
+        validators=[DataRequired(_l("Enter an email address."))],
         render_kw={"autocomplete": "off"},
     )
-    time_zone = SelectField(
-        "Time zone",
-        validators=[DataRequired("Choose a time zone."), valid_time_zone],
-        validate_choice=False,  # valid_time_zone says what is wrong in words
-        render_kw=_PRESELECTED,
-        description="Dates and times are shown to this person in this zone.",
+    time_zone = TimeZoneField(
+        _l("Time zone"),
+        validators=[DataRequired(_l("Choose a time zone."))],
+        description=_l("Dates and times are shown to this person in this zone."),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.time_zone.choices = [SelectChoice(zone) for zone in time_zone_names()]
 
 
 class StaffEditForm(PersonForm):
@@ -85,84 +87,85 @@ class StaffEditForm(PersonForm):
         }
 
     phone = OneLineField(
-        "Phone",
+        _l("Phone"),
         max_length=40,
-        what="the phone number",
+        what=_l("the phone number"),
         validators=[Optional()],
         render_kw={"autocomplete": "off", "type": "tel"},
-        description="Shown to candidates on their recruiter's contact card.",
+        description=_l("Shown to candidates on their recruiter's contact card."),
     )
 
 
 class StaffForm(StaffEditForm):
     role = SelectField(
-        "Role",
+        _l("Role"),
         choices=[
-            SelectChoice(Role.RECRUITER.value, "Recruiter"),
-            SelectChoice(Role.HR.value, "HR"),
+            SelectChoice(Role.RECRUITER.value, _l("Recruiter")),
+            SelectChoice(Role.HR.value, _l("HR")),
         ],
-        validators=[DataRequired("Choose a role.")],
+        validators=[DataRequired(_l("Choose a role."))],
         render_kw=_PRESELECTED,
     )
-    send_invitation = BooleanField("Email an invitation now", default=True)
+    send_invitation = BooleanField(_l("Email an invitation now"), default=True)
 
 
 class CandidateEditForm(PersonForm):
     job_title = OneLineField(
-        "Job title",
+        _l("Job title"),
         max_length=120,
-        what="the job title",
-        validators=[DataRequired("Enter the job title.")],
+        what=_l("the job title"),
+        validators=[DataRequired(_l("Enter the job title."))],
     )
     department = OneLineField(
-        "Department",
+        _l("Department"),
         max_length=80,
-        what="the department",
+        what=_l("the department"),
         validators=[Optional()],
-        description="Used to choose which company news this candidate sees.",
+        description=_l("Used to choose which company news this candidate sees."),
     )
-    location = OneLineField("Location", max_length=80, what="the location", validators=[Optional()])
+    location = OneLineField(
+        _l("Location"), max_length=80, what=_l("the location"), validators=[Optional()]
+    )
     joining_date = CalendarDateField(
-        "Joining date", validators=[DataRequired("Enter the joining date as YYYY-MM-DD.")]
+        _l("Joining date"), validators=[DataRequired(_l("Enter the joining date as YYYY-MM-DD."))]
     )
     joining_time = TimeOfDayField(
-        "Joining time",
+        _l("Joining time"),
         default=time(9, 0),
-        validators=[DataRequired("Enter the time of day, such as 09:00.")],
-        description="Local time at the workplace.",
+        validators=[DataRequired(_l("Enter the time of day, such as 09:00."))],
+        description=_l("Local time at the workplace."),
     )
-    joining_time_zone = SelectField(
-        "Workplace time zone",
-        validators=[DataRequired("Choose a time zone."), valid_time_zone],
-        validate_choice=False,
-        render_kw=_PRESELECTED,
-        description="Where the candidate starts work. Usually the same as their own time zone.",
+    joining_time_zone = TimeZoneField(
+        _l("Workplace time zone"),
+        validators=[DataRequired(_l("Choose a time zone."))],
+        description=_l("Where the candidate starts work. Usually the same as their own time zone."),
     )
     reception_instructions = CleanedField(
-        "Reception instructions (optional)",
+        _l("Reception instructions (optional)"),
         clean=_reception_instructions,
         widget=TextArea(),
         validators=[Optional()],
         render_kw={"maxlength": RECEPTION_INSTRUCTIONS_MAX, "rows": 3},
-        description=(
+        description=_l(
             "What to do on arrival, such as “Ask for Rosa at the front desk of building B.” "
-            f"Plain text, up to {RECEPTION_INSTRUCTIONS_MAX} characters. The candidate sees it "
-            "with the joining time and in their calendar file."
+            "Plain text, up to %(max)s characters. The candidate sees it with the joining time "
+            "and in their calendar file.",
+            max=lazy_number(RECEPTION_INSTRUCTIONS_MAX),
         ),
     )
     backdated = BooleanField(
-        "This is a backdated record",
-        description=(
+        _l("This is a backdated record"),
+        description=_l(
             "Tick to save a joining date that has passed, for someone who has already joined. "
             "Nothing is emailed: no invitation and no joining-day change."
         ),
     )
-    recruiter_id = SelectField("Recruiter", coerce=form_id, validate_choice=False)
+    recruiter_id = SelectField(_l("Recruiter"), coerce=form_id, validate_choice=False)
     backup_recruiter_id = SelectField(
-        "Backup recruiter (optional)",
+        _l("Backup recruiter (optional)"),
         coerce=form_id,
         validate_choice=False,
-        description=(
+        description=_l(
             "Answers the candidate's questions while their recruiter is away: sees the "
             "conversation in their inbox, and the candidate sees who answered."
         ),
@@ -181,18 +184,11 @@ class CandidateEditForm(PersonForm):
         self.joining_was = joining_was
         self.offer_backdating = False  # a past date was refused: show the confirmation
         self.is_backdated = False  # a past date was confirmed: send nothing
-        self.joining_time_zone.choices = self.time_zone.choices
-        self.recruiter_id.choices = [SelectChoice(NO_RECRUITER, "Not assigned yet")] + [
-            SelectChoice(
-                recruiter.id, recruiter.name + ("" if recruiter.is_active else " (deactivated)")
-            )
-            for recruiter in recruiters
+        self.recruiter_id.choices = [SelectChoice(NO_RECRUITER, _l("Not assigned yet"))] + [
+            SelectChoice(recruiter.id, recruiter_choice(recruiter)) for recruiter in recruiters
         ]
-        self.backup_recruiter_id.choices = [SelectChoice(NO_RECRUITER, "No backup")] + [
-            SelectChoice(
-                recruiter.id, recruiter.name + ("" if recruiter.is_active else " (deactivated)")
-            )
-            for recruiter in recruiters
+        self.backup_recruiter_id.choices = [SelectChoice(NO_RECRUITER, _l("No backup"))] + [
+            SelectChoice(recruiter.id, recruiter_choice(recruiter)) for recruiter in recruiters
         ]
 
     @staticmethod
@@ -252,24 +248,26 @@ class CandidateEditForm(PersonForm):
         except joining_rules.PastJoining:
             self.offer_backdating = True
             raise ValidationError(
-                "That time has passed today where they join. Choose a later time, or tick "
-                "“This is a backdated record” for someone who has already joined."
+                _(
+                    "That time has passed today where they join. Choose a later time, or tick "
+                    "“This is a backdated record” for someone who has already joined."
+                )
             ) from None
 
     def validate_recruiter_id(self, field: Field) -> None:
         choices = cast(list[SelectChoice], self.recruiter_id.choices)
         if field.data not in {choice.value for choice in choices}:
-            raise ValidationError("Choose a recruiter from the list.")
+            raise ValidationError(_("Choose a recruiter from the list."))
 
     def validate_backup_recruiter_id(self, field: Field) -> None:
         if field.data in (None, NO_RECRUITER):
             return
         choices = cast(list[SelectChoice], self.backup_recruiter_id.choices)
         if field.data not in {choice.value for choice in choices}:
-            raise ValidationError("Choose a backup recruiter from the list.")
+            raise ValidationError(_("Choose a backup recruiter from the list."))
         if field.data == self.recruiter_id.data:
             raise ValidationError(
-                "The backup answers when the recruiter is away: choose someone else."
+                _("The backup answers when the recruiter is away: choose someone else.")
             )
 
     def details(self) -> CandidateDetails:
@@ -287,41 +285,41 @@ class CandidateEditForm(PersonForm):
 
 
 class CandidateForm(CandidateEditForm):
-    send_invitation = BooleanField("Email an invitation now", default=True)
+    send_invitation = BooleanField(_l("Email an invitation now"), default=True)
 
 
-class AuditFilterForm(Form):
+class AuditFilterForm(QueryForm):
     """The audit log's filters (a GET form: nothing changes, so no CSRF token)."""
 
-    kind = SelectField("What", default="", validate_choice=True)
+    kind = SelectField(_l("What"), default="", validate_choice=True)
     person = StringField(
-        "Person",
+        _l("Person"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[Optional(), Length(max=120)],
-        description="Part of a name or email address: who acted, or whom it was about.",
+        description=_l("Part of a name or email address: who acted, or whom it was about."),
     )
-    since = DateField("From", validators=[Optional()])
-    until = DateField("Until (including that day)", validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until (including that day)"), validators=[Optional()])
 
     def __init__(self, *args: Any, kinds: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = [SelectChoice("", "Everything")] + [
+        self.kind.choices = [SelectChoice("", _l("Everything"))] + [
             SelectChoice(value, label) for value, label in kinds.items()
         ]
 
     def validate_until(self, field: Field) -> None:
         if field.data and self.since.data and field.data < self.since.data:
-            raise ValidationError("The last day cannot be before the first.")
+            raise ValidationError(_("The last day cannot be before the first."))
 
 
 class OfferUploadForm(FlaskForm):
     """HR's CSV of offers (accounts.offer_import reads it)."""
 
     file = FileField(
-        "CSV file of offers",
-        validators=[FileRequired("Choose a CSV file to upload.")],
+        _l("CSV file of offers"),
+        validators=[FileRequired(_l("Choose a CSV file to upload."))],
         render_kw={"accept": ".csv,text/csv"},
-        description=(
+        description=_l(
             "UTF-8 CSV, first row naming the columns: name, email, job title, joining date "
             "(YYYY-MM-DD), joining time (HH:MM), location, department, recruiter (their email "
             "address); optionally time zone (such as Europe/Paris; else yours). Nothing is "

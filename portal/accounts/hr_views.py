@@ -17,6 +17,7 @@ from portal.accounts.people_filters import PeopleFilterForm
 from portal.core import clock
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, ask_first, filled, require_confirmation
+from portal.core.i18n import _
 from portal.core.ids import query_id
 from portal.core.links import absolute_url
 from portal.core.templating import local_datetime
@@ -33,11 +34,14 @@ _AddForm = TypeVar("_AddForm", CandidateForm, StaffForm)
 def _send(email_id: int, who: User) -> None:
     """Deliver one queued invitation now and say plainly how it went."""
     if mail_jobs.deliver([email_id]):
-        flash(f"Invitation sent to {who.email}.", "success")
+        flash(_("Invitation sent to %(email)s.", email=who.email), "success")
     else:
         flash(
-            f"The invitation to {who.email} is saved but could not be sent yet: "
-            "it stays queued and goes out when the mail server answers again.",
+            _(
+                "The invitation to %(email)s is saved but could not be sent yet: "
+                "it stays queued and goes out when the mail server answers again.",
+                email=who.email,
+            ),
             "warning",
         )
 
@@ -46,19 +50,31 @@ def _send_joining_change(email_ids: list[int], who: User) -> None:
     """Deliver the "your first day has changed" email now, or say when it goes: it waits
     for the batch window (more changes join it), the night and the weekly limit."""
     if not joining_mail.batch_window() and mail_jobs.deliver(email_ids):
-        flash(f"{who.name} has been emailed the new joining details and calendar file.", "success")
+        flash(
+            _(
+                "%(name)s has been emailed the new joining details and calendar file.",
+                name=who.name,
+            ),
+            "success",
+        )
     elif (when := joining_mail.goes_at(email_ids, who)) is not None:
         flash(
-            f"{who.name} will be emailed the new joining details and calendar file on "
-            f"{local_datetime(when, who.time_zone)}, their time. Changes made until then go "
-            "in the same email; the portal does not email candidates at night, nor more often "
-            "than their weekly limit.",
+            _(
+                "%(name)s will be emailed the new joining details and calendar file on "
+                "%(when)s, their time. Changes made until then go in the same email; the portal "
+                "does not email candidates at night, nor more often than their weekly limit.",
+                name=who.name,
+                when=local_datetime(when, who.time_zone),
+            ),
             "info",
         )
     else:
         flash(
-            f"The email telling {who.name} about the new joining date is saved but could not be "
-            "sent yet: it stays queued and goes out when the mail server answers again.",
+            _(
+                "The email telling %(name)s about the new joining date is saved but could not "
+                "be sent yet: it stays queued and goes out when the mail server answers again.",
+                name=who.name,
+            ),
             "warning",
         )
 
@@ -111,9 +127,9 @@ def _add_person(
             getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
-            flash(f"{user.name} has been added.", "success")
+            flash(_("%(name)s has been added.", name=user.name), "success")
             if backdated:
-                flash("A backdated record: nothing was emailed.", "info")
+                flash(_("A backdated record: nothing was emailed."), "info")
             if invitation is not None:
                 _send(invitation.id, user)
             return redirect(url_for("hr.person", user_id=user.id))
@@ -245,26 +261,35 @@ def edit_person(user_id: int) -> ResponseReturnValue:
             getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
-            flash("Saved." if changes else "Nothing changed.", "success" if changes else "info")
+            flash(
+                _("Saved.") if changes else _("Nothing changed."), "success" if changes else "info"
+            )
             if isinstance(form, CandidateEditForm) and form.is_backdated:
-                flash("A backdated record: nothing was emailed.", "info")
+                flash(_("A backdated record: nothing was emailed."), "info")
             if outbox:
                 _send_joining_change(outbox, found)
             if "email" in changes and not invitations:
-                signed_out = (
-                    "your other devices are signed out"
-                    if found.id == current_user.id
-                    else f"{found.name} must sign in again"
-                )
                 flash(
-                    "Links emailed to the old address and API tokens no longer work; "
-                    f"{signed_out}.",
+                    _(
+                        "Links emailed to the old address and API tokens no longer work; "
+                        "your other devices are signed out."
+                    )
+                    if found.id == current_user.id
+                    else _(
+                        "Links emailed to the old address and API tokens no longer work; "
+                        "%(name)s must sign in again.",
+                        name=found.name,
+                    ),
                     "info",
                 )
             for invitation_id in invitations:
                 flash(
-                    f"The invitation sent to {changes['email'][0]} no longer works; "
-                    f"a new one goes to {found.email}.",
+                    _(
+                        "The invitation sent to %(old)s no longer works; a new one goes to "
+                        "%(new)s.",
+                        old=changes["email"][0],
+                        new=found.email,
+                    ),
                     "info",
                 )
                 _send(invitation_id, found)
@@ -295,10 +320,13 @@ def deactivate(user_id: int) -> ResponseReturnValue:
     require_confirmation()
     found = person_or_404(user_id)
     asking = ask_first(
-        f"Deactivate {found.name}?",
-        detail=f"{found.name} will no longer be able to sign in: their sessions and unused links "
-        "stop working at once. You can reactivate the account later.",
-        button=f"Yes, deactivate {found.name}",
+        _("Deactivate %(name)s?", name=found.name),
+        detail=_(
+            "%(name)s will no longer be able to sign in: their sessions and unused links stop "
+            "working at once. You can reactivate the account later.",
+            name=found.name,
+        ),
+        button=_("Yes, deactivate %(name)s", name=found.name),
         cancel=url_for("hr.person", user_id=found.id),
     )
     if asking is not None:
@@ -310,7 +338,7 @@ def deactivate(user_id: int) -> ResponseReturnValue:
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"{found.name} can no longer sign in.", "success")
+        flash(_("%(name)s can no longer sign in.", name=found.name), "success")
     return redirect(url_for("hr.person", user_id=found.id))
 
 
@@ -321,5 +349,5 @@ def reactivate(user_id: int) -> ResponseReturnValue:
     found = person_or_404(user_id)
     accounts.reactivate(found, current_user)
     db.session.commit()
-    flash(f"{found.name} can sign in again.", "success")
+    flash(_("%(name)s can sign in again.", name=found.name), "success")
     return redirect(url_for("hr.person", user_id=found.id))

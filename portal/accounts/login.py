@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.accounts import sessions as auth_sessions
 from portal.core.extensions import login_manager
+from portal.core.i18n import _
 from portal.people.models import User
 
 SESSION_KEY = "sid"
@@ -18,7 +19,7 @@ def init_login(app: Flask) -> None:
     # The server-side AuthSession row is the protection; Flask-Login's own would only add noise.
     login_manager.session_protection = None
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = "Please sign in to see that page."  # see _sign_in_first
     login_manager.login_message_category = "info"
     login_manager.request_loader(_user_from_session)
     login_manager.unauthorized_handler(_sign_in_first)
@@ -40,7 +41,7 @@ def _user_from_session(_request: object) -> User | None:
 
 def _sign_in_first() -> ResponseReturnValue:
     """Send an anonymous visitor to sign in, and back to the page afterwards if it is one."""
-    flash(login_manager.login_message, login_manager.login_message_category)
+    flash(_("Please sign in to see that page."), login_manager.login_message_category)
     if request.method not in ("GET", "HEAD"):
         # A POST-only address is no place to come back to: start from home after signing in.
         return redirect(url_for("auth.sign_in"))

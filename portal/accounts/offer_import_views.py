@@ -22,8 +22,8 @@ from portal.accounts.hr_forms import OfferCommitForm, OfferUploadForm
 from portal.accounts.offer_import import Context, OfferFileError, OfferRow, Sheet
 from portal.core import clock
 from portal.core.extensions import db
+from portal.core.i18n import _, _l, ngettext
 from portal.core.uploads import accepts_upload
-from portal.core.words import plural
 from portal.people.access import hr_bp
 
 UPLOAD_MAX_AGE = 3600  # seconds between the preview and "Create"
@@ -92,7 +92,7 @@ def _preview(sheet: Sheet, data: bytes, *, problem: str | None = None) -> Respon
 
 
 @hr_bp.route("/people/import", methods=["GET", "POST"])
-@accepts_upload("OFFER_IMPORT_MAX_BYTES", what="CSV file")
+@accepts_upload("OFFER_IMPORT_MAX_BYTES", what=_l("CSV file"))
 def import_offers() -> ResponseReturnValue:
     """Upload a CSV of offers and see every row's verdict before anything is created."""
     form = OfferUploadForm()
@@ -109,21 +109,21 @@ def import_offers() -> ResponseReturnValue:
 
 
 @hr_bp.post("/people/import/create")
-@accepts_upload("OFFER_IMPORT_MAX_BYTES", what="CSV file")  # its signed copy, in a field
+@accepts_upload("OFFER_IMPORT_MAX_BYTES", what=_l("CSV file"))  # its signed copy, in a field
 def create_offers() -> ResponseReturnValue:
     """Create every candidate of the previewed file, or none, and queue their invitations."""
     form = OfferCommitForm()
     data = unpack(form.upload.data or "") if form.validate() else None
     if data is None:
-        flash("That upload has expired or could not be read: upload the file again.", "error")
+        flash(_("That upload has expired or could not be read: upload the file again."), "error")
         return redirect(url_for("hr.import_offers"))
     try:
         sheet = _read(data)
     except OfferFileError:
-        flash("That upload could not be read: upload the file again.", "error")
+        flash(_("That upload could not be read: upload the file again."), "error")
         return redirect(url_for("hr.import_offers"))
     if not sheet.is_valid:
-        return _preview(sheet, data, problem="Some rows changed since the preview.")
+        return _preview(sheet, data, problem=_("Some rows changed since the preview."))
     try:
         created = offer_import.create_offers(sheet.offers, current_user)
     except accounts.AccountError as error:
@@ -131,8 +131,13 @@ def create_offers() -> ResponseReturnValue:
         return _preview(_read(data), data, problem=error.message)
     db.session.commit()
     flash(
-        f"{plural(len(created), 'candidate')} added. Their invitations are queued and go out "
-        "with the portal's other mail.",
+        ngettext(
+            "%(num)d candidate added. Their invitations are queued and go out with the portal's "
+            "other mail.",
+            "%(num)d candidates added. Their invitations are queued and go out with the "
+            "portal's other mail.",
+            len(created),
+        ),
         "success",
     )
     return redirect(url_for("hr.home"))

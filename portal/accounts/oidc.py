@@ -39,6 +39,7 @@ from werkzeug.wrappers import Response
 from portal.accounts.staff_sso import ProviderIdentity
 from portal.core.config import ConfigError
 from portal.core.http.client import user_agent
+from portal.core.i18n import _
 from portal.people.models import Role
 
 log = logging.getLogger("portal.accounts.oidc")
@@ -185,8 +186,11 @@ class ProviderError(Exception):
 
 def _unreachable(name: str, detail: str) -> ProviderError:
     return ProviderError(
-        f"{name} cannot be reached just now, so you could not be signed in. Try again in a few "
-        "minutes, or sign in with your email address and password if you have one.",
+        _(
+            "%(name)s cannot be reached just now, so you could not be signed in. Try again in a "
+            "few minutes, or sign in with your email address and password if you have one.",
+            name=name,
+        ),
         502,
         detail,
     )
@@ -194,8 +198,11 @@ def _unreachable(name: str, detail: str) -> ProviderError:
 
 def _unverified(name: str, detail: str) -> ProviderError:
     return ProviderError(
-        f"The answer from {name} could not be verified, so you were not signed in. Try again; "
-        "if it keeps happening, tell your IT team.",
+        _(
+            "The answer from %(name)s could not be verified, so you were not signed in. Try "
+            "again; if it keeps happening, tell your IT team.",
+            name=name,
+        ),
         502,
         detail,
     )
@@ -231,8 +238,11 @@ def _metadata(configured: OidcSettings) -> Mapping[str, Any]:
     if problem:
         client.server_metadata.clear()  # asked again next time: the provider may be mended
         raise ProviderError(
-            f"{name} is not set up as the portal expects, so you could not be signed in. "
-            "Tell your IT team.",
+            _(
+                "%(name)s is not set up as the portal expects, so you could not be signed in. "
+                "Tell your IT team.",
+                name=name,
+            ),
             502,
             problem,
         )
@@ -262,14 +272,22 @@ def _refused_by_provider(configured: OidcSettings, error: str) -> ProviderError:
         _client().framework.clear_state_data(session, state)
     if error == "access_denied":
         return ProviderError(
-            f"Signing in with {name} was cancelled. Choose “Sign in with {name}” to try again.",
+            _(
+                "Signing in with %(name)s was cancelled. Choose “Sign in with %(name)s” to try "
+                "again.",
+                name=name,
+            ),
             403,
             "the provider answered access_denied",
         )
     code = error if _ERROR_CODE.fullmatch(error) else "an error"
     return ProviderError(
-        f"{name} could not sign you in ({code}). Try again; if it keeps happening, tell your IT "
-        "team.",
+        _(
+            "%(name)s could not sign you in (%(code)s). Try again; if it keeps happening, tell "
+            "your IT team.",
+            name=name,
+            code=code if code != "an error" else _("an error"),
+        ),
         502,
         f"the provider answered {error!r}: {request.args.get('error_description', '')!r}",
     )
@@ -318,8 +336,11 @@ def finish_sign_in() -> ProviderIdentity:
         claims = _with_userinfo(configured, token, claims)
     except MismatchingStateError:
         raise ProviderError(
-            f"This sign-in has expired or was already used. Choose “Sign in with {name}” to "
-            "start again.",
+            _(
+                "This sign-in has expired or was already used. Choose “Sign in with %(name)s” "
+                "to start again.",
+                name=name,
+            ),
             400,
             "the callback's state is not one this browser started",
         ) from None

@@ -14,14 +14,16 @@ from portal.accounts.credentials import revoke_credentials
 from portal.accounts.models import TokenPurpose
 from portal.core import clock
 from portal.core.extensions import db
-from portal.core.words import plural
+from portal.core.i18n import _, _l, in_language, ngettext
 from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
 from portal.people import audit
 from portal.people.models import CandidateProfile, Role, User
 from portal.timeline import joining, joining_mail
 
-INVITATION_SUBJECT = "Welcome! Set up your pre-boarding account"
+# Subjects are written in the recipient's language when the email is queued (`queue_link`).
+INVITATION_SUBJECT = _l("Welcome! Set up your pre-boarding account")
+RESET_SUBJECT = _l("Reset your pre-boarding portal password")
 
 
 class AccountError(ValueError):
@@ -44,7 +46,7 @@ def find_by_email(email: str) -> User | None:
 def _ensure_email_free(email: str, except_user: User | None = None) -> None:
     existing = find_by_email(email)
     if existing is not None and existing is not except_user:
-        raise AccountError("email", "Someone already has an account with this email address.")
+        raise AccountError("email", _("Someone already has an account with this email address."))
 
 
 def ensure_recruiter(recruiter_id: int | None) -> None:
@@ -53,7 +55,7 @@ def ensure_recruiter(recruiter_id: int | None) -> None:
         return
     recruiter = db.session.get(User, recruiter_id)
     if recruiter is None or recruiter.role != Role.RECRUITER or not recruiter.is_active:
-        raise AccountError("recruiter_id", "Choose an active recruiter.")
+        raise AccountError("recruiter_id", _("Choose an active recruiter."))
 
 
 def ensure_backup(backup_id: int | None, recruiter_id: int | None) -> None:
@@ -63,11 +65,11 @@ def ensure_backup(backup_id: int | None, recruiter_id: int | None) -> None:
     if backup_id == recruiter_id:
         raise AccountError(
             "backup_recruiter_id",
-            "The backup answers when the recruiter is away: choose someone else.",
+            _("The backup answers when the recruiter is away: choose someone else."),
         )
     backup = db.session.get(User, backup_id)
     if backup is None or backup.role != Role.RECRUITER or not backup.is_active:
-        raise AccountError("backup_recruiter_id", "Choose an active recruiter as the backup.")
+        raise AccountError("backup_recruiter_id", _("Choose an active recruiter as the backup."))
 
 
 def create_user(
@@ -243,12 +245,15 @@ def update_person(
 def invite(user: User, actor: User | None) -> OutgoingEmail:
     """Send `user` a fresh invitation link; any earlier one stops working."""
     if not user.is_active:
-        raise AccountError("user", "Reactivate this account before inviting.")
+        raise AccountError("user", _("Reactivate this account before inviting."))
     if user.has_password:
         raise AccountError(
             "user",
-            f"{user.name} has already set up their account. If they forgot their password, "
-            "they can reset it from the sign-in page.",
+            _(
+                "%(name)s has already set up their account. If they forgot their password, "
+                "they can reset it from the sign-in page.",
+                name=user.name,
+            ),
         )
     audit.record(actor, "invitation.sent", user)
     return email_link(
@@ -261,7 +266,7 @@ def invite(user: User, actor: User | None) -> OutgoingEmail:
 
 
 def email_link(
-    user: User, purpose: TokenPurpose, hours: int, *, subject: str, actor: User | None = None
+    user: User, purpose: TokenPurpose, hours: int, *, subject: object, actor: User | None = None
 ) -> OutgoingEmail:
     """Issue a single-use link valid for `hours` and queue the email that carries it
     (templates/accounts/email/<purpose>): only the email ever holds the raw token."""
@@ -270,25 +275,27 @@ def email_link(
 
 
 def queue_link(
-    user: User, purpose: TokenPurpose, raw: str, hours: int, *, subject: str, actor: User | None
+    user: User, purpose: TokenPurpose, raw: str, hours: int, *, subject: object, actor: User | None
 ) -> OutgoingEmail:
-    """Queue the email carrying the link `raw` (templates/accounts/email/<purpose>)."""
-    return notifications.queue(
-        to=user,
-        kind=str(purpose),
-        template=f"accounts/email/{purpose}",
-        subject=subject,
-        token=raw,
-        valid_hours=hours,
-        inviter=actor,
-    )
+    """Queue the email carrying the link `raw` (templates/accounts/email/<purpose>), with its
+    `subject` (lazy: `_l(...)`), both in the recipient's language."""
+    with in_language(user.language):
+        return notifications.queue(
+            to=user,
+            kind=str(purpose),
+            template=f"accounts/email/{purpose}",
+            subject=str(subject),
+            token=raw,
+            valid_hours=hours,
+            inviter=actor,
+        )
 
 
 def deactivate(user: User, actor: User) -> None:
     if not user.is_active:
         return
     if user.id == actor.id:
-        raise AccountError("user", "You cannot deactivate your own account.")
+        raise AccountError("user", _("You cannot deactivate your own account."))
     user.is_active = False
     user.deactivated_at = clock.now()
     revoke_credentials(user)
@@ -324,7 +331,7 @@ def change_role(
         return False
     if Role.CANDIDATE in (user.role, role):
         raise AccountError(
-            "role", "Only recruiters and HR people change roles; candidates stay candidates."
+            "role", _("Only recruiters and HR people change roles; candidates stay candidates.")
         )
     if user.role == Role.RECRUITER:
         assigned = db.session.scalar(
@@ -335,8 +342,13 @@ def change_role(
         if assigned:
             raise AccountError(
                 "role",
-                f"{user.name} looks after {plural(assigned, 'candidate')}: "
-                "give them to another recruiter first.",
+                ngettext(
+                    "%(name)s looks after %(num)d candidate: give them to another recruiter first.",
+                    "%(name)s looks after %(num)d candidates: give them to another recruiter "
+                    "first.",
+                    assigned,
+                    name=user.name,
+                ),
             )
     if user.role == Role.HR and user.is_active:
         others = db.session.scalar(
@@ -345,7 +357,7 @@ def change_role(
             .where(User.role == Role.HR, User.is_active.is_(True), User.id != user.id)
         )
         if not others:
-            raise AccountError("role", "The portal needs at least one active HR person.")
+            raise AccountError("role", _("The portal needs at least one active HR person."))
     audit.record(actor, "role_changed", user, "role", user.role, role, subject=subject)
     user.role = role
     revoke_credentials(user, keep_session=keep_session)
@@ -356,7 +368,7 @@ def assign_recruiter(candidate: User, recruiter_id: int | None, actor: User) -> 
     """Give a candidate (and their question thread) to another recruiter. True if it changed."""
     profile = candidate.candidate_profile
     if profile is None:
-        raise AccountError("recruiter_id", "Only candidates have a recruiter.")
+        raise AccountError("recruiter_id", _("Only candidates have a recruiter."))
     if profile.recruiter_id == recruiter_id:
         return False
     ensure_recruiter(recruiter_id)

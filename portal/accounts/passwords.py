@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app
 
+from portal.core.i18n import N_, _, ngettext
 from portal.people.models import User
 
 _EXTENSION_KEY = "portal.password_hasher"
@@ -81,11 +82,15 @@ def password_problem(password: str, user_inputs: Sequence[str] = ()) -> str | No
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     maximum = current_app.config["PASSWORD_MAX_LENGTH"]
     if len(password) < minimum:
-        return f"Use at least {minimum} characters."
+        return ngettext(
+            "Use at least %(num)d character.", "Use at least %(num)d characters.", minimum
+        )
     if len(password) > maximum:
-        return f"Use at most {maximum} characters."
+        return ngettext(
+            "Use at most %(num)d character.", "Use at most %(num)d characters.", maximum
+        )
     if not password.strip():
-        return "A password cannot be only spaces."
+        return _("A password cannot be only spaces.")
     return _guessable(password[:STRENGTH_CHECKED_LENGTH], user_inputs)
 
 
@@ -98,13 +103,54 @@ def _guessable(password: str, user_inputs: Sequence[str]) -> str | None:
         match.get("dictionary_name") == "user_inputs" for match in result.get("sequence", ())
     )
     feedback = result.get("feedback") or {}
-    sentences = ["This password is too easy to guess."]
+    sentences = [_("This password is too easy to guess.")]
     if personal:
-        sentences.append("It contains your name, your email address or a word tied to this portal.")
+        sentences.append(
+            _("It contains your name, your email address or a word tied to this portal.")
+        )
     if feedback.get("warning"):
-        sentences.append(feedback["warning"])
-    sentences.extend(feedback.get("suggestions") or ["Add another word or two."])
+        sentences.append(zxcvbn_words(feedback["warning"]))
+    suggestions = feedback.get("suggestions") or [_("Add another word or two.")]
+    sentences.extend(zxcvbn_words(text) for text in suggestions)
     return " ".join(_sentence(text) for text in sentences)
+
+
+# What zxcvbn says (in English, from zxcvbn/feedback.py), marked here so that the catalogues
+# hold it; tests/accounts/test_password_words.py holds this list to the library's.
+ZXCVBN_FEEDBACK = (
+    N_("Use a few words, avoid common phrases."),
+    N_("No need for symbols, digits, or uppercase letters."),
+    N_("Add another word or two. Uncommon words are better."),
+    N_("Straight rows of keys are easy to guess."),
+    N_("Short keyboard patterns are easy to guess."),
+    N_("Use a longer keyboard pattern with more turns."),
+    N_('Repeats like "aaa" are easy to guess.'),
+    N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+    N_("Avoid repeated words and characters."),
+    N_('Sequences like "abc" or "6543" are easy to guess.'),
+    N_("Avoid sequences."),
+    N_("Recent years are easy to guess."),
+    N_("Avoid recent years."),
+    N_("Avoid years that are associated with you."),
+    N_("Dates are often easy to guess."),
+    N_("Avoid dates and years that are associated with you."),
+    N_("This is a top-10 common password."),
+    N_("This is a top-100 common password."),
+    N_("This is a very common password."),
+    N_("This is similar to a commonly used password."),
+    N_("A word by itself is easy to guess."),
+    N_("Names and surnames by themselves are easy to guess."),
+    N_("Common names and surnames are easy to guess."),
+    N_("Capitalization doesn't help very much."),
+    N_("All-uppercase is almost as easy to guess as all-lowercase."),
+    N_("Reversed words aren't much harder to guess."),
+    N_("Predictable substitutions like '@' instead of 'a' don't help very much."),
+)
+
+
+def zxcvbn_words(text: str) -> str:
+    """One of zxcvbn's sentences in the reader's language (as it is when not in the list)."""
+    return _(text) if text in ZXCVBN_FEEDBACK else text
 
 
 def _sentence(text: str) -> str:

@@ -8,18 +8,21 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from wtforms import Field, Form, SearchField, SelectField, ValidationError
+from wtforms import Field, SearchField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 from wtforms.validators import Length, Optional
 
+from portal.accounts.hr_forms import recruiter_choice
 from portal.core import inputs
+from portal.core.forms import QueryForm
+from portal.core.i18n import _, _l, lazy_number
 from portal.core.ids import query_id
 from portal.people.directory import CandidateFilter
 from portal.people.models import User
 
 UNASSIGNED = "unassigned"
 SEARCH_MAX_LENGTH = 100
-ACCOUNTS = {"active": "Active", "deactivated": "Deactivated"}
+ACCOUNTS = {"active": _l("Active"), "deactivated": _l("Deactivated")}
 JOINING_DAYS = (7, 30, 90)
 
 
@@ -27,48 +30,50 @@ def _tidy(value: object) -> object:
     return inputs.single_line(value) if isinstance(value, str) else value
 
 
-class PeopleFilterForm(Form):
+class PeopleFilterForm(QueryForm):
     """Recruiter (or none), account state, joining soon, and a search by name or email."""
 
-    recruiter = SelectField("Recruiter", default="", validate_choice=False)
+    recruiter = SelectField(_l("Recruiter"), default="", validate_choice=False)
     account = SelectField(
-        "Account",
+        _l("Account"),
         default="",
         validate_choice=False,
-        choices=[SelectChoice("", "Active and deactivated")]
+        choices=[SelectChoice("", _l("Active and deactivated"))]
         + [SelectChoice(value, label) for value, label in ACCOUNTS.items()],
     )
     joining = SelectField(
-        "Joining",
+        _l("Joining"),
         default="",
         validate_choice=False,
-        choices=[SelectChoice("", "Any day")]
-        + [SelectChoice(str(days), f"In the next {days} days") for days in JOINING_DAYS],
+        choices=[SelectChoice("", _l("Any day"))]
+        + [
+            SelectChoice(str(days), _l("In the next %(num)d days", num=days))
+            for days in JOINING_DAYS
+        ],
     )
     q = SearchField(
-        "Name or email",
+        _l("Name or email"),
         filters=[_tidy],
         validators=[
             Optional(),
             Length(
                 max=SEARCH_MAX_LENGTH,
-                message=f"Search for at most {SEARCH_MAX_LENGTH} characters.",
+                message=_l(
+                    "Search for at most %(max)s characters.", max=lazy_number(SEARCH_MAX_LENGTH)
+                ),
             ),
         ],
         # No maxlength: a longer search comes back whole, beside its error, to be shortened.
         render_kw={"autocomplete": "off"},
-        description="Part of a name or email address, in any case.",
+        description=_l("Part of a name or email address, in any case."),
     )
 
     def __init__(self, *args: Any, recruiters: Iterable[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.recruiter.choices = [
-            SelectChoice("", "Everyone's candidates"),
-            SelectChoice(UNASSIGNED, "Not assigned"),
-        ] + [
-            SelectChoice(str(r.id), r.name + ("" if r.is_active else " (deactivated)"))
-            for r in recruiters
-        ]
+            SelectChoice("", _("Everyone's candidates")),
+            SelectChoice(UNASSIGNED, _("Not assigned")),
+        ] + [SelectChoice(str(r.id), recruiter_choice(r)) for r in recruiters]
 
     def validate_recruiter(self, field: Field) -> None:
         value = (field.data or "").strip()
@@ -77,15 +82,15 @@ class PeopleFilterForm(Form):
         try:
             query_id(value)
         except ValueError:
-            raise ValidationError("Choose a recruiter from the list.") from None
+            raise ValidationError(_("Choose a recruiter from the list.")) from None
 
     def validate_account(self, field: Field) -> None:
         if (field.data or "") not in ("", *ACCOUNTS):
-            raise ValidationError("Choose active or deactivated accounts, or both.")
+            raise ValidationError(_("Choose active or deactivated accounts, or both."))
 
     def validate_joining(self, field: Field) -> None:
         if (field.data or "") not in ("", *(str(days) for days in JOINING_DAYS)):
-            raise ValidationError("Choose 7, 30 or 90 days, or any day.")
+            raise ValidationError(_("Choose 7, 30 or 90 days, or any day."))
 
     def args(self) -> dict[str, str]:
         """The filters that could be read, for the list's links: {name: value}."""

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from flask import current_app
 
 from portal.core import inputs
+from portal.core.extensions import db
 from portal.core.forms import time_zone_names
+from portal.core.i18n import _
 from portal.mail import preferences
 from portal.people import audit
 from portal.people.models import User
@@ -60,13 +62,15 @@ def save(candidate: User, wanted: ProfileValues) -> list[str]:
     preferred = _optional(wanted.preferred_name, inputs.person_name, "preferred_name")
     pronouns = _optional(
         wanted.pronouns,
-        lambda value: inputs.one_line(value, max_length=PRONOUNS_MAX, what="the pronouns entry"),
+        lambda value: inputs.one_line(value, max_length=PRONOUNS_MAX, what=_("the pronouns entry")),
         "pronouns",
     )
     if wanted.language not in current_app.config["LANGUAGES"]:
-        raise ProfileError("language", "Choose one of the languages in the list.")
+        raise ProfileError("language", _("Choose one of the languages in the list."))
     if wanted.time_zone not in time_zone_names():
-        raise ProfileError("time_zone", "Choose a place from the list, such as Germany — Berlin.")
+        raise ProfileError(
+            "time_zone", _("Choose a place from the list, such as Germany — Berlin.")
+        )
     new = {
         "preferred_name": preferred,
         "pronouns": pronouns,
@@ -88,3 +92,15 @@ def save(candidate: User, wanted: ProfileValues) -> list[str]:
         raise ProfileError("mail_preference", str(error)) from None
     audit.record_changes(candidate, candidate, "candidate.profile_changed", changes)
     return changed
+
+
+def save_language(user: User, code: str) -> bool:
+    """Make `code` (a code of LANGUAGES) anyone's language, from the footer's switch: audited
+    as a change of their own profile. True if it changed. Flushes; the caller commits."""
+    old = user.language
+    if old == code:
+        return False
+    user.language = code
+    audit.record(user, f"{user.role}.profile_changed", user, "language", old, code)
+    db.session.flush()
+    return True

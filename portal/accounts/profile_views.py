@@ -12,6 +12,7 @@ from portal.accounts.profile_forms import ProfileForm
 from portal.core import time_zones
 from portal.core.extensions import db
 from portal.core.forms import add_error
+from portal.core.i18n import _, in_language, remember_language
 from portal.mail.preferences import CHOICES
 from portal.people.access import candidate_bp, signed_in_candidate
 from portal.people.audit import describe_field
@@ -35,16 +36,19 @@ def profile_page() -> ResponseReturnValue:
         else:
             db.session.commit()
             if changed:
-                words = ", ".join(describe_field(name) for name in changed)
-                flash(f"Saved: your {words}.", "success")
+                # The page after this one is in the language just chosen: so is what it says.
+                with in_language(candidate.language):
+                    words = ", ".join(describe_field(name) for name in changed)
+                    flash(_("Saved: your %(fields)s.", fields=words), "success")
             else:
-                flash("Nothing changed.", "info")
-            return redirect(url_for("candidate.profile_page"))
+                flash(_("Nothing changed."), "info")
+            response = redirect(url_for("candidate.profile_page"))
+            remember_language(response, candidate.language)
+            return response
     return render_template(
         "accounts/profile.html",
         candidate=candidate,
         form=form,
-        zones=time_zones.choices(),
         zone_label=time_zones.label(candidate.time_zone),
         pronouns=PRONOUN_SUGGESTIONS,
         mail_choices={str(choice.value): choice for choice in CHOICES},

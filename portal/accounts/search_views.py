@@ -8,10 +8,12 @@ from __future__ import annotations
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from wtforms import Form, SearchField
+from wtforms import SearchField
 from wtforms.validators import Length, Optional
 
 from portal.core import inputs
+from portal.core.forms import QueryForm
+from portal.core.i18n import _l, lazy_number
 from portal.core.ids import query_id
 from portal.people import directory as people
 from portal.people.access import hr_bp, recruiter_bp
@@ -23,21 +25,23 @@ def _tidy(value: object) -> object:
     return inputs.single_line(value) if isinstance(value, str) else value
 
 
-class PeopleSearchForm(Form):
+class PeopleSearchForm(QueryForm):
     """A GET form (nothing changes, so no CSRF token), read from the query string."""
 
     q = SearchField(
-        "Name or email",
+        _l("Name or email"),
         filters=[_tidy],
         validators=[
             Optional(),
             Length(
                 max=SEARCH_MAX_LENGTH,
-                message=f"Search for at most {SEARCH_MAX_LENGTH} characters.",
+                message=_l(
+                    "Search for at most %(max)s characters.", max=lazy_number(SEARCH_MAX_LENGTH)
+                ),
             ),
         ],
         render_kw={"autocomplete": "off"},
-        description="Part of a name or email address, in any case.",
+        description=_l("Part of a name or email address, in any case."),
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal.accounts import passwords, tokens
 from portal.accounts.credentials import set_password
 from portal.accounts.models import TokenPurpose
-from portal.accounts.operations import email_link, find_by_email
+from portal.accounts.operations import RESET_SUBJECT, email_link, find_by_email
 from portal.core import clock
 from portal.core.extensions import db
 from portal.mail.models import OutgoingEmail
@@ -122,7 +122,7 @@ def send_reset_link(user_id: int) -> OutgoingEmail | None:
         user,
         TokenPurpose.PASSWORD_RESET,
         current_app.config["PASSWORD_RESET_HOURS"],
-        subject="Reset your pre-boarding portal password",
+        subject=RESET_SUBJECT,
     )
 
 

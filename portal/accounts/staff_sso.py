@@ -27,6 +27,7 @@ from portal.accounts.models import StaffIdentity
 from portal.core import clock
 from portal.core.extensions import db
 from portal.core.forms import time_zone_names
+from portal.core.i18n import _
 from portal.core.inputs import InputError, email_address, person_name
 from portal.people import audit
 from portal.people.models import Role, User
@@ -123,14 +124,17 @@ def _linked_identity(issuer: str, subject: str) -> StaffIdentity | None:
 def _check_account(user: User, provider: str) -> None:
     if user.role == Role.CANDIDATE:
         raise SsoRefusal(
-            "This email address belongs to a candidate's account. Candidates sign in with their "
-            f"email address and password, not with {provider}.",
+            _(
+                "This email address belongs to a candidate's account. Candidates sign in with "
+                "their email address and password, not with %(provider)s.",
+                provider=provider,
+            ),
             "a candidate's account",
             user,
         )
     if not user.is_active:
         raise SsoRefusal(
-            "This account has been closed. Contact your HR team if this is a mistake.",
+            _("This account has been closed. Contact your HR team if this is a mistake."),
             "account closed",
             user,
         )
@@ -145,8 +149,11 @@ def _link(identity: ProviderIdentity, user: User, provider: str) -> StaffIdentit
     )
     if other is not None:
         raise SsoRefusal(
-            f"This account is already linked to another {provider} identity. Ask your HR team "
-            "to check who it belongs to.",
+            _(
+                "This account is already linked to another %(provider)s identity. Ask your HR "
+                "team to check who it belongs to.",
+                provider=provider,
+            ),
             "account linked to another identity",
             user,
         )
@@ -172,8 +179,11 @@ def sign_in(
         email = verified_email(claims)
         if email is None:
             raise SsoRefusal(
-                f"{provider} has not confirmed your email address, so the portal cannot tell "
-                "which account is yours. Ask your IT team to verify it.",
+                _(
+                    "%(provider)s has not confirmed your email address, so the portal cannot "
+                    "tell which account is yours. Ask your IT team to verify it.",
+                    provider=provider,
+                ),
                 "email address not verified by the provider",
             )
         user = operations.find_by_email(email)
@@ -181,8 +191,11 @@ def sign_in(
         _check_account(user, provider)
     if role is None:
         raise SsoRefusal(
-            f"{provider} does not give you a role in this portal, so you could not be signed "
-            "in. Ask your IT team to add you to the recruiters' or HR's group.",
+            _(
+                "%(provider)s does not give you a role in this portal, so you could not be "
+                "signed in. Ask your IT team to add you to the recruiters' or HR's group.",
+                provider=provider,
+            ),
             f"no portal role in the {role_claim} claim",
             user,
         )
@@ -202,8 +215,13 @@ def sign_in(
             operations.change_role(user, role, None, subject=f"from {provider}")
         except operations.AccountError as error:
             raise SsoRefusal(
-                f"{provider} now gives you the role “{role.value}”, but the portal cannot make "
-                f"that change yet: {error.message} Ask your HR team.",
+                _(
+                    "%(provider)s now gives you the role “%(role)s”, but the portal cannot make "
+                    "that change yet: %(why)s Ask your HR team.",
+                    provider=provider,
+                    role=_("HR") if role == Role.HR else _("recruiter"),
+                    why=error.message,
+                ),
                 f"role {role.value} from the provider refused: {error.message}",
                 user,
             ) from None

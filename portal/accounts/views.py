@@ -34,6 +34,14 @@ from portal.accounts.models import TokenPurpose
 from portal.core import rate_limits
 from portal.core.extensions import db
 from portal.core.forms import add_error, filled
+from portal.core.i18n import (
+    _,
+    _l,
+    in_language,
+    ngettext,
+    reader_language,
+    remember_language,
+)
 from portal.core.links import safe_redirect_path
 from portal.events import log as events
 from portal.events.models import EventKind
@@ -43,15 +51,20 @@ from portal.people.models import Role, User
 
 log = logging.getLogger("portal.accounts")
 
-WRONG_CREDENTIALS = "That email and password do not match an account."
+WRONG_CREDENTIALS = _l("That email and password do not match an account.")
 TOKEN_PROBLEMS = {
-    tokens.TokenProblem.UNKNOWN: (404, "This link is not valid. Check that you copied all of it."),
-    tokens.TokenProblem.EXPIRED: (410, "This link has expired."),
-    tokens.TokenProblem.USED: (410, "This link has already been used."),
+    tokens.TokenProblem.UNKNOWN: (
+        404,
+        _l("This link is not valid. Check that you copied all of it."),
+    ),
+    tokens.TokenProblem.EXPIRED: (410, _l("This link has expired.")),
+    tokens.TokenProblem.USED: (410, _l("This link has already been used.")),
     tokens.TokenProblem.REVOKED: (
         410,
-        "This link no longer works: a newer link replaced it, or the account's email address, "
-        "password or role changed since it was sent.",
+        _l(
+            "This link no longer works: a newer link replaced it, or the account's email "
+            "address, password or role changed since it was sent."
+        ),
     ),
 }
 
@@ -109,8 +122,13 @@ def sign_in() -> ResponseReturnValue:
         if retry_after:
             status, headers = 429, {"Retry-After": str(retry_after)}
             form.form_errors.append(
-                f"Too many attempts. Wait {retry_after} seconds, then try again, "
-                "or reset your password."
+                ngettext(
+                    "Too many attempts. Wait %(num)d second, then try again, "
+                    "or reset your password.",
+                    "Too many attempts. Wait %(num)d seconds, then try again, "
+                    "or reset your password.",
+                    retry_after,
+                )
             )
         else:
             outcome, user = signing_in.authenticate(email, filled(form.password.data))
@@ -120,13 +138,13 @@ def sign_in() -> ResponseReturnValue:
                 _record_sign_in(user)
                 db.session.commit()
                 target = safe_redirect_path(request.args.get("next"))
-                return redirect(target or url_for(home_endpoint(user)))
+                return _remembering(user, redirect(target or url_for(home_endpoint(user))))
             throttle.record_sign_in_failure(email, address)
             db.session.commit()  # the failure's audit entry
             form.form_errors.append(
-                "This account has been closed. Contact your HR team if this is a mistake."
+                _("This account has been closed. Contact your HR team if this is a mistake.")
                 if outcome is signing_in.SignInOutcome.DEACTIVATED
-                else WRONG_CREDENTIALS
+                else str(WRONG_CREDENTIALS)
             )
     elif form.is_submitted():
         status = 422
@@ -137,22 +155,34 @@ def sign_in() -> ResponseReturnValue:
 def sign_out() -> ResponseReturnValue:
     """Sign this browser out; the old session cookie stops working everywhere."""
     key = session.get(SESSION_KEY)
+    language = reader_language()
     if key:
         auth_sessions.revoke(key)
         db.session.commit()
     session.clear()
-    flash("You are signed out.", "info")
-    return redirect(url_for("auth.sign_in"))
+    flash(_("You are signed out."), "info")
+    # The sign-in page that follows stays in the language they were reading.
+    response = redirect(url_for("auth.sign_in"))
+    remember_language(response, language)
+    return response
+
+
+def _remembering(user: User, response: Response) -> Response:
+    """A signed-in answer that also remembers their language for the pages before sign-in
+    (after signing out, a link from an email)."""
+    remember_language(response, user.language)
+    return response
 
 
 def _token_problem_page(check: tokens.TokenCheck, purpose: TokenPurpose) -> tuple[str, int]:
     assert check.problem is not None  # noqa: S101 - only called for a failed check
     status, message = TOKEN_PROBLEMS[check.problem]
-    return render_template("accounts/link_problem.html", message=message, purpose=purpose), status
+    page = render_template("accounts/link_problem.html", message=message, purpose=purpose)
+    return page, status
 
 
 def _choose_password_from_link(
-    token: str, purpose: TokenPurpose, template: str, done: str
+    token: str, purpose: TokenPurpose, template: str, done: object
 ) -> ResponseReturnValue:
     """The invitation and reset pages: GET or HEAD shows the form (never using the link up),
     a valid POST uses the link, sets the password and signs the person in afresh."""
@@ -170,8 +200,9 @@ def _choose_password_from_link(
         begin_session(user, remember=False)
         _record_sign_in(user)
         db.session.commit()
-        flash(done, "success")
-        return redirect(url_for(home_endpoint(user)))
+        with in_language(user.language):  # the next page is in theirs
+            flash(str(done), "success")
+        return _remembering(user, redirect(url_for(home_endpoint(user))))
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, invited=person), status
 
@@ -183,7 +214,7 @@ def accept_invitation(token: str) -> ResponseReturnValue:
         token,
         TokenPurpose.INVITATION,
         "accounts/accept_invitation.html",
-        "Welcome! Your account is ready.",
+        _l("Welcome! Your account is ready."),
     )
 
 
@@ -243,7 +274,10 @@ def forgot_password() -> ResponseReturnValue:
         wait = _reset_request_wait(address)
         if wait:
             form.form_errors.append(
-                f"{rate_limits.retry_message(wait)} A reset link sent earlier still works."
+                _(
+                    "%(wait)s A reset link sent earlier still works.",
+                    wait=rate_limits.retry_message(wait),
+                )
             )
             page = render_template("accounts/forgot_password.html", form=form)
             return page, 429, {"Retry-After": str(wait)}
@@ -252,8 +286,13 @@ def forgot_password() -> ResponseReturnValue:
         user_id = signing_in.note_reset_request(address)
         db.session.commit()
         flash(
-            "If that address has an account, a reset link is on its way. "
-            f"It works for {current_app.config['PASSWORD_RESET_HOURS']} hours.",
+            ngettext(
+                "If that address has an account, a reset link is on its way. "
+                "It works for %(num)d hour.",
+                "If that address has an account, a reset link is on its way. "
+                "It works for %(num)d hours.",
+                current_app.config["PASSWORD_RESET_HOURS"],
+            ),
             "info",
         )
         response = redirect(url_for("auth.sign_in"))
@@ -270,7 +309,7 @@ def reset_password(token: str) -> ResponseReturnValue:
         token,
         TokenPurpose.PASSWORD_RESET,
         "accounts/reset_password.html",
-        "Your password has been changed.",
+        _l("Your password has been changed."),
     )
 
 
@@ -292,12 +331,15 @@ def change_password() -> ResponseReturnValue:
         if wait:
             status, headers = 429, {"Retry-After": str(wait)}
             form.form_errors.append(
-                f"{rate_limits.retry_message(wait)} If you have forgotten your password, "
-                "sign out and ask for a reset link."
+                _(
+                    "%(wait)s If you have forgotten your password, sign out and ask for a "
+                    "reset link.",
+                    wait=rate_limits.retry_message(wait),
+                )
             )
         elif not passwords.verify_password(user.password_hash, filled(form.current.data)):
             rate_limits.record(limits, key)
-            add_error(form.current, "That is not your current password.")
+            add_error(form.current, _("That is not your current password."))
         else:
             rate_limits.clear(limits, key)
             set_password(
@@ -305,6 +347,9 @@ def change_password() -> ResponseReturnValue:
             )
             begin_session(user, remember=False)
             db.session.commit()
-            flash("Your password has been changed. Other devices have been signed out.", "success")
+            flash(
+                _("Your password has been changed. Other devices have been signed out."),
+                "success",
+            )
             return redirect(url_for(home_endpoint(user)))
     return render_template("accounts/change_password.html", form=form), status, headers

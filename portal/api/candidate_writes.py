@@ -26,6 +26,7 @@ from portal.accounts.offer_import import Context, Offer, OfferRow, RowError
 from portal.accounts.operations import CandidateDetails
 from portal.core import inputs
 from portal.core.forms import time_zone_names
+from portal.core.i18n import _
 from portal.core.ids import MAX_ID
 from portal.core.words import noun
 from portal.people import directory
@@ -233,7 +234,7 @@ def _optional_line(value: str) -> str:
 def _zone(value: str) -> str:
     zone = inputs.single_line(value)
     if zone not in time_zone_names():
-        raise inputs.InputError("Use a time zone name such as Europe/Paris.")
+        raise inputs.InputError(_("Use a time zone name such as Europe/Paris."))
     return zone
 
 

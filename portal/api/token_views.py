@@ -15,24 +15,27 @@ from portal.api import tokens as api_tokens
 from portal.api.models import TokenScope
 from portal.core.extensions import db
 from portal.core.forms import OneLineField, ask_first, filled
+from portal.core.i18n import _, _l
 from portal.people.access import account_bp
 from portal.people.models import User
 
 
 class ApiTokenForm(FlaskForm):
     name = OneLineField(
-        "Name",
+        _l("Name"),
         max_length=api_tokens.NAME_MAX_LENGTH,
-        what="a name",
-        validators=[DataRequired("Give the token a name, such as the system that will use it.")],
-        description="What will use it, e.g. “ATS sync”. Only you see it.",
+        what=_l("a name"),
+        validators=[
+            DataRequired(_l("Give the token a name, such as the system that will use it."))
+        ],
+        description=_l("What will use it, e.g. “ATS sync”. Only you see it."),
         render_kw={"autocomplete": "off"},
     )
     scope = RadioField(
-        "What may it do?",
+        _l("What may it do?"),
         choices=[
-            SelectChoice(TokenScope.READ.value, "Read only"),
-            SelectChoice(TokenScope.WRITE.value, "Read and write"),
+            SelectChoice(TokenScope.READ.value, _l("Read only")),
+            SelectChoice(TokenScope.WRITE.value, _l("Read and write")),
         ],
         default=TokenScope.READ.value,
         validate_choice=False,  # validate_scope says what is wrong in words
@@ -40,14 +43,16 @@ class ApiTokenForm(FlaskForm):
 
     def validate_scope(self, field: Field) -> None:
         if field.data not in {scope.value for scope in TokenScope}:
-            raise ValidationError("Choose “Read only” or “Read and write”.")
+            raise ValidationError(_("Choose “Read only” or “Read and write”."))
 
 
 # What each scope lets a token do, beside its choice on the form.
 SCOPE_HINTS = {
-    TokenScope.READ.value: "Candidates with their status and reasons, and their events.",
-    TokenScope.WRITE.value: "Also add candidates (one, or many at once), change their joining "
-    "details and their recruiter, as you could in the portal.",
+    TokenScope.READ.value: _l("Candidates with their status and reasons, and their events."),
+    TokenScope.WRITE.value: _l(
+        "Also add candidates (one, or many at once), change their joining details and their "
+        "recruiter, as you could in the portal."
+    ),
 }
 
 
@@ -101,15 +106,17 @@ def revoke_api_token(token_id: int) -> ResponseReturnValue:
     if token is None:
         abort(404)
     asking = ask_first(
-        f"Revoke the token “{token.name}”?",
-        detail="Whatever uses it stops getting answers at once; a revoked token cannot be "
-        "brought back.",
-        button="Yes, revoke it",
+        _("Revoke the token “%(name)s”?", name=token.name),
+        detail=_(
+            "Whatever uses it stops getting answers at once; a revoked token cannot be "
+            "brought back."
+        ),
+        button=_("Yes, revoke it"),
         cancel=url_for("auth.api_tokens_page"),
     )
     if asking is not None:
         return asking
     if api_tokens.revoke(token, by=user):
         db.session.commit()
-        flash(f"The token “{token.name}” is revoked: it no longer works.", "success")
+        flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("auth.api_tokens_page"))

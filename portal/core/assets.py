@@ -21,20 +21,25 @@ The app's own `static` route serves both kinds of name from static/ (through Fla
 - a plain name (/static/portal.css): the file, cached only PLAIN_MAX_AGE seconds, since its
   bytes may change under the same name. Nothing the portal renders links one any more.
 
+Stylesheets, scripts and SVGs go out compressed (gzip, or brotli when that package is
+installed) to a client that takes it, compressed once per process and kept
+(core/compression.py), with `Vary: Accept-Encoding`.
+
 Behind nginx (deploy/nginx.conf) the proxy serves both kinds of name itself, with the same
-headers; this route then only serves `make run` and direct requests to gunicorn.
+headers, and gzips the same kinds; this route then only serves `make run` and direct requests
+to gunicorn.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import stat
 from pathlib import Path, PurePosixPath
 
 from flask import Flask, Response, abort, current_app, send_from_directory, url_for
 from werkzeug.security import safe_join
+
+from portal.core import compression
 
 HASH_LENGTH = 10
 # Only the kinds deploy/nginx.conf knows to strip the hash from (its regex location): a name
@@ -49,6 +54,7 @@ _FINGERPRINTED_NAME = re.compile(
     rf"(?P<suffix>{'|'.join(re.escape(suffix) for suffix in FINGERPRINTED_SUFFIXES)})"
 )
 _EXTENSION_KEY = "portal.assets"
+_COMPRESSED_KEY = "portal.assets.compressed"
 
 
 class Fingerprints:
@@ -68,13 +74,9 @@ class Fingerprints:
         known = self._known.get(path)
         if known is not None and not self.watch:
             return known[1]
-        try:
-            found = os.stat(path)
-        except OSError:
+        version = compression.file_version(path)
+        if version is None:
             return None
-        if not stat.S_ISREG(found.st_mode):
-            return None
-        version = (found.st_mtime_ns, found.st_size)
         if known is not None and known[0] == version:
             return known[1]
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:HASH_LENGTH]
@@ -122,16 +124,31 @@ def serve_static(filename: str) -> Response:
         if current is not None:
             if current != match["hash"]:
                 abort(404)  # a stale name: see the module's docstring for why not a redirect
-            response = send_from_directory(folder, original, max_age=FINGERPRINTED_MAX_AGE)
+            response = _send(folder, original, max_age=FINGERPRINTED_MAX_AGE)
             response.headers["Cache-Control"] = FINGERPRINTED_CACHE_CONTROL
             return response
-    return send_from_directory(folder, filename, max_age=PLAIN_MAX_AGE)
+    return _send(folder, filename, max_age=PLAIN_MAX_AGE)
+
+
+def _send(folder: str, filename: str, *, max_age: int) -> Response:
+    """The file, compressed once for a client that takes it (core/compression.py)."""
+    store: compression.Precompressed = current_app.extensions[_COMPRESSED_KEY]
+    response = compression.send_static(store, folder, filename)
+    if response is not None:
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
+        return response
+    response = send_from_directory(folder, filename, max_age=max_age)
+    if compression.is_compressed(store, folder, filename):
+        compression.add_vary(response)
+    return response
 
 
 def init_assets(app: Flask) -> None:
-    """Serve static/ through `serve_static` (same route, same `static` endpoint) and give
-    templates `asset_url`."""
+    """Serve static/ through `serve_static` (same route, same `static` endpoint, text files
+    compressed once: core/compression.py) and give templates `asset_url`."""
     watch = app.debug or app.config.get("PORTAL_ENV") in ("development", "testing")
     app.extensions[_EXTENSION_KEY] = Fingerprints(watch=watch)
+    app.extensions[_COMPRESSED_KEY] = compression.make_precompressed(watch=watch)
     app.view_functions["static"] = serve_static
     app.jinja_env.globals["asset_url"] = asset_url

@@ -155,6 +155,12 @@ def from_environment() -> dict:
         # decode to (a small file claiming a huge picture is a decompression bomb).
         "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 8 * 1024 * 1024),
         "PHOTO_MAX_PIXELS": _int("PHOTO_MAX_PIXELS", 40_000_000),
+        # Documents candidates upload for their checklist's tasks (timeline.documents): the
+        # largest file, the most pixels an image may decode to, and the private folder they are
+        # kept in (unset: checklist-documents in the instance folder; never under static/).
+        "CHECKLIST_UPLOAD_MAX_BYTES": _int("CHECKLIST_UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
+        "CHECKLIST_UPLOAD_MAX_PIXELS": _int("CHECKLIST_UPLOAD_MAX_PIXELS", 60_000_000),
+        "CHECKLIST_DOCUMENTS_FOLDER": os.environ.get("CHECKLIST_DOCUMENTS_FOLDER", "").strip(),
         # Staff single sign-on with OpenID Connect (accounts.oidc): off unless OIDC_ISSUER is
         # set; the issuer, client id and secret and the role map go together (checked at start).
         "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
@@ -218,6 +224,8 @@ DEFAULTS: dict = {
         "at_risk_pulse_drop": 2,  # "pulse fell from 5 to 2"
         "at_risk_pulse_at_or_below": 2,  # "feels 2 of 5 about joining"
         "at_risk_silent_days_before_joining": 14,  # "joins in 6 days and has signed in but …"
+        # "2 tasks overdue" (their checklist): quiet from one, at risk from this many.
+        "at_risk_overdue_tasks": 3,
     },
     # The pulse check ("How do you feel about joining?") is offered at most this often.
     "PULSE_EVERY_DAYS": 14,

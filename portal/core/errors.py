@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 from werkzeug.http import HTTP_STATUS_CODES
 
 from portal.core.extensions import db
+from portal.core.i18n import _, _l, in_language, language_without_database
 from portal.core.problems import API_PATH_PREFIX, DETAILS, PROBLEM_JSON, for_api
 from portal.core.security import app_security_headers
 
@@ -28,19 +29,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("portal.errors")
 
+# Each status's title and hint, in the reader's language when the page is made.
 MESSAGES = {
-    400: ("The request could not be understood", "Go back, reload the page and try again."),
-    403: ("You cannot do that", "Your account does not allow this action."),
-    404: ("Page not found", "The page does not exist, or it is not yours to see."),
-    405: ("That did not work", "This page cannot be used that way."),
-    410: ("This link no longer works", "Ask for a new one."),
-    413: ("That is too much to send", "Shorten what you entered and send it again."),
-    429: ("Too many attempts", "Please wait a moment before trying again."),
-    500: ("Something went wrong on our side", "It has been logged. Please try again shortly."),
+    400: (_l("The request could not be understood"), _l("Go back, reload the page and try again.")),
+    403: (_l("You cannot do that"), _l("Your account does not allow this action.")),
+    404: (_l("Page not found"), _l("The page does not exist, or it is not yours to see.")),
+    405: (_l("That did not work"), _l("This page cannot be used that way.")),
+    410: (_l("This link no longer works"), _l("Ask for a new one.")),
+    413: (_l("That is too much to send"), _l("Shorten what you entered and send it again.")),
+    429: (_l("Too many attempts"), _l("Please wait a moment before trying again.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("It has been logged. Please try again shortly."),
+    ),
 }
 
-# What is left when nothing else can be rendered: no template, no database, no url_for.
-_TITLE, _HINT = MESSAGES[500]
+# What is left when nothing else can be rendered: no template, no database, no url_for, and no
+# language but English (the reader's is unknown without the database).
+_TITLE, _HINT = "Something went wrong on our side", "It has been logged. Please try again shortly."
 STATIC_SERVER_ERROR_PAGE = (
     '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
     f"<title>{_TITLE} · Pre-boarding portal</title></head>\n"
@@ -59,7 +65,10 @@ _HTML = "text/html; charset=utf-8"
 
 
 def _render(status: int, detail: str | None = None) -> tuple[str, int]:
-    title, hint = MESSAGES.get(status, (f"Error {status}", ""))
+    if status in MESSAGES:
+        title, hint = (str(text) for text in MESSAGES[status])
+    else:
+        title, hint = _("Error %(status)s", status=status), ""
     return render_template(
         "core/error.html", status=status, title=title, hint=detail or hint
     ), status
@@ -70,14 +79,16 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
         return error
     # A message written for this error (abort(400, "...")) is shown; Werkzeug's generic one not.
     detail = error.description if error.description != type(error).description else None
-    return _render(error.code, detail)
+    return _render(error.code, None if detail is None else str(detail))
 
 
 def _csrf_error(_error: CSRFError) -> ResponseReturnValue:
     return _render(
         400,
-        "This form had expired or did not come from this site. "
-        "Reload the page and send it again; nothing was saved.",
+        _(
+            "This form had expired or did not come from this site. "
+            "Reload the page and send it again; nothing was saved."
+        ),
     )
 
 
@@ -99,10 +110,13 @@ def _server_error(_error: InternalServerError) -> ResponseReturnValue:
     # Flask has already logged the original exception with its traceback. The page asks
     # nothing of the database (it may be why we are here): no signed-in header, no counts, and
     # no context processors (Flask-Login's loads the signed-in user).
-    title, hint = MESSAGES[500]
     try:
-        page = current_app.jinja_env.get_template("core/server_error.html")
-        return page.render(title=title, hint=hint), 500
+        # In the language the request had settled on, else the visitor's (cookie, browser):
+        # finding the signed-in person's own choice would ask the database.
+        with in_language(language_without_database()):
+            title, hint = (str(text) for text in MESSAGES[500])
+            page = current_app.jinja_env.get_template("core/server_error.html")
+            return page.render(title=title, hint=hint), 500
     except Exception:
         log.exception("The 500 page could not be rendered; answering the static one")
         return STATIC_SERVER_ERROR_PAGE, 500, {"Content-Type": _HTML}

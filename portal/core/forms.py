@@ -7,14 +7,18 @@ from functools import cache
 from typing import Any, TypeVar, cast
 from zoneinfo import available_timezones
 
-from flask import abort, render_template, request
+from flask import abort, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
+from markupsafe import Markup
 from wtforms import DateField, EmailField, Field, Form, StringField, TimeField, ValidationError
 from wtforms.form import BaseForm
 from wtforms.validators import StopValidation
+from wtforms.widgets import TextInput
 
-from portal.core import inputs
+from portal.core import inputs, time_zones
+from portal.core.i18n import _
 
 # The "not assigned" option of a recruiter select (HR's candidate form, the thread's reassign
 # form): `coerce=form_id` needs an int, and no user has id 0. The views turn it into None.
@@ -49,8 +53,64 @@ def _zone_set() -> frozenset[str]:
 
 
 def valid_time_zone(_form: Form, field: Field) -> None:
+    """Every time zone field's one check: a zone of the tz database (as TimeZoneField reads
+    what was typed, a label of the list or an IANA name)."""
     if field.data not in _zone_set():
-        raise ValidationError("Choose a time zone from the list, such as Europe/Paris.")
+        raise ValidationError(_("Choose a place from the list, such as Germany — Berlin."))
+
+
+# The id of the page's one list of zones (a page with two zone fields shows it once).
+TIME_ZONE_LIST_ID = "time-zone-choices"
+_ZONE_LIST_SHOWN = "portal_time_zone_list_shown"
+
+
+class TimeZoneInput(TextInput):
+    """A text input searching the zones by country or city (a <datalist> of core.time_zones'
+    labels in the reader's language); the first zone field of a page brings the list."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        html = super().__call__(field, **kwargs)
+        if g.get(_ZONE_LIST_SHOWN):
+            return html
+        setattr(g, _ZONE_LIST_SHOWN, True)
+        options = Markup("").join(
+            Markup('<option value="{}"></option>').format(choice.label)
+            for choice in time_zones.choices()
+        )
+        return html + Markup('<datalist id="{}">{}</datalist>').format(TIME_ZONE_LIST_ID, options)
+
+
+class TimeZoneField(StringField):
+    """A time zone as people choose one: by country or city ("Germany — Berlin", "Deutschland —
+    Berlin" for a German reader), from the tz database's list, not the 597 raw names. Its data
+    is the IANA name ("Europe/Berlin"): a label of the list (in the reader's language or in
+    English), a place or country naming one zone, or an IANA name are all read. The input shows
+    the zone's label; what could not be read comes back as typed, beside `valid_time_zone`'s
+    message (added to the field's validators)."""
+
+    widget = TimeZoneInput()
+    data: str  # never None: empty until something is typed
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", "")
+        kwargs["render_kw"] = {
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "list": TIME_ZONE_LIST_ID,
+            **(kwargs.get("render_kw") or {}),
+        }
+        kwargs["validators"] = [*(kwargs.get("validators") or ()), valid_time_zone]
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            typed = inputs.single_line(str(valuelist[0]))
+            self.data = time_zones.zone_for_label(typed) or typed
+
+    def _value(self) -> str:
+        if self.data in _zone_set():
+            return time_zones.label(self.data)
+        return self.data or ""
 
 
 class TimeOfDayField(TimeField):
@@ -76,7 +136,7 @@ class CleanedField(StringField):
     """A text field whose input is cleaned by a `core.inputs` function as it arrives: the form's
     data is what will be stored, and the function's refusal is shown beside the field (and the
     other validators are skipped). Input that cleans to nothing is left to the validators:
-    `DataRequired("Enter …")` for a required field, `Optional()` for one that may be empty.
+    `DataRequired(_l("Enter …"))` for a required field, `Optional()` for one that may be empty.
     What could not be used is shown back as one tidy line, never with its control characters."""
 
     def __init__(self, *args: Any, clean: Callable[[str], str], **kwargs: Any) -> None:
@@ -110,7 +170,7 @@ class PersonNameField(CleanedField):
 
 class OneLineField(CleanedField):
     """A single line of text that may reach an email subject or header (`inputs.one_line`).
-    `what` names it in messages, with its article: "the job title"."""
+    `what` names it in messages, with its article: `_l("the job title")`."""
 
     def __init__(self, *args: Any, max_length: int, what: str, **kwargs: Any) -> None:
         _limit(kwargs, max_length)
@@ -131,11 +191,11 @@ class EmailAddressField(CleanedField, EmailField):
 
 class WebAddressField(CleanedField):
     """A web address read by `inputs.web_address`: an http(s) address in one form. `what` names
-    it in messages, with its article: "the feed's address". A text input with the URL keyboard,
-    not <input type="url">: what could not be used comes back as typed, to be corrected, and
-    that input may only hold an absolute URL."""
+    it in messages, with its article: `_l("the feed's address")`. A text input with the URL
+    keyboard, not <input type="url">: what could not be used comes back as typed, to be
+    corrected, and that input may only hold an absolute URL."""
 
-    def __init__(self, *args: Any, what: str = "the address", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, what: str | None = None, **kwargs: Any) -> None:
         _limit(kwargs, inputs.URL_MAX_LENGTH)
         kwargs["render_kw"] = {"inputmode": "url", **kwargs["render_kw"]}
 
@@ -143,6 +203,16 @@ class WebAddressField(CleanedField):
             return inputs.web_address(value, what=what)
 
         super().__init__(*args, clean=clean, **kwargs)
+
+
+class QueryForm(Form):
+    """A form read from the query string (filters, a search): nothing changes, so no CSRF token.
+    WTForms' own messages ("Not a valid date value.") come in the reader's language, as they do
+    for every FlaskForm."""
+
+    class Meta:
+        def get_translations(self, form: Form) -> Any:
+            return wtforms_translations
 
 
 class ConfirmForm(FlaskForm):

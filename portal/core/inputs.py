@@ -4,7 +4,11 @@ line and the API all use these, so a value is cleaned the same way whichever doo
 by, and what is stored is safe to put in an email header, a subject or a calendar line.
 
 Each function returns the value as it is to be stored, or raises `InputError` with a message for
-the person who typed it.
+the person who typed it, in the reader's language (the JSON API and the command line read
+English). `what` names the value in the messages with its article ("the job title"): pass it
+translated (`_l("the job title")`). German puts it where the accusative goes ("Bitte geben Sie
+den Namen ein", "Für die Berufsbezeichnung sind höchstens …"), so its German is written in the
+accusative: "den Standort", "einen Titel".
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from email_validator import EmailNotValidError, validate_email
+
+from portal.core.i18n import _, format_number
 
 # The column sizes (people.models.User keeps its columns this long; a test holds them together).
 NAME_MAX_LENGTH = 120
@@ -75,27 +81,41 @@ def _capitalised(words: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def _names(what: object) -> dict[str, str]:
+    """`what` for the messages: as given, and capitalised to begin a sentence."""
+    return {"what": str(what), "What": _capitalised(str(what))}
+
+
+def _too_long(what: object, max_length: int, length: int) -> InputError:
+    return InputError(
+        _(
+            "%(What)s has at most %(max)s characters (%(now)s now).",
+            max=format_number(max_length),
+            now=format_number(length),
+            **_names(what),
+        )
+    )
+
+
 def one_line(value: str, *, max_length: int, what: str) -> str:
     """A single line of text (a title, a subject, a place) as stored, or InputError. `what`
-    names it in the messages, with its article: "the job title"."""
+    names it in the messages, with its article: `_l("the job title")`."""
     if _unreadable(value):
-        raise InputError(f"{_capitalised(what)} has characters that could not be read.")
+        raise InputError(_("%(What)s has characters that could not be read.", **_names(what)))
     text = single_line(value)
     if not text:
-        raise InputError(f"Enter {what}.", empty=True)
+        raise InputError(_("Enter %(what)s.", **_names(what)), empty=True)
     if len(text) > max_length:
-        raise InputError(
-            f"{_capitalised(what)} has at most {max_length} characters ({len(text)} now)."
-        )
+        raise _too_long(what, max_length, len(text))
     return text
 
 
 def person_name(value: str) -> str:
     """A person's name as stored: one clean line (see `single_line`) of at most
     NAME_MAX_LENGTH characters with at least one letter, in any script, or InputError."""
-    text = one_line(value, max_length=NAME_MAX_LENGTH, what="a name")
+    text = one_line(value, max_length=NAME_MAX_LENGTH, what=_("a name"))
     if not any(char.isalpha() for char in text):
-        raise InputError("A name needs at least one letter.")
+        raise InputError(_("A name needs at least one letter."))
     return text
 
 
@@ -126,7 +146,13 @@ def multi_line(value: str, *, max_length: int) -> str:
     allowed. InputError when it is longer than `max_length` characters."""
     text = plain_text(value).strip()
     if len(text) > max_length:
-        raise InputError(f"Keep it to {max_length:,} characters or fewer ({len(text):,} now).")
+        raise InputError(
+            _(
+                "Keep it to %(max)s characters or fewer (%(now)s now).",
+                max=format_number(max_length),
+                now=format_number(len(text)),
+            )
+        )
     return text
 
 
@@ -139,11 +165,11 @@ def email_address(value: str) -> str:
     (müller.de is stored as xn--mller-kva.de)."""
     text = value.strip()
     if not text:
-        raise InputError("Enter an email address.", empty=True)
+        raise InputError(_("Enter an email address."), empty=True)
     local = text.rpartition("@")[0]
     if local and not local.isascii():
         raise InputError(
-            "Use an address with only unaccented letters, digits and . _ - + before the @."
+            _("Use an address with only unaccented letters, digits and . _ - + before the @.")
         )
     try:
         checked = validate_email(
@@ -155,14 +181,19 @@ def email_address(value: str) -> str:
             allow_domain_literal=False,
         )
     except EmailNotValidError:
-        raise InputError("Enter an email address like name@example.com.") from None
+        raise InputError(_("Enter an email address like name@example.com.")) from None
     address = (checked.ascii_email or checked.normalized).lower()
     if len(address) > EMAIL_MAX_LENGTH:
-        raise InputError(f"An email address has at most {EMAIL_MAX_LENGTH} characters.")
+        raise InputError(
+            _(
+                "An email address has at most %(max)s characters.",
+                max=format_number(EMAIL_MAX_LENGTH),
+            )
+        )
     return address
 
 
-def web_address(value: str, *, what: str = "the address") -> str:
+def web_address(value: str, *, what: str | None = None) -> str:
     """An http(s) address as stored and compared: trimmed, its scheme and server name in lower
     case (an accented server name in the ASCII form DNS reads), the default port and any
     #fragment left out; or InputError. `what` names it in the messages, with its article.
@@ -171,38 +202,48 @@ def web_address(value: str, *, what: str = "the address") -> str:
     characters, a port that is not a number from 1 to 65535, more than URL_MAX_LENGTH
     characters. Whether the server may be reached (public, resolvable) is decided when it is
     fetched (core/http), not here."""
+    names = _names(_("the address") if what is None else what)
     text = value.strip()
     if not text:
-        raise InputError(f"Enter {what}.", empty=True)
-    what_ = _capitalised(what)
+        raise InputError(_("Enter %(what)s.", **names), empty=True)
     if _unreadable(text) or any(char.isspace() or not char.isprintable() for char in text):
-        raise InputError(f"{what_} cannot contain spaces, line breaks or invisible characters.")
+        raise InputError(
+            _("%(What)s cannot contain spaces, line breaks or invisible characters.", **names)
+        )
     if len(text) > URL_MAX_LENGTH:
-        raise InputError(f"{what_} has at most {URL_MAX_LENGTH:,} characters ({len(text):,} now).")
+        raise _too_long(names["what"], URL_MAX_LENGTH, len(text))
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise InputError(f"{what_} is not a valid web address.") from None
+        raise InputError(_("%(What)s is not a valid web address.", **names)) from None
     scheme = parts.scheme.lower()
     if scheme not in _WEB_PORTS:
-        raise InputError(f"{what_} must start with https:// or http://.")
+        raise InputError(_("%(What)s must start with https:// or http://.", **names))
     if parts.username is not None or parts.password is not None:
-        raise InputError(f"{what_} must not contain a user name or password.")
+        raise InputError(_("%(What)s must not contain a user name or password.", **names))
     host = parts.hostname
     if not host:
-        raise InputError(f"{what_} must name a server, as in https://news.example.com/feed.xml.")
+        raise InputError(
+            _("%(What)s must name a server, as in https://news.example.com/feed.xml.", **names)
+        )
     if port == 0:
-        raise InputError(f"{what_} is not a valid web address.")
+        raise InputError(_("%(What)s is not a valid web address.", **names))
     try:
         host = host if host.isascii() else host.encode("idna").decode("ascii")
     except UnicodeError:
-        raise InputError(f"{what_} does not name a valid server.") from None
+        raise InputError(_("%(What)s does not name a valid server.", **names)) from None
     host = f"[{host}]" if ":" in host else host
     netloc = host if port in (None, _WEB_PORTS[scheme]) else f"{host}:{port}"
     address = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
     if len(address) > URL_MAX_LENGTH:
-        raise InputError(f"{what_} has at most {URL_MAX_LENGTH:,} characters.")
+        raise InputError(
+            _(
+                "%(What)s has at most %(max)s characters.",
+                max=format_number(URL_MAX_LENGTH),
+                **names,
+            )
+        )
     return address
 
 
@@ -217,13 +258,16 @@ def joining_date(value: date, *, today: date, backdated: bool = False) -> date:
     recording someone who has already joined); a year back and two years ahead are the limits
     either way."""
     if value > today + timedelta(days=JOINING_DAYS_AHEAD):
-        raise InputError("That is more than two years ahead. Check the year.")
+        raise InputError(_("That is more than two years ahead. Check the year."))
     if value < today - timedelta(days=JOINING_DAYS_BACK):
-        raise InputError("That is more than a year ago. Check the year.")
+        raise InputError(_("That is more than a year ago. Check the year."))
     if value < today and not backdated:
         raise PastDate(
-            f"That date has passed (today is {today.isoformat()} where they join). Choose today "
-            "or a later day, or tick “This is a backdated record” for someone who has already "
-            "joined."
+            _(
+                "That date has passed (today is %(today)s where they join). Choose today or a "
+                "later day, or tick “This is a backdated record” for someone who has already "
+                "joined.",
+                today=today.isoformat(),
+            )
         )
     return value

@@ -29,6 +29,7 @@ from limits.strategies import STRATEGIES, RateLimiter
 
 from portal.core import clock
 from portal.core.config import ConfigError
+from portal.core.i18n import ngettext
 
 log = logging.getLogger("portal.rate_limits")
 
@@ -135,6 +136,13 @@ def clear(limits: str, key: str) -> None:
 def retry_message(seconds: int) -> str:
     """The sentence a 429 page shows, in minutes once the wait is long."""
     if seconds < 90:
-        return f"Too many attempts. Wait {seconds} seconds, then try again."
-    minutes = math.ceil(seconds / 60)
-    return f"Too many attempts. Wait {minutes} minutes, then try again."
+        return ngettext(
+            "Too many attempts. Wait %(num)d second, then try again.",
+            "Too many attempts. Wait %(num)d seconds, then try again.",
+            seconds,
+        )
+    return ngettext(
+        "Too many attempts. Wait %(num)d minute, then try again.",
+        "Too many attempts. Wait %(num)d minutes, then try again.",
+        math.ceil(seconds / 60),
+    )

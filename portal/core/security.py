@@ -12,6 +12,8 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, abort, request
 
+from portal.core.i18n import _, _l
+
 # Only a bare https origin may join img-src: nothing that could end the directive or add one.
 _IMAGE_ORIGIN = re.compile(r"https://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?")
 
@@ -42,8 +44,9 @@ def content_security_policy(image_origins: Iterable[str] = ()) -> str:
 
 CONTENT_SECURITY_POLICY = content_security_policy()
 
-NUL_REFUSED = "The text sent contains a character that cannot be stored (a NUL byte)."
-LINE_BREAK_REFUSED = (
+# Translated when refused (`str()`): the JSON API's problem details need a plain string.
+NUL_REFUSED = _l("The text sent contains a character that cannot be stored (a NUL byte).")
+LINE_BREAK_REFUSED = _l(
     "The address contains a line break, which no link of this site has. "
     "Check the link and try again."
 )
@@ -87,22 +90,22 @@ def _refuse_unsafe_characters() -> None:
     path = request.path
     query = unquote_to_bytes(request.query_string)
     if "\x00" in path or b"\x00" in query:
-        abort(400, NUL_REFUSED)
+        abort(400, str(NUL_REFUSED))
     if any(char in path for char in "\r\n") or b"\r" in query or b"\n" in query:
-        abort(400, LINE_BREAK_REFUSED)
+        abort(400, str(LINE_BREAK_REFUSED))
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if request.is_json:
         try:
             document = request.get_json(silent=True)
         except RecursionError:  # not a ValueError, so `silent` lets it through
-            abort(400, "The JSON document is nested too deeply.")
+            abort(400, _("The JSON document is nested too deeply."))
         if _holds_nul(document):
-            abort(400, NUL_REFUSED)
+            abort(400, str(NUL_REFUSED))
         return
     for key, values in request.form.lists():
         if "\x00" in key or any("\x00" in value for value in values):
-            abort(400, NUL_REFUSED)
+            abort(400, str(NUL_REFUSED))
 
 
 def app_security_headers(app: Flask) -> dict[str, str]:

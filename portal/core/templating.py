@@ -12,7 +12,7 @@ from flask import Flask, g, has_request_context
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from portal.core.i18n import reader_language
+from portal.core.i18n import _, reader_language
 from portal.core.links import absolute_url
 from portal.core.words import noun, plural
 
@@ -122,7 +122,10 @@ def iso_instant(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
-NEW_TAB_HINT = Markup('<span class="visually-hidden"> (opens in a new tab)</span>')
+def new_tab_hint() -> Markup:
+    """The hidden " (opens in a new tab)" after a link that opens one, in the reader's
+    language (so it is made for each page, never once at import)."""
+    return Markup('<span class="visually-hidden"> {0}</span>').format(_("(opens in a new tab)"))
 
 
 def external_link(url: str | None, text: str | Markup, *, nofollow: bool = False) -> Markup:
@@ -133,7 +136,7 @@ def external_link(url: str | None, text: str | Markup, *, nofollow: bool = False
         return escape(text)
     rel = "noopener noreferrer nofollow" if nofollow else "noopener noreferrer"
     return Markup('<a href="{0}" target="_blank" rel="{1}">{2}{3}</a>').format(
-        url, rel, text, NEW_TAB_HINT
+        url, rel, text, new_tab_hint()
     )
 
 
@@ -179,4 +182,5 @@ def init_templating(app: Flask) -> None:
         reader_zone=reader_zone,
         absolute_url=absolute_url,
         external_link=external_link,
+        new_tab_hint=new_tab_hint,
     )

@@ -1,4 +1,7 @@
-"""Words for numbers, the same in Python and in templates (where `plural` is a Jinja global)."""
+"""English words for numbers, the same in Python and in templates (where `plural` is a Jinja
+global): for what is only ever English (the JSON API's messages, the command line's output).
+What a person reads on a page or in an email uses `ngettext` (portal/core/i18n.py) instead:
+"%(num)d day" / "%(num)d days" as one message, which every language words its own way."""
 
 from __future__ import annotations
 

@@ -13,17 +13,19 @@ from portal.accounts import passwords
 from portal.accounts.operations import CandidateDetails
 from portal.core.clock import utcnow
 from portal.core.extensions import db
+from portal.demo import checklist as demo_checklist
 from portal.demo import first_days
 from portal.demo import history as demo_history
 from portal.demo import outcomes as demo_outcomes
 from portal.demo import team as demo_team
+from portal.news import announcements
 from portal.news.feeds.samples import load_samples
 from portal.people.models import Role, User
 from portal.questions import faq
 from portal.questions.models import Message
 from portal.timeline import milestones as timeline
 from portal.timeline.milestones import MilestoneFields
-from portal.timeline.models import MilestoneTemplate
+from portal.timeline.models import MilestoneTemplate, TaskKind
 
 DEMO_PASSWORD = "preboarding-demo"  # noqa: S105 - printed for people trying the demo
 HR_EMAIL = "hannah.hr@example.com"
@@ -196,10 +198,14 @@ def load() -> list[int]:
         else:
             invitations.append(accounts.invite(candidate, hr).id)
     templates = _load_timeline(hr)
+    db.session.flush()
+    signed_up = {spec.email for spec in CANDIDATES if spec.signed_up}
+    demo_checklist.load(list(candidates.values()), signed_up, utcnow())
     first_days.load(hr)
     _load_conversations(candidates, recruiters, hr)
     demo_team.load(hr, candidates)  # the people to meet, with drawn portraits
     load_samples()  # company news, from the bundled sample feeds (offline)
+    announcements.load_demo(hr, utcnow())  # and HR's own
     db.session.flush()
     demo_history.load(candidates, templates)
     # A year of past offers' outcomes, for the reports.
@@ -285,6 +291,31 @@ TIMELINE = [
         "First one-to-one",
         1,
         details="Half an hour with your manager about your first weeks, and any question you have.",
+    ),
+    # The checklist ("Things to do"): tasks each candidate ticks off before joining.
+    MilestoneFields(
+        "Confirm your bank details",
+        -21,
+        details="Check the account your first salary goes to on the offer summary HR sent you.",
+        kind=TaskKind.CONFIRM,
+    ),
+    MilestoneFields(
+        "Upload a copy of your passport or ID card",
+        -14,
+        details="A scan or a photo (PDF, JPEG or PNG). Only HR sees it.",
+        kind=TaskKind.UPLOAD,
+    ),
+    MilestoneFields(
+        "Read the employee handbook",
+        -2,
+        details="How holidays, expenses and working from home work here: about twenty minutes.",
+        kind=TaskKind.READ,
+    ),
+    MilestoneFields(
+        "Acknowledge the code of conduct",
+        0,
+        details="The short version of how we treat each other and the people we work with.",
+        kind=TaskKind.ACKNOWLEDGE,
     ),
 ]
 ARJUN_LUNCH = MilestoneFields(

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal.core.extensions import db
+from portal.core.i18n import _, _l
 from portal.core.pages import instant_cursor
+from portal.engagement import reason_words
 from portal.engagement.dashboard import ACTIVITY_DAYS
 from portal.engagement.models import CandidateSummary, PulseResponse, Status
 from portal.engagement.sparkline import Sparkline, day_counts, sparkline, window
@@ -31,17 +34,17 @@ _VERSION = aliased(CandidateMilestone, name="version")
 LIMIT = 150  # events read for a page of a candidate's activity, at most (and one more)
 DAYS_PER_PAGE = 7  # days of activity a page shows, at most
 
-# Sentences for events that need nothing looked up.
-PLAIN: dict[str, str] = {
-    EventKind.SIGNED_IN: "Signed in",
-    EventKind.HOME_VIEWED: "Opened their home page",
-    EventKind.QUESTION_ASKED: "Asked a question",
-    EventKind.ANSWER_READ: "Read an answer to their question",
-    EventKind.FAQ_SEARCHED: "Searched the FAQ",
-    EventKind.CALENDAR_DOWNLOADED: "Downloaded the joining-day calendar file",
-    EventKind.TIMELINE_VIEWED: "Opened a timeline item",
-    EventKind.QUESTION_OVERDUE: "A question waited past the promised answer time",
-    EventKind.JOINED: "Joined: their first day began",
+# Sentences for events that need nothing looked up (in the reader's language when shown).
+PLAIN: dict[str, LazyString] = {
+    EventKind.SIGNED_IN: _l("Signed in"),
+    EventKind.HOME_VIEWED: _l("Opened their home page"),
+    EventKind.QUESTION_ASKED: _l("Asked a question"),
+    EventKind.ANSWER_READ: _l("Read an answer to their question"),
+    EventKind.FAQ_SEARCHED: _l("Searched the FAQ"),
+    EventKind.CALENDAR_DOWNLOADED: _l("Downloaded the joining-day calendar file"),
+    EventKind.TIMELINE_VIEWED: _l("Opened a timeline item"),
+    EventKind.QUESTION_OVERDUE: _l("A question waited past the promised answer time"),
+    EventKind.JOINED: _l("Joined: their first day began"),
 }
 # Written by the portal, not done by the candidate.
 BY_THE_PORTAL = (EventKind.STATUS_CHANGED, EventKind.QUESTION_OVERDUE, EventKind.JOINED)
@@ -91,17 +94,30 @@ def _subject_id(subject: str | None, prefix: str) -> int | None:
 
 
 def _status_change(data: dict) -> str:
+    """ "Status changed from engaged to quiet: not seen for 7 days", the reasons worded in the
+    reader's language from the facts the event kept (else as it recorded them)."""
     before, after = Status.words_for(data.get("from")), Status.words_for(data.get("to"))
-    text = f"Status changed from {before} to {after}"
-    reasons = [str(reason) for reason in data.get("reasons") or []]
-    return text + (": " + "; ".join(reasons) if reasons else "")
+    texts = [str(reason) for reason in data.get("reasons") or []]
+    reasons = reason_words.said(list(data.get("reason_facts") or []), texts)
+    if not reasons:
+        return _("Status changed from %(before)s to %(after)s", before=before, after=after)
+    return _(
+        "Status changed from %(before)s to %(after)s: %(reasons)s",
+        before=before,
+        after=after,
+        reasons="; ".join(reasons),
+    )
 
 
 def _pulse(event: EngagementEvent, by_id: dict, by_time: dict) -> tuple[str, str | None]:
     response = by_id.get(_subject_id(event.subject, "pulse")) or by_time.get(event.occurred_at)
     data = event.data or {}
     score = response.score if response is not None else data.get("score")
-    text = f"Pulse: {score} of 5" if score is not None else "Answered the pulse check"
+    text = (
+        _("Pulse: %(score)s of 5", score=score)
+        if score is not None
+        else _("Answered the pulse check")
+    )
     comment = response.comment if response is not None else None
     return text, (comment or None)
 
@@ -126,15 +142,20 @@ def describe(found: list[EngagementEvent], named: Named) -> list[ActivityItem]:
         if event.kind == EventKind.NEWS_OPENED:
             news_id = _subject_id(event.subject, "news")
             title = named.news.get(news_id) if news_id is not None else None
-            text = f"Opened the news item “{title}”" if title else "Opened a news item"
+            text = (
+                _("Opened the news item “%(title)s”", title=title)
+                if title
+                else _("Opened a news item")
+            )
         elif event.kind == EventKind.TIMELINE_VIEWED and event.subject in named.milestones:
-            text = f"Opened the timeline item “{named.milestones[event.subject]}”"
+            text = _("Opened the timeline item “%(title)s”", title=named.milestones[event.subject])
         elif event.kind == EventKind.PULSE_ANSWERED:
             text, comment = _pulse(event, by_id, by_time)
         elif event.kind == EventKind.STATUS_CHANGED:
             text = _status_change(event.data or {})
         else:
-            text = PLAIN.get(event.kind, event.kind.replace("_", " ").capitalize())
+            plain = PLAIN.get(event.kind)
+            text = str(plain) if plain is not None else event.kind.replace("_", " ").capitalize()
         items.append(
             ActivityItem(
                 at=event.occurred_at,

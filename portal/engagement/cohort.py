@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from portal.core import pages
 from portal.core.extensions import db
+from portal.core.i18n import _, format_number
 from portal.engagement.models import CandidateSummary, Status
 from portal.engagement.status import CandidateSignal, stored_signal
 from portal.people.models import CandidateProfile, User
@@ -118,12 +119,18 @@ def read_filters(args: Mapping[str, str], recruiter_ids: set[int] | None = None)
         except ValueError:
             known = ", ".join(f"“{known.label}”" for known in STATUS_ORDER)
             filters.problems.append(
-                f"There is no status “{status[:40]}” (the statuses are {known}): "
-                "showing every status."
+                _(
+                    "There is no status “%(status)s” (the statuses are %(known)s): "
+                    "showing every status.",
+                    status=status[:40],
+                    known=known,
+                )
             )
     search = " ".join((args.get("q") or "").split())
     if len(search) > SEARCH_MAX:
-        filters.problems.append(f"Searches are limited to {SEARCH_MAX} characters.")
+        filters.problems.append(
+            _("Searches are limited to %(max)s characters.", max=format_number(SEARCH_MAX))
+        )
         search = search[:SEARCH_MAX]
     filters.search = search
     recruiter = (args.get("recruiter") or "").strip()
@@ -132,22 +139,30 @@ def read_filters(args: Mapping[str, str], recruiter_ids: set[int] | None = None)
             filters.recruiter = recruiter
         else:
             filters.problems.append(
-                "That recruiter is not one of the active recruiters: showing everyone's candidates."
+                _(
+                    "That recruiter is not one of the active recruiters: showing everyone's "
+                    "candidates."
+                )
             )
     joining_within = (args.get("joining") or "").strip()
     if joining_within:
         filters.joining_within = _whole_days(joining_within)
         if filters.joining_within is None:
             filters.problems.append(
-                f"“Joining within” takes a number of days from 1 to {JOINING_WINDOW_MAX}: "
-                "showing every joining date."
+                _(
+                    "“Joining within” takes a number of days from 1 to %(max)s: showing every "
+                    "joining date.",
+                    max=format_number(JOINING_WINDOW_MAX),
+                )
             )
     filters.location = " ".join((args.get("location") or "").split())[:LOCATION_MAX]
     after = (args.get("after") or "").strip()
     if after:
         filters.after = _cursor(after)
         if filters.after is None:
-            filters.problems.append("That page link is not valid any more: showing the first page.")
+            filters.problems.append(
+                _("That page link is not valid any more: showing the first page.")
+            )
     return filters
 
 
@@ -269,6 +284,9 @@ def page_query(
             summary.status,
             summary.reasons,
             summary.evaluated_at,
+            summary.tasks_total,
+            summary.tasks_done,
+            summary.task_dues,
             summary.joining_date.label("board_joining_date"),
             *activity,
             User.name,

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.core.extensions import db
-from portal.engagement import summaries
+from portal.engagement import summary_rebuild
 
 engagement_cli = AppGroup("engagement", help="Candidates' engagement summaries.")
 
@@ -15,6 +15,6 @@ engagement_cli = AppGroup("engagement", help="Candidates' engagement summaries."
 def rebuild_summaries() -> None:
     """Recompute every candidate's summary from their events, questions and pulses (after an
     upgrade, or a restore; the worker also rebuilds any that are missing)."""
-    rebuilt = summaries.rebuild()
+    rebuilt = summary_rebuild.rebuild()
     db.session.commit()
     click.echo(f"Rebuilt {rebuilt} candidate summar{'y' if rebuilt == 1 else 'ies'}.")

@@ -31,7 +31,8 @@ from sqlalchemy.orm import aliased
 
 from portal.core.database import upsert
 from portal.core.extensions import db
-from portal.core.words import plural
+from portal.core.i18n import _, ngettext
+from portal.engagement import reason_words
 from portal.engagement.models import RecruiterDigest, Status
 from portal.events.models import EngagementEvent, EventKind
 from portal.mail import notifications
@@ -51,23 +52,48 @@ JOINING_HORIZON = timedelta(days=7)
 
 @dataclass(frozen=True)
 class StatusChange:
-    """A candidate whose status moved since the last digest (first old status, last new one)."""
+    """A candidate whose status moved since the last digest (first old status, last new one),
+    said in the language the digest is written in."""
 
     candidate: User
-    before: str | None  # in words; None when the portal had no status for them yet
-    after: str
-    reasons: list[str]
+    from_status: str | None  # None when the portal had no status for them yet
+    to_status: str
+    reason_texts: list[str]  # in English, as the event recorded them
     at: datetime
     covering_for: User | None = None  # the away recruiter, for a candidate covered
+    reason_facts: list[dict[str, Any]] = field(default_factory=list)  # what they are worded from
+
+    @property
+    def before(self) -> str | None:
+        """The old status in words; None when the portal had none for them yet."""
+        return Status.words_for(self.from_status) if self.from_status else None
+
+    @property
+    def after(self) -> str:
+        return Status.words_for(self.to_status)
+
+    @property
+    def reasons(self) -> list[str]:
+        return reason_words.said(self.reason_facts, self.reason_texts)
 
 
 @dataclass(frozen=True)
 class OverdueQuestion:
     candidate: User
     waiting_since: datetime
-    waited: str  # "30 hours", "3 days"
+    hours: int  # how long it has waited, in whole hours
     is_new: bool = True  # went overdue since the last digest
     covering_for: User | None = None
+
+    @property
+    def waited(self) -> str:
+        """ "30 hours", "3 days": in hours for the first three days, as the dashboard's
+        reasons say it, then in days."""
+        if self.hours < 72:
+            if not self.hours:
+                return _("less than an hour")
+            return ngettext("%(num)d hour", "%(num)d hours", self.hours)
+        return ngettext("%(num)d day", "%(num)d days", self.hours // 24)
 
 
 @dataclass(frozen=True)
@@ -101,12 +127,20 @@ class Digest:
 
     @property
     def subject(self) -> str:
+        """ "Your candidates today: 1 status change, 2 overdue questions" (in the language
+        being written in)."""
         parts = [
-            plural(len(self.changes), "status change") if self.changes else "",
-            plural(len(self.overdue), "overdue question") if self.overdue else "",
-            plural(len(self.joinings), "joining") + " this week" if self.joinings else "",
+            ngettext("%(num)d status change", "%(num)d status changes", len(self.changes))
+            if self.changes
+            else "",
+            ngettext("%(num)d overdue question", "%(num)d overdue questions", len(self.overdue))
+            if self.overdue
+            else "",
+            ngettext("%(num)d joining this week", "%(num)d joinings this week", len(self.joinings))
+            if self.joinings
+            else "",
         ]
-        return "Your candidates today: " + ", ".join(part for part in parts if part)
+        return _("Your candidates today: %(news)s", news=", ".join(part for part in parts if part))
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -282,7 +316,7 @@ def _gather_overdue_and_joinings(
                 OverdueQuestion(
                     candidate,
                     since,
-                    _waited(now - since),
+                    int((now - since).total_seconds() // 3600),
                     is_new=due > digest.since,
                     covering_for=covering_for,
                 )
@@ -309,19 +343,12 @@ def _net_change(candidate: User, events: list[EngagementEvent]) -> StatusChange 
         return None
     return StatusChange(
         candidate=candidate,
-        before=Status.words_for(before) if before else None,
-        after=Status.words_for(after),
-        reasons=[str(reason) for reason in last.get("reasons") or []],
+        from_status=before or None,
+        to_status=after,
+        reason_texts=[str(reason) for reason in last.get("reasons") or []],
         at=events[-1].occurred_at,
+        reason_facts=list(last.get("reason_facts") or []),
     )
-
-
-def _waited(elapsed: timedelta) -> str:
-    """In hours for the first three days, as the dashboard's reasons say it, then in days."""
-    hours = int(elapsed.total_seconds() // 3600)
-    if hours < 72:
-        return plural(hours, "hour") if hours else "less than an hour"
-    return plural(hours // 24, "day")
 
 
 def _settle(digests: dict[int, Digest], now: datetime) -> int:
@@ -345,11 +372,13 @@ def _settle(digests: dict[int, Digest], now: datetime) -> int:
         digest = digests[recruiter_id]
         if not digest.has_news:
             continue
+        with notifications.written_for(digest.recruiter):
+            subject = digest.subject
         email = notifications.queue(
             to=digest.recruiter,
             kind="digest",
             template="engagement/email/recruiter_digest",
-            subject=digest.subject,
+            subject=subject,
             about=f"digest:{recruiter_id}:{digest.local_date.isoformat()}",
             digest=digest,
         )

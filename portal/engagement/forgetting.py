@@ -13,6 +13,9 @@ For each batch of candidates (portal.engagement.retention decides who and when):
    the job (RetentionGap) rather than keep what the page promises to remove.
 3. Their account last.
 
+The documents they uploaded for their checklist are files (timeline.documents): they are
+removed once the deletion of their rows is committed.
+
 Only flushes; the worker commits.
 """
 
@@ -43,6 +46,7 @@ from portal.core.models import Base
 from portal.core.pages import contains
 from portal.mail.models import OutgoingEmail
 from portal.people.models import AuditEntry, User
+from portal.timeline import documents
 from portal.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookMessage
 
 PEOPLE = "users"
@@ -119,6 +123,7 @@ def forget(ids: list[int], now: datetime, forgotten: Forgotten) -> None:
     _strip_audit_values(ids, forgotten)
     for table, columns in QUOTING.items():
         forgotten.add(table, _replace_quotes(Base.metadata.tables[table], columns, identifiers))
+    documents.discard_after_commit(documents.keys_of(ids))
     for ref in references():
         if ref.delete_row:
             statement: Any = delete(ref.table).where(ref.column.in_(ids))

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.clock import utcnow
+from portal.core.i18n import _, _l
 from portal.core.models import Base, UTCDateTime, one_of
 
 
@@ -40,13 +41,13 @@ class Status(StrEnum):
 
     @property
     def words(self) -> str:
-        """In a sentence: "engaged", "invited", "quiet", "at risk"."""
-        return self.value.replace("_", " ")
+        """In a sentence: "engaged", "invited", "quiet", "at risk" (the reader's language)."""
+        return str(_STATUS_WORDS[self])
 
     @property
     def label(self) -> str:
         """On its own (a badge, a filter): "Engaged", "Invited", "Quiet", "At risk"."""
-        return self.words.capitalize()
+        return str(_STATUS_LABELS[self])
 
     @classmethod
     def words_for(cls, value: str | None) -> str:
@@ -55,8 +56,22 @@ class Status(StrEnum):
             try:
                 return cls(value).words
             except ValueError:
-                pass
-        return str(value or "unknown").replace("_", " ")
+                return str(value).replace("_", " ")
+        return _("unknown")
+
+
+_STATUS_WORDS = {
+    Status.ENGAGED: _l("engaged"),
+    Status.INVITED: _l("invited"),
+    Status.QUIET: _l("quiet"),
+    Status.AT_RISK: _l("at risk"),
+}
+_STATUS_LABELS = {
+    Status.ENGAGED: _l("Engaged"),
+    Status.INVITED: _l("Invited"),
+    Status.QUIET: _l("Quiet"),
+    Status.AT_RISK: _l("At risk"),
+}
 
 
 class PulseResponse(Base):
@@ -190,6 +205,12 @@ class CandidateSummary(Base):
     unanswered: Mapped[int] = mapped_column(Integer, default=0)
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     first_waiting_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Facts from the checklist (timeline.checklist): its tasks, how many are ticked off, and when
+    # each open one is due (ISO instants in UTC, soonest first; None until first read):
+    # "overdue" is worked out from them at each evaluation, as time passes.
+    tasks_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tasks_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    task_dues: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     # The evaluation: status, reasons ({"code", "status", "text"}) and the board's order
     # (0 at risk, 1 quiet, 2 invited, 3 engaged, 4 joined). A new candidate is invited.
     status: Mapped[str] = mapped_column(String(12), default=Status.INVITED)

@@ -17,10 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel.speaklater import LazyString
 from sqlalchemy import ScalarSelect, func, select
 
 from portal.core import inputs
 from portal.core.extensions import db
+from portal.core.i18n import _, _l, format_number
 from portal.engagement.models import CandidateSummary, PulseResponse
 from portal.engagement.summary_facts import day_key
 from portal.events import log as events
@@ -30,16 +32,20 @@ from portal.timeline import joining
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEventType
 
-# The steps of the scale, worst to best, as the candidate reads them.
-SCALE: dict[int, str] = {
-    1: "Worried",
-    2: "Unsure",
-    3: "Fine",
-    4: "Looking forward to it",
-    5: "Can't wait",
+# The steps of the scale, worst to best, as the candidate reads them (in their language).
+SCALE: dict[int, LazyString] = {
+    1: _l("Worried"),
+    2: _l("Unsure"),
+    3: _l("Fine"),
+    4: _l("Looking forward to it"),
+    5: _l("Can't wait"),
 }
 COMMENT_MAX = 1000
-CHOOSE_A_STEP = f"Choose how you feel, from “{SCALE[1]}” to “{SCALE[5]}”."
+
+
+def choose_a_step() -> str:
+    """What to say when no step of the scale was chosen."""
+    return _("Choose how you feel, from “%(worst)s” to “%(best)s”.", worst=SCALE[1], best=SCALE[5])
 
 
 class PulseError(ValueError):
@@ -55,7 +61,7 @@ class AlreadyAnswered(PulseError):
     """The candidate answered less than a period ago."""
 
     def __init__(self, answered_at: datetime, next_at: datetime) -> None:
-        super().__init__("score", "You have already told us how you feel for now.")
+        super().__init__("score", _("You have already told us how you feel for now."))
         self.answered_at = answered_at
         self.next_at = next_at
 
@@ -64,7 +70,7 @@ class NotOffered(PulseError):
     """The first day has come: there is nothing left to feel about joining."""
 
     def __init__(self) -> None:
-        super().__init__("score", "Your first day has begun, so we no longer ask.")
+        super().__init__("score", _("Your first day has begun, so we no longer ask."))
 
 
 class NotYet(PulseError):
@@ -72,7 +78,7 @@ class NotYet(PulseError):
 
     def __init__(self) -> None:
         super().__init__(
-            "score", "We ask how you feel once you have been using the portal for a few days."
+            "score", _("We ask how you feel once you have been using the portal for a few days.")
         )
 
 
@@ -125,7 +131,7 @@ def clean_score(value: object) -> int:
     """The score as stored (1 to 5), or PulseError."""
     text = str(value).strip() if value is not None else ""
     if not text.isdecimal() or int(text) not in SCALE:
-        raise PulseError("score", CHOOSE_A_STEP)
+        raise PulseError("score", choose_a_step())
     return int(text)
 
 
@@ -134,7 +140,12 @@ def clean_comment(text: str | None) -> str | None:
     text = inputs.plain_text(text or "").strip()
     if len(text) > COMMENT_MAX:
         raise PulseError(
-            "comment", f"Keep it to {COMMENT_MAX:,} characters or fewer ({len(text):,} now)."
+            "comment",
+            _(
+                "Keep it to %(max)s characters or fewer (%(now)s now).",
+                max=format_number(COMMENT_MAX),
+                now=format_number(len(text)),
+            ),
         )
     return text or None
 

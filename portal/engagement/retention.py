@@ -20,8 +20,10 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from portal.core.extensions import db
+from portal.core.i18n import N_, _
 from portal.engagement.forgetting import Forgotten, forget
 from portal.people.models import CandidateProfile, Role, User
+from portal.timeline import documents
 from portal.webhooks import outbox
 
 BATCH = 50  # candidates forgotten per round
@@ -31,74 +33,103 @@ BATCH = 50  # candidates forgotten per round
 class Kind:
     """A kind of record about a candidate as the page names it, and the tables that hold it."""
 
-    words: str
+    words: str  # in English, marked for translation
     tables: tuple[str, ...]
+
+    @property
+    def said(self) -> str:
+        """The words in the reader's language."""
+        return _(self.words)
 
 
 # Deleted once a candidate has departed.
 DELETED: tuple[Kind, ...] = (
     Kind(
-        "Your account: your name, email address, phone number and password, your sign-ins "
-        "and the links we emailed you",
+        N_(
+            "Your account: your name, email address, phone number and password, your sign-ins "
+            "and the links we emailed you"
+        ),
         ("users", "candidate_profiles", "auth_sessions", "user_tokens", "api_tokens"),
     ),
     Kind(
-        "The records of what you did in the portal, and the portal’s view of how engaged you are",
+        N_(
+            "The records of what you did in the portal, and the portal’s view of how engaged "
+            "you are"
+        ),
         ("engagement_events", "candidate_statuses", "candidate_summaries"),
     ),
     Kind(
-        "Your answers to “How do you feel about joining?”, with any comment", ("pulse_responses",)
+        N_("Your answers to “How do you feel about joining?”, with any comment"),
+        ("pulse_responses",),
     ),
     Kind(
-        "Your questions, their answers, which of them were read and which needed no reply",
+        N_("Your questions, their answers, which of them were read and which needed no reply"),
         ("messages", "thread_reads", "thread_closures"),
     ),
     Kind(
-        "Your timeline, your own first-day details, and which news items you read",
+        N_("Your timeline, your own first-day details, and which news items you read"),
         ("candidate_milestones", "day_one_overrides", "news_reads"),
     ),
     Kind(
-        "The private notes the staff who look after you kept about you (you never see them)",
+        N_(
+            "Your checklist: which tasks you ticked off and when, and the documents you uploaded "
+            "for them"
+        ),
+        ("checklist_ticks",),
+    ),
+    Kind(
+        N_("The private notes the staff who look after you kept about you (you never see them)"),
         ("candidate_notes",),
     ),
     Kind(
-        "The welcome from your manager, your buddy and the team chosen for you, with the "
-        "photos that came with them",
+        N_(
+            "The welcome from your manager, your buddy and the team chosen for you, with the "
+            "photos that came with them"
+        ),
         ("manager_welcomes", "buddies", "chosen_teams", "team_picks", "team_photos"),
     ),
     Kind(
-        "The emails we sent you, and emails to your recruiter or HR that name you",
+        N_("The emails we sent you, and emails to your recruiter or HR that name you"),
         ("outgoing_emails", "email_attachments"),
     ),
 )
 # Kept, without anything that identifies the candidate.
 ANONYMISED: tuple[Kind, ...] = (
     Kind(
-        "Our audit log (who changed what, and when) keeps its entries about you, without your "
-        "name, email address, phone number or the values that were changed",
+        N_(
+            "Our audit log (who changed what, and when) keeps its entries about you, without your "
+            "name, email address, phone number or the values that were changed"
+        ),
         ("audit_log",),
     ),
     Kind(
-        "The log of messages sent to the company’s other systems keeps that a message went, "
-        "not what it said",
+        N_(
+            "The log of messages sent to the company’s other systems keeps that a message went, "
+            "not what it said"
+        ),
         ("webhook_messages", "webhook_attempts"),
     ),
     Kind(
-        "What the portal answered the company’s other systems through its API in the last day "
-        "(kept so that a repeated request gets the same answer), and which accepted offer you "
-        "came from: without your name, email address or a link to you",
+        N_(
+            "What the portal answered the company’s other systems through its API in the last day "
+            "(kept so that a repeated request gets the same answer), and which accepted offer you "
+            "came from: without your name, email address or a link to you"
+        ),
         ("api_idempotency_keys", "inbound_offers"),
     ),
     Kind(
-        "Whether you joined, with your department, location, joining date and recruiter and "
-        "the portal’s view of your engagement before it (whether it warned about you, your "
-        "longest absence, how fast your questions were answered): kept without your name, for "
-        "the reports that check the portal’s warnings",
+        N_(
+            "Whether you joined, with your department, location, joining date and recruiter and "
+            "the portal’s view of your engagement before it (whether it warned about you, your "
+            "longest absence, how fast your questions were answered): kept without your name, for "
+            "the reports that check the portal’s warnings"
+        ),
         ("candidate_outcomes",),
     ),
 )
 # Tables that hold nothing about any candidate (feeds, staff's own records, the job clock).
 ABOUT_NO_CANDIDATE: tuple[str, ...] = (
+    "announcements",  # HR's news, kept until HR deletes it; its author cleared with them
     "day_one_plans",
     "feeds",
     "feed_entries",
@@ -164,6 +195,7 @@ def policy() -> Policy:
 class Outcome:
     forgotten: Forgotten
     webhook_bodies: int
+    stray_documents: int = 0  # checklist files no row named any more (timeline.documents)
 
     def line(self) -> str | None:
         """What the worker says it did, or None for nothing."""
@@ -175,6 +207,8 @@ class Outcome:
             )
         if self.webhook_bodies:
             said.append(f"{self.webhook_bodies} webhook body(ies) erased")
+        if self.stray_documents:
+            said.append(f"{self.stray_documents} stray document file(s) removed")
         return ", ".join(said) or None
 
 
@@ -187,4 +221,6 @@ def run(now: datetime) -> Outcome:
         forget(departed[start : start + BATCH], now, forgotten)
     db.session.flush()
     erased = outbox.erase_bodies(now - timedelta(days=current.webhook_body_days), now)
-    return Outcome(forgotten, erased)
+    # The files of documents whose rows went without them (a worker stopped in between).
+    strays = documents.sweep(now - timedelta(hours=1))
+    return Outcome(forgotten, erased, strays)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from portal.core.words import plural
+from babel.dates import format_skeleton
+
+from portal.core.i18n import _, ngettext, reader_language
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,11 @@ class Sparkline:
 
 
 def _short_day(day: date) -> str:
-    return f"{day.day} {day:%b}"
+    """ "4 Dec" ("4. Dez." in German)."""
+    language = reader_language()
+    if language == "en":
+        return f"{day.day} {day:%b}"
+    return format_skeleton("dMMM", day, locale=language)
 
 
 def sparkline(counts: list[int], now: datetime) -> Sparkline:
@@ -60,9 +66,15 @@ def sparkline(counts: list[int], now: datetime) -> Sparkline:
             bars.append(Bar(index * step, tallest + 1 - height, height, index, count))
     if total:
         last_day = now.astimezone(UTC).date() - timedelta(days=days - 1 - bars[-1].day)
-        label = f"{plural(total, 'action')} in the last {days} days, last on {_short_day(last_day)}"
+        label = ngettext(
+            "%(num)d action in the last %(days)d days, last on %(day)s",
+            "%(num)d actions in the last %(days)d days, last on %(day)s",
+            total,
+            days=days,
+            day=_short_day(last_day),
+        )
     else:
-        label = f"No activity in the last {days} days"
+        label = _("No activity in the last %(days)d days", days=days)
     return Sparkline(
         bars=bars,
         days=days,

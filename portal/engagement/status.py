@@ -9,7 +9,8 @@ questions package's (portal.questions.waiting).
 The rules are applied to each row in Python (plain arithmetic, no further queries).
 
 Every reason is worded from the facts the candidate's pages show beside it ("Last seen", the
-questions waiting, the pulses, what they opened), so a reason never contradicts them:
+questions waiting, the pulses, what they opened), so a reason never contradicts them (kept
+with the reason, so that each reader reads it in their language: engagement.reason_words):
 tests/engagement/test_status_truth.py drives random histories through the real operations
 and checks that.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -27,13 +28,13 @@ from sqlalchemy.orm import aliased
 
 from portal.core import pages
 from portal.core.extensions import db
-from portal.core.words import plural
+from portal.engagement import reason_words
 from portal.engagement.models import CandidateSummary, Status
 from portal.events.models import EventKind
 from portal.people.models import CandidateProfile, Role, User, WorkingHours
 from portal.questions.waiting import answer_due
 from portal.questions.working_hours import WorkingWeek, build_week
-from portal.timeline import joining
+from portal.timeline import checklist, joining
 
 # Made once: building an alias costs more than the query it is used in.
 _RECRUITER = aliased(User, name="recruiter")
@@ -62,9 +63,21 @@ class Reason:
     """One rule that fired: its severity and the sentence a recruiter reads."""
 
     code: str  # "no_sign_in", "invitation_pending", "unanswered_question", "pulse_drop",
-    # "pulse_low", "silent_before_joining"
+    # "pulse_low", "silent_before_joining", "overdue_tasks"
     status: Status
-    text: str  # e.g. "not seen for 9 days"
+    text: str  # in English, as stored and as the API gives it: "not seen for 9 days"
+    # What it was worked out from ({"days": 9, "seen": True}); None when not kept.
+    facts: dict[str, Any] | None = field(default=None, hash=False)
+
+    @property
+    def words(self) -> str:
+        """The reason in the reader's language (pages, digests)."""
+        return reason_words.in_words(self.code, self.facts, self.text)
+
+
+def worded(code: str, status: Status, **facts: Any) -> Reason:
+    """A reason from its code and facts, its English sentence made from them."""
+    return Reason(code, status, reason_words.english(code, facts), facts)
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,11 @@ class CandidateSignal:
     # When its answer is due (questions.waiting.answer_due): worked out when the rules run,
     # None as the dashboards list stored statuses.
     answer_due: datetime | None = None
+    # Their checklist (timeline.checklist): its tasks, how many are ticked off, how many are
+    # overdue at the time of the signal.
+    tasks_total: int = 0
+    tasks_done: int = 0
+    tasks_overdue: int = 0
 
     @property
     def reason_texts(self) -> list[str]:
@@ -152,6 +170,9 @@ def _rows(
             CandidateSummary.first_waiting_id,
             CandidateSummary.last_pulse,
             CandidateSummary.previous_pulse,
+            func.coalesce(CandidateSummary.tasks_total, 0).label("tasks_total"),
+            func.coalesce(CandidateSummary.tasks_done, 0).label("tasks_done"),
+            CandidateSummary.task_dues,
         )
         .join(CandidateProfile, CandidateProfile.user_id == User.id)
         .outerjoin(
@@ -195,21 +216,6 @@ def _filters(
 # --- Rules ------------------------------------------------------------------------------------
 
 
-def _waited(delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    if hours < 72:
-        return plural(hours, "hour")
-    return plural(hours // 24, "day")
-
-
-def _joins_in(days: int) -> str:
-    if days <= 0:
-        return "joins today"
-    if days == 1:
-        return "joins tomorrow"
-    return f"joins in {days} days"
-
-
 def _days(since: datetime, now: datetime) -> int:
     return (now - since).days
 
@@ -223,8 +229,7 @@ def _invitation(row: Any, now: datetime, rules: dict[str, int], has_joined: bool
         severity = Status.AT_RISK
     elif not has_joined and waited >= rules["quiet_after_days_invited"]:
         severity = Status.QUIET
-    sent = "today" if waited <= 0 else f"{plural(waited, 'day')} ago"
-    return Reason("invitation_pending", severity, f"has not accepted the invitation sent {sent}")
+    return worded("invitation_pending", severity, days=waited)
 
 
 def _reasons(
@@ -246,20 +251,21 @@ def _reasons(
     unseen = _days(last_seen or row.created_at, now)
     if unseen >= rules["quiet_after_days_unseen"]:
         severity = Status.AT_RISK if unseen >= rules["at_risk_after_days_unseen"] else Status.QUIET
-        if last_seen is not None:
-            text = f"not seen for {plural(unseen, 'day')}"
-        else:
-            text = f"not seen since being invited {plural(unseen, 'day')} ago"
-        reasons.append(Reason("no_sign_in", severity, text))
+        reasons.append(worded("no_sign_in", severity, days=unseen, seen=last_seen is not None))
     reasons += _feelings_and_questions(row, now, rules)
-    if row.opened == 0 and 0 <= days_to_joining <= rules["at_risk_silent_days_before_joining"]:
+    overdue = checklist.overdue_count(row.task_dues, now)
+    if overdue:
+        # The tasks their checklist shows as overdue (the same due moments).
+        severity = Status.AT_RISK if overdue >= rules["at_risk_overdue_tasks"] else Status.QUIET
+        reasons.append(worded("overdue_tasks", severity, tasks=overdue))
+    if (
+        row.opened == 0
+        and not row.tasks_done
+        and 0 <= days_to_joining <= rules["at_risk_silent_days_before_joining"]
+    ):
         # Said in the words of what was counted: they may well have signed in and looked at
-        # their home page ("Last seen" says when), but opened nothing.
-        text = (
-            f"{_joins_in(days_to_joining)} and has signed in but not read, asked or "
-            "downloaded anything"
-        )
-        reasons.append(Reason("silent_before_joining", Status.AT_RISK, text))
+        # their home page ("Last seen" says when), but opened nothing and ticked nothing off.
+        reasons.append(worded("silent_before_joining", Status.AT_RISK, days=days_to_joining))
     return reasons
 
 
@@ -278,16 +284,14 @@ def _feelings_and_questions(row: Any, now: datetime, rules: dict[str, int]) -> l
     reasons: list[Reason] = []
     due = answer_due(row.waiting_since, promise_week(row))
     if due is not None and due <= now:  # past the answer promise
-        text = f"question unanswered for {_waited(now - row.waiting_since)}"
-        reasons.append(Reason("unanswered_question", Status.AT_RISK, text))
+        hours = int((now - row.waiting_since).total_seconds() // 3600)
+        reasons.append(worded("unanswered_question", Status.AT_RISK, hours=hours))
 
     last, previous = row.last_pulse, row.previous_pulse
     if last is not None and previous is not None and previous - last >= rules["at_risk_pulse_drop"]:
-        text = f"pulse fell from {previous} to {last}"
-        reasons.append(Reason("pulse_drop", Status.AT_RISK, text))
+        reasons.append(worded("pulse_drop", Status.AT_RISK, before=previous, after=last))
     elif last is not None and last <= rules["at_risk_pulse_at_or_below"]:
-        text = f"feels {last} of 5 about joining"
-        reasons.append(Reason("pulse_low", Status.AT_RISK, text))
+        reasons.append(worded("pulse_low", Status.AT_RISK, score=last))
     return reasons
 
 
@@ -323,7 +327,12 @@ def stored_signal(row: Any, now: datetime) -> CandidateSignal:
     columns, the way the dashboards list them), with the joining facts as of `now`."""
     joining_at = joining.joining_instant(row.joining_date, row.joining_time, row.joining_time_zone)
     reasons = [
-        Reason(str(reason.get("code", "")), Status(reason["status"]), str(reason["text"]))
+        Reason(
+            str(reason.get("code", "")),
+            Status(reason["status"]),
+            str(reason["text"]),
+            reason.get("facts"),
+        )
         for reason in row.reasons or []
         if reason.get("status") in Status._value2member_map_ and reason.get("text")
     ]
@@ -359,6 +368,9 @@ def _assemble(
         status=status,
         reasons=sorted(reasons, key=lambda r: -SEVERITY[r.status]),
         first_waiting_id=row.first_waiting_id,
+        tasks_total=row.tasks_total or 0,
+        tasks_done=row.tasks_done or 0,
+        tasks_overdue=checklist.overdue_count(row.task_dues, now),
     )
 
 

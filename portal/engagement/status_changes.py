@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from portal.core.extensions import db
-from portal.engagement import summaries
+from portal.engagement import summary_rebuild
 from portal.engagement.models import CandidateStatus, Status
 from portal.engagement.status import CandidateSignal
 from portal.events.models import EngagementEvent, EventKind
@@ -33,7 +33,7 @@ def evaluate(now: datetime) -> int:
 
     First every summary's stored status is brought up to `now` (time alone moves statuses:
     days without a sign-in, a question past the promise), which the dashboards read."""
-    found = summaries.evaluate_all(now)
+    found = summary_rebuild.evaluate_all(now)
     ids = [signal.candidate_id for signal in found]
     evaluation = _Evaluation(now, _snapshots(ids), _noted(ids), webhooks.enabled_endpoints())
     for signal in found:
@@ -107,10 +107,13 @@ class _Evaluation:
         if before != signal.status:
             change = {"from": str(before), "to": str(signal.status)}
             reasons = [{"code": r.code, "text": webhooks.personal(r.text)} for r in signal.reasons]
+            # The reasons in English as recorded, and what each is worded from (any reader's
+            # language: engagement.reason_words).
+            facts = [{"code": r.code, "facts": r.facts} for r in signal.reasons]
             self._write(
                 signal,
                 EventKind.STATUS_CHANGED,
-                change | {"reasons": signal.reason_texts},
+                change | {"reasons": signal.reason_texts, "reason_facts": facts},
                 WebhookEventType.CANDIDATE_STATUS_CHANGED,
                 change | {"reasons": reasons, "changed_at": webhooks.instant(self.now)},
             )

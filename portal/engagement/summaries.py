@@ -4,33 +4,31 @@ candidate instead of aggregating the event log.
 - Whatever a flush writes is followed, in the same transaction: an event the candidate caused
   adds to the counts, "last seen" and the day's bar; a pulse answer re-reads the last two
   pulses; a message added or removed, or a thread closed or reopened ("no reply needed"),
-  re-reads what waits for an answer (questions.waiting); a change to the profile or account
-  (recruiter, joining date, location, active, signed up) is copied. A few statements per
+  re-reads what waits for an answer (questions.waiting); a task ticked off or back, a
+  candidate's own milestone, or a joining day, place or department that moves their tasks,
+  re-reads their checklist (timeline.checklist), and a template milestone changed re-reads
+  everyone's; a change to the profile or account (recruiter, joining date, location, active,
+  signed up) is copied. A few statements per
   flush, however many rows it wrote. (The home page's view, written without the ORM, arrives
   through `events.log.event_recorded`.) Rows inserted in bulk with Core bypass this: call
   `rebuild` for them.
 - Every candidate touched so is evaluated (status, reasons, board order) just before the
   transaction commits; the worker re-evaluates everyone every few minutes as time passes
-  (`evaluate_all`), which also rebuilds any summary that is missing.
-- `rebuild` recomputes summaries from scratch (`flask engagement rebuild-summaries`); a test
-  shows it gives what the incremental updates gave.
+  (`summary_rebuild.evaluate_all`), which also rebuilds any summary that is missing.
+- `summary_rebuild.rebuild` recomputes summaries from scratch (`flask engagement
+  rebuild-summaries`); a test shows it gives what the incremental updates gave.
 """
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
-    Table,
-    bindparam,
     event,
-    exists,
-    func,
     inspect,
     select,
     update,
@@ -46,6 +44,7 @@ from portal.events.log import event_recorded
 from portal.events.models import ACTIVITY_KINDS, EngagementEvent
 from portal.people.models import CandidateProfile, Role, User, WorkingHours
 from portal.questions.models import Message, ThreadClosure
+from portal.timeline.models import CandidateMilestone, ChecklistTick, MilestoneTemplate
 
 _TO_EVALUATE = "engagement.summaries.to_evaluate"
 # Up to this many candidates are evaluated from the session's objects, more with one query.
@@ -67,6 +66,9 @@ def _on_home_view(candidate_id: int, *, kind: str, at: datetime, **_: Any) -> No
     with session.no_autoflush:
         summary = session.get(CandidateSummary, candidate_id)
     if summary is None:
+        # Imported here: summary_rebuild builds on this module's `evaluate`.
+        from portal.engagement.summary_rebuild import rebuild
+
         rebuild([candidate_id])
     else:
         facts.apply_event(summary, kind, at)
@@ -83,6 +85,8 @@ _PROFILE_FIELDS = (
     "location",
 )
 _ACCOUNT_FIELDS = ("is_active", "password_hash", "role", "created_at", "last_sign_in_at")
+# What dates a candidate's tasks and chooses which reach them (timeline.dates).
+_TASK_FIELDS = ("joining_date", "joining_time_zone", "location", "department")
 
 
 def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
@@ -104,6 +108,9 @@ class _Seen:
     threads: set[int] = field(default_factory=set)  # candidates whose thread changed
     pulses: set[int] = field(default_factory=set)  # candidates whose pulses changed
     people: list[CandidateProfile | User] = field(default_factory=list)
+    tasks: set[int] = field(default_factory=set)  # candidates whose checklist changed
+    moved: list[CandidateProfile] = field(default_factory=list)  # their tasks' days, too
+    every_checklist: bool = False  # a template milestone changed: everyone's checklist
 
 
 @event.listens_for(Session, "before_flush")
@@ -118,6 +125,7 @@ def _note_changes(session: Session, _context: UOWTransaction, _instances: Any) -
             seen.pulses.add(obj.candidate_id)
         elif isinstance(obj, CandidateProfile):
             seen.people.append(obj)
+            seen.moved.append(obj)
     for obj in session.dirty:
         if isinstance(obj, Message):
             seen.threads.add(obj.candidate_id)
@@ -125,11 +133,25 @@ def _note_changes(session: Session, _context: UOWTransaction, _instances: Any) -
             seen.pulses.add(obj.candidate_id)
         elif _person_changed(obj):
             seen.people.append(obj)
+        if isinstance(obj, CandidateProfile) and _changed(obj, _TASK_FIELDS):
+            seen.moved.append(obj)
     for obj in session.deleted:
         if isinstance(obj, Message | ThreadClosure):
             seen.threads.add(obj.candidate_id)
         elif isinstance(obj, PulseResponse):
             seen.pulses.add(obj.candidate_id)
+    _note_checklists(session, seen)
+
+
+def _note_checklists(session: Session, seen: _Seen) -> None:
+    """Ticks and a candidate's milestones change their checklist; a template, everyone's."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, ChecklistTick | CandidateMilestone):
+            seen.tasks.add(obj.candidate_id)
+        elif isinstance(obj, MilestoneTemplate) and (
+            obj in session.new or obj in session.deleted or session.is_modified(obj)
+        ):
+            seen.every_checklist = True
 
 
 @event.listens_for(Session, "after_flush_postexec")
@@ -144,7 +166,10 @@ def _follow_changes(session: Session, _context: UOWTransaction) -> None:
         elif isinstance(obj, User) and obj.id is not None and obj.role == Role.CANDIDATE:
             people.add(obj.id)
     events = [e for e in seen.events if e.candidate_id is not None and e.kind in ACTIVITY_KINDS]
-    touched = people | seen.threads | seen.pulses | {e.candidate_id for e in events}
+    tasks = seen.tasks | {obj.user_id for obj in seen.moved if obj.user_id is not None}
+    if seen.every_checklist:
+        tasks = set(session.scalars(select(CandidateProfile.user_id)))
+    touched = people | seen.threads | seen.pulses | tasks | {e.candidate_id for e in events}
     if not touched:
         return
     connection = session.connection()
@@ -165,6 +190,8 @@ def _follow_changes(session: Session, _context: UOWTransaction) -> None:
             facts.refresh_waiting(sorted(seen.threads & loaded.keys()))
         if seen.pulses:
             facts.refresh_pulses(sorted(seen.pulses & loaded.keys()))
+        if tasks:
+            facts.refresh_tasks(sorted(tasks & loaded.keys()), everyone=seen.every_checklist)
     _mark(session, _TO_EVALUATE, touched)
 
 
@@ -257,6 +284,9 @@ def _signal_in_memory(
         first_waiting_id=summary.first_waiting_id,
         last_pulse=summary.last_pulse,
         previous_pulse=summary.previous_pulse,
+        tasks_total=summary.tasks_total or 0,
+        tasks_done=summary.tasks_done or 0,
+        task_dues=summary.task_dues,
     )
     return engagement.evaluate_facts(facts, now)
 
@@ -275,134 +305,3 @@ def _store(found: list[engagement.CandidateSignal], now: datetime, session: Sess
             changed += 1
         summary.evaluated_at = now
     return changed
-
-
-def evaluate_all(now: datetime) -> list[engagement.CandidateSignal]:
-    """The worker's pass: rebuild any missing summary, then store every active candidate's
-    status as of `now` (writing only those that changed, and the time of the check for all),
-    and return their signals for the worker's other checks: the statuses are worked out once.
-    A deactivated candidate's summary was evaluated when the account closed and is never
-    listed."""
-    missing = list(
-        db.session.scalars(
-            select(CandidateProfile.user_id).where(
-                ~exists().where(CandidateSummary.candidate_id == CandidateProfile.user_id)
-            )
-        )
-    )
-    if missing:
-        rebuild(missing)
-    found = engagement.signals(now)
-    by_id = {s.candidate_id: s for s in found}
-    rows = db.session.execute(
-        select(
-            CandidateSummary.candidate_id,
-            CandidateSummary.status,
-            CandidateSummary.reasons,
-            CandidateSummary.board_rank,
-        ).where(CandidateSummary.is_active.is_(True))
-    )
-    updates = []
-    for candidate_id, status, reasons, rank in rows:
-        signal = by_id.get(candidate_id)
-        if signal is None:
-            continue
-        stored = facts.stored(signal)
-        if (status, reasons, rank) != stored:
-            updates.append(
-                {
-                    "key": candidate_id,
-                    "status": stored[0],
-                    "reasons": stored[1],
-                    "board_rank": stored[2],
-                }
-            )
-    if updates:
-        table = typing.cast(Table, CandidateSummary.__table__)
-        db.session.connection().execute(
-            update(table)
-            .where(table.c.candidate_id == bindparam("key"))
-            .values(
-                status=bindparam("status"),
-                reasons=bindparam("reasons"),
-                board_rank=bindparam("board_rank"),
-            ),
-            updates,
-        )
-    db.session.execute(
-        update(CandidateSummary)
-        .where(CandidateSummary.is_active.is_(True))
-        .values(evaluated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return found
-
-
-# --- Rebuilding from the events ----------------------------------------------------------------
-
-
-def rebuild(ids: list[int] | None = None) -> int:
-    """Recompute these candidates' summaries (everyone's when None) from the events, questions,
-    pulses and profiles, replacing what was there; then evaluate them. A fixed number of
-    queries, whatever the numbers. Returns how many summaries were rebuilt."""
-    if ids is not None and not ids:
-        return 0
-    session = db.session()
-    session.execute(facts.insert_missing(ids))
-    chosen = select(CandidateSummary)
-    if ids is not None:
-        chosen = chosen.where(CandidateSummary.candidate_id.in_(ids))
-    summaries = {summary.candidate_id: summary for summary in session.scalars(chosen)}
-    if not summaries:
-        return 0
-    targets = list(summaries)
-    for blank in summaries.values():
-        blank.last_seen_at = None
-        blank.first_seen_at = None
-        blank.opened_count = 0
-        blank.event_counts = {}
-        blank.activity_days = {}
-    where = [EngagementEvent.kind.in_(ACTIVITY_KINDS)]
-    if ids is not None:
-        where.append(EngagementEvent.candidate_id.in_(ids))
-    # Counts per kind, and the first and last time of each (one query).
-    totals = session.execute(
-        select(
-            EngagementEvent.candidate_id,
-            EngagementEvent.kind,
-            func.count(),
-            func.min(EngagementEvent.occurred_at),
-            func.max(EngagementEvent.occurred_at),
-        )
-        .where(*where)
-        .group_by(EngagementEvent.candidate_id, EngagementEvent.kind)
-    )
-    for candidate_id, kind, count, first, last in totals:
-        if (summary := summaries.get(candidate_id)) is None:
-            continue
-        summary.event_counts = {**summary.event_counts, kind: count}
-        if kind in engagement.OPENED_KINDS:
-            summary.opened_count += count
-        if summary.last_seen_at is None or last > summary.last_seen_at:
-            summary.last_seen_at = last
-        if summary.first_seen_at is None or first < summary.first_seen_at:
-            summary.first_seen_at = first
-    # Per UTC day, counted from a fixed origin, then kept to each one's window (one query).
-    day = facts.day_number(facts.EPOCH).label("day")
-    per_day = session.execute(
-        select(EngagementEvent.candidate_id, day, func.count())
-        .where(*where)
-        .group_by(EngagementEvent.candidate_id, day)
-    )
-    days: dict[int, dict[str, int]] = {}
-    for candidate_id, number, count in per_day:
-        key = (facts.EPOCH.date() + timedelta(days=number)).isoformat()
-        days.setdefault(candidate_id, {})[key] = count
-    for candidate_id, found in days.items():
-        if candidate_id in summaries:
-            summaries[candidate_id].activity_days = facts.windowed(found)
-    facts.refresh_waiting(targets, everyone=ids is None)
-    facts.refresh_pulses(targets, everyone=ids is None)
-    session.flush()
-    evaluate(targets, clock.now(), session=session)
-    return len(targets)

@@ -17,6 +17,7 @@ from portal.engagement.models import CandidateSummary, PulseResponse, Status
 from portal.events.models import ACTIVITY_KINDS, EngagementEvent
 from portal.people.models import CandidateProfile, User
 from portal.questions.waiting import waiting_questions
+from portal.timeline import checklist
 
 # Days of per-day counts kept, up to the latest active day (the sparkline shows 30).
 ACTIVITY_WINDOW_DAYS = 35
@@ -71,6 +72,26 @@ def refresh_waiting(ids: list[int], everyone: bool = False) -> None:
         summary.unanswered = row.unanswered if row is not None else 0
         summary.waiting_since = row.waiting_since if row is not None else None
         summary.first_waiting_id = row.first_waiting_id if row is not None else None
+
+
+def refresh_tasks(ids: list[int], everyone: bool = False) -> None:
+    """Re-read these candidates' checklists (timeline.checklist, by the rule their pages use: a
+    few queries); `everyone` reads every candidate's without naming the ids."""
+    found = checklist.task_facts(None if everyone else ids)
+    summaries = summaries_of(db.session(), set(ids), expire=set())
+    blank = checklist.TaskFacts()
+    for candidate_id in ids:
+        summary = summaries.get(candidate_id)
+        if summary is None:
+            continue
+        facts = found.get(candidate_id, blank)
+        if (summary.tasks_total, summary.tasks_done, summary.task_dues) != (
+            facts.total,
+            facts.done,
+            facts.dues,
+        ):
+            summary.tasks_total, summary.tasks_done = facts.total, facts.done
+            summary.task_dues = list(facts.dues)
 
 
 def last_two_pulses(ids: list[int] | None) -> dict[int, tuple[int | None, int | None]]:
@@ -186,10 +207,12 @@ def summaries_of(session: Session, ids: set[int], *, expire: set[int]) -> dict[i
     return loaded
 
 
-def stored(signal: engagement.CandidateSignal) -> tuple[str, list[dict[str, str]], int]:
-    """What a summary keeps of an evaluation: the status, its reasons, the board's order."""
+def stored(signal: engagement.CandidateSignal) -> tuple[str, list[dict[str, Any]], int]:
+    """What a summary keeps of an evaluation: the status, its reasons (each with the facts it
+    is worded from in the reader's language), the board's order."""
     reasons = [
         {"code": reason.code, "status": str(reason.status), "text": reason.text}
+        | ({"facts": reason.facts} if reason.facts is not None else {})
         for reason in signal.reasons
     ]
     rank = JOINED_RANK if signal.has_joined else BOARD_RANK[signal.status]

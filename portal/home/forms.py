@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form, RadioField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 
+from portal.core.i18n import _l, lazy_number
 from portal.engagement import pulse
 
 
@@ -27,14 +28,17 @@ class PulseForm(FlaskForm):
     """The pulse check: one of five steps, and an optional comment."""
 
     score = RadioField(
-        "How do you feel about joining?",
+        _l("How do you feel about joining?"),
         choices=[SelectChoice(str(value), words) for value, words in pulse.SCALE.items()],
         validate_choice=False,  # _a_step_of_the_scale says what is wrong, in words
         validators=[_a_step_of_the_scale],
     )
     comment = TextAreaField(
-        "Anything you would like to add? (optional)",
+        _l("Anything you would like to add? (optional)"),
         validators=[_comment_rules],
         render_kw={"rows": 3, "maxlength": pulse.COMMENT_MAX},
-        description=f"Only your recruiter and HR read it. Up to {pulse.COMMENT_MAX:,} characters.",
+        description=_l(
+            "Only your recruiter and HR read it. Up to %(max)s characters.",
+            max=lazy_number(pulse.COMMENT_MAX),
+        ),
     )

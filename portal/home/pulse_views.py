@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from portal.core import clock
 from portal.core.extensions import db
+from portal.core.i18n import _
 from portal.core.templating import long_date
 from portal.engagement import pulse
 from portal.home.forms import PulseForm
@@ -36,9 +37,12 @@ def answer_pulse() -> ResponseReturnValue:
         db.session.rollback()
         zone = ZoneInfo(candidate.time_zone)
         flash(
-            "You have already told us how you feel, on "
-            f"{long_date(refused.answered_at.astimezone(zone))}. "
-            f"We will ask again from {long_date(refused.next_at.astimezone(zone))}.",
+            _(
+                "You have already told us how you feel, on %(answered)s. We will ask again "
+                "from %(next)s.",
+                answered=long_date(refused.answered_at.astimezone(zone)),
+                next=long_date(refused.next_at.astimezone(zone)),
+            ),
             "info",
         )
         return redirect(_home())
@@ -47,5 +51,5 @@ def answer_pulse() -> ResponseReturnValue:
         flash(error.message, "info")
         return redirect(_home())
     db.session.commit()
-    flash("Thank you for telling us how you feel. Your recruiter will see it.", "success")
+    flash(_("Thank you for telling us how you feel. Your recruiter will see it."), "success")
     return redirect(_home())

@@ -15,7 +15,8 @@ from portal.core.extensions import db
 from portal.engagement import pulse
 from portal.events import log as events
 from portal.home.forms import PulseForm
-from portal.news import entries as news
+from portal.news import cards as news
+from portal.news import visits as news_visits
 from portal.people.access import candidate_bp, signed_in_candidate
 from portal.people.models import User
 from portal.questions import threads as questions_threads
@@ -62,8 +63,8 @@ def _facts(candidate: User, now: datetime) -> HomeFacts:
 
 def render_home(
     candidate: User, now: datetime, pulse_form: PulseForm | None = None
-) -> tuple[str, list[news.NewsItem], HomeFacts]:
-    """The home page, the news items it shows and the facts it was built from. `pulse_form`
+) -> tuple[str, list[news.Card], HomeFacts]:
+    """The home page, the news cards it shows and the facts it was built from. `pulse_form`
     brings back a pulse answer that had errors; otherwise a blank one is shown when the pulse
     check is due. Five queries with the session's: the facts (the manager's welcome among
     them), the news, the timeline (two)."""
@@ -72,7 +73,7 @@ def render_home(
     details = joining.joining_details(profile)
     joins_at = details.starts_at
     facts = _facts(candidate, now)
-    news_items = news.home_news(candidate)
+    news_items = news.home_news(candidate, now)
     if pulse_form is None and pulse.due(candidate, facts.last_pulse_at, facts.use, now):
         pulse_form = PulseForm(formdata=None)
     page = render_template(
@@ -103,15 +104,14 @@ def home() -> ResponseReturnValue:
     # Whole seconds: the countdown and the data-server-now the page's script corrects its
     # clock with are then worked out from exactly the same instant.
     now = clock.now().replace(microsecond=0)
-    page, news_items, facts = render_home(candidate, now)
-    mark_news = news.any_new(news_items)
-    if mark_news or not facts.viewed_lately:
-        # In a short write transaction of its own: the usual visit (within the hour, nothing
-        # new) stays a read-only GET that never waits for SQLite's write lock.
+    seen = news_visits.visit(candidate.profile, now)  # before the page: the profile's moments
+    page, _news, facts = render_home(candidate, now)
+    if seen.begins or not facts.viewed_lately:
+        # In a short write transaction of its own: the usual visit (within the hour) stays a
+        # read-only GET that never waits for SQLite's write lock.
         candidate_id = candidate.id
         db.session.rollback()
-        if mark_news:
-            news.mark_seen(candidate_id, clock.now())  # the "new" marks move on
+        news_visits.record(seen, now)  # a visit to the news begins: the "new" marks move on
         events.record_home_view(candidate_id, now)  # still at most once an hour
         db.session.commit()
     return page

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 
 from portal.core.extensions import db
 from portal.core.forms import add_error
+from portal.core.i18n import _, _l
 from portal.mail import cadence, preferences
 from portal.mail.preferences import CHOICES
 from portal.people.access import candidate_bp, signed_in_candidate
@@ -19,12 +20,12 @@ _VALUES = {str(choice.value) for choice in CHOICES}
 
 def _one_of_the_choices(_form: Form, field: Field) -> None:
     if field.data not in _VALUES:
-        raise ValidationError("Choose one of the three options.")
+        raise ValidationError(_("Choose one of the three options."))
 
 
 class MailPreferenceForm(FlaskForm):
     preference = RadioField(
-        "How much email would you like from us?",
+        _l("How much email would you like from us?"),
         choices=[SelectChoice(str(choice.value), choice.label) for choice in CHOICES],
         validate_choice=False,  # _one_of_the_choices says what is wrong, in words
         validators=[_one_of_the_choices],
@@ -50,9 +51,11 @@ def email_preferences() -> ResponseReturnValue:
             db.session.commit()
             chosen = next(c for c in CHOICES if c.value == form.preference.data)
             if changed:
-                flash(f"Saved: “{chosen.label}” from now on.", "success")
+                flash(_("Saved: “%(choice)s” from now on.", choice=chosen.label), "success")
             else:
-                flash(f"Nothing changed: you already had “{chosen.label}”.", "info")
+                flash(
+                    _("Nothing changed: you already had “%(choice)s”.", choice=chosen.label), "info"
+                )
             return redirect(url_for("candidate.email_preferences"))
     status = 422 if request.method == "POST" else 200
     rules = cadence.Rules.from_config(current_app.config)

@@ -45,7 +45,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
-from portal.mail import cadence, notifications, rechecks
+from portal.mail import cadence, notifications, reasons, rechecks
 from portal.mail.cadence import Category
 from portal.mail.models import EmailAttachment, EmailStatus, OutgoingEmail
 from portal.mail.transport import ConsoleTransport, SmtpTransport, build_message
@@ -216,12 +216,7 @@ class _Pacing:
         if user is None:
             return _Verdict.BUSY
         if not cadence.wanted(email, user):
-            drop(
-                email,
-                "The candidate no longer wants these emails (their mail preference "
-                "changed, or their account was closed).",
-                self.ledger.now,
-            )
+            drop(email, reasons.UNWANTED, self.ledger.now)
             return _Verdict.DROPPED
         hold = cadence.hold_until(email, user, self.ledger, self.rules, self.lease)
         if hold is not None:
@@ -238,13 +233,13 @@ def _take(email: OutgoingEmail, now: datetime, pacing: _Pacing) -> tuple[int, Em
     fails, or that cannot be built, is parked instead (None): trying again would fail the same
     way, and it must not stop the rest of the queue."""
     email.attempts += 1
-    if not _rechecked(email, now):
+    if not _rechecked(email, now, pacing.users.get(email.to_user_id or 0)):
         return None
     try:
         message = _message(email, now)
     except Exception as error:  # whatever it is, it must not stop the rest of the queue
         log.warning("Email %s to %r could not be built: %r", email.id, email.to_address, error)
-        park(email, f"The message could not be built: {error}", now)
+        park(email, reasons.failure(reasons.NOT_BUILT, error), now)
         return None
     email.last_error = None
     email.next_attempt_at = now + pacing.lease
@@ -252,14 +247,16 @@ def _take(email: OutgoingEmail, now: datetime, pacing: _Pacing) -> tuple[int, Em
     return email.id, message
 
 
-def _rechecked(email: OutgoingEmail, now: datetime) -> bool:
-    """Apply the verdict of `email`'s recheck; True when it is still to be sent."""
+def _rechecked(email: OutgoingEmail, now: datetime, recipient: User | None) -> bool:
+    """Apply the verdict of `email`'s recheck, written in the `recipient`'s language (when the
+    pacing has loaded them); True when it is still to be sent."""
     try:
-        with db.session.begin_nested():  # a recheck that fails leaves nothing half-written
+        # A recheck that fails leaves nothing half-written.
+        with db.session.begin_nested(), notifications.written_for(recipient):
             decided = rechecks.verdict(email, now)
     except Exception as error:  # whatever it is, it must not stop the rest of the queue
         log.warning("Email %s to %r could not be checked: %r", email.id, email.to_address, error)
-        park(email, f"Checking the message before sending it failed: {error!r}", now)
+        park(email, reasons.failure(reasons.CHECK_FAILED, repr(error)), now)
         return False
     if isinstance(decided, rechecks.Drop):
         drop(email, decided.reason, now)
@@ -277,7 +274,8 @@ def _rechecked(email: OutgoingEmail, now: datetime) -> bool:
 
 
 def drop(email: OutgoingEmail, reason: str, now: datetime) -> None:
-    """Decide against sending `email`: it stays, never sent, with its reason for HR to read.
+    """Decide against sending `email`: it stays, never sent, with its reason for HR to read
+    (English, shown in HR's language: `portal.mail.reasons`).
     Its bodies are erased (they may hold sign-in links), unless the development mailbox
     keeps them."""
     email.status = EmailStatus.DROPPED
@@ -324,22 +322,24 @@ def send(transport: Transport, email_id: int, message: EmailMessage) -> Failure 
         codes = [code for code, _text in error.recipients.values()]
         answers = "; ".join(f"{code} {_said(text)}" for code, text in error.recipients.values())
         failure = Failure(
-            f"The mail server refused the recipient: {answers}", all(c >= 500 for c in codes)
+            reasons.failure(reasons.RECIPIENT_REFUSED, answers), all(c >= 500 for c in codes)
         )
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
         failure = Failure(
-            f"The mail server refused the message: {error.smtp_code} {_said(error.smtp_error)}",
+            reasons.failure(
+                reasons.MESSAGE_REFUSED, f"{error.smtp_code} {_said(error.smtp_error)}"
+            ),
             error.smtp_code >= 500,
         )
     except smtplib.SMTPNotSupportedError as error:
-        failure = Failure(f"The mail server cannot take this message: {error}", True)
+        failure = Failure(reasons.failure(reasons.CANNOT_TAKE, error), True)
     except (OSError, smtplib.SMTPException) as error:
         # Down, unreachable, timed out, disconnected: it may well work next time.
         failure = Failure(
-            f"The mail server could not be reached: {type(error).__name__}: {error}", False
+            reasons.failure(reasons.UNREACHABLE, f"{type(error).__name__}: {error}"), False
         )
     except Exception as error:  # e.g. a header that cannot be written out: never again
-        failure = Failure(f"The message could not be written out: {error!r}", True)
+        failure = Failure(reasons.failure(reasons.NOT_WRITTEN, repr(error)), True)
     else:
         return None
     log.warning("Email %s to %s not sent: %s", email_id, message["To"], failure.reason)
@@ -362,7 +362,7 @@ def record(email_id: int, failure: Failure | None, now: datetime) -> bool:
         if failure.permanent:
             park(email, failure.reason, now)
         elif email.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            park(email, f"Tried {email.attempts} times; the last time: {failure.reason}", now)
+            park(email, reasons.tried(email.attempts, failure.reason), now)
         else:
             email.last_error = failure.reason[:1000]
             email.next_attempt_at = now + _retry_delay(email.attempts)

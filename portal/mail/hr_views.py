@@ -10,8 +10,9 @@ from flask_login import current_user
 from portal.core import clock
 from portal.core.extensions import db
 from portal.core.forms import ask_first, require_confirmation
+from portal.core.i18n import _
 from portal.core.ids import query_id
-from portal.mail import parking
+from portal.mail import parking, reasons
 from portal.mail.models import OutgoingEmail
 from portal.people.access import hr_bp
 
@@ -27,6 +28,7 @@ def parked_mail() -> ResponseReturnValue:
         first_page=before is None,
         total=parking.count(),
         dropped=parking.dropped() if before is None else [],
+        reason_words=reasons.reason_words,
     )
 
 
@@ -44,7 +46,11 @@ def send_parked_again(email_id: int) -> ResponseReturnValue:
     parking.send_again(email, current_user, clock.now())
     db.session.commit()
     flash(
-        f"The message to {email.to_address} is queued again; the worker sends it next.", "success"
+        _(
+            "The message to %(address)s is queued again; the worker sends it next.",
+            address=email.to_address,
+        ),
+        "success",
     )
     return redirect(url_for("hr.parked_mail"))
 
@@ -55,14 +61,14 @@ def discard_parked(email_id: int) -> ResponseReturnValue:
     email = _parked_or_404(email_id)
     address = email.to_address
     asking = ask_first(
-        f"Discard the message to {address}?",
-        detail="It will not be sent, and it cannot be sent again later.",
-        button="Yes, discard it",
+        _("Discard the message to %(address)s?", address=address),
+        detail=_("It will not be sent, and it cannot be sent again later."),
+        button=_("Yes, discard it"),
         cancel=url_for("hr.parked_mail"),
     )
     if asking is not None:
         return asking
     parking.discard(email, current_user)
     db.session.commit()
-    flash(f"The message to {address} was discarded.", "info")
+    flash(_("The message to %(address)s was discarded.", address=address), "info")
     return redirect(url_for("hr.parked_mail"))

@@ -8,19 +8,26 @@ its error and is retried later, with backoff, by the worker (or `flask --app por
 Mail to candidates is paced at delivery time by the rules in `portal.mail.cadence` (quiet
 hours in their zone, a weekly cap, answers batched, their own mail preference): a message that
 may not go yet simply stays pending until the moment it may (`waiting_until` says when).
+
+Every message is written in its recipient's language (users.language): `queue` renders the
+subject (pass a lazy `_l(...)`, or a text made inside `written_for(recipient)`) and both parts
+in it, and so does `render_bodies` when its context names the `recipient`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from flask import current_app, render_template
+from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, select, update
 
 from portal.core import clock
 from portal.core.extensions import db
+from portal.core.i18n import in_language
 from portal.core.inputs import single_line
 from portal.mail import branding, cadence
 from portal.mail.cadence import Category
@@ -36,7 +43,7 @@ def queue(
     to: User | str,
     kind: str,
     template: str,
-    subject: str,
+    subject: str | LazyString,
     attachments: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
     about: str | None = None,
     category: str | None = FROM_KIND,
@@ -50,11 +57,14 @@ def queue(
     and it is None for staff. An answer joins the candidate's answer email that is still
     waiting, if there is one: that message is rendered again with this context and returned.
     `wait` holds a new message back that long (an answer's default is its batch window).
+    The subject and both parts are written in the recipient's language.
     """
     recipient = to if isinstance(to, User) else None
     if category is FROM_KIND:
         category = cadence.category_for(recipient, kind)
-    body_text, body_html = render_bodies(template, recipient=recipient, **context)
+    with written_for(recipient):
+        subject = str(subject)
+        body_text, body_html = render_bodies(template, recipient=recipient, **context)
     now = clock.now()
     email = None
     if category == Category.ANSWER and recipient is not None:
@@ -84,12 +94,25 @@ def queue(
     return email
 
 
+@contextmanager
+def written_for(recipient: object) -> Iterator[None]:
+    """Write what follows (a subject, an email's parts) in the language of `recipient` (a
+    User); anything else (an address with no account, None) leaves the language as it is."""
+    if isinstance(recipient, User):
+        with in_language(recipient.language):
+            yield
+    else:
+        yield
+
+
 def render_bodies(template: str, **context: object) -> tuple[str, str]:
     """The text and HTML parts of `template` ("accounts/email/invitation"): both in the
-    company's look (mail.branding), the HTML with its styles inlined for mail apps."""
+    company's look (mail.branding), the HTML with its styles inlined for mail apps, and both
+    in the language of the context's `recipient` (when it names one)."""
     context = {**branding.template_context(), **context}
-    body_text = render_template(f"{template}.txt", **context)
-    body_html = branding.inline_styles(render_template(f"{template}.html", **context))
+    with written_for(context.get("recipient")):
+        body_text = render_template(f"{template}.txt", **context)
+        body_html = branding.inline_styles(render_template(f"{template}.html", **context))
     return body_text, body_html
 
 

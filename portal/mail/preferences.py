@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import delete
 
 from portal.core.extensions import db
+from portal.core.i18n import _, _l
 from portal.mail import cadence
 from portal.mail.models import EmailStatus, OutgoingEmail
 from portal.people.models import MailPreference, User
@@ -15,26 +17,28 @@ from portal.people.models import MailPreference, User
 @dataclass(frozen=True)
 class Choice:
     value: str
-    label: str
-    explanation: str
+    label: LazyString  # in the reader's language when shown
+    explanation: LazyString
 
 
 CHOICES = (
     Choice(
         MailPreference.EVERYTHING,
-        "Everything",
-        "A short “What’s new” email on days when there is company news for you or a step "
-        "of your timeline comes up in the next week. At most one a day.",
+        _l("Everything"),
+        _l(
+            "A short “What’s new” email on days when there is company news for you or a step "
+            "of your timeline comes up in the next week. At most one a day."
+        ),
     ),
     Choice(
         MailPreference.WEEKLY_SUMMARY,
-        "A weekly summary",
-        "One email on Monday morning with the past week’s news and the coming week’s steps.",
+        _l("A weekly summary"),
+        _l("One email on Monday morning with the past week’s news and the coming week’s steps."),
     ),
     Choice(
         MailPreference.ESSENTIALS,
-        "Essentials only",
-        "No news emails. Only what you must not miss.",
+        _l("Essentials only"),
+        _l("No news emails. Only what you must not miss."),
     ),
 )
 
@@ -47,10 +51,10 @@ def set_preference(candidate: User, value: str) -> bool:
     """Record the candidate's choice (True if it changed) and drop waiting updates they no
     longer want."""
     if value not in {choice.value for choice in CHOICES}:
-        raise PreferenceError("Choose one of the three options.")
+        raise PreferenceError(_("Choose one of the three options."))
     profile = candidate.candidate_profile
     if profile is None:
-        raise PreferenceError("Only candidates choose which emails they get.")
+        raise PreferenceError(_("Only candidates choose which emails they get."))
     if profile.mail_preference == value:
         return False
     profile.mail_preference = value

@@ -10,6 +10,8 @@ current facts instead (`Rewrite`).
 
 Rechecks run in an app context but outside any request: `render_template` works, and links
 come from the `absolute_url` template global (bound to BASE_URL). They only read, or flush.
+A recheck of mail to a candidate runs in the candidate's language (a `Rewrite`'s subject made
+with `_()` is in it; `notifications.render_bodies` renders in the `recipient`'s).
 The registry lives on the app (`app.extensions`), so test apps never share rechecks.
 """
 
@@ -34,7 +36,9 @@ class Send:
 
 @dataclass(frozen=True)
 class Drop:
-    """Do not send it; it is kept, marked as withdrawn, with `reason` (words a person reads)."""
+    """Do not send it; it is kept, marked as withdrawn, with `reason` (words HR reads): an
+    English sentence marked for translation with `N_("…")`, kept as it is and shown in HR's
+    language (`portal.mail.reasons.reason_words`)."""
 
     reason: str
 

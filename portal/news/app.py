@@ -1,16 +1,17 @@
-"""Plugs company news into the app: the candidate's news, HR's feeds and curation, the feeds
-command and the origins news images may come from."""
+"""Plugs company news into the app: the candidate's news, HR's feeds, curation and
+announcements, the feeds command and the origins news images may come from."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from portal.mail import rechecks
-from portal.news import candidate_views, feed_views, hr_views, updates
+from portal.news import announcement_views, candidate_views, feed_views, hr_views, updates
 from portal.news.feeds.commands import feeds_cli
 from portal.news.feeds.config import resolve_image_origins
 
-__all__ = ["candidate_views", "feed_views", "hr_views"]  # imported for the pages they add
+# Imported for the pages they add.
+__all__ = ["announcement_views", "candidate_views", "feed_views", "hr_views"]
 
 
 def init_app(app: Flask) -> None:

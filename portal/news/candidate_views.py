@@ -1,7 +1,7 @@
-"""The candidate's news: the archive beyond the home page, an item read in the portal, and the
-redirect (from emails) that counts a read on the way to the item's own page.
+"""The candidate's news: every card beyond the home page, a feed item or an announcement read in
+the portal, and the redirect (from emails) that counts a read on the way to the item's own page.
 
-The home page's ten items come from news.entries too (see home.views.home).
+The home page's cards come from news.cards too (see home.views.home).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from portal.core.database import writes_on_get
 from portal.core.extensions import db
 from portal.events import log as events
 from portal.events.models import EventKind
+from portal.news import cards, visits
 from portal.news import entries as news
 from portal.people.access import candidate_bp, signed_in_candidate
 
@@ -29,31 +30,60 @@ def page_number() -> int:
 
 
 @candidate_bp.get("/news")
+@writes_on_get("candidate_profiles", up_front=False)
 def news_archive() -> ResponseReturnValue:
-    """Every news item meant for the candidate, 20 a page, pinned first then newest."""
+    """Every feed item and announcement meant for the candidate, 20 a page, pinned first then
+    newest, those that appeared since their previous visit marked new."""
     candidate = signed_in_candidate()
-    found = news.archive_page(candidate, page_number())
+    now = clock.now()
+    seen = visits.visit(candidate.profile, now)
+    found = cards.archive_page(candidate, page_number(), now)
     if found is None:
         abort(404)
-    return render_template("news/candidate_news.html", candidate=candidate, news_page=found)
+    page = render_template("news/candidate_news.html", candidate=candidate, news_page=found)
+    if seen.begins:
+        # A visit begins: written in a short transaction of its own, after the page is made,
+        # so the usual page view stays a read-only GET (news.visits).
+        db.session.rollback()
+        visits.record(seen, now)
+        db.session.commit()
+    return page
 
 
 @candidate_bp.get("/news/<int:entry_id>")
 @writes_on_get("news_reads", "engagement_events", "candidate_summaries")
 def read_news(entry_id: int) -> ResponseReturnValue:
-    """One news item, sanitised, read in the portal (the read counted); 404 if it is not meant
+    """One feed item, sanitised, read in the portal (the read counted); 404 if it is not meant
     for the candidate."""
     candidate = signed_in_candidate()
-    item = news.read_entry(candidate, entry_id, clock.now())
-    if item is None:
+    card = cards.entry_card(candidate, entry_id)
+    if card is None:
         abort(404)
-    site = urlsplit(item.link).hostname if item.link else None
+    site = urlsplit(card.link).hostname if card.link else None
     # Rendered first: the event then updates the candidate's summary once, at the commit (the
     # page's own queries would flush it half-way), and the commit cannot expire what it shows.
     page = render_template(
-        "news/candidate_entry.html", candidate=candidate, item=item, original_site=site
+        "news/candidate_entry.html", candidate=candidate, card=card, original_site=site
     )
+    news.count_read(candidate.id, entry_id, clock.now())
     events.record(candidate.id, EventKind.NEWS_OPENED, subject=f"news:{entry_id}")
+    db.session.commit()
+    return page
+
+
+@candidate_bp.get("/news/announcements/<int:announcement_id>")
+@writes_on_get("engagement_events", "candidate_summaries")
+def read_announcement(announcement_id: int) -> ResponseReturnValue:
+    """One of HR's announcements, read in the portal; 404 if it is not shown to the candidate
+    (another audience, not published yet, taken back or deleted)."""
+    candidate = signed_in_candidate()
+    card = cards.announcement_card(candidate, announcement_id, clock.now())
+    if card is None:
+        abort(404)
+    page = render_template(
+        "news/candidate_entry.html", candidate=candidate, card=card, original_site=None
+    )
+    events.record(candidate.id, EventKind.NEWS_OPENED, subject=f"announcement:{announcement_id}")
     db.session.commit()
     return page
 

@@ -6,8 +6,8 @@ where HR set them (not NULL), else its feed's. Tags are stored as ",tag,tag," in
 "" means everyone; department and location are independent filters that must both match.
 
 Order: pinned first, then newest (published_at), then id. Featured entries are highlighted
-where they stand; they do not move. An entry is "new" for a candidate when the portal first
-saw it after their previous visit to the home page (news_seen_at), or on their first visit.
+where they stand; they do not move. The candidate's pages show entries and HR's announcements
+together as cards (news.cards); what is new there is news.visits' to say.
 
 Plain module: no request knowledge. Functions flush; the caller commits.
 """
@@ -15,23 +15,21 @@ Plain module: no request knowledge. Functions flush; the caller commits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from portal.core.database import upsert
 from portal.core.extensions import db
+from portal.core.i18n import _
 from portal.news.feeds import media
 from portal.news.feeds.config import image_origins
 from portal.news.feeds.sanitize import plain_text, safe_link
 from portal.news.models import Feed, FeedEntry, NewsRead
 from portal.people.models import CandidateProfile, User
 
-HOME_LIMIT = 10
-ARCHIVE_PAGE_SIZE = 20
 EXCERPT_LENGTH = 240
 TAG_MAX = 80
 TAGS_MAX = 500  # the column's size
@@ -59,11 +57,13 @@ def normalise_tags(text: str | None, *, field: str = "departments") -> str:
         if not tag or tag in tags:
             continue
         if len(tag) > TAG_MAX:
-            raise NewsError(field, f"Keep each name to {TAG_MAX} characters or fewer.")
+            raise NewsError(field, _("Keep each name to %(max)s characters or fewer.", max=TAG_MAX))
         tags.append(tag)
     stored = f",{','.join(tags)}," if tags else ""
     if len(stored) > TAGS_MAX:
-        raise NewsError(field, f"Too many names: keep the list under {TAGS_MAX} characters.")
+        raise NewsError(
+            field, _("Too many names: keep the list under %(max)s characters.", max=TAGS_MAX)
+        )
     return stored
 
 
@@ -77,12 +77,16 @@ def tags_text(stored: str | None) -> str:
     return ", ".join(tag_list(stored))
 
 
-def _candidate_tag(value: str | None) -> str:
-    # A comma cannot be part of a stored tag, so a value holding one matches nothing but "".
+def candidate_tag(value: str | None) -> str:
+    """A candidate's department or location as a tag to match (lower case, spaces tidied).
+    A comma cannot be part of a stored tag, so a value holding one matches nothing but ""."""
     return " ".join((value or "").split()).lower()
 
 
-def _in_audience(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
+def in_audience(
+    column: ColumnElement[str] | InstrumentedAttribute[str], value: str
+) -> ColumnElement[bool]:
+    """Whether the stored audience `column` (",a,b,", "" for everyone) includes tag `value`."""
     if not value:
         return column == ""
     pattern = "%," + _LIKE_SPECIAL.sub(r"\\\1", value) + ",%"
@@ -100,8 +104,8 @@ def visible_to(candidate: User) -> ColumnElement[bool]:
     return and_(
         Feed.enabled.is_(True),
         FeedEntry.hidden.is_(False),
-        _in_audience(departments, _candidate_tag(profile.department)),
-        _in_audience(locations, _candidate_tag(profile.location)),
+        in_audience(departments, candidate_tag(profile.department)),
+        in_audience(locations, candidate_tag(profile.location)),
     )
 
 
@@ -111,7 +115,7 @@ _ORDER = (FeedEntry.pinned.desc(), FeedEntry.published_at.desc(), FeedEntry.id.d
 # --- What a candidate reads ----------------------------------------------------------------
 
 
-def for_candidate(candidate: User, *, limit: int = HOME_LIMIT, offset: int = 0) -> list[FeedEntry]:
+def for_candidate(candidate: User, *, limit: int = 10, offset: int = 0) -> list[FeedEntry]:
     """The entries `candidate` may read, pinned first then newest, with their feed: one query."""
     query = (
         select(FeedEntry)
@@ -139,83 +143,12 @@ def excerpt(html: str, length: int = EXCERPT_LENGTH) -> str:
 def render_html(html: str) -> Markup:
     """Stored feed HTML, sanitised again for the news pages (media.for_reading): links open in
     a new tab, images only from today's NEWS_IMAGE_ORIGINS (what the CSP allows)."""
-    return Markup(media.for_reading(html or "", image_origins()))  # noqa: S704 - nh3-cleaned
+    hint = _("(opens in a new tab)")
+    return Markup(media.for_reading(html or "", image_origins(), hint))  # noqa: S704 - nh3-cleaned
 
 
-@dataclass(frozen=True)
-class NewsItem:
-    """One entry as a candidate's page shows it."""
-
-    entry: FeedEntry
-    title: str
-    feed_name: str
-    link: str | None  # the entry's own http(s) link; pages link to the portal's redirect
-    is_new: bool
-    excerpt: str
-    body: Markup
-
-
-def items(entries: list[FeedEntry], seen_at: datetime | None) -> list[NewsItem]:
-    """Entries ready to display; new when first seen after `seen_at` (all, when None)."""
-    return [
-        NewsItem(
-            entry=entry,
-            title=entry.title or "Untitled",
-            feed_name=entry.feed.name,
-            link=safe_link(entry.link),
-            is_new=seen_at is None or entry.first_seen_at > seen_at,
-            excerpt=excerpt(entry.summary_html or entry.content_html),
-            body=render_html(entry.summary_html or entry.content_html),
-        )
-        for entry in entries
-    ]
-
-
-@dataclass(frozen=True)
-class NewsPage:
-    """A page of a candidate's news: the items, and where it stands in the whole list."""
-
-    items: list[NewsItem]
-    total: int
-    page: int
-    pages: int
-
-
-def home_news(candidate: User) -> list[NewsItem]:
-    """The candidate's home: up to HOME_LIMIT items, new ones marked (nothing is written)."""
-    profile = candidate.candidate_profile
-    seen_at = profile.news_seen_at if profile is not None else None
-    return items(for_candidate(candidate, limit=HOME_LIMIT), seen_at)
-
-
-def archive_page(candidate: User, page: int) -> NewsPage | None:
-    """Page `page` (from 1) of everything the candidate may read; None past the end."""
-    total = count_for_candidate(candidate)
-    pages = max(1, -(-total // ARCHIVE_PAGE_SIZE))
-    if page < 1 or page > pages:
-        return None
-    entries = for_candidate(
-        candidate, limit=ARCHIVE_PAGE_SIZE, offset=(page - 1) * ARCHIVE_PAGE_SIZE
-    )
-    profile = candidate.candidate_profile
-    seen_at = profile.news_seen_at if profile is not None else None
-    return NewsPage(items=items(entries, seen_at), total=total, page=page, pages=pages)
-
-
-def mark_seen(candidate_id: int, now: datetime) -> None:
-    """The candidate has looked at their news: entries first seen later are the new ones."""
-    db.session.execute(
-        update(CandidateProfile)
-        .where(CandidateProfile.user_id == candidate_id)
-        .values(news_seen_at=now)
-    )
-
-
-def any_new(shown: list[NewsItem]) -> bool:
-    return any(item.is_new for item in shown)
-
-
-def _count_read(candidate_id: int, entry_id: int, now: datetime) -> None:
+def count_read(candidate_id: int, entry_id: int, now: datetime) -> None:
+    """Count one read of an entry by the candidate (the first one's moment is kept)."""
     statement = upsert(NewsRead).values(
         candidate_id=candidate_id, entry_id=entry_id, first_read_at=now, read_count=1
     )
@@ -238,29 +171,5 @@ def record_read(candidate: User, entry_id: int, now: datetime) -> str | None:
     link = safe_link(link)
     if link is None:
         return None
-    _count_read(candidate.id, entry_id, now)
+    count_read(candidate.id, entry_id, now)
     return link
-
-
-def read_entry(candidate: User, entry_id: int, now: datetime) -> NewsItem | None:
-    """The entry to read in the portal, its whole content (else its summary), with the read
-    counted; None if it is out of the candidate's audience, hidden or missing. Two statements."""
-    found = db.session.scalar(
-        select(FeedEntry)
-        .join(FeedEntry.feed)
-        .options(contains_eager(FeedEntry.feed))
-        .where(FeedEntry.id == entry_id, visible_to(candidate))
-    )
-    if found is None:
-        return None
-    _count_read(candidate.id, entry_id, now)
-    html = found.content_html or found.summary_html
-    return NewsItem(
-        entry=found,
-        title=found.title or "Untitled",
-        feed_name=found.feed.name,
-        link=safe_link(found.link),
-        is_new=False,
-        excerpt=excerpt(html),
-        body=render_html(html),
-    )

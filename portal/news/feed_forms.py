@@ -11,10 +11,11 @@ from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, InputRequired, NumberRange, StopValidation
 
 from portal.core.forms import OneLineField, WebAddressField
+from portal.core.i18n import _l
 from portal.news.feeds.config import DEFAULT_MAX_ITEMS, MAX_ITEMS_LIMIT, NAME_MAX
 
-_TAG_HINT = "Separate names with commas. Leave empty for everyone."
-ITEMS_MESSAGE = f"Enter a whole number from 1 to {MAX_ITEMS_LIMIT}."
+_TAG_HINT = _l("Separate names with commas. Leave empty for everyone.")
+ITEMS_MESSAGE = _l("Enter a whole number from 1 to %(max)s.", max=MAX_ITEMS_LIMIT)
 
 
 class ItemsField(IntegerField):
@@ -24,7 +25,7 @@ class ItemsField(IntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(ITEMS_MESSAGE) from None
+            raise ValueError(str(ITEMS_MESSAGE)) from None
 
     def pre_validate(self, form: BaseForm) -> None:
         if self.process_errors:
@@ -39,36 +40,44 @@ class FeedForm(FlaskForm):
     """A feed's settings. The "Test this feed" button sends the same form (action=test)."""
 
     name = OneLineField(
-        "Name",
+        _l("Name"),
         max_length=NAME_MAX,
-        what="the feed's name",
-        validators=[DataRequired("Enter the feed's name.")],
-        description="Candidates see it beside each item, so make it say where news comes from.",
+        what=_l("the feed's name"),
+        validators=[DataRequired(_l("Enter the feed's name."))],
+        description=_l("Candidates see it beside each item, so make it say where news comes from."),
         render_kw={"autocomplete": "off"},
     )
     url = WebAddressField(
-        "Address of the feed",
-        what="the feed's address",
-        validators=[DataRequired("Enter the feed's address.")],
-        description="The address of its RSS or Atom feed, starting with https://. “Test this "
-        "feed” shows what the portal would store from it.",
+        _l("Address of the feed"),
+        what=_l("the feed's address"),
+        validators=[DataRequired(_l("Enter the feed's address."))],
+        description=_l(
+            "The address of its RSS or Atom feed, starting with https://. “Test this feed” "
+            "shows what the portal would store from it."
+        ),
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     departments = StringField(
-        "Departments", description=f"Who reads it, for example: Engineering, Sales. {_TAG_HINT}"
+        _l("Departments"),
+        description=_l("Who reads it, for example: Engineering, Sales. %(hint)s", hint=_TAG_HINT),
     )
-    locations = StringField("Locations", description=f"For example: Paris, London. {_TAG_HINT}")
+    locations = StringField(
+        _l("Locations"), description=_l("For example: Paris, London. %(hint)s", hint=_TAG_HINT)
+    )
     max_items = ItemsField(
-        "Items kept",
+        _l("Items kept"),
         default=DEFAULT_MAX_ITEMS,
         validators=[
             InputRequired(ITEMS_MESSAGE),
             NumberRange(min=1, max=MAX_ITEMS_LIMIT, message=ITEMS_MESSAGE),
         ],
-        description=f"How many of the newest items to keep at each check, 1 to {MAX_ITEMS_LIMIT}.",
+        description=_l(
+            "How many of the newest items to keep at each check, 1 to %(max)s.",
+            max=MAX_ITEMS_LIMIT,
+        ),
         render_kw={"min": 1, "max": MAX_ITEMS_LIMIT, "inputmode": "numeric"},
     )
     enabled = BooleanField(
-        "On: fetch this feed and show its news to candidates",
+        _l("On: fetch this feed and show its news to candidates"),
         default=True,
     )

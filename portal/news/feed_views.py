@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.core import clock
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, add_error, ask_first, filled, require_confirmation
+from portal.core.i18n import _
 from portal.core.ids import query_id
 from portal.news import entries as news
 from portal.news import library
@@ -108,10 +109,14 @@ def _form_page(form: FeedForm, feed: Feed | None) -> ResponseReturnValue:
             now = clock.now()
             if feed is None:
                 feed = settings.add(current_user, wanted, now)
-                message = f"“{feed.name}” is added: the portal fetches it within a minute."
+                message = _(
+                    "“%(name)s” is added: the portal fetches it within a minute.", name=feed.name
+                )
             else:
                 changed = settings.change(current_user, feed, wanted, now)
-                message = f"“{feed.name}” is saved." if changed else "Nothing changed."
+                message = (
+                    _("“%(name)s” is saved.", name=feed.name) if changed else _("Nothing changed.")
+                )
         except (settings.FeedSettingsError, news.NewsError) as error:
             db.session.rollback()
             add_error(getattr(form, error.field), error.message)
@@ -141,7 +146,7 @@ def _test_page(form: FeedForm, feed: Feed | None) -> ResponseReturnValue:
 
 
 def _render(form: FeedForm, feed: Feed | None, found: feed_preview.FeedPreview | None) -> str:
-    heading = f"Edit “{feed.name}”" if feed is not None else "Add a news feed"
+    heading = _("Edit “%(name)s”", name=feed.name) if feed is not None else _("Add a news feed")
     return render_template(
         "news/hr_feed_form.html",
         form=form,
@@ -160,19 +165,23 @@ def disable_feed(feed_id: int) -> ResponseReturnValue:
     found = _feed_or_404(feed_id)
     back = _listed(found)
     asking = ask_first(
-        f"Turn off the feed “{found.name}”?",
-        detail="It is no longer fetched, and candidates no longer see its news, until it is "
-        "turned on again. Its entries are kept.",
-        button="Yes, turn it off",
+        _("Turn off the feed “%(name)s”?", name=found.name),
+        detail=_(
+            "It is no longer fetched, and candidates no longer see its news, until it is "
+            "turned on again. Its entries are kept."
+        ),
+        button=_("Yes, turn it off"),
         cancel=back,
     )
     if asking is not None:
         return asking
     if settings.turn_off(current_user, found, clock.now()):
         db.session.commit()
-        flash(f"“{found.name}” is off: candidates no longer see its news.", "success")
+        flash(
+            _("“%(name)s” is off: candidates no longer see its news.", name=found.name), "success"
+        )
     else:
-        flash(f"Nothing changed: “{found.name}” was already off.", "info")
+        flash(_("Nothing changed: “%(name)s” was already off.", name=found.name), "info")
     return redirect(back)
 
 
@@ -183,9 +192,12 @@ def enable_feed(feed_id: int) -> ResponseReturnValue:
     found = _feed_or_404(feed_id)
     if settings.turn_on(current_user, found, clock.now()):
         db.session.commit()
-        flash(f"“{found.name}” is on: the portal fetches it within a minute.", "success")
+        flash(
+            _("“%(name)s” is on: the portal fetches it within a minute.", name=found.name),
+            "success",
+        )
     else:
-        flash(f"Nothing changed: “{found.name}” was already on.", "info")
+        flash(_("Nothing changed: “%(name)s” was already on.", name=found.name), "info")
     return redirect(_listed(found))
 
 
@@ -198,15 +210,18 @@ def delete_feed(feed_id: int) -> ResponseReturnValue:
     back = _listed(found)
     if settings.entry_count(found):
         flash(
-            f"“{found.name}” holds news entries, so it cannot be deleted: turn it off instead "
-            "(its entries are then shown to no one).",
+            _(
+                "“%(name)s” holds news entries, so it cannot be deleted: turn it off instead "
+                "(its entries are then shown to no one).",
+                name=found.name,
+            ),
             "warning",
         )
         return redirect(back)
     asking = ask_first(
-        f"Delete the feed “{found.name}”?",
-        detail="It holds no entries. Deleting it cannot be undone; you can add it again later.",
-        button="Yes, delete it",
+        _("Delete the feed “%(name)s”?", name=found.name),
+        detail=_("It holds no entries. Deleting it cannot be undone; you can add it again later."),
+        button=_("Yes, delete it"),
         cancel=back,
     )
     if asking is not None:
@@ -214,5 +229,5 @@ def delete_feed(feed_id: int) -> ResponseReturnValue:
     name = found.name
     settings.delete(current_user, found)
     db.session.commit()
-    flash(f"“{name}” is deleted.", "success")
+    flash(_("“%(name)s” is deleted.", name=name), "success")
     return redirect(url_for("hr.news_feeds"))

@@ -25,23 +25,32 @@ from wtforms.validators import Length, Optional
 from portal.core import clock, inputs
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, require_confirmation
+from portal.core.i18n import _, _l
 from portal.core.ids import query_id
-from portal.news import curation, library
+from portal.news import cards, curation, library
 from portal.news import entries as news
 from portal.news.models import Feed, FeedEntry
 from portal.people import directory as people
 from portal.people.access import hr_bp
 
 SEARCH_MAX_LENGTH = 100
-_TAG_HINT = "Separate names with commas. Leave empty for everyone."
-# (flag, value) → what the flash message says happened.
+_TAG_HINT = _l("Separate names with commas. Leave empty for everyone.")
+# (flag, value) → what the flash message says happened, and that it already was so.
 _FLAG_DONE = {
-    ("hidden", True): "is hidden from candidates",
-    ("hidden", False): "is shown to candidates again",
-    ("pinned", True): "is pinned to the top",
-    ("pinned", False): "is no longer pinned",
-    ("featured", True): "is featured",
-    ("featured", False): "is no longer featured",
+    ("hidden", True): _l("“%(title)s” is hidden from candidates."),
+    ("hidden", False): _l("“%(title)s” is shown to candidates again."),
+    ("pinned", True): _l("“%(title)s” is pinned to the top."),
+    ("pinned", False): _l("“%(title)s” is no longer pinned."),
+    ("featured", True): _l("“%(title)s” is featured."),
+    ("featured", False): _l("“%(title)s” is no longer featured."),
+}
+_FLAG_ALREADY = {
+    ("hidden", True): _l("Nothing changed: “%(title)s” is already hidden from candidates."),
+    ("hidden", False): _l("Nothing changed: “%(title)s” is already shown to candidates."),
+    ("pinned", True): _l("Nothing changed: “%(title)s” is already pinned to the top."),
+    ("pinned", False): _l("Nothing changed: “%(title)s” is not pinned."),
+    ("featured", True): _l("Nothing changed: “%(title)s” is already featured."),
+    ("featured", False): _l("Nothing changed: “%(title)s” is not featured."),
 }
 
 
@@ -49,42 +58,46 @@ class AudienceForm(FlaskForm):
     """Who an entry is for. No brains: news.entries normalises and checks."""
 
     departments = StringField(
-        "Departments", description=f"For example: Engineering, Sales. {_TAG_HINT}"
+        _l("Departments"),
+        description=_l("For example: Engineering, Sales. %(hint)s", hint=_TAG_HINT),
     )
-    locations = StringField("Locations", description=f"For example: Paris, London. {_TAG_HINT}")
+    locations = StringField(
+        _l("Locations"), description=_l("For example: Paris, London. %(hint)s", hint=_TAG_HINT)
+    )
 
-    inherit = BooleanField("Same audience as the feed (the fields above are then ignored)")
+    inherit = BooleanField(_l("Same audience as the feed (the fields above are then ignored)"))
 
 
 class EntryFilterForm(Form):
     """The entries list's filters (a GET form: nothing changes, so no CSRF token). A value
     that cannot be read is reported beside its field and left out."""
 
-    feed = SelectField("Feed", default="", validate_choice=False)
+    feed = SelectField(_l("Feed"), default="", validate_choice=False)
     state = SelectField(
-        "State",
+        _l("State"),
         default="",
         validate_choice=False,
-        choices=[SelectChoice("", "Any")]
+        choices=[SelectChoice("", _l("Any"))]
         + [SelectChoice(value, label) for value, (label, _where) in library.ENTRY_STATES.items()],
     )
     q = SearchField(
-        "Title",
+        _l("Title"),
         filters=[lambda value: inputs.single_line(value) if isinstance(value, str) else value],
         validators=[
             Optional(),
             Length(
-                max=SEARCH_MAX_LENGTH, message=f"Search for at most {SEARCH_MAX_LENGTH} characters."
+                max=SEARCH_MAX_LENGTH,
+                message=_l("Search for at most %(max)s characters.", max=SEARCH_MAX_LENGTH),
             ),
         ],
         # No maxlength: a longer search comes back whole, beside its error, to be shortened.
         render_kw={"autocomplete": "off"},
-        description="Part of the title, in any case.",
+        description=_l("Part of the title, in any case."),
     )
 
     def __init__(self, *args: Any, feeds: list[Feed], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.feed.choices = [SelectChoice("", "All feeds")] + [
+        self.feed.choices = [SelectChoice("", _("All feeds"))] + [
             SelectChoice(str(one.id), one.name) for one in feeds
         ]
 
@@ -93,11 +106,11 @@ class EntryFilterForm(Form):
             try:
                 query_id(field.data)
             except ValueError:
-                raise ValidationError("Choose a feed from the list.") from None
+                raise ValidationError(_("Choose a feed from the list.")) from None
 
     def validate_state(self, field: Field) -> None:
         if field.data and field.data not in library.ENTRY_STATES:
-            raise ValidationError("Choose shown, hidden, pinned or featured, or any.")
+            raise ValidationError(_("Choose shown, hidden, pinned or featured, or any."))
 
     def args(self) -> dict[str, str]:
         """The filters that could be read, for the list's links: {name: value}."""
@@ -174,11 +187,12 @@ def news_entry_flag(entry_id: int) -> ResponseReturnValue:
     if changed and flag == "hidden" and value == "0":
         curation.shown_again(found, clock.now())  # it waits the curation delay again for mail
     db.session.commit()
-    title = found.title or "Untitled"
+    title = found.title or _("Untitled")
+    key = (flag, value == "1")
     if changed:
-        flash(f"“{title}” {_FLAG_DONE[(flag, value == '1')]}.", "success")
+        flash(str(_FLAG_DONE[key]) % {"title": title}, "success")
     else:
-        flash(f"Nothing changed: “{title}” already {_FLAG_DONE[(flag, value == '1')]}.", "info")
+        flash(str(_FLAG_ALREADY[key]) % {"title": title}, "info")
     return redirect(url_for("hr.news_entries", **_list_args(), _anchor=f"entry-{found.id}"))
 
 
@@ -190,13 +204,17 @@ def news_entry_publish(entry_id: int) -> ResponseReturnValue:
     found = _entry_or_404(entry_id)
     published = curation.publish(current_user, found, clock.now())
     db.session.commit()
-    title = found.title or "Untitled"
+    title = found.title or _("Untitled")
     if published:
-        flash(f"“{title}” goes into candidates' next “What's new” email.", "success")
+        flash(
+            _("“%(title)s” goes into candidates' next “What's new” email.", title=title), "success"
+        )
     elif found.hidden:
-        flash(f"“{title}” is hidden: show it first, then publish it.", "warning")
+        flash(_("“%(title)s” is hidden: show it first, then publish it.", title=title), "warning")
     else:
-        flash(f"Nothing changed: “{title}” is already in candidates' email.", "info")
+        flash(
+            _("Nothing changed: “%(title)s” is already in candidates' email.", title=title), "info"
+        )
     return redirect(url_for("hr.news_entries", **_list_args(), _anchor=f"entry-{found.id}"))
 
 
@@ -228,7 +246,7 @@ def _audience_page(
             getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
-            flash("Audience saved." if changes else "Nothing changed.", "success")
+            flash(_("Audience saved.") if changes else _("Nothing changed."), "success")
             return redirect(back)
     status = 422 if form.is_submitted() else 200
     return render_template(
@@ -263,7 +281,7 @@ def news_entry_audience(entry_id: int) -> ResponseReturnValue:
         found,
         save,
         back=url_for("hr.news_entries", _anchor=f"entry-{found.id}"),
-        heading=f"Who reads “{found.title or 'Untitled'}”",
+        heading=_("Who reads “%(title)s”", title=found.title or _("Untitled")),
         feed=found.feed,
     )
 
@@ -282,6 +300,7 @@ def news_preview() -> ResponseReturnValue:
     )
     candidate_id = request.args.get("candidate", type=query_id)
     chosen = None
+    now = clock.now()
     if candidate_id is not None:
         chosen = people.person(candidate_id)
         if chosen is None or chosen.candidate_profile is None or not chosen.is_active:
@@ -292,6 +311,6 @@ def news_preview() -> ResponseReturnValue:
         more=offered.next_after is not None,
         search=search,
         chosen=chosen,
-        home_items=news.home_news(chosen) if chosen else [],
-        archive=news.archive_page(chosen, 1) if chosen else None,
+        home_items=cards.home_news(chosen, now) if chosen else [],
+        archive=cards.archive_page(chosen, 1, now) if chosen else None,
     )

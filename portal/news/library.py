@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import contains_eager
 
 from portal.core import pages
+from portal.core.changes import apply_changes
 from portal.core.extensions import db
+from portal.core.i18n import _l
 from portal.news.entries import normalise_tags
 from portal.news.models import Feed, FeedEntry
 from portal.people import audit
@@ -88,11 +91,11 @@ def entry(entry_id: int) -> FeedEntry | None:
 
 
 # What HR narrows the entries to, by state: label and condition.
-ENTRY_STATES: dict[str, tuple[str, ColumnElement[bool]]] = {
-    "shown": ("Shown to candidates", FeedEntry.hidden.is_(False)),
-    "hidden": ("Hidden", FeedEntry.hidden.is_(True)),
-    "pinned": ("Pinned", FeedEntry.pinned.is_(True)),
-    "featured": ("Featured", FeedEntry.featured.is_(True)),
+ENTRY_STATES: dict[str, tuple[LazyString, ColumnElement[bool]]] = {
+    "shown": (_l("Shown to candidates"), FeedEntry.hidden.is_(False)),
+    "hidden": (_l("Hidden"), FeedEntry.hidden.is_(True)),
+    "pinned": (_l("Pinned"), FeedEntry.pinned.is_(True)),
+    "featured": (_l("Featured"), FeedEntry.featured.is_(True)),
 }
 _NEWEST = (
     pages.Key(FeedEntry.published_at, descending=True),
@@ -168,13 +171,7 @@ def set_audience(
         else normalise_tags(departments, field="departments"),
         "locations": None if locations is None else normalise_tags(locations, field="locations"),
     }
-    changes = {
-        name: (getattr(target, name), value)
-        for name, value in new.items()
-        if getattr(target, name) != value
-    }
-    for name, (_old, value) in changes.items():
-        setattr(target, name, value)
+    changes = apply_changes(target, new)
     audit.record_changes(actor, None, "news_audience", changes, subject=_subject(target))
     db.session.flush()
     return changes

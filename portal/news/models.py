@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import utcnow
 from portal.core.models import Base, UTCDateTime
+from portal.people.models import User
 
 # Audience tags are kept as ",tag,tag," (lower-case) so one LIKE finds a tag; "" means everyone.
 
@@ -84,6 +85,9 @@ class FeedEntry(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # The picture the feed gives the item (media:thumbnail, media:content, an image
+    # enclosure), as given: the cards show it only from today's NEWS_IMAGE_ORIGINS.
+    image_url: Mapped[str | None] = mapped_column(String(2000), default=None)
 
     # Curation by HR
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -97,6 +101,33 @@ class FeedEntry(Base):
     locations: Mapped[str | None] = mapped_column(String(500), default=None)
 
     feed: Mapped[Feed] = relationship(back_populates="entries")
+
+
+class Announcement(Base):
+    """HR's own news, written in the portal beside the feeds: a title and a Markdown body
+    (rendered and sanitised when saved, news.writing), for departments and locations as a feed
+    is (",tag," form, "" for everyone). Candidates see it from `published_at` (None: a draft, or
+    taken back); the company is its source. Kept until HR deletes it: it is about no candidate
+    (engagement.retention), and its author is kept only while their account is."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (Index("ix_announcements_newest", "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, as HR wrote it
+    body_html: Mapped[str] = mapped_column(Text, default="")  # rendered and sanitised
+    departments: Mapped[str] = mapped_column(String(500), default="")
+    locations: Mapped[str] = mapped_column(String(500), default="")
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
 
 
 class NewsRead(Base):

@@ -38,7 +38,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
 from portal.core.extensions import db
-from portal.core.words import plural
+from portal.core.i18n import N_, _, ngettext
 from portal.mail import cadence, notifications, rechecks
 from portal.mail.cadence import Category
 from portal.mail.models import EmailStatus, OutgoingEmail
@@ -208,13 +208,18 @@ def _worth_sending(user: User, kind: str, since: datetime, now: datetime) -> Upd
 
 
 def _subject(kind: str, update_: Update) -> str:
+    """The email's subject, in the language being written (the caller's `written_for`)."""
     if kind == UPDATE_KIND:
         return (
-            f"What’s new: {update_.news[0].title}"[:200]
+            _("What’s new: %(title)s", title=update_.news[0].title or _("Untitled"))[:200]
             if update_.news
-            else "What’s new: your coming week"
+            else _("What’s new: your coming week")
         )
-    return f"Your weekly summary: {_days_text(update_.days_until)} to your first day"
+    return ngettext(
+        "Your weekly summary: %(num)d day to your first day",
+        "Your weekly summary: %(num)d days to your first day",
+        update_.days_until,
+    )
 
 
 def _context(user: User, update_: Update) -> dict[str, Any]:
@@ -227,12 +232,14 @@ def _context(user: User, update_: Update) -> dict[str, Any]:
 
 
 def _queue_update(user: User, kind: str, update_: Update, since: datetime, now: datetime) -> None:
+    with notifications.written_for(user):
+        subject = _subject(kind, update_)
     email = notifications.queue(
         to=user,
         kind=kind,
         category=Category.UPDATE,
         template=f"news/email/{kind}",
-        subject=_subject(kind, update_),
+        subject=subject,
         **_context(user, update_),
     )
     # What it covers, for `recheck` when it is sent: the news curated in this window.
@@ -253,9 +260,9 @@ def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
     to say is not sent."""
     user = db.session.get(User, email.to_user_id) if email.to_user_id is not None else None
     if user is None or user.candidate_profile is None:
-        return rechecks.Drop("The candidate's account no longer exists.")
+        return rechecks.Drop(N_("The candidate's account no longer exists."))
     if not _eligible(user, now):
-        return rechecks.Drop("The candidate has joined, or their account is closed.")
+        return rechecks.Drop(N_("The candidate has joined, or their account is closed."))
     if not email.covers:  # queued before emails said what they cover: it says what it said
         return rechecks.Send()
     covers = json.loads(email.covers)
@@ -269,8 +276,10 @@ def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
         worth_it = not update_.is_empty
     if not worth_it:
         return rechecks.Drop(
-            "The news in it was hidden, removed or is no longer meant for this candidate, "
-            "and nothing else in it was new."
+            N_(
+                "The news in it was hidden, removed or is no longer meant for this candidate, "
+                "and nothing else in it was new."
+            )
         )
     if news == covers.get("news"):
         return rechecks.Send()
@@ -278,12 +287,10 @@ def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
     email.covers = json.dumps(covers)
     context = {"recipient": user, **_context(user, update_)}
     body_text, body_html = notifications.render_bodies(f"news/email/{email.kind}", **context)
+    with notifications.written_for(user):
+        subject = _subject(email.kind, update_)
     return rechecks.Rewrite(
-        subject=_subject(email.kind, update_),
+        subject=subject,
         body_text=body_text,
         body_html=body_html,
     )
-
-
-def _days_text(days: int) -> str:
-    return plural(days, "day")

@@ -76,7 +76,7 @@ def gather(
     )
     lines = [
         NewsLine(
-            title=entry.title or "Untitled",
+            title=entry.title,  # "Untitled" is for the email to say, in its language
             source=entry.feed.name,
             excerpt=news.excerpt(entry.summary_html or entry.content_html, EXCERPT_LENGTH),
             entry_id=entry.id,
@@ -86,7 +86,7 @@ def gather(
     upcoming = [
         item
         for item in timeline.candidate_timeline(candidate, now)
-        if not item.done and item.done_at <= now + HORIZON
+        if not item.done and now < item.done_at <= now + HORIZON  # a task overdue is not "coming"
     ]
     joins_at = joining.candidate_joining(candidate.profile)
     return Update(

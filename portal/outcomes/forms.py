@@ -8,41 +8,47 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import Optional
 
 from portal.core.forms import OneLineField
+from portal.core.i18n import _l
 from portal.outcomes.models import Outcome
 from portal.outcomes.recording import REASON_MAX_LENGTH
 
 NO_OUTCOME = "none"  # the choice that takes a recorded outcome back
 EXPLANATIONS = {
-    str(Outcome.JOINED): "They started: from their joining day.",
-    str(Outcome.RENEGED): "They said no, or stopped answering for good, before their first day.",
-    str(Outcome.NO_SHOW): "They did not come on their first day, without a word.",
-    NO_OUTCOME: "Nothing is settled yet: before their joining moment only.",
+    str(Outcome.JOINED): _l("They started: from their joining day."),
+    str(Outcome.RENEGED): _l(
+        "They said no, or stopped answering for good, before their first day."
+    ),
+    str(Outcome.NO_SHOW): _l("They did not come on their first day, without a word."),
+    NO_OUTCOME: _l("Nothing is settled yet: before their joining moment only."),
 }
 _VALUES = frozenset(EXPLANATIONS)
 
 
 def _one_of_the_choices(_form: Form, field: Field) -> None:
     if field.data not in _VALUES:
-        raise ValidationError("Choose what became of the offer.")
+        raise ValidationError(_l("Choose what became of the offer."))
 
 
 class OutcomeForm(FlaskForm):
     """What became of the offer, and why (optional)."""
 
     outcome = RadioField(
-        "What became of the offer?",
-        choices=[SelectChoice(str(value), value.label) for value in Outcome]
-        + [SelectChoice(NO_OUTCOME, "No outcome yet")],
+        _l("What became of the offer?"),
+        # Each outcome's label is translated when the form is drawn (`recorded` is its msgid).
+        choices=[SelectChoice(str(value), _l(value.recorded)) for value in Outcome]
+        + [SelectChoice(NO_OUTCOME, _l("No outcome yet"))],
         validate_choice=False,  # _one_of_the_choices says what is wrong, in words
         validators=[_one_of_the_choices],
     )
     reason = OneLineField(
-        "Reason (optional)",
+        _l("Reason (optional)"),
         max_length=REASON_MAX_LENGTH,
-        what="the reason",
+        what=_l("the reason"),
         validators=[Optional()],
-        description="Such as “accepted a counter-offer”. Kept in the audit log; "
-        "it is removed with their other records when retention forgets them.",
+        description=_l(
+            "Such as “accepted a counter-offer”. Kept in the audit log; it is removed with "
+            "their other records when retention forgets them."
+        ),
     )
 
     @property
@@ -55,6 +61,8 @@ class HrOutcomeForm(OutcomeForm):
     """HR's version: it may also close the candidate's account."""
 
     close_account = BooleanField(
-        "Also close their account: they can no longer sign in, leave the boards and get no "
-        "more email"
+        _l(
+            "Also close their account: they can no longer sign in, leave the boards and get no "
+            "more email"
+        )
     )

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import utcnow
+from portal.core.i18n import N_, _, format_number
 from portal.core.models import Base, UTCDateTime, one_of
 from portal.people.models import User
 
@@ -32,8 +33,17 @@ class Outcome(StrEnum):
 
     @property
     def label(self) -> str:
-        """On its own: "Joined", "Reneged before start", "No-show"."""
+        """On its own, in the reader's language: "Joined", "Reneged before start", "No-show"."""
+        return _(_LABELS[self])
+
+    @property
+    def recorded(self) -> str:
+        """On its own in English, as the audit log keeps it (`label` translates it)."""
         return _LABELS[self]
+
+    def counted(self, count: int) -> str:
+        """How many offers came to it, in the reader's language: "3 joined", "1 no-show"."""
+        return _(_COUNTED[self], num=format_number(count))
 
     @property
     def lost(self) -> bool:
@@ -41,9 +51,14 @@ class Outcome(StrEnum):
 
 
 _LABELS = {
-    Outcome.JOINED: "Joined",
-    Outcome.RENEGED: "Reneged before start",
-    Outcome.NO_SHOW: "No-show",
+    Outcome.JOINED: N_("Joined"),
+    Outcome.RENEGED: N_("Reneged before start"),
+    Outcome.NO_SHOW: N_("No-show"),
+}
+_COUNTED = {
+    Outcome.JOINED: N_("%(num)s joined"),
+    Outcome.RENEGED: N_("%(num)s reneged before start"),
+    Outcome.NO_SHOW: N_("%(num)s no-show"),
 }
 LOST = (Outcome.RENEGED, Outcome.NO_SHOW)
 # How many weeks before the outcome the activity of each week is kept (`active_weeks`).

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.core import clock, inputs
 from portal.core.extensions import db
+from portal.core.i18n import N_, _
 from portal.core.templating import long_date
 from portal.outcomes import history
 from portal.outcomes.models import CandidateOutcome, Outcome
@@ -28,7 +29,9 @@ from portal.timeline import joining
 REASON_MAX_LENGTH = 200
 # Candidates marked joined per run of the job (each batch reads their history in 3 queries).
 BATCH = 200
-AUTOMATIC_WORDS = "Joined (marked by the portal)"
+# How the audit log keeps the portal's own "joined" (in English, like every recorded value;
+# `shown_words` translates it).
+AUTOMATIC_WORDS = N_("Joined (marked by the portal)")
 
 
 class OutcomeError(ValueError):
@@ -54,10 +57,21 @@ def outcome_of(candidate_id: int) -> CandidateOutcome | None:
 
 
 def words(row: CandidateOutcome | None) -> str | None:
-    """The outcome as the audit log and the pages say it."""
+    """The outcome as the audit log keeps it (in English)."""
     if row is None:
         return None
-    return AUTOMATIC_WORDS if row.automatic else row.kind.label
+    return AUTOMATIC_WORDS if row.automatic else row.kind.recorded
+
+
+_RECORDED_WORDS = frozenset([AUTOMATIC_WORDS, *(outcome.recorded for outcome in Outcome)])
+
+
+def shown_words(value: str | None) -> str:
+    """An outcome as the audit log keeps it, in the reader's language (any other value, such
+    as a reason, as recorded)."""
+    if value is None:
+        return ""
+    return _(value) if value in _RECORDED_WORDS else value
 
 
 def may_say_what_happened(profile: CandidateProfile, now: datetime) -> bool:
@@ -82,8 +96,13 @@ def record_outcome(
     if outcome is not Outcome.RENEGED and not may_say_what_happened(profile, now):
         raise OutcomeError(
             "outcome",
-            f"{candidate.name} joins on {long_date(profile.joining_date)}: “{outcome.label}” "
-            "can be recorded from that day. Before it, an offer can only be reneged.",
+            _(
+                "%(name)s joins on %(day)s: “%(outcome)s” can be recorded from that day. Before "
+                "it, an offer can only be reneged.",
+                name=candidate.name,
+                day=long_date(profile.joining_date),
+                outcome=outcome.label,
+            ),
         )
     said = _reason(reason)
     row = outcome_of(candidate.id)
@@ -97,8 +116,8 @@ def record_outcome(
     row.recorded_at, row.recorded_by_id = now, by.id
     _copy_offer(row, candidate, profile)
     changes: dict[str, tuple[str | None, str | None]] = {}
-    if before != outcome.label:
-        changes["outcome"] = (before, outcome.label)
+    if before != outcome.recorded:
+        changes["outcome"] = (before, outcome.recorded)
     if said is not None:
         changes["reason"] = (None, said)
     if before is None:
@@ -119,7 +138,10 @@ def clear_outcome(
     if joining.candidate_joining(profile) <= now:
         raise OutcomeError(
             "outcome",
-            f"{candidate.name}’s joining moment has passed: choose what happened instead.",
+            _(
+                "%(name)s’s joining moment has passed: choose what happened instead.",
+                name=candidate.name,
+            ),
         )
     said = _reason(reason)
     row = outcome_of(candidate.id)
@@ -152,7 +174,7 @@ def history_of(candidate: User, limit: int = 20) -> list[AuditEntry]:
 
 def _profile(candidate: User) -> CandidateProfile:
     if candidate.role != Role.CANDIDATE or candidate.candidate_profile is None:
-        raise OutcomeError("outcome", "Only a candidate’s offer has an outcome.")
+        raise OutcomeError("outcome", _("Only a candidate’s offer has an outcome."))
     return candidate.candidate_profile
 
 
@@ -161,7 +183,7 @@ def _reason(reason: str | None) -> str | None:
     if reason is None:
         return None
     try:
-        return inputs.one_line(reason, max_length=REASON_MAX_LENGTH, what="the reason")
+        return inputs.one_line(reason, max_length=REASON_MAX_LENGTH, what=_("the reason"))
     except inputs.InputError as error:
         if error.empty:
             return None

@@ -12,6 +12,7 @@ from portal.accounts import operations as accounts
 from portal.core import clock
 from portal.core.extensions import db
 from portal.core.forms import add_error
+from portal.core.i18n import _
 from portal.outcomes import recording
 from portal.outcomes.forms import EXPLANATIONS, HrOutcomeForm, OutcomeForm
 from portal.outcomes.recording import OutcomeError
@@ -62,11 +63,11 @@ def _outcome_page(
             add_error(getattr(form, error.field), error.message)
         except IntegrityError:
             db.session.rollback()  # someone recorded the first outcome at the same moment
-            add_error(form.outcome, "An outcome was recorded at the same moment: see it below.")
+            add_error(form.outcome, _("An outcome was recorded at the same moment: see it below."))
             row = recording.outcome_of(candidate.id)
         else:
             db.session.commit()
-            flash(said, "success" if said != "Nothing changed." else "info")
+            flash(*said)
             return redirect(here)
     now = clock.now()
     profile = candidate.profile
@@ -80,23 +81,27 @@ def _outcome_page(
         history=recording.history_of(candidate),
         form=form,
         explanations=EXPLANATIONS,
+        outcome_words=recording.shown_words,
         back=back,
     )
     return page, 422 if form.is_submitted() else 200
 
 
-def _record(candidate: User, form: OutcomeForm) -> str:
+def _record(candidate: User, form: OutcomeForm) -> tuple[str, str]:
     """Record, change or take back the outcome (and close the account when HR asks): what
-    to tell the person who did it."""
+    to tell the person who did it, and the flash category ("info" when nothing changed)."""
     chosen, reason = form.chosen, form.reason.data or None
     if chosen is None:
-        cleared = recording.clear_outcome(candidate, current_user, reason=reason)
-        said = "The outcome was taken back." if cleared else "Nothing changed."
+        changed = recording.clear_outcome(candidate, current_user, reason=reason)
+        said = _("The outcome was taken back.")
     else:
-        done = recording.record_outcome(candidate, chosen, current_user, reason=reason)
-        said = f"Saved: {chosen.label}." if done.changed else "Nothing changed."
+        changed = recording.record_outcome(candidate, chosen, current_user, reason=reason).changed
+        said = _("Saved: %(outcome)s.", outcome=chosen.label)
+    if not changed:
+        said = _("Nothing changed.")
     closing = isinstance(form, HrOutcomeForm) and form.close_account.data
     if closing and candidate.is_active:
         accounts.deactivate(candidate, current_user)
-        said += f" {candidate.name}’s account is closed: they can no longer sign in."
-    return said
+        closed = _("%(name)s’s account is closed: they can no longer sign in.", name=candidate.name)
+        said, changed = f"{said} {closed}", True
+    return said, "success" if changed else "info"

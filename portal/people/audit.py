@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from portal.core import pages
 from portal.core.extensions import db
+from portal.core.i18n import N_, _, _l
 from portal.people.models import AuditEntry, User
 
 
@@ -60,177 +63,202 @@ def record_changes(
 
 # --- Reading the log: in words, filtered, a page at a time, or all of it for a CSV file ------
 
-# What each recorded action means, as HR reads it. Role-prefixed actions ("candidate.updated")
-# are found by their second half; anything else is spelled out from its code.
+# What each recorded action means, as HR reads it (marked with N_, translated when read, so
+# the page and the CSV file are in the reader's language). Role-prefixed actions
+# ("candidate.updated") are found by their second half; anything else is spelled out from its
+# code.
 ACTION_WORDS: dict[str, str] = {
-    "signed_in": "signed in",
-    "sign_in_failed": "failed to sign in",
-    "sso_linked": "linked a single sign-on identity",
-    "password_reset_requested": "asked for a password reset link",
-    "password_changed": "changed a password",
-    "role_changed": "changed a role",
-    "invitation.sent": "sent an invitation",
-    "created": "created an account",
-    "updated": "changed a person's details",
-    "profile_changed": "changed their own profile",
-    "deactivated": "closed an account",
-    "reactivated": "reopened an account",
-    "api_token.created": "created an API token",
-    "api_token.revoked": "revoked an API token",
-    "webhook.created": "registered a webhook endpoint",
-    "webhook.edited": "changed a webhook endpoint",
-    "webhook.disabled": "disabled a webhook endpoint",
-    "webhook.enabled": "enabled a webhook endpoint",
-    "webhook.secret_rotated": "rotated a webhook secret",
-    "webhook.test": "sent a test webhook event",
-    "webhook.redelivered": "redelivered a webhook message",
-    "news_flag": "curated a news entry",
-    "news_audience": "changed who sees a news entry",
-    "news_published": "published a news entry to candidates' email",
-    "feed.created": "added a news feed",
-    "feed.updated": "changed a news feed",
-    "feed.disabled": "turned off a news feed",
-    "feed.enabled": "turned on a news feed",
-    "feed.deleted": "deleted a news feed",
-    "feed.imported": "added a news feed from a feeds file",
-    "feed.import_updated": "changed a news feed from a feeds file",
-    "feed.import_disabled": "turned off a news feed the feeds file no longer lists",
-    "calendar.updated": "changed the joining details",
-    "calendar.backdated": "saved a joining date that had passed (nothing emailed)",
-    "faq.created": "added an FAQ entry",
-    "faq.updated": "changed an FAQ entry",
-    "faq.deleted": "removed an FAQ entry",
-    "thread.closed": "marked a conversation “no reply needed”",
-    "thread.reopened": "took back “no reply needed” on a conversation",
-    "milestone_template.created": "added a timeline milestone",
-    "milestone_template.updated": "changed a timeline milestone",
-    "milestone_template.deleted": "removed a timeline milestone",
-    "candidate_milestone.created": "added a milestone for a candidate",
-    "candidate_milestone.updated": "changed a candidate's milestone",
-    "candidate_milestone.deleted": "removed a candidate's milestone",
-    "candidate_milestone.hidden": "hid a milestone for a candidate",
-    "candidate_milestone.shown": "showed a milestone again for a candidate",
-    "candidate_milestone.reset": "reset a candidate's milestone",
-    "day_one.plan_saved": "described a location's first day",
-    "day_one.plan_deleted": "deleted a location's first day",
-    "day_one.changed": "changed a candidate's first day",
-    "mail.resent": "sent a parked email again",
-    "mail.discarded": "discarded a parked email",
-    "audit.exported": "exported the audit log",
-    "team.welcome_written": "wrote a candidate's welcome from their manager",
-    "team.welcome_changed": "changed a candidate's welcome from their manager",
-    "team.welcome_removed": "removed a candidate's welcome from their manager",
-    "team.buddy_introduced": "introduced a candidate's buddy",
-    "team.buddy_changed": "changed a candidate's buddy",
-    "team.buddy_removed": "removed a candidate's buddy",
-    "team.member_added": "added someone to a candidate's team",
-    "team.member_removed": "took someone off a candidate's team",
-    "team.department_team": "showed a candidate their department's team again",
-    "team_member.created": "added someone to the team list",
-    "team_member.updated": "changed someone on the team list",
-    "team_member.deleted": "took someone off the team list",
-    "outcome.recorded": "recorded what became of an offer",
-    "outcome.changed": "changed what became of an offer",
-    "outcome.cleared": "took back what became of an offer",
-    "note.added": "added a private note on a candidate",
-    "note.deleted": "deleted a private note on a candidate",
-    "absence.planned": "planned a recruiter's time away",
-    "absence.ended": "ended a recruiter's time away",
-    "absence.cancelled": "took back a recruiter's time away",
-    "working_hours.changed": "changed a recruiter's working hours",
+    "signed_in": N_("signed in"),
+    "sign_in_failed": N_("failed to sign in"),
+    "sso_linked": N_("linked a single sign-on identity"),
+    "password_reset_requested": N_("asked for a password reset link"),
+    "password_changed": N_("changed a password"),
+    "role_changed": N_("changed a role"),
+    "invitation.sent": N_("sent an invitation"),
+    "created": N_("created an account"),
+    "updated": N_("changed a person's details"),
+    "profile_changed": N_("changed their own profile"),
+    "deactivated": N_("closed an account"),
+    "reactivated": N_("reopened an account"),
+    "api_token.created": N_("created an API token"),
+    "api_token.revoked": N_("revoked an API token"),
+    "webhook.created": N_("registered a webhook endpoint"),
+    "webhook.edited": N_("changed a webhook endpoint"),
+    "webhook.disabled": N_("disabled a webhook endpoint"),
+    "webhook.enabled": N_("enabled a webhook endpoint"),
+    "webhook.secret_rotated": N_("rotated a webhook secret"),
+    "webhook.test": N_("sent a test webhook event"),
+    "webhook.redelivered": N_("redelivered a webhook message"),
+    "news_flag": N_("curated a news entry"),
+    "news_audience": N_("changed who sees a news entry"),
+    "news_published": N_("published a news entry to candidates' email"),
+    "feed.created": N_("added a news feed"),
+    "feed.updated": N_("changed a news feed"),
+    "feed.disabled": N_("turned off a news feed"),
+    "feed.enabled": N_("turned on a news feed"),
+    "feed.deleted": N_("deleted a news feed"),
+    "feed.imported": N_("added a news feed from a feeds file"),
+    "feed.import_updated": N_("changed a news feed from a feeds file"),
+    "feed.import_disabled": N_("turned off a news feed the feeds file no longer lists"),
+    "announcement.created": N_("wrote an announcement"),
+    "announcement.updated": N_("changed an announcement"),
+    "announcement.published": N_("published an announcement"),
+    "announcement.unpublished": N_("took back an announcement"),
+    "announcement.deleted": N_("deleted an announcement"),
+    "calendar.updated": N_("changed the joining details"),
+    "calendar.backdated": N_("saved a joining date that had passed (nothing emailed)"),
+    "faq.created": N_("added an FAQ entry"),
+    "faq.updated": N_("changed an FAQ entry"),
+    "faq.deleted": N_("removed an FAQ entry"),
+    "thread.closed": N_("marked a conversation “no reply needed”"),
+    "thread.reopened": N_("took back “no reply needed” on a conversation"),
+    "milestone_template.created": N_("added a timeline milestone"),
+    "milestone_template.updated": N_("changed a timeline milestone"),
+    "milestone_template.deleted": N_("removed a timeline milestone"),
+    "candidate_milestone.created": N_("added a milestone for a candidate"),
+    "candidate_milestone.updated": N_("changed a candidate's milestone"),
+    "candidate_milestone.deleted": N_("removed a candidate's milestone"),
+    "candidate_milestone.hidden": N_("hid a milestone for a candidate"),
+    "candidate_milestone.shown": N_("showed a milestone again for a candidate"),
+    "candidate_milestone.reset": N_("reset a candidate's milestone"),
+    "checklist.done": N_("ticked off a task on their checklist"),
+    "checklist.undone": N_("took back a ticked-off task"),
+    "checklist.document_uploaded": N_("uploaded a document for a task"),
+    "checklist.document_removed": N_("removed a document uploaded for a task"),
+    "checklist.document_opened": N_("downloaded a candidate's document"),
+    "day_one.plan_saved": N_("described a location's first day"),
+    "day_one.plan_deleted": N_("deleted a location's first day"),
+    "day_one.changed": N_("changed a candidate's first day"),
+    "mail.resent": N_("sent a parked email again"),
+    "mail.discarded": N_("discarded a parked email"),
+    "audit.exported": N_("exported the audit log"),
+    "team.welcome_written": N_("wrote a candidate's welcome from their manager"),
+    "team.welcome_changed": N_("changed a candidate's welcome from their manager"),
+    "team.welcome_removed": N_("removed a candidate's welcome from their manager"),
+    "team.buddy_introduced": N_("introduced a candidate's buddy"),
+    "team.buddy_changed": N_("changed a candidate's buddy"),
+    "team.buddy_removed": N_("removed a candidate's buddy"),
+    "team.member_added": N_("added someone to a candidate's team"),
+    "team.member_removed": N_("took someone off a candidate's team"),
+    "team.department_team": N_("showed a candidate their department's team again"),
+    "team_member.created": N_("added someone to the team list"),
+    "team_member.updated": N_("changed someone on the team list"),
+    "team_member.deleted": N_("took someone off the team list"),
+    "outcome.recorded": N_("recorded what became of an offer"),
+    "outcome.changed": N_("changed what became of an offer"),
+    "outcome.cleared": N_("took back what became of an offer"),
+    "note.added": N_("added a private note on a candidate"),
+    "note.deleted": N_("deleted a private note on a candidate"),
+    "absence.planned": N_("planned a recruiter's time away"),
+    "absence.ended": N_("ended a recruiter's time away"),
+    "absence.cancelled": N_("took back a recruiter's time away"),
+    "working_hours.changed": N_("changed a recruiter's working hours"),
 }
 _ROLES = ("candidate.", "recruiter.", "hr.")
+# The role an action was done to, in words: "created an account (recruiter)".
+_ROLE_WORDS = {"candidate.": N_("candidate"), "recruiter.": N_("recruiter"), "hr.": N_("HR")}
 
-# The fields an entry names, as HR reads them. A field not listed is shown as recorded (a
-# redelivered webhook message names its message id there).
+# The fields an entry names, as HR reads them (translated when read). A field not listed is
+# shown as recorded (a redelivered webhook message names its message id there).
 FIELD_WORDS: dict[str, str] = {
-    "name": "name",
-    "email": "email address",
-    "time_zone": "time zone",
-    "preferred_name": "preferred name",
-    "mail_preference": "email choice",
-    "pronouns": "pronouns",
-    "language": "language",
-    "phone": "phone",
-    "role": "role",
-    "is_active": "account open",
-    "recruiter_id": "recruiter",
-    "backup_recruiter_id": "backup recruiter",
-    "job_title": "job title",
-    "department": "department",
-    "location": "location",
-    "joining_date": "joining date",
-    "joining_time": "joining time",
-    "joining_time_zone": "joining time zone",
-    "reception_instructions": "reception instructions",
-    "address": "address",
-    "ask_for": "whom to ask for",
-    "bring": "what to bring",
-    "dress_code": "dress code",
-    "agenda": "agenda of the first day",
-    "calendar_sequence": "calendar event version",
-    "title": "title",
-    "details": "details",
-    "day_offset": "days from joining",
-    "time_of_day": "time of day",
-    "working_days": "counted in working days",
-    "hidden": "hidden",
-    "pinned": "pinned",
-    "featured": "featured",
-    "departments": "departments",
-    "locations": "locations",
-    "question": "question",
-    "reason": "reason",
-    "url": "address",
-    "max_items": "items kept",
-    "enabled": "on",
-    "description": "description",
-    "event_types": "events sent",
-    "manager_name": "manager's name",
-    "manager_title": "manager's role",
-    "message": "message",
-    "intro": "introduction",
-    "photo": "photo",
-    "outcome": "outcome",
-    "working_hours": "working hours",
+    "name": N_("name"),
+    "email": N_("email address"),
+    "time_zone": N_("time zone"),
+    "preferred_name": N_("preferred name"),
+    "mail_preference": N_("email choice"),
+    "pronouns": N_("pronouns"),
+    "language": N_("language"),
+    "phone": N_("phone"),
+    "role": N_("role"),
+    "is_active": N_("account open"),
+    "recruiter_id": N_("recruiter"),
+    "backup_recruiter_id": N_("backup recruiter"),
+    "job_title": N_("job title"),
+    "department": N_("department"),
+    "location": N_("location"),
+    "joining_date": N_("joining date"),
+    "joining_time": N_("joining time"),
+    "joining_time_zone": N_("joining time zone"),
+    "reception_instructions": N_("reception instructions"),
+    "address": N_("address"),
+    "ask_for": N_("whom to ask for"),
+    "bring": N_("what to bring"),
+    "dress_code": N_("dress code"),
+    "agenda": N_("agenda of the first day"),
+    "calendar_sequence": N_("calendar event version"),
+    "title": N_("title"),
+    "details": N_("details"),
+    "day_offset": N_("days from joining"),
+    "time_of_day": N_("time of day"),
+    "working_days": N_("counted in working days"),
+    "kind": N_("what the candidate does"),
+    "document": N_("document"),
+    "hidden": N_("hidden"),
+    "pinned": N_("pinned"),
+    "featured": N_("featured"),
+    "departments": N_("departments"),
+    "locations": N_("locations"),
+    "question": N_("question"),
+    "reason": N_("reason"),
+    "url": N_("address"),
+    "max_items": N_("items kept"),
+    "enabled": N_("on"),
+    "description": N_("description"),
+    "event_types": N_("events sent"),
+    "manager_name": N_("manager's name"),
+    "manager_title": N_("manager's role"),
+    "message": N_("message"),
+    "intro": N_("introduction"),
+    "photo": N_("photo"),
+    "outcome": N_("outcome"),
+    "working_hours": N_("working hours"),
+    "body": N_("text"),
+    "published_at": N_("publish moment"),
 }
 
-# The kinds HR filters by: a label and the actions (exact codes, or "prefix*").
-ACTION_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sign-in": ("Sign-ins", ("signed_in", "sign_in_failed", "sso_linked")),
-    "password": ("Passwords", ("password_changed", "password_reset_requested")),
+# The kinds HR filters by: a label (in the reader's language) and the actions (exact codes,
+# or "prefix*").
+ACTION_KINDS: dict[str, tuple[LazyString, tuple[str, ...]]] = {
+    "sign-in": (_l("Sign-ins"), ("signed_in", "sign_in_failed", "sso_linked")),
+    "password": (_l("Passwords"), ("password_changed", "password_reset_requested")),
     "people": (
-        "People and roles",
+        _l("People and roles"),
         ("candidate.*", "recruiter.*", "hr.*", "role_changed", "invitation.sent"),
     ),
-    "api": ("API tokens", ("api_token.*",)),
-    "webhooks": ("Webhooks", ("webhook.*",)),
-    "news": ("News feeds and curation", ("news_*", "feed.*")),
+    "api": (_l("API tokens"), ("api_token.*",)),
+    "webhooks": (_l("Webhooks"), ("webhook.*",)),
+    "news": (_l("News feeds and curation"), ("news_*", "feed.*", "announcement.*")),
     "timeline": (
-        "Timeline and joining",
-        ("milestone_template.*", "candidate_milestone.*", "calendar.*", "day_one.*"),
+        _l("Timeline and joining"),
+        (
+            "milestone_template.*",
+            "candidate_milestone.*",
+            "calendar.*",
+            "day_one.*",
+            "checklist.*",
+        ),
     ),
-    "faq": ("FAQ", ("faq.*",)),
-    "questions": ("Conversations", ("thread.*",)),
-    "mail": ("Parked mail", ("mail.*",)),
-    "audit": ("Audit log exports", ("audit.*",)),
-    "team": ("Welcomes and teams", ("team.*", "team_member.*")),
-    "outcomes": ("Offer outcomes", ("outcome.*",)),
+    "faq": (_l("FAQ"), ("faq.*",)),
+    "questions": (_l("Conversations"), ("thread.*",)),
+    "mail": (_l("Parked mail"), ("mail.*",)),
+    "audit": (_l("Audit log exports"), ("audit.*",)),
+    "team": (_l("Welcomes and teams"), ("team.*", "team_member.*")),
+    "outcomes": (_l("Offer outcomes"), ("outcome.*",)),
     "recruiters-day": (
-        "Notes, time away and working hours",
+        _l("Notes, time away and working hours"),
         ("note.*", "absence.*", "working_hours.*"),
     ),
 }
 
 
 def describe(action: str) -> str:
-    """An action code in words."""
+    """An action code in words, in the reader's language."""
     if action in ACTION_WORDS:
-        return ACTION_WORDS[action]
+        return _(ACTION_WORDS[action])
     for role in _ROLES:
         if action.startswith(role) and action[len(role) :] in ACTION_WORDS:
-            words = ACTION_WORDS[action[len(role) :]]
-            return f"{words} ({role[:-1]})"
+            words = _(ACTION_WORDS[action[len(role) :]])
+            return _("%(action)s (%(role)s)", action=words, role=_(_ROLE_WORDS[role]))
     return action.replace("_", " ").replace(".", ": ")
 
 
@@ -238,7 +266,7 @@ def describe_field(field: str | None) -> str:
     """A recorded field's name in words ("joining_date" → "joining date")."""
     if not field:
         return ""
-    return FIELD_WORDS.get(field, field)
+    return _(FIELD_WORDS[field]) if field in FIELD_WORDS else field
 
 
 @dataclass(frozen=True)
@@ -252,9 +280,11 @@ class AuditFilter:
     until: datetime | None = None
 
     def described(self) -> str:
+        """The filter in words, kept in the log (in English, like every recorded subject)."""
         parts = []
         if self.kind in ACTION_KINDS:
-            parts.append(ACTION_KINDS[self.kind][0])
+            with force_locale("en"):
+                parts.append(str(ACTION_KINDS[self.kind][0]))
         if self.person:
             parts.append(f"person “{self.person}”")
         if self.since:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, func, literal, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from portal.core import clock, pages
@@ -208,3 +209,29 @@ def search_people(
     position = [pages.value_of(User.name, User.id, after), after] if after is not None else None
     found, last = pages.in_order(query, _BY_NAME, position, size)
     return SearchPage(found, last.id if last is not None else None)
+
+
+MOST_PLACES = 500  # locations or departments offered in a filter or as suggestions
+
+
+def place_names(*others: tuple[Any, Any]) -> tuple[list[str], list[str]]:
+    """The locations and the departments candidates have, with those of other tables
+    (`others`: (location column, department column) pairs), each sorted, at most MOST_PLACES
+    of each: what filters and suggestions offer. One query."""
+    pairs = [(CandidateProfile.location, CandidateProfile.department), *others]
+    named = union(
+        *(
+            select(column.label("name"), literal(kind, Integer).label("kind"))
+            for location, department in pairs
+            for column, kind in ((location, 0), (department, 1))
+        )
+    ).subquery()
+    rows = db.session.execute(
+        select(named.c.name, named.c.kind)
+        .where(named.c.name != "")
+        .order_by(named.c.kind, named.c.name)
+        .limit(2 * MOST_PLACES)
+    ).all()
+    locations = [name for name, kind in rows if kind == 0][:MOST_PLACES]
+    departments = [name for name, kind in rows if kind == 1][:MOST_PLACES]
+    return locations, departments

@@ -134,8 +134,10 @@ class CandidateProfile(Base):
     )
     # RFC 5545 SEQUENCE of the joining-day calendar event: raised on every change to it.
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # When the candidate last looked at the news: later items are marked new.
-    news_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the candidate's latest visit to their news began, and the visit before it: news
+    # that appeared after the previous visit is marked new (news.visits).
+    news_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    news_previous_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     recruiter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )

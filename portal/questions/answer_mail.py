@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
+from portal.core.i18n import N_, _, ngettext
 from portal.mail import notifications, rechecks
 from portal.mail.models import EmailStatus, OutgoingEmail
 from portal.people.models import User
@@ -75,19 +76,34 @@ class Composed:
     count: int
 
 
-def compose(answers: list[Message]) -> Composed:
-    """The email about these answers (at least one), the latest SHOWN of them quoted."""
+def compose(candidate: User, answers: list[Message]) -> Composed:
+    """The email about these answers (at least one) to `candidate`, the latest SHOWN of them
+    quoted; its subject in the candidate's language."""
+    with notifications.written_for(candidate):
+        return _composed(answers)
+
+
+def _composed(answers: list[Message]) -> Composed:
     lines = [
         AnswerLine(signature(answer).name, _excerpt(answer), signature(answer).in_email)
         for answer in answers
     ]
     authors = {line.author for line in lines}
     if len(lines) == 1:
-        subject = f"{lines[0].author} answered your question"
+        subject = _("%(name)s answered your question", name=lines[0].author)
     elif len(authors) == 1:
-        subject = f"{lines[0].author} answered you: {len(lines)} new answers"
+        subject = ngettext(
+            "%(name)s answered you: %(num)d new answer",
+            "%(name)s answered you: %(num)d new answers",
+            len(lines),
+            name=lines[0].author,
+        )
     else:
-        subject = f"{len(lines)} new answers to your questions"
+        subject = ngettext(
+            "%(num)d new answer to your questions",
+            "%(num)d new answers to your questions",
+            len(lines),
+        )
     return Composed(subject=subject, answers=lines[-SHOWN:], count=len(lines))
 
 
@@ -97,7 +113,7 @@ def queue(candidate: User) -> OutgoingEmail | None:
     answers = unread_answers(candidate)
     if not answers:
         return None
-    composed = compose(answers)
+    composed = compose(candidate, answers)
     email = notifications.queue(
         to=candidate,
         kind=KIND,
@@ -119,7 +135,7 @@ def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
     are left out; when none is left, it is not sent."""
     candidate = db.session.get(User, email.to_user_id) if email.to_user_id is not None else None
     if candidate is None:
-        return rechecks.Drop("The candidate's account no longer exists.")
+        return rechecks.Drop(N_("The candidate's account no longer exists."))
     if not email.covers:  # queued before emails said what they cover: it says what it said
         return rechecks.Send()
     covered: list[int] = json.loads(email.covers).get("answers", [])
@@ -128,7 +144,7 @@ def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
         return rechecks.Drop(_why_none_left(candidate, covered))
     if [answer.id for answer in answers] == covered:
         return rechecks.Send()
-    composed = compose(answers)
+    composed = compose(candidate, answers)
     context = {
         "recipient": candidate,
         "answers": composed.answers,
@@ -144,7 +160,8 @@ def recheck(email: OutgoingEmail, now: datetime) -> rechecks.Verdict:
 
 
 def _why_none_left(candidate: User, covered: list[int]) -> str:
-    """Why an answer email has nothing left to say, in words."""
+    """Why an answer email has nothing left to say, in words (English: HR reads it in their
+    language, `mail.parking.reason_words`)."""
     still_there = db.session.scalar(
         select(func.count(Message.id)).where(
             Message.id.in_(covered),
@@ -153,13 +170,13 @@ def _why_none_left(candidate: User, covered: list[int]) -> str:
         )
     )
     if not still_there:
-        return "Every answer in it was removed before it was sent."
+        return N_("Every answer in it was removed before it was sent.")
     if still_there < len(covered):
-        return (
+        return N_(
             "The candidate read the answers in the portal before it was sent; "
             "the others were removed."
         )
-    return "The candidate read the answers in the portal before it was sent."
+    return N_("The candidate read the answers in the portal before it was sent.")
 
 
 def answer_removed(candidate: User) -> None:

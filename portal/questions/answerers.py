@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from portal.core.i18n import _
 from portal.people.models import Role, User
 from portal.questions import cover
 from portal.questions.models import Message
@@ -65,23 +66,54 @@ def covering_for(candidate: User, answerer: Answerer | None) -> User | None:
 
 @dataclass(frozen=True)
 class Signature:
-    """Who wrote a message: their name and, for staff, in what capacity ("recruiter", "HR",
-    "covering for Ana Ruiz"); empty for the candidate's own messages."""
+    """Who wrote a message: their name and, for staff, in what capacity (`role`: "recruiter",
+    "hr", "backup" covering for `covered`, the recruiter's name; "" for the candidate's own
+    messages). Said in the reader's language when it is shown."""
 
     name: str
-    capacity: str
+    role: str = ""
+    covered: str | None = None
+
+    @property
+    def capacity(self) -> str:
+        """ "recruiter", "HR", "covering for Ana Ruiz"; empty for the candidate."""
+        if self.role == Answerer.HR:
+            return _("HR")
+        if self.role == Answerer.BACKUP:
+            if self.covered is None:
+                return _("covering for a colleague")
+            return _("covering for %(name)s", name=self.covered)
+        if self.role == Answerer.RECRUITER:
+            return _("recruiter")
+        return ""
+
+    @property
+    def covering(self) -> bool:
+        """Whether it was written covering for the candidate's recruiter."""
+        return self.role == Answerer.BACKUP
 
     def __str__(self) -> str:
         """As a line of the thread: "Ana Ruiz, recruiter"."""
-        return f"{self.name}, {self.capacity}" if self.capacity else self.name
+        capacity = self.capacity
+        return (
+            _("%(name)s, %(capacity)s", name=self.name, capacity=capacity)
+            if capacity
+            else self.name
+        )
 
     @property
     def in_email(self) -> str:
         """As an email says it to the candidate: "Ana Ruiz (your recruiter)"."""
-        if not self.capacity:
+        if not self.role:
             return self.name
-        role = "your recruiter" if self.capacity == "recruiter" else self.capacity
-        return f"{self.name} ({role})"
+        if self.role == Answerer.RECRUITER:
+            return _("%(name)s (your recruiter)", name=self.name)
+        return _("%(name)s (%(capacity)s)", name=self.name, capacity=self.capacity)
+
+
+def former_colleague() -> Signature:
+    """The author of a message whose account was deleted."""
+    return Signature(_("A former colleague"))
 
 
 def signature(message: Message) -> Signature:
@@ -89,28 +121,28 @@ def signature(message: Message) -> Signature:
     before capacities were recorded say the author's role now."""
     author = message.author
     if author is None:
-        return Signature("A former colleague", "")
+        return former_colleague()
     if message.author_id == message.candidate_id:
-        return Signature(author.name, "")
-    written_as = message.answered_as or (Answerer.HR if author.role == Role.HR else "recruiter")
-    if written_as == Answerer.HR:
-        return Signature(author.name, "HR")
+        return Signature(author.name)
+    written_as = message.answered_as or (
+        Answerer.HR if author.role == Role.HR else Answerer.RECRUITER
+    )
     if written_as == Answerer.BACKUP:
         covered = message.covering_for
-        return Signature(
-            author.name, f"covering for {covered.name}" if covered else "covering for a colleague"
-        )
-    return Signature(author.name, "recruiter")
+        return Signature(author.name, Answerer.BACKUP, covered.name if covered else None)
+    return Signature(author.name, Answerer.HR if written_as == Answerer.HR else Answerer.RECRUITER)
 
 
 def signature_of(person: User | None, candidate: User) -> Signature:
     """Who someone is to the candidate's thread now (who closed it, say): "Alice Martin",
     "Ana Ruiz, recruiter", "Sam Lee, HR", "Bo Chen, covering for Ana Ruiz"."""
     if person is None:
-        return Signature("A former colleague", "")
+        return former_colleague()
     if person.id == candidate.id:
-        return Signature(person.name, "")
+        return Signature(person.name)
     if person.role == Role.HR:
-        return Signature(person.name, "HR")
+        return Signature(person.name, Answerer.HR)
     covered = covering_for(candidate, capacity(person, candidate))
-    return Signature(person.name, f"covering for {covered.name}" if covered else "recruiter")
+    if covered is not None:
+        return Signature(person.name, Answerer.BACKUP, covered.name)
+    return Signature(person.name, Answerer.RECRUITER)

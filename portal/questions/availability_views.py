@@ -15,10 +15,12 @@ from flask_login import current_user
 from portal.core import clock
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, ask_first, filled
+from portal.core.i18n import _
+from portal.core.templating import short_date
 from portal.people import availability
 from portal.people import directory as people
 from portal.people.access import hr_bp, person_or_404, recruiter_bp
-from portal.people.models import Role, User, WorkingHours
+from portal.people.models import Role, StaffAbsence, User, WorkingHours
 from portal.questions import cover, working_hours
 from portal.questions.staff_forms import AbsenceForm, WorkingHoursForm
 from portal.questions.waiting import answer_due, promise_hours
@@ -119,7 +121,7 @@ def _save_hours(person: User) -> ResponseReturnValue:
         getattr(form, error.field).errors.append(error.message)
         return _page(person, hours_form=form, status=422)
     db.session.commit()
-    flash("Working hours saved." if changed else "Nothing changed.", "success")
+    flash(_("Working hours saved.") if changed else _("Nothing changed."), "success")
     return redirect(_links(person)["page"])
 
 
@@ -131,7 +133,7 @@ def _plan(person: User) -> ResponseReturnValue:
     cover_id = form.cover_id.data or ""
     chosen = next((c for c in colleagues if str(c.id) == cover_id), None)
     if cover_id and chosen is None:
-        form.cover_id.errors = ["Choose an active recruiter from the list."]
+        form.cover_id.errors = [_("Choose an active recruiter from the list.")]
         return _page(person, away_form=form, status=422)
     try:
         absence = cover.plan(
@@ -147,8 +149,21 @@ def _plan(person: User) -> ResponseReturnValue:
         getattr(form, error.field).errors = [error.message]
         return _page(person, away_form=form, status=422)
     db.session.commit()
-    flash(f"Saved: {cover.words(absence)}.", "success")
+    flash(_saved_words(absence), "success")
     return redirect(_links(person)["page"])
+
+
+def _saved_words(absence: StaffAbsence) -> str:
+    """ "Saved: away 21 Dec 2026 to 3 Jan 2027, covered by Bo Chen." """
+    first, last = short_date(absence.first_day), short_date(absence.last_day)
+    if absence.cover is not None:
+        return _(
+            "Saved: away %(first)s to %(last)s, covered by %(name)s.",
+            first=first,
+            last=last,
+            name=absence.cover.name,
+        )
+    return _("Saved: away %(first)s to %(last)s, nobody named to cover.", first=first, last=last)
 
 
 def _end(person: User, absence_id: int) -> ResponseReturnValue:
@@ -158,14 +173,17 @@ def _end(person: User, absence_id: int) -> ResponseReturnValue:
         abort(404)
     under_way = absence.starts_at <= now
     asking = ask_first(
-        "End this absence now?" if under_way else "Take back this absence?",
+        _("End this absence now?") if under_way else _("Take back this absence?"),
         detail=(
-            "From now on the new questions, the digest and the overdue marks go to "
-            f"{person.name} again."
+            _(
+                "From now on the new questions, the digest and the overdue marks go to "
+                "%(name)s again.",
+                name=person.name,
+            )
             if under_way
-            else f"{person.name} will not be away then."
+            else _("%(name)s will not be away then.", name=person.name)
         ),
-        button="Yes, end it now" if under_way else "Yes, take it back",
+        button=_("Yes, end it now") if under_way else _("Yes, take it back"),
         cancel=_links(person)["page"],
     )
     if asking is not None:
@@ -173,9 +191,9 @@ def _end(person: User, absence_id: int) -> ResponseReturnValue:
     done = cover.end(absence, by=current_user, now=now)
     db.session.commit()
     flash(
-        f"Welcome back: everything goes to {person.name} again."
+        _("Welcome back: everything goes to %(name)s again.", name=person.name)
         if done == "ended"
-        else "Taken back.",
+        else _("Taken back."),
         "success",
     )
     return redirect(_links(person)["page"])

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.core.database import writes_on_get
+from portal.core.i18n import _
 from portal.people.access import candidate_bp, signed_in_candidate
 from portal.people.models import User
 from portal.questions.forms import QuestionForm
@@ -50,7 +51,7 @@ def ask() -> ResponseReturnValue:
     if posted is None:
         return refused_or(_page(candidate, form, 422), form)
     if posted.created:
-        flash("Your question has been sent.", "success")
+        flash(_("Your question has been sent."), "success")
     return redirect(url_for("candidate.questions_page", _anchor=f"message-{posted.message.id}"))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
+from portal.core.i18n import _
 from portal.people import audit
 from portal.people.models import User
 from portal.questions.answerers import may_write
@@ -66,7 +67,7 @@ def close(candidate: User, by: User, through_id: int) -> ThreadClosure:
     """Mark the thread "no reply needed" up to message `through_id` (the last one the closer
     saw: a question posted since keeps waiting)."""
     if not may_write(by, candidate):
-        raise ClosureError("You cannot close this conversation.")
+        raise ClosureError(_("You cannot close this conversation."))
     through = db.session.scalar(
         select(func.max(Message.id)).where(
             Message.candidate_id == candidate.id, Message.id <= through_id
@@ -75,7 +76,7 @@ def close(candidate: User, by: User, through_id: int) -> ThreadClosure:
     waiting = waiting_questions([candidate.id])
     first_waiting = db.session.scalar(select(waiting.c.first_waiting_id))
     if through is None or first_waiting is None or first_waiting > through:
-        raise ClosureError("Nothing in this conversation is waiting for a reply.")
+        raise ClosureError(_("Nothing in this conversation is waiting for a reply."))
     closure = ThreadClosure(candidate_id=candidate.id, through_message_id=through, closed_by=by)
     db.session.add(closure)
     audit.record(by, "thread.closed", candidate, subject=f"up to message {through}")
@@ -86,12 +87,12 @@ def close(candidate: User, by: User, through_id: int) -> ThreadClosure:
 def reopen(candidate: User, by: User) -> ThreadClosure:
     """Take back the closure that stands: what it covered waits again. Returns it (deleted)."""
     if not may_write(by, candidate):
-        raise ClosureError("You cannot reopen this conversation.")
+        raise ClosureError(_("You cannot reopen this conversation."))
     closure = latest(candidate)
     if closure is None or not is_current(
         closure, _thread_after(candidate, closure.through_message_id)
     ):
-        raise ClosureError("This conversation is not marked “no reply needed”.")
+        raise ClosureError(_("This conversation is not marked “no reply needed”."))
     db.session.delete(closure)
     audit.record(
         by, "thread.reopened", candidate, subject=f"up to message {closure.through_message_id}"

@@ -29,6 +29,8 @@ from sqlalchemy import exists, select
 
 from portal.core import clock
 from portal.core.extensions import db
+from portal.core.i18n import _
+from portal.core.templating import short_date
 from portal.people import audit, availability
 from portal.people.models import CandidateProfile, Role, StaffAbsence, User
 from portal.questions.working_hours import zone_named
@@ -149,7 +151,7 @@ def today_for(person: User, now: datetime) -> date:
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return short_date(day)
 
 
 def _overlapping(recruiter_id: int, starts: datetime, ends: datetime) -> StaffAbsence | None:
@@ -169,15 +171,20 @@ def _check_cover(cover: User | None, recruiter: User, starts: datetime, ends: da
     if cover is None:
         return
     if cover.id == recruiter.id:
-        raise CoverError("cover_id", "Choose a colleague: you cannot cover for yourself.")
+        raise CoverError("cover_id", _("Choose a colleague: you cannot cover for yourself."))
     if cover.role != Role.RECRUITER or not cover.is_active:
-        raise CoverError("cover_id", "Choose an active recruiter from the list.")
+        raise CoverError("cover_id", _("Choose an active recruiter from the list."))
     clash = _overlapping(cover.id, starts, ends)
     if clash is not None:
         raise CoverError(
             "cover_id",
-            f"{cover.name} is away then too ({_day(clash.first_day)} to "
-            f"{_day(clash.last_day)}): choose someone else, or nobody.",
+            _(
+                "%(name)s is away then too (%(first)s to %(last)s): choose someone else, "
+                "or nobody.",
+                name=cover.name,
+                first=_day(clash.first_day),
+                last=_day(clash.last_day),
+            ),
         )
 
 
@@ -192,24 +199,28 @@ def plan(
 ) -> StaffAbsence:
     """Plan the recruiter's time away, both days included (in the audit log). Flushes only."""
     if recruiter.role != Role.RECRUITER or not recruiter.is_active:
-        raise CoverError("first_day", "Only an active recruiter's time away can be planned.")
+        raise CoverError("first_day", _("Only an active recruiter's time away can be planned."))
     today = today_for(recruiter, now)
     if last_day < first_day:
-        raise CoverError("last_day", "The last day comes on or after the first day.")
+        raise CoverError("last_day", _("The last day comes on or after the first day."))
     if last_day < today:
-        raise CoverError("last_day", f"That day has passed (today is {_day(today)}).")
+        raise CoverError("last_day", _("That day has passed (today is %(day)s).", day=_day(today)))
     if (last_day - first_day).days >= LONGEST_DAYS:
-        raise CoverError("last_day", f"An absence lasts at most {LONGEST_DAYS} days.")
+        raise CoverError("last_day", _("An absence lasts at most %(num)d days.", num=LONGEST_DAYS))
     if first_day > today + timedelta(days=FURTHEST_AHEAD_DAYS):
-        raise CoverError("first_day", "That is more than two years ahead. Check the year.")
+        raise CoverError("first_day", _("That is more than two years ahead. Check the year."))
     starts = _midnight(first_day, recruiter.time_zone)
     ends = _midnight(last_day + timedelta(days=1), recruiter.time_zone)
     clash = _overlapping(recruiter.id, starts, ends)
     if clash is not None:
         raise CoverError(
             "first_day",
-            f"Already away from {_day(clash.first_day)} to {_day(clash.last_day)}: "
-            "change the days, or end that absence first.",
+            _(
+                "Already away from %(first)s to %(last)s: change the days, or end that "
+                "absence first.",
+                first=_day(clash.first_day),
+                last=_day(clash.last_day),
+            ),
         )
     planned = db.session.scalar(
         select(StaffAbsence.id)
@@ -219,7 +230,8 @@ def plan(
     )
     if planned is not None:
         raise CoverError(
-            "first_day", f"{MOST_PLANNED} absences are planned already: end one first."
+            "first_day",
+            _("%(num)d absences are planned already: end one first.", num=MOST_PLANNED),
         )
     _check_cover(cover, recruiter, starts, ends)
     absence = StaffAbsence(
@@ -239,9 +251,11 @@ def plan(
 
 
 def words(absence: StaffAbsence) -> str:
-    """ "away 21 Dec 2026 to 3 Jan 2027, covered by Bo Chen" """
+    """ "away 21 Dec 2026 to 3 Jan 2027, covered by Bo Chen", in English: the audit log's
+    subject (pages say it in the reader's language)."""
     covered = f"covered by {absence.cover.name}" if absence.cover else "nobody named to cover"
-    return f"away {_day(absence.first_day)} to {_day(absence.last_day)}, {covered}"
+    first, last = absence.first_day, absence.last_day
+    return f"away {first.day} {first:%b %Y} to {last.day} {last:%b %Y}, {covered}"
 
 
 def end(absence: StaffAbsence, *, by: User, now: datetime) -> str:
@@ -249,7 +263,7 @@ def end(absence: StaffAbsence, *, by: User, now: datetime) -> str:
     (deleted). In the audit log either way; returns what was done, in words. Flushes only."""
     recruiter = absence.recruiter
     if absence.ends_at <= now:
-        raise CoverError("absence", "That absence is over already.")
+        raise CoverError("absence", _("That absence is over already."))
     said: dict[str, Any] = {"subject": words(absence)}
     if absence.starts_at > now:
         db.session.delete(absence)

@@ -7,20 +7,31 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.core.forms import OneLineField
+from portal.core.i18n import _l, lazy_number
+
+ANSWER_MAX = 5000
 
 
 class FaqForm(FlaskForm):
     question = OneLineField(
-        "Question",
+        _l("Question"),
         max_length=300,
-        what="the question",
-        validators=[DataRequired("Write the question.")],
-        description="Phrase it as a candidate would ask it. No names.",
+        what=_l("the question"),
+        validators=[DataRequired(_l("Write the question."))],
+        description=_l("Phrase it as a candidate would ask it. No names."),
     )
     answer = TextAreaField(
-        "Answer",
-        validators=[DataRequired("Write the answer."), Length(max=5000)],
+        _l("Answer"),
+        validators=[
+            DataRequired(_l("Write the answer.")),
+            Length(
+                max=ANSWER_MAX,
+                message=_l(
+                    "Keep the answer to %(max)s characters or fewer.", max=lazy_number(ANSWER_MAX)
+                ),
+            ),
+        ],
         render_kw={"rows": 8},
-        description="Plain text. Links become clickable.",
+        description=_l("Plain text. Links become clickable."),
     )
-    published = BooleanField("Show it to candidates", default=True)
+    published = BooleanField(_l("Show it to candidates"), default=True)

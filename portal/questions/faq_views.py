@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, ask_first, filled, require_confirmation
+from portal.core.i18n import _
 from portal.core.ids import query_id
 from portal.events import log as events
 from portal.events.models import EventKind
@@ -81,7 +82,7 @@ def _editor(
             published=form.published.data,
         )
         db.session.commit()
-        flash("The FAQ entry is saved.", "success")
+        flash(_("The FAQ entry is saved."), "success")
         return redirect(url_for("faq.index", _anchor=f"faq-{entry.id}"))
     status = 422 if form.is_submitted() else 200
     return render_template("questions/faq_form.html", form=form, entry=entry, source=source), status
@@ -118,14 +119,14 @@ def delete(entry_id: int) -> ResponseReturnValue:
     if entry is None:
         abort(404)
     asking = ask_first(
-        f"Delete the FAQ entry “{entry.question}”?",
-        detail="Nobody will see it any more; deleting it cannot be undone.",
-        button="Yes, delete it",
+        _("Delete the FAQ entry “%(question)s”?", question=entry.question),
+        detail=_("Nobody will see it any more; deleting it cannot be undone."),
+        button=_("Yes, delete it"),
         cancel=url_for("faq.index"),
     )
     if asking is not None:
         return asking
     faq.delete(entry, current_user)
     db.session.commit()
-    flash("The FAQ entry is deleted.", "info")
+    flash(_("The FAQ entry is deleted."), "info")
     return redirect(url_for("faq.index"))

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form, HiddenField, SelectField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
+from portal.core.i18n import _, _l, lazy_number
 from portal.core.ids import form_id
 from portal.questions.threads import MAX_LENGTH, QuestionError, clean_body
 
@@ -28,10 +29,13 @@ class MessageForm(FlaskForm):
     """A question or an answer. The hidden key makes a double-clicked send store one message."""
 
     body = TextAreaField(
-        "Your message",
+        _l("Your message"),
         validators=[_message_rules],
         render_kw={"rows": 5, "maxlength": MAX_LENGTH},
-        description=f"Plain text, up to {MAX_LENGTH:,} characters. Links become clickable.",
+        description=_l(
+            "Plain text, up to %(max)s characters. Links become clickable.",
+            max=lazy_number(MAX_LENGTH),
+        ),
     )
     client_key = HiddenField(default=_new_client_key, validators=[Length(max=64)])
     wait = 0  # seconds to wait, when the post was refused as one too many (thread_views)
@@ -40,25 +44,25 @@ class MessageForm(FlaskForm):
 class QuestionForm(MessageForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.body.label.text = "Your question"
+        self.body.label.text = _("Your question")
 
 
 class AnswerForm(MessageForm):
     """An answer, and a saved reply to insert into it (the "Insert" button re-shows the form
     with the reply's text added; nothing is sent). Its choices are set by the view."""
 
-    saved_reply = SelectField("Saved reply", choices=[], validate_choice=False, default="")
+    saved_reply = SelectField(_l("Saved reply"), choices=[], validate_choice=False, default="")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.body.label.text = "Your answer"
+        self.body.label.text = _("Your answer")
 
 
 def _message_id(_form: Form, field: Field) -> None:
     try:
         field.data = form_id(field.data)
     except ValueError:
-        raise ValidationError("Not a message of this conversation.") from None
+        raise ValidationError(_("Not a message of this conversation.")) from None
 
 
 class CloseForm(FlaskForm):

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from portal.accounts import operations as accounts
 from portal.core.extensions import db
 from portal.core.forms import NO_RECRUITER, add_error
+from portal.core.i18n import _, _l
 from portal.core.ids import form_id
 from portal.people import directory as people
 from portal.people.access import candidate_or_404, hr_bp
@@ -34,11 +35,11 @@ from portal.questions.thread_views import (
 
 
 class ReassignForm(FlaskForm):
-    recruiter_id = SelectField("Recruiter", coerce=form_id, validate_choice=True)
+    recruiter_id = SelectField(_l("Recruiter"), coerce=form_id, validate_choice=True)
 
     def __init__(self, *args: Any, recruiters: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.recruiter_id.choices = [SelectChoice(NO_RECRUITER, "Not assigned")] + [
+        self.recruiter_id.choices = [SelectChoice(NO_RECRUITER, _("Not assigned"))] + [
             SelectChoice(recruiter.id, recruiter.name) for recruiter in recruiters
         ]
 
@@ -81,7 +82,7 @@ def answer(user_id: int) -> ResponseReturnValue:
     if posted is None:
         return refused_or(_page(candidate, answer_form=form, status=422), form)
     if posted.created:
-        flash(f"Your answer has been sent to {candidate.name}.", "success")
+        flash(_("Your answer has been sent to %(name)s.", name=candidate.name), "success")
     return redirect(
         url_for("hr.thread", user_id=candidate.id, _anchor=f"message-{posted.message.id}")
     )
@@ -131,9 +132,13 @@ def reassign(user_id: int) -> ResponseReturnValue:
     if changed:
         recruiter = candidate.profile.recruiter
         flash(
-            f"{candidate.name}'s questions now go to {recruiter.name}."
+            _(
+                "%(name)s's questions now go to %(recruiter)s.",
+                name=candidate.name,
+                recruiter=recruiter.name,
+            )
             if recruiter
-            else f"{candidate.name} has no recruiter now.",
+            else _("%(name)s has no recruiter now.", name=candidate.name),
             "success",
         )
     return redirect(url_for("hr.thread", user_id=candidate.id))

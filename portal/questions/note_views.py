@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, ask_first, filled
+from portal.core.i18n import _
 from portal.core.ids import query_id
 from portal.people.access import candidate_or_404, hr_bp, recruiter_bp
 from portal.people.models import User
@@ -61,7 +62,7 @@ def _add(candidate: User) -> ResponseReturnValue:
         return _page(candidate, form, 422)
     notes.add(candidate, current_user, filled(form.body.data))
     db.session.commit()
-    flash("Note added. Only staff who look after the candidate can read it.", "success")
+    flash(_("Note added. Only staff who look after the candidate can read it."), "success")
     return redirect(_links(candidate)["page"])
 
 
@@ -71,16 +72,16 @@ def _delete(candidate: User, note_id: int) -> ResponseReturnValue:
         abort(404)
     back = _links(candidate)["page"]
     asking = ask_first(
-        "Delete this note?",
-        detail="Nobody can read it any more. This cannot be undone.",
-        button="Yes, delete it",
+        _("Delete this note?"),
+        detail=_("Nobody can read it any more. This cannot be undone."),
+        button=_("Yes, delete it"),
         cancel=back,
     )
     if asking is not None:
         return asking
     notes.delete(note, current_user)
     db.session.commit()
-    flash("Note deleted.", "info")
+    flash(_("Note deleted."), "info")
     return redirect(back)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.core import inputs, pages
 from portal.core.extensions import db
+from portal.core.i18n import _
 from portal.people import audit
 from portal.people.models import Role, User
 from portal.questions.models import CandidateNote
@@ -35,7 +36,7 @@ def clean(body: str) -> str:
     except inputs.InputError as error:
         raise NoteError(error.message) from None
     if not text:
-        raise NoteError("Write the note first.")
+        raise NoteError(_("Write the note first."))
     return text
 
 
@@ -87,7 +88,7 @@ def may_delete(reader: User, note: CandidateNote) -> bool:
 def delete(note: CandidateNote, by: User) -> None:
     """The author (or HR) deletes a note; "note deleted" in the audit log."""
     if not may_delete(by, note):
-        raise NoteError("Only the note's author or HR can delete it.")
+        raise NoteError(_("Only the note's author or HR can delete it."))
     candidate = db.session.get_one(User, note.candidate_id)
     db.session.delete(note)
     audit.record(by, "note.deleted", candidate)

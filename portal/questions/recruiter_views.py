@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.core import clock
 from portal.core.database import writes_on_get
+from portal.core.i18n import _
 from portal.core.pages import read_instant_cursor
 from portal.people.access import candidate_or_404, recruiter_bp
 from portal.people.models import User
@@ -68,7 +69,7 @@ def answer(candidate_id: int) -> ResponseReturnValue:
     if posted is None:
         return refused_or(_thread_page(candidate, form, 422), form)
     if posted.created:
-        flash(f"Your answer has been sent to {candidate.name}.", "success")
+        flash(_("Your answer has been sent to %(name)s.", name=candidate.name), "success")
     return redirect(
         url_for(
             "recruiter.thread", candidate_id=candidate.id, _anchor=f"message-{posted.message.id}"

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, ask_first, filled
+from portal.core.i18n import _
 from portal.core.ids import query_id
 from portal.people.access import hr_bp, recruiter_bp
 from portal.questions import saved_replies
@@ -48,7 +49,7 @@ def _add() -> ResponseReturnValue:
         _error(form, error)
         return _list_page(form, 422)
     db.session.commit()
-    flash(f"Saved “{reply.title}”.", "success")
+    flash(_("Saved “%(title)s”.", title=reply.title), "success")
     return redirect(_back())
 
 
@@ -71,7 +72,7 @@ def _edit(reply_id: int) -> ResponseReturnValue:
             _error(form, error)
         else:
             db.session.commit()
-            flash(f"Saved “{reply.title}”.", "success")
+            flash(_("Saved “%(title)s”.", title=reply.title), "success")
             return redirect(_back())
     if form.is_submitted():
         status = 422
@@ -83,17 +84,21 @@ def _edit(reply_id: int) -> ResponseReturnValue:
 def _delete(reply_id: int) -> ResponseReturnValue:
     reply = _editable(reply_id)
     asking = ask_first(
-        f"Delete the saved reply “{reply.title}”?",
-        detail="Answers already sent keep their text. This cannot be undone."
-        + (" Every recruiter loses it from their list." if reply.shared else ""),
-        button="Yes, delete it",
+        _("Delete the saved reply “%(title)s”?", title=reply.title),
+        detail=_(
+            "Answers already sent keep their text. This cannot be undone. Every recruiter "
+            "loses it from their list."
+        )
+        if reply.shared
+        else _("Answers already sent keep their text. This cannot be undone."),
+        button=_("Yes, delete it"),
         cancel=_back(),
     )
     if asking is not None:
         return asking
     saved_replies.delete(reply)
     db.session.commit()
-    flash("Saved reply deleted.", "info")
+    flash(_("Saved reply deleted."), "info")
     return redirect(_back())
 
 

@@ -16,6 +16,8 @@ from sqlalchemy import or_, select
 
 from portal.core import inputs, pages
 from portal.core.extensions import db
+from portal.core.i18n import _, _l, in_language
+from portal.core.templating import long_date
 from portal.people.models import Role, User
 from portal.questions.models import SavedReply
 from portal.questions.threads import MAX_LENGTH
@@ -26,11 +28,11 @@ MOST_REPLIES = 100  # per recruiter, and shared by HR: the answer form lists the
 PAGE_SIZE = 50
 _PLACEHOLDER = re.compile(r"\{([a-z_]{1,30})\}")
 PLACEHOLDERS = {
-    "first_name": "the candidate's first name",
-    "name": "the candidate's full name",
-    "my_name": "your name",
-    "joining_date": "the candidate's joining day",
-    "location": "where the candidate joins",
+    "first_name": _l("the candidate's first name"),
+    "name": _l("the candidate's full name"),
+    "my_name": _l("your name"),
+    "joining_date": _l("the candidate's joining day"),
+    "location": _l("where the candidate joins"),
 }
 
 
@@ -48,17 +50,16 @@ def first_name(name: str) -> str:
 
 
 def fill(text: str, candidate: User, writer: User) -> str:
-    """The reply's text with its placeholders filled for this candidate, in one pass."""
+    """The reply's text with its placeholders filled for this candidate, in one pass (the
+    joining day in the candidate's language: they read it)."""
     profile = candidate.candidate_profile
+    with in_language(candidate.language):
+        joining_date = long_date(profile.joining_date) if profile else ""
     values = {
         "first_name": first_name(candidate.name),
         "name": candidate.name,
         "my_name": writer.name,
-        "joining_date": (
-            f"{profile.joining_date:%A} {profile.joining_date.day} {profile.joining_date:%B %Y}"
-            if profile
-            else ""
-        ),
+        "joining_date": joining_date,
         "location": profile.location if profile and profile.location else "",
     }
     return _PLACEHOLDER.sub(lambda found: values.get(found.group(1), found.group(0)), text)
@@ -125,7 +126,7 @@ def editable_reply(reader: User, reply_id: int) -> SavedReply | None:
 
 def _clean(title: str, body: str) -> tuple[str, str]:
     try:
-        title = inputs.one_line(title, max_length=TITLE_MAX_LENGTH, what="a title")
+        title = inputs.one_line(title, max_length=TITLE_MAX_LENGTH, what=_("a title"))
     except inputs.InputError as error:
         raise ReplyError("title", error.message) from None
     try:
@@ -133,7 +134,7 @@ def _clean(title: str, body: str) -> tuple[str, str]:
     except inputs.InputError as error:
         raise ReplyError("body", error.message) from None
     if not body:
-        raise ReplyError("body", "Write the reply's text.")
+        raise ReplyError("body", _("Write the reply's text."))
     return title, body
 
 
@@ -149,7 +150,10 @@ def create(reader: User, title: str, body: str) -> SavedReply:
         .limit(1)
     )
     if full is not None:
-        raise ReplyError("title", f"There are {MOST_REPLIES} saved replies already: delete one.")
+        raise ReplyError(
+            "title",
+            _("There are %(num)d saved replies already: delete one.", num=MOST_REPLIES),
+        )
     reply = SavedReply(owner_id=reader.id, shared=shared, title=title, body=body)
     db.session.add(reply)
     db.session.flush()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -25,12 +26,12 @@ from portal.core.forms import (
     CalendarDateField,
     OneLineField,
     TimeOfDayField,
-    time_zone_names,
-    valid_time_zone,
+    TimeZoneField,
 )
+from portal.core.i18n import _, _l, lazy_number
 from portal.people.models import User
 from portal.questions import notes, saved_replies
-from portal.questions.working_hours import DAY_NAMES
+from portal.questions.working_hours import DAY_NAMES, day_name
 
 
 def _note_rules(_form: Form, field: Field) -> None:
@@ -42,10 +43,12 @@ def _note_rules(_form: Form, field: Field) -> None:
 
 class NoteForm(FlaskForm):
     body = TextAreaField(
-        "Note",
+        _l("Note"),
         validators=[_note_rules],
         render_kw={"rows": 4, "maxlength": notes.MAX_LENGTH},
-        description=f"Plain text, up to {notes.MAX_LENGTH:,} characters. Staff only.",
+        description=_l(
+            "Plain text, up to %(max)s characters. Staff only.", max=lazy_number(notes.MAX_LENGTH)
+        ),
     )
 
 
@@ -55,28 +58,33 @@ def _reply_rules(_form: Form, field: Field) -> None:
     except inputs.InputError as error:
         raise ValidationError(error.message) from None
     if not text:
-        raise ValidationError("Write the reply's text.")
+        raise ValidationError(_("Write the reply's text."))
     field.data = text
 
 
-PLACEHOLDER_HINT = "You may use " + ", ".join(
-    f"{{{name}}} ({words})" for name, words in saved_replies.PLACEHOLDERS.items()
-)
+def placeholder_hint() -> str:
+    """ "You may use {first_name} (the candidate's first name), …." in the reader's language."""
+    return _(
+        "You may use %(placeholders)s.",
+        placeholders=", ".join(
+            f"{{{name}}} ({words})" for name, words in saved_replies.PLACEHOLDERS.items()
+        ),
+    )
 
 
 class SavedReplyForm(FlaskForm):
     title = OneLineField(
-        "Title",
+        _l("Title"),
         max_length=saved_replies.TITLE_MAX_LENGTH,
-        what="a title",
-        validators=[DataRequired("Enter a title.")],
-        description="How you find it in the list, such as “Laptop pick-up”.",
+        what=_l("a title"),
+        validators=[DataRequired(_l("Enter a title."))],
+        description=_l("How you find it in the list, such as “Laptop pick-up”."),
     )
     body = TextAreaField(
-        "Text",
+        _l("Text"),
         validators=[_reply_rules],
         render_kw={"rows": 6, "maxlength": saved_replies.BODY_MAX_LENGTH},
-        description=PLACEHOLDER_HINT + ".",
+        description=LazyString(placeholder_hint),
     )
 
 
@@ -88,39 +96,34 @@ class DayBoxes(SelectMultipleField):
 
 
 class WorkingHoursForm(FlaskForm):
-    time_zone = SelectField(
-        "Time zone",
-        validators=[DataRequired("Choose a time zone."), valid_time_zone],
-        validate_choice=False,  # valid_time_zone says what is wrong in words
-        # Always has an option chosen: no HTML `required` (which wants an empty first option).
-        render_kw={"required": False},
-    )
+    time_zone = TimeZoneField(_l("Time zone"), validators=[DataRequired(_l("Choose a time zone."))])
     weekdays = DayBoxes(
-        "Working days",
-        choices=[SelectChoice(str(n), name) for n, name in enumerate(DAY_NAMES)],
+        _l("Working days"),
+        choices=[SelectChoice(str(n), LazyString(day_name, n)) for n in range(len(DAY_NAMES))],
         validate_choice=False,
     )
-    starts = TimeOfDayField("Start", validators=[InputRequired("Enter a time, such as 09:00.")])
-    ends = TimeOfDayField(
-        "Finish",
-        validators=[InputRequired("Enter a time, such as 17:00.")],
-        description="00:00 for a day that ends at midnight.",
+    starts = TimeOfDayField(
+        _l("Start"), validators=[InputRequired(_l("Enter a time, such as 09:00."))]
     )
-    holiday_calendar = SelectField("Public holidays", validate_choice=False, default="")
+    ends = TimeOfDayField(
+        _l("Finish"),
+        validators=[InputRequired(_l("Enter a time, such as 17:00."))],
+        description=_l("00:00 for a day that ends at midnight."),
+    )
+    holiday_calendar = SelectField(_l("Public holidays"), validate_choice=False, default="")
 
     def __init__(self, *args: Any, calendars: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = [SelectChoice(zone) for zone in time_zone_names()]
-        self.holiday_calendar.choices = [SelectChoice("", "None: every working day counts")] + [
-            SelectChoice(place, f"Those of {place}") for place in calendars
+        self.holiday_calendar.choices = [SelectChoice("", _("None: every working day counts"))] + [
+            SelectChoice(place, _("Those of %(place)s", place=place)) for place in calendars
         ]
 
     def validate_weekdays(self, field: Field) -> None:
         days = field.data or []
         if not days:
-            raise ValidationError("Tick at least one working day.")
+            raise ValidationError(_("Tick at least one working day."))
         if any(day not in {str(n) for n in range(7)} for day in days):
-            raise ValidationError("Tick days from the list.")
+            raise ValidationError(_("Tick days from the list."))
 
     @property
     def weekday_bits(self) -> int:
@@ -135,23 +138,25 @@ class WorkingHoursForm(FlaskForm):
 
 class AbsenceForm(FlaskForm):
     first_day = CalendarDateField(
-        "First day away", validators=[InputRequired("Enter the first day away.")]
+        _l("First day away"), validators=[InputRequired(_l("Enter the first day away."))]
     )
     last_day = CalendarDateField(
-        "Last day away",
-        validators=[InputRequired("Enter the last day away.")],
-        description="Both days are included, in the recruiter's own time zone.",
+        _l("Last day away"),
+        validators=[InputRequired(_l("Enter the last day away."))],
+        description=_l("Both days are included, in the recruiter's own time zone."),
     )
     cover_id = SelectField(
-        "Who covers",
+        _l("Who covers"),
         validate_choice=False,
         default="",
-        description="They get the new questions, the daily digest and the overdue marks "
-        "meanwhile. A candidate's own backup recruiter comes first.",
+        description=_l(
+            "They get the new questions, the daily digest and the overdue marks "
+            "meanwhile. A candidate's own backup recruiter comes first."
+        ),
     )
 
     def __init__(self, *args: Any, colleagues: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cover_id.choices = [
-            SelectChoice("", "Nobody: each candidate's backup recruiter, else HR")
+            SelectChoice("", _("Nobody: each candidate's backup recruiter, else HR"))
         ] + [SelectChoice(str(person.id), person.name) for person in colleagues]

@@ -13,6 +13,7 @@ from wtforms import Field
 from portal.core import clock, rate_limits
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, add_error, ask_first, filled, require_confirmation
+from portal.core.i18n import _, format_number
 from portal.core.ids import form_id, query_id
 from portal.mail import jobs as mail_jobs
 from portal.people.models import Role, User
@@ -36,8 +37,10 @@ def send_from_form(candidate: User, form: MessageForm) -> questions.Posted | Non
         form.wait = wait
         add_error(
             form.body,
-            f"You have sent several messages in a row. {rate_limits.retry_message(wait)} "
-            "Your text is kept below.",
+            _(
+                "You have sent several messages in a row. %(retry)s Your text is kept below.",
+                retry=rate_limits.retry_message(wait),
+            ),
         )
         return None
     try:
@@ -140,8 +143,10 @@ def close_from_form(candidate: User) -> None:
         return
     db.session.commit()
     flash(
-        "Marked “no reply needed”: nothing here is waiting for an answer now. "
-        "A new question reopens the conversation.",
+        _(
+            "Marked “no reply needed”: nothing here is waiting for an answer now. "
+            "A new question reopens the conversation."
+        ),
         "success",
     )
 
@@ -156,7 +161,7 @@ def reopen_from_form(candidate: User) -> None:
         flash(str(error), "info")
         return
     db.session.commit()
-    flash("“No reply needed” taken back: what it covered waits for an answer again.", "success")
+    flash(_("“No reply needed” taken back: what it covered waits for an answer again."), "success")
 
 
 def remove_own_message(candidate_id: int, message_id: int, back: str) -> ResponseReturnValue:
@@ -172,10 +177,12 @@ def remove_own_message(candidate_id: int, message_id: int, back: str) -> Respons
     ):
         abort(404)
     asking = ask_first(
-        "Remove your message?",
-        detail="Its text is erased for everyone in the conversation; a note that a message was "
-        "removed keeps its place. This cannot be undone.",
-        button="Yes, remove it",
+        _("Remove your message?"),
+        detail=_(
+            "Its text is erased for everyone in the conversation; a note that a message was "
+            "removed keeps its place. This cannot be undone."
+        ),
+        button=_("Yes, remove it"),
         cancel=back,
     )
     if asking is not None:
@@ -185,14 +192,14 @@ def remove_own_message(candidate_id: int, message_id: int, back: str) -> Respons
     except questions.QuestionError:
         abort(404)
     db.session.commit()
-    flash("Your message has been removed.", "info")
+    flash(_("Your message has been removed."), "info")
     return redirect(back)
 
 
 def offer_saved_replies(form: AnswerForm) -> None:
     """The answer form's list of saved replies: the reader's own, then the shared ones."""
-    form.saved_reply.choices = [("", "Choose a saved reply")] + [
-        (str(reply.id), reply.title + (" (shared)" if reply.shared else ""))
+    form.saved_reply.choices = [("", _("Choose a saved reply"))] + [
+        (str(reply.id), _("%(title)s (shared)", title=reply.title) if reply.shared else reply.title)
         for reply in saved_replies.usable(current_user)
     ]
 
@@ -213,15 +220,19 @@ def insert_from_form(candidate: User, form: AnswerForm) -> int:
         reply_id = None
     reply = saved_replies.usable_reply(current_user, reply_id) if reply_id else None
     if reply is None:
-        return _refuse(form.saved_reply, "Choose a saved reply from the list.")
+        return _refuse(form.saved_reply, _("Choose a saved reply from the list."))
     added = saved_replies.fill(reply.body, candidate, current_user)
     written = (form.body.data or "").rstrip()
     text = f"{written}\n\n{added}" if written else added
     if len(text) > questions.MAX_LENGTH:
         return _refuse(
             form.body,
-            f"With that reply your answer would have {len(text):,} characters, more than "
-            f"{questions.MAX_LENGTH:,}: shorten it first.",
+            _(
+                "With that reply your answer would have %(now)s characters, more than "
+                "%(max)s: shorten it first.",
+                now=format_number(len(text)),
+                max=format_number(questions.MAX_LENGTH),
+            ),
         )
     form.body.data = text
     form.saved_reply.data = ""

@@ -19,6 +19,7 @@ from portal.core import clock, inputs
 from portal.core.clock import utcnow
 from portal.core.database import upsert
 from portal.core.extensions import db
+from portal.core.i18n import _, _l, format_number
 from portal.events import log as events
 from portal.events.models import EventKind
 from portal.mail import notifications
@@ -47,9 +48,15 @@ def clean_body(body: str) -> str:
     """The text as stored: surrounding blank lines trimmed, line breaks normalised."""
     text = inputs.plain_text(body).strip()
     if not text:
-        raise QuestionError("Write a message first.")
+        raise QuestionError(_("Write a message first."))
     if len(text) > MAX_LENGTH:
-        raise QuestionError(f"Keep it under {MAX_LENGTH:,} characters ({len(text):,} now).")
+        raise QuestionError(
+            _(
+                "Keep it under %(max)s characters (%(now)s now).",
+                max=format_number(MAX_LENGTH),
+                now=format_number(len(text)),
+            )
+        )
     return text
 
 
@@ -66,7 +73,7 @@ class Posted:
 def post(candidate: User, author: User, body: str, client_key: str | None) -> Posted:
     """Add a message to the candidate's thread, at most once per form (client_key)."""
     if not may_write(author, candidate):
-        raise QuestionError("You cannot write in this conversation.")
+        raise QuestionError(_("You cannot write in this conversation."))
     text = clean_body(body)
     if client_key:
         existing = _by_client_key(author, client_key)
@@ -155,7 +162,7 @@ def _notify(candidate: User, author: User, message: Message) -> list[OutgoingEma
                 to=recipient,
                 kind="question_asked",
                 template="questions/email/question_asked",
-                subject=f"New question from {candidate.name}",
+                subject=_l("New question from %(name)s", name=candidate.name),
                 about=about,
                 candidate=candidate,
                 excerpt=excerpt,
@@ -171,7 +178,7 @@ def _notify(candidate: User, author: User, message: Message) -> list[OutgoingEma
 def remove(message: Message, by: User) -> None:
     """The author takes a message back: its text is erased, a tombstone keeps its place."""
     if message.author_id != by.id:
-        raise QuestionError("Only the author can remove a message.")
+        raise QuestionError(_("Only the author can remove a message."))
     if message.removed_at is not None:
         return
     message.body = None

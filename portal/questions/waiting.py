@@ -39,12 +39,17 @@ _AGREEING = {
     "excellent", "lovely", "wonderful", "fantastic", "amazing", "nice", "cool", "good", "fine",
     "noted", "understood", "gotcha", "got", "alright", "sure", "yes", "yep", "yeah",
     "appreciated", "appreciate", "helpful", "clear", "wow",
+    # German (the portal speaks it): "Vielen Dank!", "Alles klar, danke", "Super, verstanden"
+    "dank", "dankeschön", "prima", "perfekt", "toll", "klasse", "klar", "verstanden", "gut",
+    "ja", "passt",
 }
 _FILLER = {
     "you", "so", "much", "very", "a", "lot", "lots", "all", "for", "that", "this", "the", "info",
     "information", "again", "really", "many", "that's", "thats", "it's", "its", "will", "do",
     "oh", "ah", "and", "too", "answer", "reply", "help", "your", "both", "everyone", "team",
     "indeed", "well", "just", "it", "sounds", "now",
+    "vielen", "herzlichen", "besten", "alles", "sehr", "für", "die", "ihre", "antwort", "infos",
+    "nochmals", "auch", "und", "ihnen", "das",
 }
 # fmt: on
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")

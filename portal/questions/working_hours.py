@@ -23,15 +23,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import get_day_names
 from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from portal.core.config import ConfigError
 from portal.core.extensions import db
+from portal.core.i18n import _, in_language
 from portal.people import audit
 from portal.people.models import User, WorkingHours
 from portal.timeline import workdays
 
+# The weekdays in English, as WORKING_HOURS_DEFAULT names them ("Mon-Fri"); pages say them in
+# the reader's language (`day_name`).
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MINUTES_A_DAY = 1440
 # Looked ahead for a working day at most this far: a holiday calendar cannot close a whole
@@ -73,14 +78,17 @@ class WorkingWeek:
 
     @property
     def days_text(self) -> str:
-        """ "Monday to Friday", "Monday, Wednesday and Friday", "every day"."""
+        """ "Monday to Friday", "Monday, Wednesday and Friday", "every day" (in the reader's
+        language)."""
         days = [n for n in range(7) if self.weekdays & (1 << n)]
         if len(days) == 7:
-            return "every day"
+            return _("every day")
         if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
-            return f"{DAY_NAMES[days[0]]} to {DAY_NAMES[days[-1]]}"
-        names = [DAY_NAMES[n] for n in days]
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            return _("%(first)s to %(last)s", first=day_name(days[0]), last=day_name(days[-1]))
+        names = [day_name(n) for n in days]
+        if len(names) == 1:
+            return names[0]
+        return _("%(days)s and %(last)s", days=", ".join(names[:-1]), last=names[-1])
 
     @property
     def hours_text(self) -> str:
@@ -88,11 +96,23 @@ class WorkingWeek:
         return f"{clock_text(self.starts_minute)}–{clock_text(self.ends_minute)}"
 
     def __str__(self) -> str:
-        """ "Monday to Friday, 09:00–17:00 (Europe/Paris), with the public holidays of Berlin" """
-        text = f"{self.days_text}, {self.hours_text} ({self.zone.key})"
+        """ "Monday to Friday, 09:00–17:00 (Europe/Paris), with the public holidays of Berlin"
+        (in the reader's language)."""
+        said = {"days": self.days_text, "hours": self.hours_text, "zone": self.zone.key}
         if self.holiday_calendar:
-            text += f", with the public holidays of {self.holiday_calendar}"
+            text = _(
+                "%(days)s, %(hours)s (%(zone)s), with the public holidays of %(place)s",
+                place=self.holiday_calendar,
+                **said,
+            )
+        else:
+            text = _("%(days)s, %(hours)s (%(zone)s)", **said)
         return text[:1].upper() + text[1:]
+
+
+def day_name(weekday: int) -> str:
+    """The weekday's name in the reader's language ("Monday", "Montag"; Monday is 0)."""
+    return str(get_day_names("wide", locale=get_locale() or "en")[weekday])
 
 
 def clock_text(minute: int) -> str:
@@ -107,7 +127,7 @@ def deadline(start: datetime, hours: float, week: WorkingWeek) -> datetime:
     if needed <= timedelta(0):
         return start
     day = start.astimezone(week.zone).date()
-    for _ in range(MAX_DAYS):
+    for _attempt in range(MAX_DAYS):
         if week.works_on(day):
             opens, closes = week.window(day)
             begin = max(opens, start)
@@ -274,22 +294,25 @@ def save(
     """Set someone's zone and working week (each change in the audit log); whether anything
     changed. Flushes only."""
     if not 0 < weekdays < 128:
-        raise WorkingHoursError("weekdays", "Tick at least one working day.")
+        raise WorkingHoursError("weekdays", _("Tick at least one working day."))
     if not 0 <= starts_minute < ends_minute <= MINUTES_A_DAY:
         raise WorkingHoursError(
-            "ends", "Finish after you start. For a day that ends at midnight, enter 00:00."
+            "ends", _("Finish after you start. For a day that ends at midnight, enter 00:00.")
         )
     if holiday_calendar and holiday_calendar not in holiday_calendars():
-        raise WorkingHoursError("holiday_calendar", "Choose public holidays from the list.")
+        raise WorkingHoursError("holiday_calendar", _("Choose public holidays from the list."))
     row = db.session.get(WorkingHours, person.id)
-    before = str(week_of(person, row))
+    with in_language("en"):  # the audit log keeps its records in English
+        before = str(week_of(person, row))
     changes: dict[str, tuple[Any, Any]] = {}
     if person.time_zone != time_zone:
         changes["time_zone"] = (person.time_zone, time_zone)
         person.time_zone = time_zone
     after = build_week(time_zone, weekdays, starts_minute, ends_minute, holiday_calendar or None)
-    if before != str(after):
-        changes["working_hours"] = (before, str(after))
+    with in_language("en"):
+        after_words = str(after)
+    if before != after_words:
+        changes["working_hours"] = (before, after_words)
     if row is None:
         row = WorkingHours(user_id=person.id)
         db.session.add(row)

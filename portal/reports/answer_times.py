@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
-from portal.core.words import plural
+from portal.core.i18n import _, format_number, ngettext
 from portal.outcomes.models import CandidateOutcome
 from portal.reports.charts import Bar, BarChart, Line, LineChart, bar_chart, line_chart
 from portal.reports.engagement import MONTHS_DRAWN
@@ -59,21 +59,32 @@ class AnswerTimeReport:
     @property
     def band_names(self) -> list[str]:
         hours = self.promise_hours
+        later = [_("Later than promised"), _("Still waiting past the promise at the outcome")]
         if hours is not None and hours[0] == hours[1]:
             promise = hours[0]
             return [
-                f"Within {plural(promise // 4, 'hour')} (a quarter of the promise)",
-                f"Within {plural(promise // 2, 'hour')} (half the promise)",
-                f"Within the promise of {plural(promise, 'hour')}",
-                "Later than promised",
-                "Still waiting past the promise at the outcome",
+                ngettext(
+                    "Within %(num)s hour (a quarter of the promise)",
+                    "Within %(num)s hours (a quarter of the promise)",
+                    promise // 4,
+                ),
+                ngettext(
+                    "Within %(num)s hour (half the promise)",
+                    "Within %(num)s hours (half the promise)",
+                    promise // 2,
+                ),
+                ngettext(
+                    "Within the promise of %(num)s hour",
+                    "Within the promise of %(num)s hours",
+                    promise,
+                ),
+                *later,
             ]
         return [
-            "Within a quarter of the promise",
-            "Within half the promise",
-            "Within the promise",
-            "Later than promised",
-            "Still waiting past the promise at the outcome",
+            _("Within a quarter of the promise"),
+            _("Within half the promise"),
+            _("Within the promise"),
+            *later,
         ]
 
     @property
@@ -83,13 +94,19 @@ class AnswerTimeReport:
         if hours is not None and hours[0] == hours[1]:
             promise = hours[0]
             first = [
-                f"Within {plural(promise // 4, 'hour')}",
-                f"Within {plural(promise // 2, 'hour')}",
-                f"Within the {promise}-hour promise",
+                ngettext("Within %(num)s hour", "Within %(num)s hours", promise // 4),
+                ngettext("Within %(num)s hour", "Within %(num)s hours", promise // 2),
+                ngettext(
+                    "Within the %(num)s-hour promise", "Within the %(num)s-hour promise", promise
+                ),
             ]
         else:
-            first = ["Within ¼ of the promise", "Within ½ of the promise", "Within the promise"]
-        return [*first, "Later than promised", "Waiting past it at the outcome"]
+            first = [
+                _("Within ¼ of the promise"),
+                _("Within ½ of the promise"),
+                _("Within the promise"),
+            ]
+        return [*first, _("Later than promised"), _("Waiting past it at the outcome")]
 
     def bands_chart(self) -> BarChart:
         total = self.overall.total
@@ -99,9 +116,14 @@ class AnswerTimeReport:
         ]
         return bar_chart(
             rows,
-            summary=(
-                f"{plural(total, 'wait')} for an answer: {self.overall.within_promise} answered "
-                "within the promise; the table below gives every band."
+            summary=ngettext(
+                "%(count)s wait for an answer: %(share)s answered within the promise; the table "
+                "below gives every band.",
+                "%(count)s waits for an answer: %(share)s answered within the promise; the table "
+                "below gives every band.",
+                total,
+                count=format_number(total),
+                share=str(self.overall.within_promise),
             ),
             top=1.0,
         )
@@ -110,8 +132,14 @@ class AnswerTimeReport:
         drawn = self.months[-MONTHS_DRAWN:]
         return line_chart(
             [short_month(month) for month, _ in drawn],
-            [Line("Answered within the promise", 1, [w.within_promise.value for _, w in drawn])],
-            summary=(
+            [
+                Line(
+                    _("Answered within the promise"),
+                    1,
+                    [waits.within_promise.value for _month, waits in drawn],
+                )
+            ],
+            summary=_(
                 "By month of joining, the share of waits answered within the promise; the "
                 "table below gives every number."
             ),
@@ -121,22 +149,22 @@ class AnswerTimeReport:
     def tables(self) -> list[Table]:
         total = self.overall.total
         bands = Table(
-            "Every wait for an answer",
-            ["Answered", "Waits", "Share"],
+            _("Every wait for an answer"),
+            [_("Answered"), _("Waits"), _("Share")],
             [
                 [name, count, Share(count, total)]
                 for name, count in zip(self.band_names, self.overall.bands, strict=True)
             ],
         )
-        columns = ["Waits", "Within the promise", "Later", "Still waiting"]
+        columns = [_("Waits"), _("Within the promise"), _("Later"), _("Still waiting")]
         monthly = Table(
-            "Waits by month of joining",
-            ["Month", *columns],
+            _("Waits by month of joining"),
+            [_("Month"), *columns],
             [[month_label(month), *_row(waits)] for month, waits in self.months],
         )
         recruiters = Table(
-            "Waits by recruiter",
-            ["Recruiter", *columns],
+            _("Waits by recruiter"),
+            [_("Recruiter"), *columns],
             [[name, *_row(waits)] for name, waits in self.recruiters],
         )
         return [bands, monthly, recruiters]

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from portal.core.extensions import db
-from portal.core.words import plural
+from portal.core.i18n import _, format_number, ngettext
 from portal.outcomes.models import LOST, CandidateOutcome, Outcome
 from portal.reports.charts import Bar, BarChart, Legend, bar_chart
 from portal.reports.filters import ReportFilter, count_where
@@ -87,35 +87,42 @@ class Calibration:
             (
                 rule.name,
                 [
-                    Bar("Precision", _said(rule.precision), [(rule.precision.value or 0, 1)]),
-                    Bar("Recall", _said(rule.recall), [(rule.recall.value or 0, 2)]),
+                    Bar(_("Precision"), _said(rule.precision), [(rule.precision.value or 0, 1)]),
+                    Bar(_("Recall"), _said(rule.recall), [(rule.recall.value or 0, 2)]),
                 ],
             )
             for rule in self.rules
         ]
         return bar_chart(
             rows,
-            summary=(
-                f"Precision and recall of {plural(len(self.rules), 'rule')} over "
-                f"{plural(self.offers, 'offer')}, {self.lost} of them lost; "
-                "the table below gives every number."
+            summary=_(
+                "Precision and recall of %(rules)s over %(offers)s, %(lost)s of them lost; the "
+                "table below gives every number.",
+                rules=ngettext("%(num)s rule", "%(num)s rules", len(self.rules)),
+                offers=ngettext(
+                    "%(count)s offer",
+                    "%(count)s offers",
+                    self.offers,
+                    count=format_number(self.offers),
+                ),
+                lost=format_number(self.lost),
             ),
             legend=[
-                Legend("Precision: of those flagged, the share lost", 1),
-                Legend("Recall: of those lost, the share flagged", 2),
+                Legend(_("Precision: of those flagged, the share lost"), 1),
+                Legend(_("Recall: of those lost, the share flagged"), 2),
             ],
             top=1.0,
         )
 
     def tables(self) -> list[Table]:
         columns = [
-            "Rule",
-            "Flagged",
-            "Flagged and lost",
-            "False alarms",
-            "Lost, not flagged",
-            "Precision",
-            "Recall",
+            _("Rule"),
+            _("Flagged"),
+            _("Flagged and lost"),
+            _("False alarms"),
+            _("Lost, not flagged"),
+            _("Precision"),
+            _("Recall"),
         ]
         rows: list[list[Any]] = [
             [
@@ -130,16 +137,16 @@ class Calibration:
             for rule in self.rules
         ]
         totals = Table(
-            "Offers counted",
-            ["Outcome", "Offers"],
+            _("Offers counted"),
+            [_("Outcome"), _("Offers")],
             [
-                ["Joined", self.joined],
+                [Outcome.JOINED.label, self.joined],
                 [Outcome.RENEGED.label, self.reneged],
                 [Outcome.NO_SHOW.label, self.no_shows],
-                ["Every offer", self.offers],
+                [_("Every offer"), self.offers],
             ],
         )
-        return [Table("Every rule in numbers", columns, rows), totals]
+        return [Table(_("Every rule in numbers"), columns, rows), totals]
 
 
 def _said(share: Share) -> str:
@@ -161,17 +168,20 @@ def calibration(wanted: ReportFilter) -> Calibration:
     quiet_or_at_risk = or_(at_risk, CandidateOutcome.first_quiet_at.is_not(None))
     days = thresholds()
     flags: list[tuple[str, ColumnElement[bool], str]] = [
-        ("Marked at risk", at_risk, ""),
-        ("Marked quiet or at risk", quiet_or_at_risk, ""),
+        (_("Marked at risk"), at_risk, ""),
+        (_("Marked quiet or at risk"), quiet_or_at_risk, ""),
     ]
     rules = current_app.config["ENGAGEMENT_RULES"]
     notes = {
-        rules["quiet_after_days_unseen"]: "today’s rule for quiet",
-        rules["at_risk_after_days_unseen"]: "today’s rule for at risk",
+        rules["quiet_after_days_unseen"]: _("today’s rule for quiet"),
+        rules["at_risk_after_days_unseen"]: _("today’s rule for at risk"),
     }
     for day in days:
         silent = CandidateOutcome.longest_silence_days >= day
-        flags.append((f"Not seen for {plural(day, 'day')} or more", silent, notes.get(day, "")))
+        name = ngettext(
+            "Not seen for %(num)s day or more", "Not seen for %(num)s days or more", day
+        )
+        flags.append((name, silent, notes.get(day, "")))
     columns = [
         func.count().label("offers"),
         count_where(outcome == Outcome.RENEGED),

@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from portal.core.extensions import db
+from portal.core.i18n import _l
 from portal.outcomes.models import CandidateOutcome, Outcome
 from portal.reports.answer_times import answer_times
 from portal.reports.calibration import calibration
@@ -28,8 +30,8 @@ class Built(Protocol):
 @dataclass(frozen=True)
 class Report:
     slug: str
-    title: str
-    question: str  # what it answers, on the list of reports
+    title: LazyString  # in the reader's language when shown
+    question: LazyString  # what it answers, on the list of reports
     template: str
     build: Callable[[ReportFilter, Choices], Built]
 
@@ -37,31 +39,35 @@ class Report:
 REPORTS: Sequence[Report] = (
     Report(
         "engagement",
-        "Engagement over time",
-        "How active candidates were in the weeks before their outcome, and month by month "
-        "how many were marked quiet or at risk against how many were lost.",
+        _l("Engagement over time"),
+        _l(
+            "How active candidates were in the weeks before their outcome, and month by month "
+            "how many were marked quiet or at risk against how many were lost."
+        ),
         "reports/engagement.html",
         lambda wanted, _choices: engagement(wanted),
     ),
     Report(
         "answer-times",
-        "Answer time against the promise",
-        "How long candidates' questions waited for an answer, against the promised time.",
+        _l("Answer time against the promise"),
+        _l("How long candidates' questions waited for an answer, against the promised time."),
         "reports/answer_times.html",
         answer_times,
     ),
     Report(
         "reneges",
-        "Reneges and no-shows",
-        "Offers lost before the start or on the day, by department, location and recruiter.",
+        _l("Reneges and no-shows"),
+        _l("Offers lost before the start or on the day, by department, location and recruiter."),
         "reports/reneges.html",
         reneges,
     ),
     Report(
         "calibration",
-        "Calibration of the warnings",
-        "Of the candidates the portal warned about, how many were lost; of those lost, how "
-        "many it warned about: for the status and each number of days not seen.",
+        _l("Calibration of the warnings"),
+        _l(
+            "Of the candidates the portal warned about, how many were lost; of those lost, how "
+            "many it warned about: for the status and each number of days not seen."
+        ),
         "reports/calibration.html",
         lambda wanted, _choices: calibration(wanted),
     ),

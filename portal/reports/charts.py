@@ -14,14 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
 
+from babel.numbers import format_percent
+
+from portal.core.i18n import reader_language
+
 WIDTH = 360
 SERIES_STYLES = 4  # templates style series 1..4 (colour, dash and marker shape differ)
 LABEL_MAX = 30  # characters of a label drawn in the chart (the table has it whole)
 
 
 def percent(share: float | None) -> str:
-    """ "67%" for 0.667; "—" for no share at all."""
-    return "—" if share is None else f"{round(share * 100)}%"
+    """ "67%" for 0.667 ("67 %" in German: the reader's language); "—" for no share at all.
+    Rounded to a whole percent first, half to even (as `round` does)."""
+    if share is None:
+        return "—"
+    return format_percent(round(share * 100) / 100, locale=reader_language())
 
 
 def fraction(part: int, whole: int) -> float | None:

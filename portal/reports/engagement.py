@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Integer, func, or_, select
 
 from portal.core.extensions import db
-from portal.core.words import plural
+from portal.core.i18n import _, ngettext
 from portal.outcomes.models import LOST, WEEKS_KEPT, CandidateOutcome, Outcome
 from portal.reports.charts import Line, LineChart, line_chart
 from portal.reports.filters import ReportFilter, count_where
@@ -43,7 +43,7 @@ class EngagementReport:
         return sum(month.offers for month in self.months)
 
     def weekly_chart(self) -> LineChart:
-        categories = [f"{week} wk" for week in range(WEEKS_KEPT, 0, -1)]
+        categories = [_("%(num)s wk", num=week) for week in range(WEEKS_KEPT, 0, -1)]
         lines = [
             Line(outcome.label, SERIES[outcome], [s.value for s in reversed(shares)])
             for outcome, shares in self.weeks.items()
@@ -51,10 +51,12 @@ class EngagementReport:
         return line_chart(
             categories,
             lines,
-            summary=(
-                "Share of candidates who did something in the portal in each of the "
-                f"{WEEKS_KEPT} weeks before their outcome, by outcome; the table below gives "
-                "every number."
+            summary=ngettext(
+                "Share of candidates who did something in the portal in each of the %(num)s "
+                "week before their outcome, by outcome; the table below gives every number.",
+                "Share of candidates who did something in the portal in each of the %(num)s "
+                "weeks before their outcome, by outcome; the table below gives every number.",
+                WEEKS_KEPT,
             ),
             top=1.0,
         )
@@ -63,39 +65,54 @@ class EngagementReport:
         drawn = self.months[-MONTHS_DRAWN:]
         categories = [short_month(month.first_day) for month in drawn]
         lines = [
-            Line("Marked at risk", 1, [Share(m.at_risk, m.offers).value for m in drawn]),
+            Line(_("Marked at risk"), 1, [Share(m.at_risk, m.offers).value for m in drawn]),
             Line(
-                "Marked quiet or at risk",
+                _("Marked quiet or at risk"),
                 2,
                 [Share(m.quiet_or_at_risk, m.offers).value for m in drawn],
             ),
-            Line("Lost (reneged or no-show)", 3, [Share(m.lost, m.offers).value for m in drawn]),
+            Line(_("Lost (reneged or no-show)"), 3, [Share(m.lost, m.offers).value for m in drawn]),
         ]
         return line_chart(
             categories,
             lines,
-            summary=(
-                f"By month of joining, over {plural(len(drawn), 'month')}: the share of offers "
-                "whose candidate was marked at risk, marked quiet or at risk, and lost; the "
-                "table below gives every number."
+            summary=ngettext(
+                "By month of joining, over %(num)s month: the share of offers whose candidate "
+                "was marked at risk, marked quiet or at risk, and lost; the table below gives "
+                "every number.",
+                "By month of joining, over %(num)s months: the share of offers whose candidate "
+                "was marked at risk, marked quiet or at risk, and lost; the table below gives "
+                "every number.",
+                len(drawn),
             ),
         )
 
     def tables(self) -> list[Table]:
         weekly = Table(
-            "Candidates active in each week before their outcome",
-            ["Week before the outcome", *(outcome.label for outcome in self.weeks)],
+            _("Candidates active in each week before their outcome"),
+            [_("Week before the outcome"), *(outcome.label for outcome in self.weeks)],
             [
                 [
-                    f"Week {week + 1} ({_days(week)})",
+                    _(
+                        "Week %(num)s (days %(first)s to %(last)s before)",
+                        num=week + 1,
+                        first=week * 7 + 1,
+                        last=week * 7 + 7,
+                    ),
                     *(shares[week] for shares in self.weeks.values()),
                 ]
                 for week in range(WEEKS_KEPT)
             ],
         )
         monthly = Table(
-            "By month of joining",
-            ["Month", "Offers", "Marked at risk", "Marked quiet or at risk", "Lost"],
+            _("By month of joining"),
+            [
+                _("Month"),
+                _("Offers"),
+                _("Marked at risk"),
+                _("Marked quiet or at risk"),
+                _("Lost"),
+            ],
             [
                 [
                     month_label(month.first_day),
@@ -108,10 +125,6 @@ class EngagementReport:
             ],
         )
         return [weekly, monthly]
-
-
-def _days(week: int) -> str:
-    return f"days {week * 7 + 1} to {week * 7 + 7} before"
 
 
 def engagement(wanted: ReportFilter) -> EngagementReport:

@@ -16,6 +16,7 @@ from wtforms.validators import Optional
 
 from portal.core.extensions import db
 from portal.core.forms import CalendarDateField
+from portal.core.i18n import _, _l
 from portal.core.ids import query_id
 from portal.core.templating import short_date
 from portal.outcomes.models import CandidateOutcome
@@ -67,8 +68,8 @@ class Choices:
 
     def recruiter_name(self, recruiter_id: int | None) -> str:
         if recruiter_id is None:
-            return "No recruiter"
-        return self.recruiters.get(recruiter_id, "A former recruiter")
+            return _("No recruiter")
+        return self.recruiters.get(recruiter_id) or _("A former recruiter")
 
 
 def choices() -> Choices:
@@ -95,38 +96,40 @@ def choices() -> Choices:
 class ReportFilterForm(Form):
     """The period, department, location and recruiter every report is narrowed to."""
 
-    joined_from = CalendarDateField("Joining from", validators=[Optional()])
-    joined_until = CalendarDateField("Joining until (including that day)", validators=[Optional()])
-    department = SelectField("Department", default="", validate_choice=False)
-    location = SelectField("Location", default="", validate_choice=False)
-    recruiter = SelectField("Recruiter", default="", validate_choice=False)
+    joined_from = CalendarDateField(_l("Joining from"), validators=[Optional()])
+    joined_until = CalendarDateField(
+        _l("Joining until (including that day)"), validators=[Optional()]
+    )
+    department = SelectField(_l("Department"), default="", validate_choice=False)
+    location = SelectField(_l("Location"), default="", validate_choice=False)
+    recruiter = SelectField(_l("Recruiter"), default="", validate_choice=False)
 
     def __init__(self, *args: Any, options: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.options = options
-        self.department.choices = [SelectChoice("", "Every department")] + [
+        self.department.choices = [SelectChoice("", _("Every department"))] + [
             SelectChoice(name, name) for name in options.departments
         ]
-        self.location.choices = [SelectChoice("", "Every location")] + [
+        self.location.choices = [SelectChoice("", _("Every location"))] + [
             SelectChoice(name, name) for name in options.locations
         ]
         self.recruiter.choices = (
-            [SelectChoice("", "Every recruiter")]
+            [SelectChoice("", _("Every recruiter"))]
             + [SelectChoice(str(i), name) for i, name in options.recruiters.items()]
-            + ([SelectChoice(NOBODY, "No recruiter")] if options.unassigned else [])
+            + ([SelectChoice(NOBODY, _("No recruiter"))] if options.unassigned else [])
         )
 
     def validate_joined_until(self, field: Field) -> None:
         if field.data and self.joined_from.data and field.data < self.joined_from.data:
-            raise ValidationError("The last day cannot be before the first.")
+            raise ValidationError(_("The last day cannot be before the first."))
 
     def validate_department(self, field: Field) -> None:
         if field.data and field.data not in self.options.departments:
-            raise ValidationError("Choose a department from the list.")
+            raise ValidationError(_("Choose a department from the list."))
 
     def validate_location(self, field: Field) -> None:
         if field.data and field.data not in self.options.locations:
-            raise ValidationError("Choose a location from the list.")
+            raise ValidationError(_("Choose a location from the list."))
 
     def validate_recruiter(self, field: Field) -> None:
         value = field.data or ""
@@ -137,7 +140,7 @@ class ReportFilterForm(Form):
         except ValueError:
             known = False
         if not known:
-            raise ValidationError("Choose a recruiter from the list.")
+            raise ValidationError(_("Choose a recruiter from the list."))
 
     def wanted(self) -> ReportFilter:
         """The filter the valid fields stand for (a field in error is left out)."""
@@ -168,26 +171,26 @@ class ReportFilterForm(Form):
 
 
 def described(wanted: ReportFilter, options: Choices) -> str:
-    """The filter in words: "offers joining from 5 Dec 2025, in Sales, recruiter Rosa"."""
+    """The filter in words, in the reader's language: "offers joining from 5 Dec 2025,
+    department Sales, recruiter Rosa"."""
+    first, last = short_date(wanted.joined_from), short_date(wanted.joined_until)
     if wanted.joined_from and wanted.joined_until:
-        period = (
-            f"joining from {short_date(wanted.joined_from)} to {short_date(wanted.joined_until)}"
-        )
+        period = _("offers joining from %(first)s to %(last)s", first=first, last=last)
     elif wanted.joined_from:
-        period = f"joining from {short_date(wanted.joined_from)}"
+        period = _("offers joining from %(first)s", first=first)
     elif wanted.joined_until:
-        period = f"joining until {short_date(wanted.joined_until)}"
+        period = _("offers joining until %(last)s", last=last)
     else:
-        period = "joining on any day"
-    parts = [f"offers {period}"]
+        period = _("offers joining on any day")
+    parts = [period]
     if wanted.department:
-        parts.append(f"department {wanted.department}")
+        parts.append(_("department %(name)s", name=wanted.department))
     if wanted.location:
-        parts.append(f"location {wanted.location}")
+        parts.append(_("location %(name)s", name=wanted.location))
     if wanted.recruiter == NOBODY:
-        parts.append("with no recruiter")
+        parts.append(_("with no recruiter"))
     elif isinstance(wanted.recruiter, int):
-        parts.append(f"recruiter {options.recruiter_name(wanted.recruiter)}")
+        parts.append(_("recruiter %(name)s", name=options.recruiter_name(wanted.recruiter)))
     return ", ".join(parts)
 
 

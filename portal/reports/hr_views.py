@@ -47,7 +47,7 @@ def report_csv(slug: str) -> ResponseReturnValue:
         return report(slug)
     wanted = form.wanted()
     built = chosen.build(wanted, form.options)
-    text = csv_text(chosen.title, filters.described(wanted, form.options), built.tables())
+    text = csv_text(str(chosen.title), filters.described(wanted, form.options), built.tables())
     stamp = local_today(now).isoformat()
     return Response(
         text,

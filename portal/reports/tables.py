@@ -9,6 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from babel.dates import format_date
+
+from portal.core.i18n import _, format_number, reader_language
 from portal.core.spreadsheets import safe_cell
 from portal.reports.charts import percent
 
@@ -36,7 +39,10 @@ class Share:
 
     @property
     def counts(self) -> str:
-        return f"{self.part} of {self.whole}"
+        """ "2 of 3", in the reader's language."""
+        return _(
+            "%(part)s of %(whole)s", part=format_number(self.part), whole=format_number(self.whole)
+        )
 
     def for_csv(self) -> str:
         value = self.value
@@ -56,13 +62,13 @@ class Table:
 
 
 def month_label(first_day: date) -> str:
-    """ "March 2026"."""
-    return f"{first_day:%B %Y}"
+    """ "March 2026" ("März 2026"), in the reader's language."""
+    return format_date(first_day, "LLLL y", locale=reader_language())
 
 
 def short_month(first_day: date) -> str:
-    """ "Mar 26", for a chart's axis."""
-    return f"{first_day:%b %y}"
+    """ "Mar 26" ("Mär 26"), for a chart's axis."""
+    return format_date(first_day, "LLL yy", locale=reader_language())
 
 
 def months_between(first: date, last: date) -> list[date]:
@@ -77,16 +83,17 @@ def months_between(first: date, last: date) -> list[date]:
 
 def csv_text(title: str, filters: str, tables: Iterable[Table]) -> str:
     """The report as one CSV file: its title and filters, then each table under its caption,
-    a blank line between them. Shares as percentages ("66.7%"); every cell made safe to
-    open in a spreadsheet."""
+    a blank line between them. A file for people, in the reader's language like the page,
+    but its numbers written the same in every language (counts as digits, shares as
+    percentages with a point: "66.7%"); every cell made safe to open in a spreadsheet."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([safe_cell(title)])
-    writer.writerow([safe_cell(f"Counting: {filters}")])
+    writer.writerow([safe_cell(_("Counting: %(filters)s", filters=filters))])
     for table in tables:
         writer.writerow([])
-        writer.writerow([safe_cell(table.caption)])
-        writer.writerow([safe_cell(column) for column in table.columns])
+        writer.writerow([safe_cell(str(table.caption))])
+        writer.writerow([safe_cell(str(column)) for column in table.columns])
         for row in table.rows:
             writer.writerow([safe_cell(_text(cell)) for cell in row])
     return buffer.getvalue()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
@@ -17,6 +18,7 @@ from wtforms.widgets import TextArea
 
 from portal.core import inputs
 from portal.core.forms import CleanedField, EmailAddressField, OneLineField, PersonNameField
+from portal.core.i18n import _, _l, lazy_number
 from portal.core.uploads import size_in_words
 from portal.team import photos
 from portal.team.models import (
@@ -39,22 +41,30 @@ def _text(max_length: int) -> Callable[[str], str]:
     return clean
 
 
-def _text_field(label: str, max_length: int, *, required: str | None, hint: str) -> CleanedField:
+def _text_field(
+    label: LazyString, max_length: int, *, required: LazyString | None, hint: LazyString
+) -> CleanedField:
     return CleanedField(
         label,
         clean=_text(max_length),
         widget=TextArea(),
         validators=[DataRequired(required)] if required else [Optional()],
         render_kw={"maxlength": max_length, "rows": 5 if max_length > 500 else 3},
-        description=f"{hint} Plain text, up to {max_length:,} characters.",
+        description=_l(
+            "%(hint)s Plain text, up to %(max)s characters.",
+            hint=hint,
+            max=lazy_number(max_length),
+        ),
     )
 
 
 def photo_hint(max_bytes: int) -> str:
-    return (
-        f"A JPEG, PNG or WebP image of at most {size_in_words(max_bytes)}, at least "
-        f"{SMALLEST_SIDE} pixels wide and high. It is cropped to a square around the middle "
-        "and shown to candidates without its camera details or location."
+    return _(
+        "A JPEG, PNG or WebP image of at most %(size)s, at least %(side)s pixels wide and "
+        "high. It is cropped to a square around the middle and shown to candidates without "
+        "its camera details or location.",
+        size=size_in_words(max_bytes),
+        side=SMALLEST_SIDE,
     )
 
 
@@ -63,19 +73,20 @@ class PhotoForm(FlaskForm):
     is read as it is validated (`team.photos`): `prepared` is the photo to store, and what is
     wrong with the file is shown beside its field."""
 
-    photo = FileField("Photo (optional)", render_kw={"accept": ACCEPT_ATTRIBUTE})
-    remove_photo = BooleanField("Remove the current photo")
+    photo = FileField(_l("Photo (optional)"), render_kw={"accept": ACCEPT_ATTRIBUTE})
+    remove_photo = BooleanField(_l("Remove the current photo"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.prepared: PreparedPhoto | None = None
         max_bytes = int(current_app.config["PHOTO_MAX_BYTES"])
         self.photo.description = photo_hint(max_bytes)
-        # static/photo-field.js refuses a file too large before it is sent.
+        # static/photo-field.js refuses a file too large before it is sent, in the server's
+        # words (the reader's language).
         self.photo.render_kw = {
             **(self.photo.render_kw or {}),
             "data-max-bytes": max_bytes,
-            "data-max-size": size_in_words(max_bytes),
+            "data-too-large": photos.too_large(max_bytes),
         }
 
     def validate_photo(self, field: FileField) -> None:
@@ -89,34 +100,34 @@ class PhotoForm(FlaskForm):
 
 
 class MemberForm(PhotoForm):
-    name = PersonNameField("Name", validators=[DataRequired("Enter their name.")])
+    name = PersonNameField(_l("Name"), validators=[DataRequired(_l("Enter their name."))])
     title = OneLineField(
-        "Role or job title",
+        _l("Role or job title"),
         max_length=TITLE_MAX,
-        what="the role",
-        validators=[DataRequired("Enter their role, such as “Engineering manager”.")],
+        what=_l("the role"),
+        validators=[DataRequired(_l("Enter their role, such as “Engineering manager”."))],
     )
     intro = _text_field(
-        "Short introduction (optional)",
+        _l("Short introduction (optional)"),
         MEMBER_INTRO_MAX,
         required=None,
-        hint="A sentence or two in their words: what they do, what they like.",
+        hint=_l("A sentence or two in their words: what they do, what they like."),
     )
     department = OneLineField(
-        "Department",
+        _l("Department"),
         max_length=PLACE_MAX,
-        what="the department",
-        validators=[DataRequired("Enter their department.")],
+        what=_l("the department"),
+        validators=[DataRequired(_l("Enter their department."))],
         render_kw={"list": "departments", "autocomplete": "off"},
-        description="Spelled as on candidates' profiles: their candidates see them.",
+        description=_l("Spelled as on candidates' profiles: their candidates see them."),
     )
     location = OneLineField(
-        "Location (optional)",
+        _l("Location (optional)"),
         max_length=PLACE_MAX,
-        what="the location",
+        what=_l("the location"),
         validators=[Optional()],
         render_kw={"list": "locations", "autocomplete": "off"},
-        description="Empty: shown to the department's candidates wherever they join.",
+        description=_l("Empty: shown to the department's candidates wherever they join."),
     )
 
     @staticmethod
@@ -132,20 +143,21 @@ class MemberForm(PhotoForm):
 
 class WelcomeForm(PhotoForm):
     manager_name = PersonNameField(
-        "Hiring manager's name", validators=[DataRequired("Enter the hiring manager's name.")]
+        _l("Hiring manager's name"),
+        validators=[DataRequired(_l("Enter the hiring manager's name."))],
     )
     manager_title = OneLineField(
-        "Their role (optional)",
+        _l("Their role (optional)"),
         max_length=TITLE_MAX,
-        what="the role",
+        what=_l("the role"),
         validators=[Optional()],
-        description="Such as “Head of Engineering”.",
+        description=_l("Such as “Head of Engineering”."),
     )
     message = _text_field(
-        "Welcome message",
+        _l("Welcome message"),
         WELCOME_MAX,
-        required="Write the welcome message.",
-        hint="In the manager's words, to the candidate.",
+        required=_l("Write the welcome message."),
+        hint=_l("In the manager's words, to the candidate."),
     )
 
     @staticmethod
@@ -160,20 +172,25 @@ class WelcomeForm(PhotoForm):
 
 
 class BuddyForm(PhotoForm):
-    name = PersonNameField("Buddy's name", validators=[DataRequired("Enter the buddy's name.")])
+    name = PersonNameField(
+        _l("Buddy's name"), validators=[DataRequired(_l("Enter the buddy's name."))]
+    )
     title = OneLineField(
-        "Their role (optional)", max_length=TITLE_MAX, what="the role", validators=[Optional()]
+        _l("Their role (optional)"),
+        max_length=TITLE_MAX,
+        what=_l("the role"),
+        validators=[Optional()],
     )
     intro = _text_field(
-        "Short introduction",
+        _l("Short introduction"),
         BUDDY_INTRO_MAX,
-        required="Write a short introduction.",
-        hint="Who they are and what the candidate can ask them.",
+        required=_l("Write a short introduction."),
+        hint=_l("Who they are and what the candidate can ask them."),
     )
     email = EmailAddressField(
-        "Email address (optional)",
+        _l("Email address (optional)"),
         validators=[Optional()],
-        description="Shown to the candidate, so they can write to their buddy.",
+        description=_l("Shown to the candidate, so they can write to their buddy."),
     )
 
     @staticmethod

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, ask_first, filled
+from portal.core.i18n import _, _l
 from portal.core.ids import query_id
 from portal.core.uploads import accepts_upload
 from portal.people.access import hr_bp
@@ -76,7 +77,7 @@ def _form_page(form: MemberForm, member: TeamMember | None) -> ResponseReturnVal
 
 
 @hr_bp.route("/team/new", methods=["GET", "POST"])
-@accepts_upload("PHOTO_MAX_BYTES", what="photo")
+@accepts_upload("PHOTO_MAX_BYTES", what=_l("photo"))
 def new_team_member() -> ResponseReturnValue:
     """Add someone to the team list."""
     form = MemberForm()
@@ -84,7 +85,11 @@ def new_team_member() -> ResponseReturnValue:
         added = members.create_member(current_user, _fields(form), form.prepared)
         db.session.commit()
         flash(
-            f"{added.name} is on the team list: candidates in {added.department} see them.",
+            _(
+                "%(name)s is on the team list: candidates in %(department)s see them.",
+                name=added.name,
+                department=added.department,
+            ),
             "success",
         )
         return redirect(url_for("hr.team_members"))
@@ -92,7 +97,7 @@ def new_team_member() -> ResponseReturnValue:
 
 
 @hr_bp.route("/team/<int:member_id>/edit", methods=["GET", "POST"])
-@accepts_upload("PHOTO_MAX_BYTES", what="photo")
+@accepts_upload("PHOTO_MAX_BYTES", what=_l("photo"))
 def edit_team_member(member_id: int) -> ResponseReturnValue:
     """Change someone on the team list (their photo too)."""
     found = _member_or_404(member_id)
@@ -106,7 +111,9 @@ def edit_team_member(member_id: int) -> ResponseReturnValue:
             remove_photo=bool(form.remove_photo.data),
         )
         db.session.commit()
-        flash(f"{found.name} saved." if changes else "Nothing changed.", "success")
+        flash(
+            _("%(name)s saved.", name=found.name) if changes else _("Nothing changed."), "success"
+        )
         return redirect(url_for("hr.team_members"))
     return _form_page(form, found)
 
@@ -117,15 +124,17 @@ def delete_team_member(member_id: int) -> ResponseReturnValue:
     found = _member_or_404(member_id)
     name = found.name
     asking = ask_first(
-        f"Take {name} off the team list?",
-        detail="Their introduction and photo are deleted, and no candidate sees them any more, "
-        "including candidates whose team was chosen for them.",
-        button="Yes, take them off",
+        _("Take %(name)s off the team list?", name=name),
+        detail=_(
+            "Their introduction and photo are deleted, and no candidate sees them any more, "
+            "including candidates whose team was chosen for them."
+        ),
+        button=_("Yes, take them off"),
         cancel=url_for("hr.team_members"),
     )
     if asking is not None:
         return asking
     members.delete_member(current_user, found)
     db.session.commit()
-    flash(f"{name} is no longer on the team list.", "success")
+    flash(_("%(name)s is no longer on the team list.", name=name), "success")
     return redirect(url_for("hr.team_members"))

@@ -6,19 +6,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Select, func, literal, or_, select, union
+from sqlalchemy import Select, func, or_, select
 
 from portal.core import pages
 from portal.core.extensions import db
 from portal.core.pages import Key
-from portal.people import audit
-from portal.people.models import CandidateProfile, User
+from portal.people import audit, directory
+from portal.people.models import User
 from portal.team import photos
 from portal.team.models import TeamMember
 from portal.team.photos import PreparedPhoto
 
 MEMBERS_PAGE_SIZE = 50
-MOST_PLACES = 500  # departments or locations offered as suggestions
 
 
 @dataclass(frozen=True)
@@ -72,25 +71,7 @@ def members_page(wanted: MemberFilter, after: int | None) -> MembersPage:
 def places() -> tuple[list[str], list[str]]:
     """The departments and the locations candidates and the team list name, for suggestions
     and filters (one query)."""
-    named = union(
-        *(
-            select(column.label("name"), literal(kind, Integer).label("kind"))
-            for column, kind in (
-                (CandidateProfile.department, 0),
-                (CandidateProfile.location, 1),
-                (TeamMember.department, 0),
-                (TeamMember.location, 1),
-            )
-        )
-    ).subquery()
-    rows = db.session.execute(
-        select(named.c.name, named.c.kind)
-        .where(named.c.name != "")
-        .order_by(named.c.kind, named.c.name)
-        .limit(2 * MOST_PLACES)
-    ).all()
-    departments = [name for name, kind in rows if kind == 0][:MOST_PLACES]
-    locations = [name for name, kind in rows if kind == 1][:MOST_PLACES]
+    locations, departments = directory.place_names((TeamMember.location, TeamMember.department))
     return departments, locations
 
 

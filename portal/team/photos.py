@@ -24,6 +24,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete
 
 from portal.core.extensions import db
+from portal.core.i18n import _, format_decimal, format_number
 from portal.core.uploads import size_in_words
 from portal.team.models import TeamPhoto
 
@@ -33,7 +34,6 @@ SMALLEST_SIDE = 96  # a photo narrower than this would be a blur on the page
 WEBP_QUALITY = 85
 # Portraits keep the face: a tall photo is cropped a little above its middle.
 CROP_CENTRE = (0.5, 0.4)
-ACCEPTED = "a JPEG, PNG or WebP photo"
 ACCEPT_ATTRIBUTE = "image/jpeg,image/png,image/webp"
 
 
@@ -67,19 +67,28 @@ def sniffed_format(head: bytes) -> str | None:
     return None
 
 
+def too_large(max_bytes: int) -> str:
+    """What is wrong with a file over `max_bytes`, in the reader's language (the server says
+    it beside the field, and static/photo-field.js before the file is sent)."""
+    return _(
+        "That file is larger than %(size)s. Choose a smaller photo, or save this one smaller "
+        "first.",
+        size=size_in_words(max_bytes),
+    )
+
+
 def prepare(stream: IO[bytes], *, max_bytes: int, max_pixels: int) -> PreparedPhoto:
     """The upload in `stream` as a photo to store, or PhotoError saying what is wrong."""
     data = stream.read(max_bytes + 1)
     if not data:
-        raise PhotoError(f"That file is empty. Choose {ACCEPTED}.")
+        raise PhotoError(_("That file is empty. Choose a JPEG, PNG or WebP photo."))
     if len(data) > max_bytes:
-        raise PhotoError(
-            f"That file is larger than {size_in_words(max_bytes)}. Choose a smaller photo, or save "
-            "this one smaller first."
-        )
+        raise PhotoError(too_large(max_bytes))
     kind = sniffed_format(data[:16])
     if kind is None:
-        raise PhotoError(f"That file is not {ACCEPTED}. Choose {ACCEPTED}.")
+        raise PhotoError(
+            _("That file is not a JPEG, PNG or WebP photo. Choose a JPEG, PNG or WebP photo.")
+        )
     image = _decoded(data, kind, max_pixels)
     return _encoded(_square(_srgb(_upright(image))))
 
@@ -98,11 +107,17 @@ def _decoded(data: bytes, kind: str, max_pixels: int) -> Image.Image:
     decoded; then decode the first frame (a JPEG at a reduced scale when it is much larger
     than what is kept)."""
     unreadable = PhotoError(
-        f"That photo could not be read: it may be damaged or cut short. Choose {ACCEPTED}."
+        _(
+            "That photo could not be read: it may be damaged or cut short. Choose a JPEG, PNG "
+            "or WebP photo."
+        )
     )
     too_many = PhotoError(
-        f"That photo has too many pixels (more than {max_pixels / 1_000_000:.0f} megapixels). "
-        "Choose a smaller photo."
+        _(
+            "That photo has too many pixels (more than %(megapixels)s megapixels). Choose a "
+            "smaller photo.",
+            megapixels=format_decimal(round(max_pixels / 1_000_000), "#,##0"),
+        )
     )
     with warnings.catch_warnings():
         # Pillow's own bomb check warns below twice its limit and raises above: both refuse.
@@ -118,8 +133,13 @@ def _decoded(data: bytes, kind: str, max_pixels: int) -> Image.Image:
             raise too_many
         if min(width, height) < SMALLEST_SIDE:
             raise PhotoError(
-                f"That photo is too small ({width} × {height} pixels). Choose one at least "
-                f"{SMALLEST_SIDE} pixels wide and high."
+                _(
+                    "That photo is too small (%(width)s × %(height)s pixels). Choose one at "
+                    "least %(side)s pixels wide and high.",
+                    width=format_number(width),
+                    height=format_number(height),
+                    side=SMALLEST_SIDE,
+                )
             )
         try:
             if kind == "JPEG":
@@ -155,7 +175,9 @@ def _srgb(image: Image.Image) -> Image.Image:
     try:
         return image.convert("RGB")
     except (OSError, ValueError):
-        raise PhotoError(f"That photo's colours could not be read. Choose {ACCEPTED}.") from None
+        raise PhotoError(
+            _("That photo's colours could not be read. Choose a JPEG, PNG or WebP photo.")
+        ) from None
 
 
 def _square(image: Image.Image) -> Image.Image:

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from portal.core.extensions import db
 from portal.core.forms import ask_first, filled, require_confirmation
+from portal.core.i18n import _, _l
 from portal.core.ids import query_id
 from portal.core.uploads import accepts_upload
 from portal.people.access import candidate_or_404, hr_bp, recruiter_bp
@@ -97,7 +98,7 @@ def _form_page(
     if form.validate_on_submit():
         changes = save()
         db.session.commit()
-        flash(done if changes else "Nothing changed.", "success" if changes else "info")
+        flash(done if changes else _("Nothing changed."), "success" if changes else "info")
         return redirect(_url("candidate_team", candidate))
     page = render_template(
         template,
@@ -110,7 +111,7 @@ def _form_page(
 
 
 @_page("/welcome", ("GET", "POST"))
-@accepts_upload("PHOTO_MAX_BYTES", what="photo")
+@accepts_upload("PHOTO_MAX_BYTES", what=_l("photo"))
 def edit_welcome(candidate_id: int) -> ResponseReturnValue:
     """Write or change the welcome from the candidate's hiring manager."""
     candidate = _candidate(candidate_id)
@@ -137,7 +138,10 @@ def edit_welcome(candidate_id: int) -> ResponseReturnValue:
         candidate,
         welcome,
         save,
-        f"Welcome saved. {_first_name(candidate)} sees it on their home and team pages.",
+        _(
+            "Welcome saved. %(name)s sees it on their home and team pages.",
+            name=_first_name(candidate),
+        ),
     )
 
 
@@ -146,21 +150,21 @@ def remove_welcome(candidate_id: int) -> ResponseReturnValue:
     """Take the manager's welcome off the candidate's pages (after "Are you sure?")."""
     candidate = _candidate(candidate_id)
     asking = ask_first(
-        f"Remove the welcome {candidate.name} sees?",
-        detail="The message and its photo are deleted; you can write a new welcome later.",
-        button="Yes, remove it",
+        _("Remove the welcome %(name)s sees?", name=candidate.name),
+        detail=_("The message and its photo are deleted; you can write a new welcome later."),
+        button=_("Yes, remove it"),
         cancel=_url("candidate_team", candidate),
     )
     if asking is not None:
         return asking
     if introductions.remove_welcome(current_user, candidate):
         db.session.commit()
-        flash("The welcome has been removed.", "success")
+        flash(_("The welcome has been removed."), "success")
     return redirect(_url("candidate_team", candidate))
 
 
 @_page("/buddy", ("GET", "POST"))
-@accepts_upload("PHOTO_MAX_BYTES", what="photo")
+@accepts_upload("PHOTO_MAX_BYTES", what=_l("photo"))
 def edit_buddy(candidate_id: int) -> ResponseReturnValue:
     """Introduce or change the candidate's buddy."""
     candidate = _candidate(candidate_id)
@@ -188,7 +192,7 @@ def edit_buddy(candidate_id: int) -> ResponseReturnValue:
         candidate,
         buddy,
         save,
-        f"Buddy saved. {_first_name(candidate)} sees them on their team page.",
+        _("Buddy saved. %(name)s sees them on their team page.", name=_first_name(candidate)),
     )
 
 
@@ -197,16 +201,18 @@ def remove_buddy(candidate_id: int) -> ResponseReturnValue:
     """Take the buddy off the candidate's pages (after "Are you sure?")."""
     candidate = _candidate(candidate_id)
     asking = ask_first(
-        f"Remove the buddy {candidate.name} sees?",
-        detail="Their introduction and photo are deleted; you can introduce a buddy again later.",
-        button="Yes, remove them",
+        _("Remove the buddy %(name)s sees?", name=candidate.name),
+        detail=_(
+            "Their introduction and photo are deleted; you can introduce a buddy again later."
+        ),
+        button=_("Yes, remove them"),
         cancel=_url("candidate_team", candidate),
     )
     if asking is not None:
         return asking
     if introductions.remove_buddy(current_user, candidate):
         db.session.commit()
-        flash("The buddy has been removed.", "success")
+        flash(_("The buddy has been removed."), "success")
     return redirect(_url("candidate_team", candidate))
 
 
@@ -231,7 +237,14 @@ def add_team_member(candidate_id: int) -> ResponseReturnValue:
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"{added.name} is now on {_first_name(candidate)}'s team.", "success")
+        flash(
+            _(
+                "%(member)s is now on %(name)s's team.",
+                member=added.name,
+                name=_first_name(candidate),
+            ),
+            "success",
+        )
     return redirect(_url("candidate_team", candidate, **({"q": term} if term else {})))
 
 
@@ -243,7 +256,14 @@ def remove_team_member(candidate_id: int, member_id: int) -> ResponseReturnValue
     removed = _member_or_404(member_id)
     teams.remove_member(current_user, candidate, removed)
     db.session.commit()
-    flash(f"{removed.name} is no longer on {_first_name(candidate)}'s team.", "success")
+    flash(
+        _(
+            "%(member)s is no longer on %(name)s's team.",
+            member=removed.name,
+            name=_first_name(candidate),
+        ),
+        "success",
+    )
     return redirect(_url("candidate_team", candidate))
 
 
@@ -252,15 +272,20 @@ def use_department_team(candidate_id: int) -> ResponseReturnValue:
     """Show the candidate their department's team again (after "Are you sure?")."""
     candidate = _candidate(candidate_id)
     asking = ask_first(
-        f"Show {candidate.name} their department's team again?",
-        detail="The people you chose for them are forgotten; they see everyone on the team "
-        "list for their department and location, as it changes.",
-        button="Yes, use the department’s team",
+        _("Show %(name)s their department's team again?", name=candidate.name),
+        detail=_(
+            "The people you chose for them are forgotten; they see everyone on the team list "
+            "for their department and location, as it changes."
+        ),
+        button=_("Yes, use the department’s team"),
         cancel=_url("candidate_team", candidate),
     )
     if asking is not None:
         return asking
     if teams.use_department_team(current_user, candidate):
         db.session.commit()
-        flash(f"{_first_name(candidate)} sees their department's team again.", "success")
+        flash(
+            _("%(name)s sees their department's team again.", name=_first_name(candidate)),
+            "success",
+        )
     return redirect(_url("candidate_team", candidate))

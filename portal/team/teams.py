@@ -28,6 +28,7 @@ from sqlalchemy import (
 from portal.core import inputs, pages
 from portal.core.database import upsert
 from portal.core.extensions import db
+from portal.core.i18n import _
 from portal.core.pages import Key
 from portal.people import audit
 from portal.people.models import CandidateProfile, User
@@ -149,7 +150,9 @@ def add_member(actor: User, candidate: User, added: TeamMember) -> None:
     if db.session.get(TeamPick, (candidate.id, added.id)) is not None:
         return
     if _picks(candidate.id) >= MOST_PICKS:
-        raise TeamError(f"A team shows at most {MOST_PICKS} people. Remove someone first.")
+        raise TeamError(
+            _("A team shows at most %(num)s people. Remove someone first.", num=MOST_PICKS)
+        )
     db.session.execute(
         upsert(TeamPick)
         .values(candidate_id=candidate.id, member_id=added.id)

@@ -18,6 +18,7 @@ from icalendar import Calendar, Event
 
 from portal.core.clock import utcnow
 from portal.core.extensions import db
+from portal.core.i18n import _, in_language
 from portal.people import audit
 from portal.people.models import CandidateProfile, User
 from portal.timeline import day_one, joining
@@ -66,21 +67,21 @@ def _description(
     lines = []
     place = where(details, day)
     if place:
-        lines.append(f"Where: {place}")
+        lines.append(_("Where: %(place)s", place=place))
     if day.map_url:
-        lines.append(f"Map: {day.map_url}")
+        lines.append(_("Map: %(url)s", url=day.map_url))
     if day.ask_for:
-        lines.append(f"At reception: {day.ask_for}")
+        lines.append(_("At reception: %(who)s", who=day.ask_for))
     if details.reception_instructions:
         if not day.ask_for:
-            lines.append("At reception:")
+            lines.append(_("At reception:"))
         lines.append(details.reception_instructions)
     if day.bring:
-        lines += ["What to bring:", *(f"- {item}" for item in day.bring)]
+        lines += [_("What to bring:"), *(f"- {item}" for item in day.bring)]
     if day.dress_code:
-        lines.append(f"Dress code: {day.dress_code}")
+        lines.append(_("Dress code: %(code)s", code=day.dress_code))
     if day.agenda:
-        lines.append("The day:")
+        lines.append(_("The day:"))
         lines += [
             f"{item.at:%H:%M} {item.what}" if item.at else f"- {item.what}" for item in day.agenda
         ]
@@ -88,13 +89,15 @@ def _description(
         lines.append("")
     recruiter = active_recruiter(profile)
     if recruiter is None:
-        lines.append("Questions before your first day? Ask them in your pre-boarding portal.")
+        lines.append(_("Questions before your first day? Ask them in your pre-boarding portal."))
     else:
-        lines.append(f"Questions before your first day? Ask your recruiter, {recruiter.name}:")
-        lines.append(f"Email: {recruiter.email}")
+        lines.append(
+            _("Questions before your first day? Ask your recruiter, %(name)s:", name=recruiter.name)
+        )
+        lines.append(_("Email: %(email)s", email=recruiter.email))
         if recruiter.phone:
-            lines.append(f"Phone: {recruiter.phone}")
-    lines += ["", f"Your pre-boarding portal: {portal_link}"]
+            lines.append(_("Phone: %(phone)s", phone=recruiter.phone))
+    lines += ["", _("Your pre-boarding portal: %(link)s", link=portal_link)]
     return "\n".join(lines)
 
 
@@ -102,7 +105,12 @@ def joining_event(candidate: User, portal_link: str, now: datetime | None = None
     """The candidate's joining day as VCALENDAR text: one VEVENT and the VTIMEZONE it uses.
 
     `portal_link` is the candidate's portal address, given by the caller (links belong to the
-    views), for the event's URL and description."""
+    views), for the event's URL and description. Written in the candidate's language."""
+    with in_language(getattr(candidate, "language", None)):
+        return _joining_event(candidate, portal_link, now)
+
+
+def _joining_event(candidate: User, portal_link: str, now: datetime | None) -> str:
     profile = _profile(candidate)
     details = joining.joining_details(profile)
     day = day_one.day_one_for(candidate)
@@ -116,7 +124,7 @@ def joining_event(candidate: User, portal_link: str, now: datetime | None = None
     event.add("sequence", profile.calendar_sequence)
     event.add("dtstart", starts)
     event.add("dtend", ends)
-    event.add("summary", f"First day at your new job as {profile.job_title}")
+    event.add("summary", _("First day at your new job as %(job)s", job=profile.job_title))
     place = where(details, day)
     if place:
         event.add("location", place)

@@ -20,6 +20,7 @@ from sqlalchemy import Select, func, literal, select, update
 
 from portal.core import inputs
 from portal.core.extensions import db
+from portal.core.i18n import _, _l
 from portal.people import audit
 from portal.people.models import CandidateProfile, User
 from portal.timeline.models import DayOneOverride, DayOnePlan
@@ -117,16 +118,23 @@ def check_agenda(text: str) -> str:
     """The agenda as stored, or DayOneError beside its field."""
     lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) > AGENDA_LINES_MAX:
-        raise DayOneError("agenda", f"Keep the agenda to {AGENDA_LINES_MAX} lines or fewer.")
+        raise DayOneError(
+            "agenda", _("Keep the agenda to %(max)d lines or fewer.", max=AGENDA_LINES_MAX)
+        )
     for number, line in enumerate(lines, start=1):
         if re.match(r"\s*\d{1,2}[:.]\d", line) and not _AGENDA_LINE.fullmatch(line.strip()):
             raise DayOneError(
                 "agenda",
-                f"Line {number} starts with a time that is not one: write it like 09:30, "
-                f"then what happens.",
+                _(
+                    "Line %(number)d starts with a time that is not one: write it like 09:30, "
+                    "then what happens.",
+                    number=number,
+                ),
             )
         if _AGENDA_LINE.fullmatch(line.strip()) and not agenda_items(line)[0].at:
-            raise DayOneError("agenda", f"Line {number}: say what happens after the time.")
+            raise DayOneError(
+                "agenda", _("Line %(number)d: say what happens after the time.", number=number)
+            )
     return "\n".join(line.strip() for line in lines)
 
 
@@ -206,8 +214,8 @@ def _clean(values: DayOneFields) -> dict[str, str]:
         ):
             cleaned[field] = inputs.multi_line(getattr(values, field), max_length=limit)
         for field, limit, what in (
-            ("ask_for", ASK_FOR_MAX, "whom to ask for"),
-            ("dress_code", DRESS_CODE_MAX, "the dress code"),
+            ("ask_for", ASK_FOR_MAX, _l("whom to ask for")),
+            ("dress_code", DRESS_CODE_MAX, _l("the dress code")),
         ):
             try:
                 cleaned[field] = inputs.one_line(
@@ -238,14 +246,18 @@ def save_plan(
 ) -> DayOnePlan:
     """Create or change a location's plan; DayOneError beside the field that cannot be used."""
     try:
-        location = inputs.one_line(location, max_length=LOCATION_MAX, what="the location")
+        location = inputs.one_line(location, max_length=LOCATION_MAX, what=_l("the location"))
     except inputs.InputError as error:
         raise DayOneError("location", error.message) from None
     key = _key_of(location)
     clash = db.session.scalar(select(DayOnePlan).where(DayOnePlan.location_key == key))
     if clash is not None and clash is not existing:
         raise DayOneError(
-            "location", f"{clash.location} already has a first day: change that one instead."
+            "location",
+            _(
+                "%(location)s already has a first day: change that one instead.",
+                location=clash.location,
+            ),
         )
     cleaned = _clean(values)
     target = existing or DayOnePlan(location=location, location_key=key)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired
 
+from portal.core.i18n import _l
 from portal.timeline import day_one
 from portal.timeline.day_one import DayOneFields
 
@@ -14,31 +15,32 @@ class DayOneForm(FlaskForm):
     """A candidate's own first-day values: a blank field keeps their location's."""
 
     address = TextAreaField(
-        "Address",
+        _l("Address"),
         render_kw={"rows": 3, "maxlength": day_one.ADDRESS_MAX, "autocomplete": "off"},
-        description="Street, number, postcode and town, as a map would find it.",
+        description=_l("Street, number, postcode and town, as a map would find it."),
     )
     ask_for = StringField(
-        "Whom to ask for at reception",
+        _l("Whom to ask for at reception"),
         render_kw={"maxlength": day_one.ASK_FOR_MAX, "autocomplete": "off"},
-        description="Such as “Ask for Maria Lopez (People team) at the front desk”.",
+        description=_l("Such as “Ask for Maria Lopez (People team) at the front desk”."),
     )
     bring = TextAreaField(
-        "What to bring",
+        _l("What to bring"),
         render_kw={"rows": 4, "maxlength": day_one.BRING_MAX},
-        description="One thing per line, such as “Your passport or ID card”.",
+        description=_l("One thing per line, such as “Your passport or ID card”."),
     )
     dress_code = StringField(
-        "Dress code",
+        _l("Dress code"),
         render_kw={"maxlength": day_one.DRESS_CODE_MAX, "autocomplete": "off"},
-        description="Such as “Casual: jeans are fine”.",
+        description=_l("Such as “Casual: jeans are fine”."),
     )
     agenda = TextAreaField(
-        "Agenda of the day",
+        _l("Agenda of the day"),
         render_kw={"rows": 6, "maxlength": day_one.AGENDA_MAX},
-        description=(
-            f"One line each, a local time first: “09:30 Welcome coffee with your team”. "
-            f"Up to {day_one.AGENDA_LINES_MAX} lines."
+        description=_l(
+            "One line each, a local time first: “09:30 Welcome coffee with your team”. "
+            "Up to %(max)s lines.",
+            max=day_one.AGENDA_LINES_MAX,
         ),
     )
 
@@ -56,8 +58,8 @@ class DayOnePlanForm(DayOneForm):
     """A joining location's first day, for everyone who joins there."""
 
     location = StringField(
-        "Location",
-        validators=[DataRequired("Enter the location, as on the candidates' profiles.")],
+        _l("Location"),
+        validators=[DataRequired(_l("Enter the location, as on the candidates' profiles."))],
         render_kw={"maxlength": day_one.LOCATION_MAX, "autocomplete": "off"},
-        description="As on the candidates' profiles, such as “Berlin” (any case).",
+        description=_l("As on the candidates' profiles, such as “Berlin” (any case)."),
     )

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, ask_first, require_confirmation
+from portal.core.i18n import _, ngettext
 from portal.people.access import candidate_or_404, hr_bp
 from portal.timeline import day_one
 from portal.timeline.day_one_forms import DayOneForm, DayOnePlanForm
@@ -45,15 +46,22 @@ def _plan_page(form: DayOnePlanForm, existing: DayOnePlan | None) -> ResponseRet
         else:
             joining = day_one.joining_at(saved.location_key)
             db.session.commit()
-            flash(
-                f"First day in {saved.location} saved. "
-                + (
-                    f"{joining} joining there see it now; their calendar file is updated."
-                    if joining
-                    else "Nobody joins there yet: candidates will see it once they do."
-                ),
-                "success",
-            )
+            if joining:
+                said = ngettext(
+                    "First day in %(location)s saved. %(num)d candidate joining there sees it "
+                    "now; their calendar file is updated.",
+                    "First day in %(location)s saved. %(num)d candidates joining there see it "
+                    "now; their calendar files are updated.",
+                    joining,
+                    location=saved.location,
+                )
+            else:
+                said = _(
+                    "First day in %(location)s saved. Nobody joins there yet: candidates will "
+                    "see it once they do.",
+                    location=saved.location,
+                )
+            flash(said, "success")
             return redirect(url_for("hr.day_one_plans"))
     status = 422 if form.is_submitted() else 200
     return render_template("timeline/hr_day_one_plan.html", form=form, plan=existing), status
@@ -78,17 +86,19 @@ def delete_day_one_plan(plan_id: int) -> ResponseReturnValue:
     found = _plan_or_404(plan_id)
     location = found.location
     asking = ask_first(
-        f"Delete the first day in {location}?",
-        detail="Candidates joining there no longer see its address, agenda and the rest, "
-        "except what was written for one of them.",
-        button="Yes, delete it",
+        _("Delete the first day in %(location)s?", location=location),
+        detail=_(
+            "Candidates joining there no longer see its address, agenda and the rest, except "
+            "what was written for one of them."
+        ),
+        button=_("Yes, delete it"),
         cancel=url_for("hr.day_one_plans"),
     )
     if asking is not None:
         return asking
     day_one.delete_plan(found, current_user)
     db.session.commit()
-    flash(f"The first day in {location} is deleted.", "success")
+    flash(_("The first day in %(location)s is deleted.", location=location), "success")
     return redirect(url_for("hr.day_one_plans"))
 
 
@@ -108,11 +118,14 @@ def candidate_day_one(user_id: int) -> ResponseReturnValue:
             db.session.commit()
             if changed:
                 flash(
-                    f"{candidate.name}'s first day saved; their calendar file is updated.",
+                    _(
+                        "%(name)s's first day saved; their calendar file is updated.",
+                        name=candidate.name,
+                    ),
                     "success",
                 )
             else:
-                flash("Nothing changed.", "info")
+                flash(_("Nothing changed."), "info")
             return redirect(url_for("hr.candidate_day_one", user_id=candidate.id))
     return render_template(
         "timeline/hr_day_one_candidate.html",

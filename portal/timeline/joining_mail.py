@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from portal.core import clock
 from portal.core.extensions import db
+from portal.core.i18n import _, in_language
 from portal.core.links import absolute_url
 from portal.mail import cadence, notifications, rechecks
 from portal.mail.models import EmailAttachment, EmailStatus, OutgoingEmail
@@ -48,14 +49,37 @@ def batch_window() -> timedelta:
 
 
 def listed(words: list[str]) -> str:
-    """ "date", "date and time", "date, time and place"."""
+    """ "date", "date and time", "date, time and place" (in the reader's language)."""
     if len(words) < 2:
         return "".join(words)
-    return f"{', '.join(words[:-1])} and {words[-1]}"
+    return _("%(first)s and %(last)s", first=_(", ").join(words[:-1]), last=words[-1])
+
+
+def _word(change: str) -> str:
+    """A change of `JoiningDetails.changes_from` in words: "date", "reception instructions"."""
+    words = {
+        "date": _("date"),
+        "time": _("time"),
+        "place": _("place"),
+        "reception instructions": _("reception instructions"),
+    }
+    return words.get(change, change)
+
+
+def _named(change: str) -> str:
+    """The same with its article: "the date", "the reception instructions"."""
+    words = {
+        "date": _("the date"),
+        "time": _("the time"),
+        "place": _("the place"),
+        "reception instructions": _("the reception instructions"),
+    }
+    return words.get(change, change)
 
 
 def subject_for(changed: list[str]) -> str:
-    return f"New {listed(changed)} for your first day"
+    """ "New date and time for your first day", in the reader's language."""
+    return _("New %(what)s for your first day", what=listed([_word(c) for c in changed]))
 
 
 def _context(candidate: User, was: JoiningDetails, now: JoiningDetails) -> dict[str, Any]:
@@ -65,7 +89,7 @@ def _context(candidate: User, was: JoiningDetails, now: JoiningDetails) -> dict[
         "was": was,
         "joining": now,
         "changed": changed,
-        "what_changed": listed([f"the {word}" for word in changed]),
+        "what_changed": listed([_named(word) for word in changed]),
         "moved": "date" in changed or "time" in changed,
         "home_zone": candidate.time_zone,
         "recruiter": calendar.active_recruiter(candidate.profile),
@@ -85,16 +109,18 @@ def _attachments(candidate: User, portal_link: str) -> list[tuple[str, str, str]
 
 
 def compose(candidate: User, was: JoiningDetails, portal_link: str) -> Composed:
-    """The email telling `candidate` what changed since `was`, with the current calendar file."""
+    """The email telling `candidate` what changed since `was`, with the current calendar file,
+    in the candidate's language."""
     now = joining.joining_details(candidate.profile)
-    context = {"recipient": candidate, **_context(candidate, was, now)}
-    body_text, body_html = notifications.render_bodies(TEMPLATE, **context)
-    return Composed(
-        subject=subject_for(now.changes_from(was)),
-        body_text=body_text,
-        body_html=body_html,
-        attachments=_attachments(candidate, portal_link),
-    )
+    with in_language(candidate.language):
+        context = {"recipient": candidate, **_context(candidate, was, now)}
+        body_text, body_html = notifications.render_bodies(TEMPLATE, **context)
+        return Composed(
+            subject=subject_for(now.changes_from(was)),
+            body_text=body_text,
+            body_html=body_html,
+            attachments=_attachments(candidate, portal_link),
+        )
 
 
 def _rewrite(email: OutgoingEmail, composed: Composed) -> None:
@@ -169,15 +195,16 @@ def joining_changed(
         db.session.flush()
         return email
     was = joining.details_before(profile, changes)
-    email = notifications.queue(
-        to=candidate,
-        kind=KIND,
-        template=TEMPLATE,
-        subject=subject_for(now.changes_from(was)),
-        attachments=_attachments(candidate, portal_link),
-        wait=batch_window(),
-        **_context(candidate, was, now),
-    )
+    with in_language(candidate.language):  # the email is written in the candidate's language
+        email = notifications.queue(
+            to=candidate,
+            kind=KIND,
+            template=TEMPLATE,
+            subject=subject_for(now.changes_from(was)),
+            attachments=_attachments(candidate, portal_link),
+            wait=batch_window(),
+            **_context(candidate, was, now),
+        )
     email.covers = was.as_json()
     db.session.flush()
     return email
@@ -190,7 +217,7 @@ def would_tell(candidate: User, new: JoiningDetails, moment: datetime) -> str | 
     changed = new.changes_from(joining.joining_details(candidate.profile))
     if not changed or not candidate.is_active or new.starts_at <= moment:
         return None
-    return listed([f"the {word}" for word in changed])
+    return listed([_named(word) for word in changed])
 
 
 def goes_at(email_ids: list[int], candidate: User) -> datetime | None:

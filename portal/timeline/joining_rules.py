@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from portal.core import inputs
+from portal.core.i18n import _
 from portal.timeline.joining import JoiningDetails, joining_instant
 
 
@@ -71,6 +72,6 @@ def check_joining_time(
         raise PastJoining(
             "joining_time",
             today,
-            "That time has passed today where they join. Choose a later time.",
+            _("That time has passed today where they join. Choose a later time."),
         )
     return True

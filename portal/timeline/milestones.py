@@ -1,11 +1,16 @@
 """The timeline: milestones relative to the joining date, as a template and per candidate.
 
-Every candidate gets the template's milestones. A CandidateMilestone row changes that for one
-candidate: with a template_id it is their version of that milestone (it replaces it) or, hidden,
-drops it; without one it is a milestone of theirs only. A candidate's version keeps following
-the template in the fields HR did not change for them: editing the template also updates each
-such field that still held the old template value. A version left equal to the template and
-not hidden is deleted, so "changed for this candidate" always means a real difference.
+A milestone may be a task the candidate ticks off (`TaskKind`: read, confirm, upload,
+acknowledge; timeline.checklist ticks them); a template milestone may be for the candidates of
+one location and one department only (`Target`).
+
+Every candidate gets the template's milestones that reach them. A CandidateMilestone row
+changes that for one candidate: with a template_id it is their version of that milestone (it
+replaces it) or, hidden, drops it; without one it is a milestone of theirs only. A candidate's
+version keeps following the template in the fields HR did not change for them: editing the
+template also updates each such field that still held the old template value. A version left
+equal to the template and not hidden is deleted, so "changed for this candidate" always means
+a real difference.
 
 Plain module: no request knowledge. Functions flush; the caller commits. Every change is
 audit-logged (people.audit) with the old and new value of each field it changed.
@@ -18,10 +23,11 @@ from typing import Any, cast
 
 from sqlalchemy import Table, select, update
 
-from portal.core import inputs
 from portal.core.extensions import db
+from portal.core.i18n import _
 from portal.people import audit
 from portal.people.models import User
+from portal.timeline import documents
 from portal.timeline.dates import (
     MilestoneFields,
     TimelineItem,
@@ -29,71 +35,40 @@ from portal.timeline.dates import (
     milestone_day,
     when_text,
 )
-from portal.timeline.models import CandidateMilestone, MilestoneTemplate
+from portal.timeline.milestone_rules import (
+    DETAILS_MAX,
+    MAX_DAYS,
+    MIN_DAYS,
+    PLACE_MAX,
+    TITLE_MAX,
+    Target,
+    TimelineError,
+    clean,
+    clean_target,
+    clean_text,
+    subject,
+    summary,
+)
+from portal.timeline.models import CandidateMilestone, ChecklistTick, MilestoneTemplate
 
-__all__ = [  # the reading side lives in timeline_dates; callers may import it from here
+__all__ = [  # the reading side lives in timeline.dates, the rules in timeline.milestone_rules
+    "DETAILS_MAX",
+    "MAX_DAYS",
+    "MIN_DAYS",
+    "PLACE_MAX",
+    "TITLE_MAX",
     "MilestoneFields",
+    "Target",
+    "TimelineError",
     "TimelineItem",
     "candidate_timeline",
+    "clean",
+    "clean_target",
+    "clean_text",
     "milestone_day",
+    "summary",
     "when_text",
 ]
-
-MIN_DAYS = -365
-MAX_DAYS = 365
-TITLE_MAX = 120
-DETAILS_MAX = 2000
-
-
-class TimelineError(ValueError):
-    """A milestone that cannot be saved, with the form field it concerns."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def clean_text(text: str, *, one_line: bool = False) -> str:
-    """Plain text as it is stored: one kind of line break, no control characters, trimmed."""
-    if one_line:
-        return inputs.single_line(text)
-    text = inputs.plain_text(text)
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
-
-
-def clean(values: MilestoneFields) -> MilestoneFields:
-    """The fields as stored, or TimelineError naming the first field that is wrong."""
-    title = clean_text(values.title or "", one_line=True)
-    details = clean_text(values.details or "")
-    if not title:
-        raise TimelineError("title", "Enter a title.")
-    if len(title) > TITLE_MAX:
-        raise TimelineError("title", f"Keep the title to {TITLE_MAX} characters or fewer.")
-    if len(details) > DETAILS_MAX:
-        raise TimelineError("details", f"Keep the details to {DETAILS_MAX:,} characters or fewer.")
-    if not isinstance(values.day_offset, int) or not MIN_DAYS <= values.day_offset <= MAX_DAYS:
-        raise TimelineError(
-            "day_offset", f"Enter a number of days between {MIN_DAYS} and {MAX_DAYS}."
-        )
-    moment = values.time_of_day
-    if moment is not None:
-        if moment.tzinfo is not None:
-            raise TimelineError("time_of_day", "Enter the local time at the workplace.")
-        moment = moment.replace(second=0, microsecond=0)
-    return MilestoneFields(title, values.day_offset, moment, details, bool(values.working_days))
-
-
-def summary(values: MilestoneFields) -> str:
-    """One line for the audit log: "Joining day, 09:00: Reception, building B"."""
-    when = when_text(values.day_offset, values.time_of_day, values.working_days)
-    return f"{when}: {values.title}"
-
-
-def _subject(row: MilestoneTemplate | CandidateMilestone) -> str:
-    """Which milestone an audit entry is about, as it was before the change."""
-    when = when_text(row.day_offset, row.time_of_day, row.working_days)
-    return f"Milestone “{row.title}” ({when})"
 
 
 def _differences(old: MilestoneFields, new: MilestoneFields) -> dict[str, tuple[Any, Any]]:
@@ -104,6 +79,9 @@ def _differences(old: MilestoneFields, new: MilestoneFields) -> dict[str, tuple[
 def _apply(row: MilestoneTemplate | CandidateMilestone, values: MilestoneFields) -> None:
     for name, value in values.as_dict().items():
         setattr(row, name, value)
+    if isinstance(row, MilestoneTemplate):
+        moment = values.time_of_day
+        row.sort_minute = -1 if moment is None else moment.hour * 60 + moment.minute
 
 
 # --- The template ------------------------------------------------------------------------------
@@ -125,21 +103,41 @@ def template(template_id: int) -> MilestoneTemplate | None:
     return db.session.get(MilestoneTemplate, template_id)
 
 
-def create_template(actor: User | None, values: MilestoneFields) -> MilestoneTemplate:
-    """Add a milestone every candidate gets."""
+def create_template(
+    actor: User | None, values: MilestoneFields, target: Target | None = None
+) -> MilestoneTemplate:
+    """Add a milestone every candidate gets (of `target`'s location and department)."""
     values = clean(values)
-    row = MilestoneTemplate(**values.as_dict())
+    target = clean_target(target or Target())
+    row = MilestoneTemplate(location=target.location, department=target.department)
+    _apply(row, values)
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "milestone_template.created", new=summary(values))
+    for name, value in vars(target).items():
+        if value:
+            audit.record(actor, "milestone_template.created", field=name, new=value)
     return row
 
 
 def update_template(
-    actor: User | None, row: MilestoneTemplate, values: MilestoneFields
+    actor: User | None,
+    row: MilestoneTemplate,
+    values: MilestoneFields,
+    target: Target | None = None,
 ) -> dict[str, tuple[Any, Any]]:
-    """Change a template milestone, for every candidate who has not had that field changed."""
+    """Change a template milestone, for every candidate who has not had that field changed;
+    and (given `target`) whom it reaches."""
     values = clean(values)
+    reach: dict[str, tuple[Any, Any]] = {}
+    if target is not None:
+        target = clean_target(target)
+        before = Target.of(row)
+        reach = {
+            name: (getattr(before, name), value)
+            for name, value in vars(target).items()
+            if getattr(before, name) != value
+        }
     changes = _differences(MilestoneFields.of(row), values)
     for name, (old, new) in changes.items():
         column = getattr(CandidateMilestone, name)
@@ -149,12 +147,14 @@ def update_template(
             .where(CandidateMilestone.template_id == row.id, column == old)
             .values({name: new})
         )
-    subject = _subject(row)
+    about = subject(row)
     _apply(row, values)
-    audit.record_changes(actor, None, "milestone_template.updated", changes, subject)
+    for name, (_old, new) in reach.items():
+        setattr(row, name, new)
+    audit.record_changes(actor, None, "milestone_template.updated", changes | reach, about)
     db.session.flush()
     _drop_versions_equal_to(row)
-    return changes
+    return changes | reach
 
 
 def _drop_versions_equal_to(row: MilestoneTemplate) -> None:
@@ -172,7 +172,17 @@ def _drop_versions_equal_to(row: MilestoneTemplate) -> None:
 
 
 def delete_template(actor: User | None, row: MilestoneTemplate) -> None:
-    """Remove a template milestone from every candidate's timeline (and their versions of it)."""
+    """Remove a template milestone from every candidate's timeline (and their versions of it,
+    their ticks and the documents they uploaded for it)."""
+    documents.discard_after_commit(
+        db.session.scalars(
+            select(ChecklistTick.document_key).where(
+                ChecklistTick.template_id == row.id, ChecklistTick.document_key.is_not(None)
+            )
+        )
+    )
+    ticks = cast(Table, ChecklistTick.__table__)
+    db.session.execute(ticks.delete().where(ChecklistTick.template_id == row.id))
     versions = cast(Table, CandidateMilestone.__table__)
     db.session.execute(versions.delete().where(CandidateMilestone.template_id == row.id))
     audit.record(actor, "milestone_template.deleted", old=summary(MilestoneFields.of(row)))
@@ -185,7 +195,7 @@ def delete_template(actor: User | None, row: MilestoneTemplate) -> None:
 
 def _require_candidate(candidate: User) -> None:
     if candidate.candidate_profile is None:
-        raise TimelineError("candidate", "Only candidates have a timeline.")
+        raise TimelineError("candidate", _("Only candidates have a timeline."))
 
 
 def _lock(candidate: User) -> None:
@@ -232,7 +242,7 @@ def change_for_candidate(
     _apply(version, values)
     if not version.hidden and values == MilestoneFields.of(row):
         db.session.delete(version)  # changed back to the template: nothing of theirs is left
-    audit.record_changes(actor, candidate, "candidate_milestone.updated", changes, _subject(row))
+    audit.record_changes(actor, candidate, "candidate_milestone.updated", changes, subject(row))
     db.session.flush()
     return changes
 
@@ -283,7 +293,7 @@ def reset(actor: User | None, candidate: User, row: MilestoneTemplate) -> bool:
     changes = _differences(MilestoneFields.of(version), MilestoneFields.of(row))
     if version.hidden:
         changes["hidden"] = (True, False)
-    audit.record_changes(actor, candidate, "candidate_milestone.reset", changes, _subject(row))
+    audit.record_changes(actor, candidate, "candidate_milestone.reset", changes, subject(row))
     db.session.delete(version)
     db.session.flush()
     return True
@@ -306,12 +316,12 @@ def update_own(
 ) -> dict[str, tuple[Any, Any]]:
     """Change a candidate's own milestone. Returns what changed."""
     if milestone.candidate_id != candidate.id or milestone.template_id is not None:
-        raise TimelineError("milestone", "That is not one of this candidate's own milestones.")
+        raise TimelineError("milestone", _("That is not one of this candidate's own milestones."))
     values = clean(values)
     changes = _differences(MilestoneFields.of(milestone), values)
-    subject = _subject(milestone)
+    about = subject(milestone)
     _apply(milestone, values)
-    audit.record_changes(actor, candidate, "candidate_milestone.updated", changes, subject)
+    audit.record_changes(actor, candidate, "candidate_milestone.updated", changes, about)
     db.session.flush()
     return changes
 
@@ -319,9 +329,21 @@ def update_own(
 def delete_own(actor: User | None, candidate: User, milestone: CandidateMilestone) -> None:
     """Remove a candidate's own milestone."""
     if milestone.candidate_id != candidate.id or milestone.template_id is not None:
-        raise TimelineError("milestone", "That is not one of this candidate's own milestones.")
+        raise TimelineError("milestone", _("That is not one of this candidate's own milestones."))
     audit.record(
         actor, "candidate_milestone.deleted", candidate, old=summary(MilestoneFields.of(milestone))
+    )
+    documents.discard_after_commit(
+        db.session.scalars(
+            select(ChecklistTick.document_key).where(
+                ChecklistTick.milestone_id == milestone.id, ChecklistTick.document_key.is_not(None)
+            )
+        )
+    )
+    db.session.execute(
+        cast(Table, ChecklistTick.__table__)
+        .delete()
+        .where(ChecklistTick.milestone_id == milestone.id)
     )
     db.session.delete(milestone)
     db.session.flush()

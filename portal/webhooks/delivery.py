@@ -41,6 +41,7 @@ from portal.core.clock import utcnow
 from portal.core.extensions import db
 from portal.core.http import ssrf
 from portal.core.http.ssrf import AllowPrivate
+from portal.core.i18n import N_, _
 from portal.people import audit
 from portal.people.models import User
 from portal.webhooks import http as webhook_http
@@ -50,7 +51,8 @@ log = logging.getLogger(__name__)
 
 SENDERS = 8  # messages sent at once by one worker
 MAX_BACKOFF = timedelta(hours=6)
-GONE_REASON = "the receiver answered 410 Gone"
+# Recorded in English, as every delivery's outcome is (the endpoint page translates the reason).
+GONE_REASON = N_("the receiver answered 410 Gone")
 GONE_ERROR = "not sent: the endpoint was disabled when its receiver answered 410 Gone"
 
 _random = random.SystemRandom()
@@ -327,13 +329,15 @@ def redeliver(actor: User | None, message: WebhookMessage, now: datetime | None 
     and body (receivers that saw it already can tell). The caller commits."""
     endpoint = message.endpoint
     if endpoint.disabled_at is not None:
-        raise CannotRedeliver("The endpoint is disabled: enable it first, then redeliver.")
+        raise CannotRedeliver(_("The endpoint is disabled: enable it first, then redeliver."))
     if message.status == DeliveryStatus.PENDING:
-        raise CannotRedeliver("This message is already waiting to be sent.")
+        raise CannotRedeliver(_("This message is already waiting to be sent."))
     if message.erased_at is not None:
         raise CannotRedeliver(
-            "What this message said was erased some days after it was sent, as the portal's "
-            "retention settings say: it cannot be sent again."
+            _(
+                "What this message said was erased some days after it was sent, as the "
+                "portal's retention settings say: it cannot be sent again."
+            )
         )
     old = message.status
     message.status = DeliveryStatus.PENDING

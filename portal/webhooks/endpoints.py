@@ -12,16 +12,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.core import clock, pages
+from portal.core.changes import apply_changes
 from portal.core.extensions import db
 from portal.core.http import ssrf
+from portal.core.i18n import N_, _, _l, format_number
 from portal.people import audit
 from portal.people.models import Role, User
 from portal.webhooks import outbox as webhooks
-from portal.webhooks.delivery import allow_private, subject
+from portal.webhooks.delivery import GONE_REASON, allow_private, subject
 from portal.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
@@ -36,14 +39,19 @@ LOG_PAGE_SIZE = 50
 ATTEMPTS_SHOWN = 3  # a message's latest attempts on the log; its count says how many in all
 TEST_EVENT = "webhook.test"  # sent only by "Send a test event", never by the portal itself
 
-EVENT_LABELS: dict[str, str] = {
-    WebhookEventType.CANDIDATE_STATUS_CHANGED: "A candidate's status changed (engaged, invited, "
-    "quiet, at risk)",
-    WebhookEventType.QUESTION_ASKED: "A candidate asked a question",
-    WebhookEventType.QUESTION_OVERDUE: "A question is still unanswered past the promised time",
-    WebhookEventType.PULSE_ANSWERED: "A candidate answered the pulse check",
-    WebhookEventType.CANDIDATE_JOINED: "A candidate's first day began",
+# Each event type in words, in the reader's language (the codes stay English: receivers read them).
+EVENT_LABELS: dict[str, LazyString] = {
+    WebhookEventType.CANDIDATE_STATUS_CHANGED: _l(
+        "A candidate's status changed (engaged, invited, quiet, at risk)"
+    ),
+    WebhookEventType.QUESTION_ASKED: _l("A candidate asked a question"),
+    WebhookEventType.QUESTION_OVERDUE: _l("A question is still unanswered past the promised time"),
+    WebhookEventType.PULSE_ANSWERED: _l("A candidate answered the pulse check"),
+    WebhookEventType.CANDIDATE_JOINED: _l("A candidate's first day began"),
 }
+# Why an endpoint was disabled, as recorded (in English, like the audit log); `reason_words`
+# says the ones the portal writes in the reader's language.
+DISABLED_BY_HR = N_("disabled by HR")
 
 
 class WebhookError(Exception):
@@ -79,17 +87,19 @@ def _clean(data: EndpointInput) -> dict[str, Any]:
         errors["url"] = problem
     description = " ".join((data.description or "").split())
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"Keep the description under {DESCRIPTION_MAX} characters."
+        errors["description"] = _(
+            "Keep the description under %(max)s characters.", max=format_number(DESCRIPTION_MAX)
+        )
     chosen = set(data.event_types or [])
     if chosen - set(EVENT_LABELS):
-        errors["event_types"] = "Choose event types from the list."
+        errors["event_types"] = _("Choose event types from the list.")
     elif not chosen:
-        errors["event_types"] = "Choose at least one event to send."
+        errors["event_types"] = _("Choose at least one event to send.")
     recruiter_id = data.recruiter_id or None
     if recruiter_id is not None:
         recruiter = db.session.get(User, recruiter_id)
         if recruiter is None or recruiter.role != Role.RECRUITER or not recruiter.is_active:
-            errors["recruiter_id"] = "Choose an active recruiter, or all candidates."
+            errors["recruiter_id"] = _("Choose an active recruiter, or all candidates.")
     if errors:
         raise WebhookError(errors)
     return {
@@ -103,11 +113,13 @@ def _clean(data: EndpointInput) -> dict[str, Any]:
 
 def _url_problem(url: str) -> str | None:
     if not url:
-        return "Enter the address that receives the events."
+        return _("Enter the address that receives the events.")
     if len(url) > URL_MAX:
-        return f"The address is too long (at most {URL_MAX:,} characters)."
+        return _(
+            "The address is too long (at most %(max)s characters).", max=format_number(URL_MAX)
+        )
     if urlsplit(url).scheme.lower() not in ssrf.ALLOWED_SCHEMES:
-        return "Enter an address that starts with https:// or http://."
+        return _("Enter an address that starts with https:// or http://.")
     try:
         target = ssrf.parse_url(url, what="webhook address")
         _check_literal_address(target.host)
@@ -175,23 +187,17 @@ def update_endpoint(
 ) -> dict[str, tuple[Any, Any]]:
     """Change the address, description, events or scope; returns the changes made."""
     values = _clean(data)
-    changes = {
-        name: (getattr(target, name), value)
-        for name, value in values.items()
-        if getattr(target, name) != value
-    }
+    before = subject(target)
+    changes = apply_changes(target, values)
     if not changes:
         return {}
-    before = subject(target)
-    for name, (_old, new) in changes.items():
-        setattr(target, name, new)
     shown = {name: (_text(old), _text(new)) for name, (old, new) in changes.items()}
     audit.record_changes(actor, None, "webhook.edited", shown, subject=before)
     db.session.flush()
     return changes
 
 
-def disable_endpoint(actor: User, target: WebhookEndpoint, reason: str = "disabled by HR") -> bool:
+def disable_endpoint(actor: User, target: WebhookEndpoint, reason: str = DISABLED_BY_HR) -> bool:
     """Stop deliveries to it (waiting messages wait); False when it already was disabled."""
     if target.disabled_at is not None:
         return False
@@ -231,7 +237,7 @@ def rotate_secret(actor: User, target: WebhookEndpoint) -> str:
 def queue_test_event(actor: User, target: WebhookEndpoint) -> WebhookMessage:
     """A "webhook.test" message for this endpoint only, due now; the worker sends it."""
     if target.disabled_at is not None:
-        raise WebhookError({"endpoint": "The endpoint is disabled: enable it first."})
+        raise WebhookError({"endpoint": _("The endpoint is disabled: enable it first.")})
     now = clock.now()
     body = webhooks.envelope(
         TEST_EVENT,  # type: ignore[arg-type]  # envelope writes str(event_type)
@@ -297,11 +303,19 @@ def endpoint_rows() -> list[EndpointRow]:
     return list(rows.values())
 
 
-# The delivery log's status filter: each state in words.
-STATUS_WORDS: dict[str, str] = {
-    DeliveryStatus.DELIVERED: "Delivered",
-    DeliveryStatus.FAILED: "Failed",
-    DeliveryStatus.PENDING: "Waiting",
+def reason_words(reason: str | None) -> str:
+    """Why an endpoint is disabled, as recorded: in the reader's language when the portal
+    wrote it (HR disabled it, the receiver answered 410 Gone)."""
+    if not reason:
+        return ""
+    return _(reason) if reason in (DISABLED_BY_HR, GONE_REASON) else reason
+
+
+# The delivery log's status filter: each state in words (in the reader's language).
+STATUS_WORDS: dict[str, LazyString] = {
+    DeliveryStatus.DELIVERED: _l("Delivered"),
+    DeliveryStatus.FAILED: _l("Failed"),
+    DeliveryStatus.PENDING: _l("Waiting"),
 }
 
 

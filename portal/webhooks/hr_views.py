@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -24,6 +25,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from portal.core.database import writes_on_get
 from portal.core.extensions import db
 from portal.core.forms import ConfirmForm, ask_first, require_confirmation
+from portal.core.i18n import _, _l
 from portal.core.ids import form_id, query_id
 from portal.people import directory as people
 from portal.people.access import hr_bp
@@ -44,39 +46,50 @@ _Save = Callable[[EndpointInput], tuple[WebhookEndpoint, str]]
 
 
 def _scope_label(recruiter: User) -> str:
-    return f"{recruiter.name}'s candidates" + ("" if recruiter.is_active else " (deactivated)")
+    if recruiter.is_active:
+        return _("%(name)s's candidates", name=recruiter.name)
+    return _("%(name)s's candidates (deactivated)", name=recruiter.name)
+
+
+def _personal_hint() -> str:
+    return _(
+        "Every event carries %(always)s. Tick this only if the receiving system needs "
+        "%(personal)s too, and may keep them: candidates are told which connected systems get "
+        "them (on “What we record”).",
+        always=_(outbox.ALWAYS_SENT),
+        personal=_(outbox.PERSONAL_FIELDS),
+    )
 
 
 class EndpointForm(FlaskForm):
     """No brains: webhooks.endpoints checks everything and says what is wrong."""
 
     url = StringField(
-        "Address (URL)",
+        _l("Address (URL)"),
         render_kw={"type": "url", "autocomplete": "off", "spellcheck": "false"},
-        description="Where the portal POSTs each event, such as https://ats.example.com/hooks. "
-        "It must answer with a 2xx status; redirects are not followed.",
+        description=_l(
+            "Where the portal POSTs each event, such as https://ats.example.com/hooks. It must "
+            "answer with a 2xx status; redirects are not followed."
+        ),
     )
     description = StringField(
-        "Description",
+        _l("Description"),
         render_kw={"autocomplete": "off"},
-        description="Optional: what this receiver is, for your colleagues.",
+        description=_l("Optional: what this receiver is, for your colleagues."),
     )
     event_types = SelectMultipleField(
-        "Events to send",
+        _l("Events to send"),
         choices=[SelectChoice(value, label) for value, label in EVENT_LABELS.items()],
         validate_choice=False,
     )
     recruiter_id = SelectField(
-        "Whose candidates",
+        _l("Whose candidates"),
         coerce=form_id,
         validate_choice=False,
-        description="Events about every candidate, or only about one recruiter's candidates.",
+        description=_l("Events about every candidate, or only about one recruiter's candidates."),
     )
     personal_fields = BooleanField(
-        "Also send personal details",
-        description=f"Every event carries {outbox.ALWAYS_SENT}. Tick this only if the "
-        f"receiving system needs {outbox.PERSONAL_FIELDS} too, and may keep them: candidates "
-        "are told which connected systems get them (on “What we record”).",
+        _l("Also send personal details"), description=LazyString(_personal_hint)
     )
 
     def __init__(
@@ -93,7 +106,7 @@ class EndpointForm(FlaskForm):
         listed = list(recruiters)
         if current is not None and current not in listed:
             listed.append(current)
-        self.recruiter_id.choices = [SelectChoice(ALL_CANDIDATES, "All candidates")] + [
+        self.recruiter_id.choices = [SelectChoice(ALL_CANDIDATES, _("All candidates"))] + [
             SelectChoice(recruiter.id, _scope_label(recruiter)) for recruiter in listed
         ]
 
@@ -119,16 +132,16 @@ class LogFilterForm(Form):
     that cannot be read is reported beside the field and left out."""
 
     status = SelectField(
-        "Status",
+        _l("Status"),
         default="",
         validate_choice=False,
-        choices=[SelectChoice("", "Every message")]
+        choices=[SelectChoice("", _l("Every message"))]
         + [SelectChoice(value, label) for value, label in STATUS_WORDS.items()],
     )
 
     def validate_status(self, field: Field) -> None:
         if field.data and field.data not in STATUS_WORDS:
-            raise ValidationError("Choose delivered, failed or waiting, or every message.")
+            raise ValidationError(_("Choose delivered, failed or waiting, or every message."))
 
     def wanted(self) -> str | None:
         """The state asked for, if it could be read (call after `validate`)."""
@@ -152,7 +165,7 @@ def _form_page(
             flash(message, "success")
             return redirect(url_for("hr.webhook", endpoint_id=saved.id))
     status = 422 if form.is_submitted() else 200
-    heading = "Edit the webhook endpoint" if endpoint else "Register a webhook endpoint"
+    heading = _("Edit the webhook endpoint") if endpoint else _("Register a webhook endpoint")
     return render_template(
         "webhooks/endpoint_form.html",
         form=form,
@@ -178,7 +191,7 @@ def new_webhook() -> ResponseReturnValue:
     def save(data: EndpointInput) -> tuple[WebhookEndpoint, str]:
         created = webhook_endpoints.create_endpoint(current_user, data)
         session[SHOW_SECRET] = created.id
-        return created, "The endpoint is registered. Copy its signing secret now."
+        return created, _("The endpoint is registered. Copy its signing secret now.")
 
     return _form_page(form, save, endpoint=None)
 
@@ -213,7 +226,7 @@ def webhook(endpoint_id: int) -> ResponseReturnValue:
         log_page_size=webhook_endpoints.LOG_PAGE_SIZE,
         secret=found.secret if show_secret else None,
         labels=EVENT_LABELS,
-        personal_fields=outbox.PERSONAL_FIELDS,
+        personal_fields=_(outbox.PERSONAL_FIELDS),
         retry_hours=current_app.config["WEBHOOK_RETRY_HOURS"],
         confirm=ConfirmForm(),
     )
@@ -239,7 +252,7 @@ def edit_webhook(endpoint_id: int) -> ResponseReturnValue:
 
     def save(data: EndpointInput) -> tuple[WebhookEndpoint, str]:
         changes = webhook_endpoints.update_endpoint(current_user, found, data)
-        return found, "Changes saved." if changes else "Nothing changed."
+        return found, _("Changes saved.") if changes else _("Nothing changed.")
 
     return _form_page(form, save, endpoint=found)
 
@@ -258,18 +271,18 @@ def disable_webhook(endpoint_id: int) -> ResponseReturnValue:
     found = _endpoint_or_404(endpoint_id)
     back = url_for("hr.webhook", endpoint_id=found.id)
     asking = ask_first(
-        f"Disable the endpoint {found.url}?",
-        detail="Nothing is sent to it until it is enabled again; events keep waiting for it.",
-        button="Yes, disable it",
+        _("Disable the endpoint %(url)s?", url=found.url),
+        detail=_("Nothing is sent to it until it is enabled again; events keep waiting for it."),
+        button=_("Yes, disable it"),
         cancel=back,
     )
     if asking is not None:
         return asking
     if webhook_endpoints.disable_endpoint(current_user, found):
         db.session.commit()
-        flash("The endpoint is disabled: nothing is sent to it until it is enabled.", "success")
+        flash(_("The endpoint is disabled: nothing is sent to it until it is enabled."), "success")
     else:
-        flash("The endpoint was already disabled.", "info")
+        flash(_("The endpoint was already disabled."), "info")
     return redirect(back)
 
 
@@ -280,9 +293,9 @@ def enable_webhook(endpoint_id: int) -> ResponseReturnValue:
     def act(found: WebhookEndpoint) -> None:
         if webhook_endpoints.enable_endpoint(current_user, found):
             db.session.commit()
-            flash("The endpoint is enabled: waiting messages go out first.", "success")
+            flash(_("The endpoint is enabled: waiting messages go out first."), "success")
         else:
-            flash("The endpoint was already enabled.", "info")
+            flash(_("The endpoint was already enabled."), "info")
 
     found = _action(endpoint_id, act)
     return redirect(url_for("hr.webhook", endpoint_id=found.id))
@@ -290,16 +303,27 @@ def enable_webhook(endpoint_id: int) -> ResponseReturnValue:
 
 @hr_bp.post("/webhooks/<int:endpoint_id>/rotate")
 def rotate_webhook_secret(endpoint_id: int) -> ResponseReturnValue:
-    """Replace the signing secret; the new one is shown once."""
-
-    def act(found: WebhookEndpoint) -> None:
-        webhook_endpoints.rotate_secret(current_user, found)
-        db.session.commit()
-        session[SHOW_SECRET] = found.id
-        flash("A new signing secret is in use. Copy it now.", "success")
-
-    found = _action(endpoint_id, act)
-    return redirect(url_for("hr.webhook", endpoint_id=found.id))
+    """Replace the signing secret (once HR has confirmed: the receiver must be given the new
+    one, or it refuses what is sent); the new one is shown once."""
+    require_confirmation()
+    found = _endpoint_or_404(endpoint_id)
+    back = url_for("hr.webhook", endpoint_id=found.id)
+    asking = ask_first(
+        _("Replace the signing secret of %(url)s?", url=found.url),
+        detail=_(
+            "The old secret stops working at once: until the receiving system has the new "
+            "one, it refuses what the portal sends. The new secret is shown once."
+        ),
+        button=_("Yes, replace the secret"),
+        cancel=back,
+    )
+    if asking is not None:
+        return asking
+    webhook_endpoints.rotate_secret(current_user, found)
+    db.session.commit()
+    session[SHOW_SECRET] = found.id
+    flash(_("A new signing secret is in use. Copy it now."), "success")
+    return redirect(back)
 
 
 @hr_bp.post("/webhooks/<int:endpoint_id>/test")
@@ -313,7 +337,7 @@ def test_webhook(endpoint_id: int) -> ResponseReturnValue:
             flash(error.message, "warning")
         else:
             db.session.commit()
-            flash("A test event is queued: it appears in the log below once sent.", "success")
+            flash(_("A test event is queued: it appears in the log below once sent."), "success")
 
     found = _action(endpoint_id, act)
     return redirect(url_for("hr.webhook", endpoint_id=found.id))
@@ -333,7 +357,7 @@ def redeliver_webhook(endpoint_id: int, message_id: int) -> ResponseReturnValue:
         flash(str(refused), "warning")
     else:
         db.session.commit()
-        flash(f"Message {found.webhook_id} is queued to be sent again.", "success")
+        flash(_("Message %(id)s is queued to be sent again.", id=found.webhook_id), "success")
     # Back to the same page of the same log: its filter and cursor are on the button's action.
     status = request.args.get("status", "")
     back: dict[str, Any] = {

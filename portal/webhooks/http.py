@@ -23,7 +23,7 @@ from portal.core.http import client
 from portal.core.http.body import Deadline, Failure
 from portal.core.http.client import status_phrase
 from portal.core.http.ssrf import AllowPrivate
-from portal.core.words import noun
+from portal.core.i18n import format_number, ngettext
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +75,19 @@ class SendResult:
 
 
 class _Deadline(Deadline):
-    """The client's deadline, with the words of a webhook delivery."""
+    """The client's deadline, with the words of a webhook delivery (recorded by the worker,
+    which writes in English)."""
 
     def failure(self) -> Failure:
-        unit = noun(self.seconds, "second")
-        return Failure(f"the receiver did not answer within {self.seconds:g} {unit}")
+        seconds = self.seconds
+        return Failure(
+            ngettext(
+                "the receiver did not answer within %(count)s second",
+                "the receiver did not answer within %(count)s seconds",
+                1 if seconds == 1 else 2,  # a whole count for the plural rule: 2.5 reads "seconds"
+                count=format_number(seconds),
+            )
+        )
 
 
 def _snippet(body: bytes) -> str:

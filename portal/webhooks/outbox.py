@@ -22,6 +22,7 @@ from sqlalchemy import CursorResult, func, or_, select, update
 
 from portal.core import clock
 from portal.core.extensions import db
+from portal.core.i18n import N_
 from portal.webhooks.models import (
     DeliveryStatus,
     WebhookEndpoint,
@@ -60,9 +61,11 @@ def personal(value: Any) -> Personal:
 
 
 # What every payload may carry, and what only endpoints with personal fields get: the words
-# HR's endpoint form and /what-we-record show.
-ALWAYS_SENT = "the candidate's id, statuses and reason codes, ids of questions, scores and times"
-PERSONAL_FIELDS = "the candidate's name and email address, and the reasons in words"
+# HR's endpoint form and /what-we-record show (in English here: pages translate them, `_(...)`).
+ALWAYS_SENT = N_(
+    "the candidate's id, statuses and reason codes, ids of questions, scores and times"
+)
+PERSONAL_FIELDS = N_("the candidate's name and email address, and the reasons in words")
 
 
 def candidate_data(candidate_id: int, name: str, email: str) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def test_wrong_values_get_messages_beside_each_field_and_nothing_is_saved(app, c
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert _error_beside(page, "email", "email address like")
-    assert _error_beside(page, "time_zone", "Choose a time zone")
+    assert _error_beside(page, "time_zone", "Choose a place from the list")
     assert _error_beside(page, "joining_date", "YYYY-MM-DD")
     assert _error_beside(page, "joining_time", "time of day")
     assert _error_beside(page, "recruiter_id", "Choose a recruiter")

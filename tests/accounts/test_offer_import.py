@@ -302,8 +302,8 @@ def test_five_thousand_rows_are_checked_and_created_in_one_transaction(app, clie
         preview_statements = len(statements)
         assert preview.status_code == 200
         page = preview.get_data(as_text=True)
-        assert "Create 5000 candidates" in page
-        assert "Showing 200 of 5000 rows" in page
+        assert "Create 5,000 candidates" in page
+        assert "Showing 200 of 5,000 rows" in page
         commits.clear()
         started = time.monotonic()
         response = _create(client, preview)

@@ -164,7 +164,7 @@ def test_a_role_change_the_portal_cannot_make_refuses_the_sign_in(sso_app, provi
 
     assert answer.status_code == 403
     page = _page(answer)
-    assert "now gives you the role “hr”" in page and "looks after 1 candidate" in page
+    assert "now gives you the role “HR”" in page and "looks after 1 candidate" in page
     with sso_app.app_context():
         assert accounts.find_by_email("rita@example.com").role == Role.RECRUITER
         assert _count(StaffIdentity) == 0 and _count(AuthSession) == 0  # nothing half-written

@@ -194,7 +194,14 @@ def qualified(node: ast.expr, bound: dict[str, str]) -> str | None:
     return None
 
 
+# gettext's conventional names, which portal/core/i18n.py exports for every module: public,
+# whatever they look like (`from portal.core.i18n import _, _l`).
+TRANSLATION_NAMES = frozenset({"_", "_l"})
+
+
 def _private(name: str) -> bool:
+    if name in TRANSLATION_NAMES:
+        return False
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 

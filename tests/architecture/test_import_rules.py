@@ -131,6 +131,12 @@ def test_private_names_checker_allows_public_and_dunder_names():
     assert _check(check_private_names, source, "portal/engagement/digests.py") == []
 
 
+def test_private_names_checker_allows_the_translation_functions():
+    source = "from portal.core.i18n import _, _l, ngettext\nfrom portal.core.i18n import _x\n"
+    found = _check(check_private_names, source, "portal/engagement/digests.py")
+    assert [v.detail for v in found] == ["imports _x from portal.core.i18n"], found
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
 from portal.api import tokens as api_tokens
 from portal.api.models import ApiToken
@@ -56,14 +57,33 @@ def _parked(ids: dict[str, int]) -> int:
     )
 
 
+# The endpoint's signing secret until it is replaced.
+SECRET = webhooks.generate_secret()
+
+
 def _endpoint(ids: dict[str, int]) -> int:
     return _add(
         WebhookEndpoint(
             url="https://hooks.example.com/ats",
-            secret=webhooks.generate_secret(),
+            secret=SECRET,
             event_types=["question.asked"],
         )
     )
+
+
+def _changed_for_alice(ids: dict[str, int]) -> int:
+    """A template milestone with Alice's own version of it (its id: the template's)."""
+    template_id = _add(MilestoneTemplate(title="Reception", details="Desk A", day_offset=0))
+    _add(
+        CandidateMilestone(
+            candidate_id=ids["candidate_a"],
+            template_id=template_id,
+            title="Reception",
+            details="Desk B, ask for Rosa",
+            day_offset=0,
+        )
+    )
+    return template_id
 
 
 def _not_removed(message_id: int) -> bool:
@@ -115,6 +135,19 @@ CASES = {
         "Delete “Laptop” from Alice Candidate's timeline?",
         lambda milestone_id: db.session.get(CandidateMilestone, milestone_id) is not None,
     ),
+    "reset a candidate's version of a template milestone": Destructive(
+        "hr",
+        _changed_for_alice,
+        "/hr/people/{candidate_a}/timeline/template/{id}/reset",
+        "/hr/people/{candidate_a}/timeline",
+        "Reset “Reception” to the template for Alice Candidate?",
+        lambda template_id: (
+            db.session.scalars(
+                select(CandidateMilestone).where(CandidateMilestone.template_id == template_id)
+            ).first()
+            is not None
+        ),
+    ),
     "delete an FAQ entry": Destructive(
         "hr",
         lambda ids: _add(FaqEntry(question="Where do I park?", answer="Building B.")),
@@ -146,6 +179,14 @@ CASES = {
         "/hr/webhooks/{id}",
         "Disable the endpoint https://hooks.example.com/ats?",
         lambda endpoint_id: db.session.get_one(WebhookEndpoint, endpoint_id).is_enabled,
+    ),
+    "replace a webhook's signing secret": Destructive(
+        "hr",
+        _endpoint,
+        "/hr/webhooks/{id}/rotate",
+        "/hr/webhooks/{id}",
+        "Replace the signing secret of https://hooks.example.com/ats?",
+        lambda endpoint_id: db.session.get_one(WebhookEndpoint, endpoint_id).secret == SECRET,
     ),
 }
 

@@ -75,7 +75,10 @@ def test_the_profiles_choice_wins_over_the_browser(app, client, people):
     assert _page_language(client.get("/candidate/", headers=GERMAN_BROWSER)) == "en"
     _chooses(app, candidate, "de")
     assert _page_language(client.get("/candidate/")) == "de"
-    # A stored language the portal no longer offers: the browser's, as for a visitor.
+    # A stored language the portal no longer offers: as for a visitor, the one remembered at
+    # sign-in (the switch's cookie), else the browser's.
     _chooses(app, candidate, "xx")
+    assert _page_language(client.get("/candidate/", headers=GERMAN_BROWSER)) == "en"
+    client.delete_cookie("portal_language")
     assert _page_language(client.get("/candidate/", headers=GERMAN_BROWSER)) == "de"
     assert _page_language(client.get("/candidate/")) == "en"

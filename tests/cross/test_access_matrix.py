@@ -35,16 +35,17 @@ from portal import create_app
 from portal.accounts import tokens
 from portal.accounts.models import AuthSession, TokenPurpose, UserToken
 from portal.api import tokens as api_tokens
-from portal.core import rate_limits
+from portal.core import clock, rate_limits
 from portal.core.extensions import db
 from portal.core.models import Base
 from portal.mail.models import OutgoingEmail
-from portal.news.models import Feed, FeedEntry
+from portal.news.models import Announcement, Feed, FeedEntry
 from portal.people.models import Role, StaffAbsence, User
 from portal.questions.models import CandidateNote, FaqEntry, Message, SavedReply
 from portal.team import photos as team_photos
 from portal.team.models import ManagerWelcome, TeamMember, TeamPhoto
-from portal.timeline.models import CandidateMilestone, DayOnePlan, MilestoneTemplate
+from portal.timeline import checklist, document_checks
+from portal.timeline.models import CandidateMilestone, DayOnePlan, MilestoneTemplate, TaskKind
 from portal.webhooks import outbox as webhooks
 from portal.webhooks.models import WebhookEndpoint, WebhookMessage
 from tests import support
@@ -121,6 +122,14 @@ def _sign_in_right(w: World) -> dict[str, str]:
 
 def _sign_in_wrong(w: World) -> dict[str, str]:
     return {"email": w.emails["candidate_a"], "password": "not the password at all"}
+
+
+def _language(_w: World) -> dict[str, str]:
+    return {"language": "de", "next": "/"}
+
+
+def _language_unknown(_w: World) -> dict[str, str]:
+    return {"language": "xx", "next": "/"}
 
 
 def _new_password(_w: World) -> dict[str, str]:
@@ -297,6 +306,14 @@ def _feed_form(_w: World) -> dict[str, str]:
 NEWS_FEEDS = Go("/hr/news")
 
 
+def _announcement_form(_w: World) -> dict[str, str]:
+    """HR's announcement form (news.announcement_views), published now."""
+    return {"title": "Parking from Monday", "body": "Use **building B**.", "action": "publish"}
+
+
+ANNOUNCEMENTS = Go("/hr/news/announcements")
+
+
 def _webhook_form(_w: World) -> dict[str, str]:
     return {
         "url": "https://ats.example.com/hooks/portal",
@@ -307,7 +324,7 @@ def _webhook_form(_w: World) -> dict[str, str]:
 
 
 WEBHOOK_PAGE = Go(r"/hr/webhooks/\d+", regex=True)
-# A one-button action on an endpoint: disable, enable, rotate the secret, send a test event.
+# A one-button action on an endpoint: enable it, send a test event (disable and rotate ask first).
 WEBHOOK_ACTION = (
     row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), endpoint_id="webhook"),
     row((LOGIN, 404, 404, 404, 404, 404), endpoint_id="missing"),
@@ -334,6 +351,22 @@ TEMPLATE_MILESTONE_ACTION = (
     row((LOGIN, 404, 404, 404, 404, TIMELINE_A), user_id="candidate_a", template_id="milestone"),
     row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a", template_id="milestone"),
     row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_a", template_id="missing"),
+)
+CHECKLIST = Go("/candidate/checklist")
+CHECKLIST_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n"
+
+
+def _document_file(_w: World) -> dict:
+    """A document for an upload task (timeline.checklist_views)."""
+    return {"document": (io.BytesIO(CHECKLIST_PDF), "passport.pdf")}
+
+
+# A tick on a task of the candidate's checklist (timeline/test_checklist.py checks what it does):
+# "task" reaches everyone, "own_task_a" is candidate_a's only.
+CHECKLIST_ACTION = (
+    row((LOGIN, CHECKLIST, CHECKLIST, 404, 404, 404), key="task"),
+    row((LOGIN, CHECKLIST, 404, 404, 404, 404), key="own_task_a"),
+    row((LOGIN, 404, 404, 404, 404, 404), key="missing"),
 )
 
 
@@ -599,6 +632,11 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row(everyone(200), "wrong password", _sign_in_wrong),
     ),
     ("auth.sign_out", "POST"): (row(everyone(SIGN_IN)),),
+    # The footer's language switch, for everyone: saved on the account when signed in.
+    ("auth.set_language", "POST"): (
+        row(everyone(Go("/")), "Deutsch", _language),
+        row(everyone(400), "a language the portal does not offer", _language_unknown),
+    ),
     # Staff single sign-on is off in these apps: both addresses are not there. Configured, they
     # are tested against a real provider in tests/accounts/test_oidc_*.py.
     ("auth.sso_start", "GET"): (row(everyone(404)),),
@@ -1017,6 +1055,40 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
     ("hr.hide_template_milestone", "POST"): TEMPLATE_MILESTONE_ACTION,
     ("hr.show_template_milestone", "POST"): TEMPLATE_MILESTONE_ACTION,
     ("hr.reset_template_milestone", "POST"): TEMPLATE_MILESTONE_ACTION,
+    # The checklist: each candidate's own tasks and documents; the recruiter's candidates' and
+    # anyone's for HR (a document download is audit-logged, the only write of those GETs).
+    ("candidate.checklist_page", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
+    ("candidate.tick_task", "POST"): CHECKLIST_ACTION,
+    ("candidate.untick_task", "POST"): CHECKLIST_ACTION,
+    ("candidate.upload_document", "POST"): (
+        row((LOGIN, CHECKLIST, CHECKLIST, 404, 404, 404), data=_document_file, key="upload_task"),
+        row((LOGIN, CHECKLIST, 404, 404, 404, 404), data=_document_file, key="own_task_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_document_file, key="missing"),
+    ),
+    ("candidate.own_document", "GET"): (
+        row((LOGIN, 200, 404, 404, 404, 404), tick_id="document_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), tick_id="missing"),
+    ),
+    ("recruiter.candidate_checklist", "GET"): (
+        row((LOGIN, 404, 404, 200, 404, 404), candidate_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 200, 404), candidate_id="candidate_b"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="missing"),
+    ),
+    ("recruiter.checklist_document", "GET"): (
+        row((LOGIN, 404, 404, 200, 404, 404), candidate_id="candidate_a", tick_id="document_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="candidate_b", tick_id="document_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), candidate_id="candidate_a", tick_id="missing"),
+    ),
+    ("hr.candidate_checklist", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="recruiter_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="missing"),
+    ),
+    ("hr.checklist_document", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), user_id="candidate_a", tick_id="document_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_b", tick_id="document_a"),
+        row((LOGIN, 404, 404, 404, 404, 404), user_id="candidate_a", tick_id="missing"),
+    ),
     # News: candidates read what is meant for their audience; HR curates it. news_sales is for
     # the Sales department (neither candidate); news_hidden is hidden by HR.
     ("candidate.news_archive", "GET"): (row((LOGIN, 200, 200, 404, 404, 404)),),
@@ -1076,6 +1148,52 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 404, 404, NEWS_FEEDS), data=_confirmed, feed_id="feed"),
         row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, feed_id="missing"),
     ),
+    # HR's announcements (news.announcement_views): HR only. Candidates read a published one
+    # meant for them; announcement_sales is for Sales (neither candidate), announcement_draft
+    # is not published.
+    ("candidate.read_announcement", "GET"): (
+        row((LOGIN, 200, 200, 404, 404, 404), announcement_id="announcement"),
+        row((LOGIN, 404, 404, 404, 404, 404), announcement_id="announcement_sales"),
+        row((LOGIN, 404, 404, 404, 404, 404), announcement_id="announcement_draft"),
+        row((LOGIN, 404, 404, 404, 404, 404), announcement_id="missing"),
+    ),
+    ("hr.announcements_list", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_announcement", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
+    ("hr.new_announcement", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, ANNOUNCEMENTS), data=_announcement_form),
+    ),
+    ("hr.edit_announcement", "GET"): (
+        row((LOGIN, 404, 404, 404, 404, 200), announcement_id="announcement"),
+        row((LOGIN, 404, 404, 404, 404, 404), announcement_id="missing"),
+    ),
+    ("hr.edit_announcement", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, ANNOUNCEMENTS),
+            data=_announcement_form,
+            announcement_id="announcement",
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_announcement_form, announcement_id="missing"),
+    ),
+    ("hr.publish_announcement", "POST"): (
+        row((LOGIN, 404, 404, 404, 404, ANNOUNCEMENTS), announcement_id="announcement_draft"),
+        row((LOGIN, 404, 404, 404, 404, 404), announcement_id="missing"),
+    ),
+    ("hr.unpublish_announcement", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, ANNOUNCEMENTS),
+            data=_confirmed,
+            announcement_id="announcement",
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, announcement_id="missing"),
+    ),
+    ("hr.delete_announcement", "POST"): (
+        row(
+            (LOGIN, 404, 404, 404, 404, ANNOUNCEMENTS),
+            data=_confirmed,
+            announcement_id="announcement",
+        ),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, announcement_id="missing"),
+    ),
     # Webhooks: endpoints and their delivery logs, for HR only (a recruiter never sees another
     # system's configuration, even one scoped to their own candidates: "webhook" is scoped to
     # recruiter_a). webhook_message belongs to "webhook", webhook_message_other to another one.
@@ -1101,7 +1219,10 @@ MATRIX: dict[tuple[str, str], tuple[Row, ...]] = {
         row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, endpoint_id="missing"),
     ),
     ("hr.enable_webhook", "POST"): WEBHOOK_ACTION,
-    ("hr.rotate_webhook_secret", "POST"): WEBHOOK_ACTION,
+    ("hr.rotate_webhook_secret", "POST"): (  # asks first: the yes comes with it here
+        row((LOGIN, 404, 404, 404, 404, WEBHOOK_PAGE), data=_confirmed, endpoint_id="webhook"),
+        row((LOGIN, 404, 404, 404, 404, 404), data=_confirmed, endpoint_id="missing"),
+    ),
     ("hr.test_webhook", "POST"): WEBHOOK_ACTION,
     # Mail that could not be sent: HR only; a message that is not parked is a 404.
     ("hr.parked_mail", "GET"): (row((LOGIN, 404, 404, 404, 404, 200)),),
@@ -1355,6 +1476,31 @@ class World:
                 db.session.add(template)
                 db.session.flush()
                 value = template.id
+            elif name in ("task", "upload_task"):
+                kind = TaskKind.UPLOAD if name == "upload_task" else TaskKind.CONFIRM
+                task = MilestoneTemplate(title=f"Task ({name})", day_offset=-3, kind=kind)
+                db.session.add(task)
+                db.session.flush()
+                value = str(task.id)
+            elif name == "own_task_a":
+                own = CandidateMilestone(
+                    candidate_id=candidate.id,
+                    title="Visa copy",
+                    day_offset=-10,
+                    kind=TaskKind.UPLOAD,
+                )
+                db.session.add(own)
+                db.session.flush()
+                value = f"own-{own.id}"
+            elif name == "document_a":
+                task = MilestoneTemplate(title="ID card", day_offset=-5, kind=TaskKind.UPLOAD)
+                db.session.add(task)
+                db.session.flush()
+                document = document_checks.check(
+                    io.BytesIO(CHECKLIST_PDF), "id.pdf", max_bytes=10**6, max_pixels=10**6
+                )
+                item = checklist.task(candidate, str(task.id), datetime.now(UTC))
+                value = checklist.attach(candidate, item, document, datetime.now(UTC)).id
             elif name == "day_one_plan":
                 plan = DayOnePlan(location="Porto", location_key="porto", address="Avenida 1")
                 db.session.add(plan)
@@ -1416,6 +1562,17 @@ class World:
                 db.session.add(entry)
                 db.session.flush()
                 value = entry.id
+            elif name.startswith("announcement"):
+                announcement = Announcement(
+                    title=f"Announcement ({name})",
+                    body="Hello",
+                    body_html="<p>Hello</p>",
+                    departments=",sales," if name == "announcement_sales" else "",
+                    published_at=None if name == "announcement_draft" else clock.utcnow(),
+                )
+                db.session.add(announcement)
+                db.session.flush()
+                value = announcement.id
             elif name == "feed":
                 feed = Feed(name="Matrix feed", url="https://matrix.example.com/feed.xml")
                 db.session.add(feed)

@@ -217,7 +217,7 @@ PAGES = {
     ),
     "hr-add-staff": Screen(demo.HR_EMAIL, "/hr/staff/new", "Add a recruiter or HR colleague"),
     "hr-timeline": Screen(demo.HR_EMAIL, "/hr/timeline", "Timeline"),
-    "hr-timeline-add": Screen(demo.HR_EMAIL, "/hr/timeline/new", "Add a milestone"),
+    "hr-timeline-add": Screen(demo.HR_EMAIL, "/hr/timeline/new", "Add a milestone or a task"),
     "candidate-news": Screen(CHLOE.email, "/candidate/news", "News"),
     "candidate-emails": Screen(CHLOE.email, "/candidate/email-preferences", "Email settings"),
     "hr-news-feeds": Screen(demo.HR_EMAIL, "/hr/news", "News feeds"),

@@ -1,6 +1,7 @@
 """Serving through nginx (deploy/nginx.conf) in front of gunicorn (gunicorn.conf.py), as
-deploy/README.md describes: nginx compresses pages and stylesheets (the app never does, so its
-sync workers spend no CPU on it), serves fingerprinted static names itself with the one-year
+deploy/README.md describes: nginx compresses pages and stylesheets (the app never compresses a
+page, so its sync workers spend no CPU on it; its own static answers, for `make run`, are
+compressed once per process), serves fingerprinted static names itself with the one-year
 immutable header, serves plain names briefly cached, and no name reaches outside static/."""
 
 from __future__ import annotations
@@ -119,6 +120,15 @@ def test_nginx_compresses_and_serves_fingerprinted_files_for_a_year(
         assert headers.get("content-type", "").startswith("text/css")
         assert _body(headers, raw) == css
         print(f"{css_url}: {len(css)} bytes, {len(raw)} gzipped by nginx")
+        # Straight from gunicorn the stylesheet is gzipped too, compressed once and kept
+        # (portal/core/compression.py): the same file, the same headers either way.
+        status, headers, direct = _get(app_port, css_url)
+        assert status == 200 and headers.get("content-encoding") == "gzip"
+        assert "accept-encoding" in headers.get("vary", "").lower()
+        assert headers.get("cache-control") == IMMUTABLE
+        assert _body(headers, direct) == css
+        status, headers, direct = _get(app_port, css_url, gzip_ok=False)
+        assert status == 200 and "content-encoding" not in headers and direct == css
 
         # A plain name still works, kept a short while only.
         status, headers, raw = _get(proxy_port, "/static/portal.css")

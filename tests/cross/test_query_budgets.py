@@ -8,6 +8,7 @@ once after the cohort arrives, and each page is its own test.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,12 +24,15 @@ from portal.core.extensions import db
 from portal.core.models import Base
 from portal.demo import load as demo
 from portal.news import entries as news
-from portal.news.models import FeedEntry
+from portal.news.models import Announcement, FeedEntry
 from portal.outcomes.models import CandidateOutcome, Outcome
 from portal.outcomes.recording import record_outcome
 from portal.people.models import AuditEntry, Role, StaffAbsence, User, WorkingHours
 from portal.questions.models import CandidateNote, FaqEntry, Message, SavedReply
 from portal.team.models import TeamMember
+from portal.timeline import checklist, dates, document_checks
+from portal.timeline import milestones as timeline
+from portal.timeline.milestones import MilestoneFields
 from portal.timeline.models import DayOnePlan, MilestoneTemplate
 from portal.webhooks.models import WebhookEndpoint
 from tests import support
@@ -70,6 +74,12 @@ PAGES: list[tuple[str, str]] = [
     ("hr", "/hr/news/entries/{entry}/audience"),
     ("hr", "/hr/news/feeds/new"),
     ("hr", "/hr/news/feeds/{feed}/edit"),
+    ("hr", "/hr/news/preview?candidate={candidate}"),
+    # HR's announcements (news/announcement_views.py) and one read by the candidate.
+    ("hr", "/hr/news/announcements"),
+    ("hr", "/hr/news/announcements/new"),
+    ("hr", "/hr/news/announcements/{announcement}/edit"),
+    ("candidate", "/candidate/news/announcements/{announcement}"),
     ("hr", "/hr/timeline"),
     ("hr", "/hr/timeline/new"),
     ("hr", "/hr/timeline/{template}/edit"),
@@ -122,6 +132,12 @@ PAGES: list[tuple[str, str]] = [
     ("hr", "/hr/saved-replies"),
     ("hr", "/hr/people/{recruiter}/availability"),
     ("hr", "/hr/search?q=o"),
+    # The checklist (timeline/): the candidate's, the recruiter's and HR's view of it, HR's
+    # template narrowed to tasks for a place.
+    ("candidate", "/candidate/checklist"),
+    ("recruiter", "/recruiter/candidates/{candidate}/checklist"),
+    ("hr", "/hr/people/{candidate}/checklist"),
+    ("hr", "/hr/timeline?kind=tasks&location=Paris"),
 ]
 
 
@@ -173,7 +189,7 @@ def _measure(world: World) -> dict[str, list[str]]:
 
 def _grow(world: World) -> None:
     """A thousand more candidates for the recruiter, a long thread, many audit entries, a
-    thousand more people on the team list."""
+    thousand more people on the team list, a thousand more announcements."""
     now = datetime.now(UTC)
     with world.app.app_context():
         recruiter = db.session.scalars(select(User).where(User.email == RECRUITER)).one()
@@ -225,7 +241,43 @@ def _grow(world: World) -> None:
             TeamMember(name=f"Member {n:04}", title="Engineer", department="Engineering")
             for n in range(1000)
         )
+        # Three hundred more tasks in the template, a third of them for the candidate's place.
+        db.session.add_all(
+            MilestoneTemplate(
+                title=f"Task {n:03}",
+                day_offset=-(n % 60),
+                kind="confirm",
+                location="Paris" if n % 3 == 0 else "Lyon",
+            )
+            for n in range(300)
+        )
+        # A thousand more announcements, published for everyone.
+        db.session.add_all(
+            Announcement(
+                title=f"Announcement {n}",
+                body="Hello",
+                body_html="<p>Hello</p>",
+                published_at=now - timedelta(minutes=n),
+                author_id=hr.id,
+            )
+            for n in range(1000)
+        )
         db.session.commit()
+
+
+def _checklist(candidate: User, hr: User) -> None:
+    """Tasks for the candidate: one ticked off, one with its document, two to do."""
+    for n, kind in enumerate(("read", "upload", "confirm", "acknowledge")):
+        timeline.create_template(hr, MilestoneFields(f"Task {kind}", -20 + 5 * n, kind=kind))
+    db.session.commit()
+    now = datetime.now(UTC)
+    tasks = {item.title: item for item in dates.tasks_of(dates.candidate_timeline(candidate, now))}
+    checklist.tick_off(candidate, tasks["Task read"], now)
+    document = document_checks.check(
+        io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "id.pdf", max_bytes=10**6, max_pixels=10**6
+    )
+    checklist.attach(candidate, tasks["Task upload"], document, now)
+    db.session.commit()
 
 
 def _past_outcomes(recruiter_id: int, count: int, now: datetime) -> list[dict]:
@@ -295,6 +347,10 @@ def world(migrated) -> Iterator[World]:
             "feed": db.session.scalars(select(FeedEntry.feed_id)).first(),
             # An item the candidate may read: their news page opens it.
             "news": news.for_candidate(candidate, limit=1)[0].id,
+            # The demo's announcement for everyone.
+            "announcement": db.session.scalars(
+                select(Announcement.id).where(Announcement.locations == "")
+            ).first(),
             "webhook": webhook.id,
             "team_member": db.session.scalars(select(TeamMember.id)).first(),
             "recruiter": db.session.scalars(select(User.id).where(User.email == RECRUITER)).one(),
@@ -313,6 +369,7 @@ def world(migrated) -> Iterator[World]:
         )
         db.session.commit()
         built.ids["reply"] = reply.id
+        _checklist(candidate, hr)
         assert all(built.ids.values()), built.ids
         assert candidate.role == Role.CANDIDATE
     built.small = _measure(built)

@@ -80,3 +80,18 @@ def test_demo_load_creates_every_stage_once(make_app):
         browser = app.test_client()
         assert sign_in(browser, email, "preboarding-demo").headers["Location"] == home
         assert text in browser.get(home).get_data(as_text=True)
+
+
+def test_the_demo_checklist_is_done_but_for_one_candidate(make_app):
+    """The tasks already due are ticked off (the ID card uploaded), except Tomás's, which a
+    recruiter sees overdue."""
+    app = make_app(DEV_MAILBOX=True)
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    chloe = app.test_client()
+    sign_in(chloe, "chloe@example.com", "preboarding-demo")
+    page = chloe.get("/candidate/checklist").get_data(as_text=True)
+    assert "Upload a copy of your passport or ID card" in page and "id-card.png" in page
+    assert "Overdue" not in page
+    tomas = app.test_client()
+    sign_in(tomas, "tomas@example.com", "preboarding-demo")
+    assert "Overdue" in tomas.get("/candidate/checklist").get_data(as_text=True)

@@ -8,9 +8,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.engagement import summaries
+from portal.engagement import summary_rebuild
 from portal.engagement.models import PulseResponse
 from portal.events.models import EngagementEvent, EventKind
 from portal.news.models import Feed, FeedEntry
@@ -316,7 +317,7 @@ def test_sparkline_numbers_match_the_events(app, cast):
     with app.app_context():
         pia = cast["pia"]
         db.session.query(EngagementEvent).filter_by(candidate_id=pia).delete()
-        summaries.rebuild([pia])  # a bulk delete bypasses the summaries
+        summary_rebuild.rebuild([pia])  # a bulk delete bypasses the summaries
         for hour in (1, 2, 3):  # three things on 8 March
             add_event(pia, EventKind.NEWS_OPENED, datetime(2026, 3, 8, hour, tzinfo=UTC))
         add_event(pia, EventKind.SIGNED_IN, datetime(2026, 3, 10, 9, tzinfo=UTC))  # today
@@ -340,7 +341,7 @@ def test_sparkline_numbers_match_the_events(app, cast):
 def test_no_activity_is_said_in_words(app, cast):
     with app.app_context():
         db.session.query(EngagementEvent).filter_by(candidate_id=cast["quentin"]).delete()
-        summaries.rebuild([cast["quentin"]])  # a bulk delete bypasses the summaries
+        summary_rebuild.rebuild([cast["quentin"]])  # a bulk delete bypasses the summaries
         db.session.commit()
     page = get(signed_in(app, "rec.a@example.com"), "/recruiter/?q=quentin")
     assert 'aria-label="No activity in the last 30 days"' in page
@@ -441,7 +442,7 @@ def test_a_closed_account_still_shows_its_history_to_hr(app, story):
 def test_nothing_recorded_is_said(app, cast):
     with app.app_context():
         db.session.query(EngagementEvent).filter_by(candidate_id=cast["sam"]).delete()
-        summaries.rebuild([cast["sam"]])  # a bulk delete bypasses the summaries
+        summary_rebuild.rebuild([cast["sam"]])  # a bulk delete bypasses the summaries
         db.session.commit()
     page = get(signed_in(app, "rec.a@example.com"), f"/recruiter/candidates/{cast['sam']}")
     assert "Nothing recorded for Sam Silent yet." in page
@@ -533,3 +534,84 @@ def test_the_candidate_page_runs_a_constant_number_of_queries(app, cast):
         few = support.count_queries(app, client, path.format(cast["quentin"]))
         many = support.count_queries(app, client, path.format(cast["erin"]))
         assert few == many, f"{path}: 5 events ran {few} queries, 200 ran {many}"
+
+
+# --- In the reader's language -------------------------------------------------------------------
+
+
+def in_german(email: str) -> None:
+    db.session.scalar(select(User).where(User.email == email)).language = "de"
+    db.session.commit()
+
+
+def test_a_german_recruiter_reads_the_stored_reasons_in_german(app, cast):
+    """The summaries keep each reason's code and facts beside its English text: the page words
+    them in the reader's language, and the English page says what it always said."""
+    english = get(signed_in(app, "rec.a@example.com"), "/recruiter/")
+    with app.app_context():
+        in_german("rec.a@example.com")
+    page = get(signed_in(app, "rec.a@example.com"), "/recruiter/")
+    assert '<html lang="de"' in page
+    assert (
+        names(page)
+        == names(english)
+        == ["Sam Silent", "Pia Pulse", "Quentin Quiet", "Erin Engaged"]
+    )
+    sam, pia, quentin, erin = rows(page)
+    assert "Gefährdet" in sam
+    assert (
+        "tritt in 6 Tagen ein und hat sich angemeldet, aber nichts gelesen, gefragt oder "
+        "heruntergeladen" in sam
+    )
+    assert "Stimmung von 5 auf 2 gefallen" in pia and "2 von 5" in pia
+    assert "Still" in quentin and "seit 9 Tagen nicht gesehen" in quentin
+    assert "1. März 2026, 11:35" in quentin  # dates in German, in the reader's zone
+    assert "Aktiv" in erin and "gestiegen von 4" in erin
+    assert "Jeder Status (4)" in text_of(page) and "Gefährdet (2)" in text_of(page)
+    for english_words in ("not seen for", "pulse fell", "At risk", "Last seen"):
+        assert english_words not in page, english_words
+    assert "not seen for 9 days" in english and "seit 9 Tagen" not in english
+
+
+def test_a_reason_stored_without_its_facts_reads_as_it_was_stored(app, cast):
+    """A summary written before reasons kept their facts: its English text, never an error."""
+    from portal.engagement.models import CandidateSummary
+
+    with app.app_context():
+        summary = db.session.get(CandidateSummary, cast["quentin"])
+        summary.reasons = [{"code": "no_sign_in", "status": "quiet", "text": "not seen for 9 days"}]
+        db.session.commit()
+        in_german("rec.a@example.com")
+    page = get(signed_in(app, "rec.a@example.com"), "/recruiter/?status=quiet")
+    (quentin,) = rows(page)
+    assert "not seen for 9 days" in quentin and "Still" in quentin
+
+
+def test_a_german_reader_reads_the_activity_in_german(app, story):
+    with app.app_context():
+        add_event(
+            story["pia"],
+            EventKind.STATUS_CHANGED,
+            ago(hours=1),
+            data={
+                "from": "at_risk",
+                "to": "quiet",
+                "reasons": ["not seen for 8 days"],
+                "reason_facts": [{"code": "no_sign_in", "facts": {"days": 8, "seen": True}}],
+            },
+        )
+        db.session.commit()
+        in_german("rec.a@example.com")
+    page = get(signed_in(app, "rec.a@example.com"), f"/recruiter/candidates/{story['pia']}")
+    lines = activity_lines(page)
+    assert lines[:3] == [
+        "Dienstag, 10. März 2026: 16:30 Portal: Status geändert von gefährdet zu still: seit 8 "
+        "Tagen nicht gesehen",
+        # Recorded before events kept the facts: the reasons as recorded.
+        "Dienstag, 10. März 2026: 15:30 Portal: Status geändert von still zu gefährdet: no "
+        "sign-in for 9 days",
+        "Dienstag, 10. März 2026: 12:30 Hat den Schritt „Documents to prepare“ des Zeitplans "
+        "geöffnet",
+    ]
+    assert "Stimmung: 2 von 5 — Kommentar: Still no word about my visa." in " ".join(lines)
+    assert re.search(r'aria-label="\d+ Aktionen in den letzten 30 Tagen, zuletzt am \d+\. ', page)

@@ -326,6 +326,11 @@ def test_the_worker_records_each_change_once_as_an_event_and_a_webhook(recruiter
             "from": "engaged",
             "to": "at_risk",
             "reasons": ["question unanswered for 25 hours", "not seen for 8 days"],
+            # What each reason is worded from, for a reader in another language.
+            "reason_facts": [
+                {"code": "unanswered_question", "facts": {"hours": 25}},
+                {"code": "no_sign_in", "facts": {"days": 8, "seen": True}},
+            ],
         }
     ]
     assert ("question_overdue", f"message:{question.id}") in [(k, s) for k, s, _ in kinds]
@@ -368,6 +373,7 @@ def test_the_worker_starts_a_new_candidate_as_invited_and_says_when_that_changes
         "from": "invited",
         "to": "quiet",
         "reasons": ["has not accepted the invitation sent 3 days ago"],
+        "reason_facts": [{"code": "invitation_pending", "facts": {"days": 3}}],
     }
     (body,) = [json.loads(m.body) for m in db.session.scalars(select(WebhookMessage))]
     assert (body["data"]["from"], body["data"]["to"]) == ("invited", "quiet")

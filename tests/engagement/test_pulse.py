@@ -33,6 +33,7 @@ NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 JOINING = date(2026, 12, 7)
 PERIOD = timedelta(days=14)
 QUESTION = "How do you feel about joining?"
+CHOOSE_A_STEP = "Choose how you feel, from “Worried” to “Can't wait”."
 
 
 @pytest.fixture
@@ -279,12 +280,12 @@ def test_an_answer_is_stored_recorded_and_published_without_the_comment(app, cas
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({}, "score", pulse.CHOOSE_A_STEP),
-        ({"score": ""}, "score", pulse.CHOOSE_A_STEP),
-        ({"score": "0"}, "score", pulse.CHOOSE_A_STEP),
-        ({"score": "6"}, "score", pulse.CHOOSE_A_STEP),
-        ({"score": "four"}, "score", pulse.CHOOSE_A_STEP),
-        ({"score": "4.0"}, "score", pulse.CHOOSE_A_STEP),
+        ({}, "score", CHOOSE_A_STEP),
+        ({"score": ""}, "score", CHOOSE_A_STEP),
+        ({"score": "0"}, "score", CHOOSE_A_STEP),
+        ({"score": "6"}, "score", CHOOSE_A_STEP),
+        ({"score": "four"}, "score", CHOOSE_A_STEP),
+        ({"score": "4.0"}, "score", CHOOSE_A_STEP),
         ({"score": "4", "comment": "x" * 1001}, "comment", "1,000 characters or fewer"),
     ],
     ids=["nothing", "blank", "zero", "six", "words", "decimal", "long-comment"],
@@ -391,9 +392,9 @@ def test_the_pulse_and_its_errors_pass_axe_and_fit_a_phone(open_page):
         page.get_by_role("button", name="Send my answer").click()
     assert sent.value.status == 422
     error = page.locator("#score-error")
-    expect(error).to_contain_text(pulse.CHOOSE_A_STEP)
+    expect(error).to_contain_text(CHOOSE_A_STEP)
     expect(page.get_by_role("group", name=QUESTION)).to_have_accessible_description(
-        re.compile(re.escape(pulse.CHOOSE_A_STEP))
+        re.compile(re.escape(CHOOSE_A_STEP))
     )
     tools.assert_no_axe_violations(page, "the candidate home with a pulse error")
 

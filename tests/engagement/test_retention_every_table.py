@@ -15,6 +15,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ from portal.engagement.models import CandidateStatus, PulseResponse, RecruiterDi
 from portal.events import log as events
 from portal.events.models import EventKind
 from portal.mail.models import EmailAttachment, EmailStatus, OutgoingEmail
-from portal.news.models import Feed, FeedEntry, NewsRead
+from portal.news.models import Announcement, Feed, FeedEntry, NewsRead
 from portal.outcomes.models import CandidateOutcome, Outcome
 from portal.outcomes.recording import record_outcome
 from portal.people import audit
@@ -48,8 +49,10 @@ from portal.team import introductions, members, photos, teams
 from portal.team.introductions import BuddyFields, WelcomeFields
 from portal.team.members import MemberFields
 from portal.team.models import TeamMember
+from portal.timeline import checklist, document_checks, documents
 from portal.timeline.models import (
     CandidateMilestone,
+    ChecklistTick,
     DayOneOverride,
     DayOnePlan,
     MilestoneTemplate,
@@ -184,7 +187,10 @@ def seed_shared() -> Cast:
     )
     sso = StaffIdentity(issuer="https://login.example.com", subject="sub-helen", user_id=hr.id)
     plan = DayOnePlan(location="Berlin", location_key="berlin", address="Unter den Linden 1")
-    db.session.add_all([entry, template, faq, job, sso, plan])
+    announcement = Announcement(
+        title="Parking", body="Use building B.", body_html="<p>Use building B.</p>", author_id=hr.id
+    )
+    db.session.add_all([entry, template, faq, job, sso, plan, announcement])
     digest_mail = OutgoingEmail(
         to_address=recruiter.email,
         to_user_id=recruiter.id,
@@ -391,8 +397,27 @@ def seed_candidate(person: Person, cast: Cast, joining: date) -> User:
     outcome = Outcome.NO_SHOW if joining < NOW.date() else Outcome.RENEGED
     record_outcome(candidate, outcome, hr, reason=f"{person.name}: {person.secret}")
     seed_team(person, candidate, hr)
+    seed_checklist(person, candidate)
     db.session.commit()
     return candidate
+
+
+def seed_checklist(person: Person, candidate: User) -> None:
+    """A task ticked off, and the document of an upload task, named after them."""
+    db.session.flush()
+    upload = db.session.scalar(select(MilestoneTemplate).where(MilestoneTemplate.kind == "upload"))
+    if upload is None:
+        upload = MilestoneTemplate(title="Passport copy", day_offset=-5, kind="upload")
+        db.session.add(upload)
+        db.session.flush()
+    item = checklist.task(candidate, str(upload.id), NOW)
+    document = document_checks.check(
+        io.BytesIO(b"%PDF-1.4\n%%EOF\n"),
+        f"{person.name} passport.pdf",
+        max_bytes=10**6,
+        max_pixels=10**6,
+    )
+    checklist.attach(candidate, item, document, NOW)
 
 
 def seed_team(person: Person, candidate: User, hr: User) -> None:
@@ -442,6 +467,8 @@ def test_every_table_is_seeded_and_nothing_identifying_survives(make_app):
         ]
         assert not empty, f"tables this test does not seed: {empty}; seed them in seed_*()"
         departed_before = where_found(DEPARTED)
+        departed_keys = set(documents.keys_of([departed_id]))
+        assert departed_keys
         current_before = where_found(CURRENT)
         # The seeding put the departed candidate's strings in many tables, so the scan can fail.
         assert len({table for table, _, _ in departed_before}) >= 12
@@ -456,6 +483,12 @@ def test_every_table_is_seeded_and_nothing_identifying_survives(make_app):
         left = where_found(DEPARTED)
         assert not left, f"the departed candidate is still in {sorted(left)}"
         assert db.session.get(User, departed_id) is None
+        # Their documents' files went with their rows; the current candidate's stays.
+        folder = Path(app.config["CHECKLIST_DOCUMENTS_FOLDER"])
+        kept_keys = set(db.session.scalars(select(ChecklistTick.document_key)))
+        assert kept_keys and all((folder / key).is_file() for key in kept_keys)
+        assert departed_keys.isdisjoint(kept_keys)
+        assert not any((folder / key).exists() for key in departed_keys)
         assert where_found(CURRENT) == current_before
         assert db.session.get(User, current_id).email == CURRENT.email
         # What is kept without them: the audit log's entries, the webhook log's messages.

@@ -9,14 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.core import clock
 from portal.core.extensions import db
-from portal.engagement import status_changes, summaries
+from portal.engagement import status_changes, summary_rebuild
 from portal.engagement.models import CandidateSummary, PulseResponse, Status
 from portal.events import log as events
 from portal.events.models import ACTIVITY_KINDS, EngagementEvent, EventKind
 from portal.people.models import Role
 from portal.questions import closures, threads
 from portal.questions.models import Message
+from portal.timeline import checklist, dates
+from portal.timeline import milestones as timeline
+from portal.timeline.milestones import MilestoneFields, Target
+from portal.timeline.models import TaskKind
 from tests import support
 
 FACTS = [
@@ -102,6 +107,48 @@ def _random_history(rng: random.Random, now: datetime) -> None:
         if rng.random() < 0.3:
             db.session.commit()
     db.session.commit()
+    _random_checklists(rng, candidates)
+
+
+def _random_checklists(rng: random.Random, candidates: list) -> None:
+    """Tasks in the template (for everyone, for Paris, for Berlin), some changed and one
+    deleted; then ticked off and back, tasks of a candidate's own, joining days that move (each
+    followed on its own: no template change comes after them to refresh everyone)."""
+    hr = support.make_staff(Role.HR, "hr@example.com")
+    kinds = [TaskKind.READ, TaskKind.CONFIRM, TaskKind.ACKNOWLEDGE, TaskKind.MILESTONE]
+    templates = [
+        timeline.create_template(
+            hr,
+            MilestoneFields(f"Task {n}", rng.randint(-30, 10), kind=rng.choice(kinds)),
+            Target(rng.choice(["", "", "Paris", "Berlin"]), ""),
+        )
+        for n in range(7)
+    ]
+    db.session.commit()
+    for changed in templates[1:3]:
+        timeline.update_template(
+            hr, changed, MilestoneFields(changed.title, rng.randint(-30, 10), kind="confirm")
+        )
+    timeline.delete_template(hr, templates[0])
+    db.session.commit()
+    now = clock.now()
+    for step in range(50):
+        candidate = rng.choice(candidates)
+        items = dates.tasks_of(dates.candidate_timeline(candidate, now))
+        if step % 7 == 3:  # the joining day moves: the tasks' due days with it
+            candidate.candidate_profile.joining_date += timedelta(days=rng.randint(-9, 9))
+        elif step % 11 == 5:
+            own = MilestoneFields("Own", rng.randint(-20, 5), kind="read")
+            timeline.add_own(hr, candidate, own)
+        elif items:
+            item = rng.choice(items)
+            if item.done:
+                checklist.take_back(candidate, item)
+            else:
+                checklist.tick_off(candidate, item, now)
+        if rng.random() < 0.4:
+            db.session.commit()
+    db.session.commit()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -115,8 +162,10 @@ def test_a_rebuild_from_the_events_equals_the_incremental_summaries(app_ctx, see
     assert any(row["last_pulse"] is not None for row in incremental.values())
     assert sum(sum(row["activity_days"].values()) for row in incremental.values()) > 50
     assert {row["recruiter_id"] for row in incremental.values()} != {None}
+    assert any(row["tasks_done"] for row in incremental.values())
+    assert any(row["task_dues"] for row in incremental.values())
 
-    assert summaries.rebuild() == 8
+    assert summary_rebuild.rebuild() == 8
     db.session.commit()
     rebuilt = snapshot()
     for candidate_id, row in incremental.items():

@@ -43,6 +43,7 @@ from tests.support import (
 
 JOINS = date(2027, 3, 1)  # every candidate here joins after every clock below
 CAP = 3
+QUIET = (21, 8)  # the production default; tests/support.py turns quiet hours off elsewhere
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ ZONES = [
 def test_an_email_queued_at_ten_at_night_goes_at_eight_in_the_morning(
     make_app, smtp_server, zone, evening
 ):
-    app = make_app(SMTP_URL=smtp_server.url)
+    app = make_app(QUIET_HOURS=QUIET, SMTP_URL=smtp_server.url)
     candidate = _candidate(app, "night@example.com", zone)
     ten_pm = _local(zone, evening, 22)
     email_id = _at(app, ten_pm, _move_joining_day, candidate)
@@ -163,7 +164,7 @@ def test_an_email_queued_at_ten_at_night_goes_at_eight_in_the_morning(
 
 
 def test_hr_is_told_when_a_held_email_will_go(make_app, smtp_server):
-    app = make_app(SMTP_URL=smtp_server.url)
+    app = make_app(QUIET_HOURS=QUIET, SMTP_URL=smtp_server.url)
     ten_pm = _local("Asia/Kolkata", date(2026, 3, 10), 22)
     app.config["PORTAL_CLOCK"] = ten_pm
     with app.app_context():
@@ -200,7 +201,7 @@ def test_hr_is_told_when_a_held_email_will_go(make_app, smtp_server):
 
 
 def test_a_fourth_capped_email_in_seven_days_waits_for_a_free_slot(make_app, smtp_server):
-    app = make_app(SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
+    app = make_app(QUIET_HOURS=QUIET, SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
     zone, monday = "Europe/Paris", date(2026, 3, 2)
     candidate = _candidate(app, "busy@example.com", zone)
     for day in range(CAP):  # three changes of the joining day, on three days: all go
@@ -227,7 +228,7 @@ def test_news_leaves_the_last_slot_of_the_week_to_a_change_of_the_joining_day(
 ):
     """Updates may take only CAP - 1 slots of a rolling week: the last is kept for an
     essential, which then goes at once while the update waits."""
-    app = make_app(SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
+    app = make_app(QUIET_HOURS=QUIET, SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
     zone, monday = "Europe/Paris", date(2026, 3, 2)
     candidate = _candidate(app, "reader@example.com", zone)
     for day in range(CAP):
@@ -266,7 +267,12 @@ def test_news_leaves_the_last_slot_of_the_week_to_a_change_of_the_joining_day(
 
 
 def test_answers_are_exempt_from_the_cap_but_batched(make_app, smtp_server):
-    app = make_app(SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP, ANSWER_BATCH_MINUTES=10)
+    app = make_app(
+        QUIET_HOURS=QUIET,
+        SMTP_URL=smtp_server.url,
+        CANDIDATE_WEEKLY_CAP=CAP,
+        ANSWER_BATCH_MINUTES=10,
+    )
     zone, day = "Europe/Paris", date(2026, 3, 3)
     with app.app_context():
         rita = make_staff(Role.RECRUITER, "rita@example.com", "Rita Recruiter").id
@@ -307,7 +313,7 @@ def test_answers_are_exempt_from_the_cap_but_batched(make_app, smtp_server):
 
 
 def test_an_answer_at_night_waits_for_the_morning(make_app, smtp_server):
-    app = make_app(SMTP_URL=smtp_server.url)
+    app = make_app(QUIET_HOURS=QUIET, SMTP_URL=smtp_server.url)
     zone, day = "America/New_York", date(2026, 3, 3)
     with app.app_context():
         rita = make_staff(Role.RECRUITER, "rita@example.com", "Rita Recruiter").id
@@ -322,7 +328,7 @@ def test_an_answer_at_night_waits_for_the_morning(make_app, smtp_server):
 
 
 def test_an_answer_removed_before_its_email_went_is_not_in_it(make_app, smtp_server):
-    app = make_app(SMTP_URL=smtp_server.url, ANSWER_BATCH_MINUTES=10)
+    app = make_app(QUIET_HOURS=QUIET, SMTP_URL=smtp_server.url, ANSWER_BATCH_MINUTES=10)
     zone, noon = "Europe/Paris", _local("Europe/Paris", date(2026, 3, 3), 12)
     with app.app_context():
         rita = make_staff(Role.RECRUITER, "rita@example.com", "Rita Recruiter").id
@@ -350,7 +356,7 @@ def test_an_answer_removed_before_its_email_went_is_not_in_it(make_app, smtp_ser
 
 
 def test_each_preference_gets_what_it_promises_over_three_weeks(make_app, smtp_server):
-    app = make_app(SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
+    app = make_app(QUIET_HOURS=QUIET, SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
     people = {
         "everything": ("eve@example.com", "Asia/Kolkata"),
         "weekly_summary": ("wes@example.com", "America/New_York"),
@@ -392,6 +398,7 @@ def test_each_preference_gets_what_it_promises_over_three_weeks(make_app, smtp_s
 
 
 def test_the_preference_page_saves_a_choice_and_explains_the_rules(app, people):
+    app.config["QUIET_HOURS"] = QUIET  # the page explains them
     alice = app.test_client()
     sign_in(alice, people["emails"]["candidate_a"])
     page = alice.get("/candidate/email-preferences").get_data(as_text=True)
@@ -452,7 +459,7 @@ def test_the_preference_page_saves_a_choice_and_explains_the_rules(app, people):
 
 
 def test_account_mail_goes_at_once_even_at_night(make_app, smtp_server):
-    app = make_app(SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
+    app = make_app(QUIET_HOURS=QUIET, SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
     zone, three_am = "Asia/Kolkata", _local("Asia/Kolkata", date(2026, 3, 10), 3)
     new = _candidate(app, "new@example.com", zone, password=None)
     known = _candidate(app, "known@example.com", zone)
@@ -478,7 +485,7 @@ def test_account_mail_goes_at_once_even_at_night(make_app, smtp_server):
 
 
 def test_hr_sees_how_many_emails_each_candidate_got_in_seven_days(make_app, smtp_server):
-    app = make_app(SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
+    app = make_app(QUIET_HOURS=QUIET, SMTP_URL=smtp_server.url, CANDIDATE_WEEKLY_CAP=CAP)
     zone, day = "Europe/Paris", date(2026, 3, 3)
     with app.app_context():
         make_staff(Role.HR, "hr@example.com", "Helen HR")

@@ -72,7 +72,7 @@ def _queue_staff_mail(to: str, subject: str) -> int:
         template="accounts/email/password_reset",
         subject=subject,
         link="http://portal.test/password/reset/x",
-        hours=2,
+        valid_hours=2,
     )
     return email.id
 

@@ -222,3 +222,26 @@ def test_the_curation_delay_comes_from_the_environment(monkeypatch):
     assert from_environment()["NEWS_CURATION_DELAY_HOURS"] == 6
     monkeypatch.delenv("NEWS_CURATION_DELAY_HOURS")
     assert from_environment()["NEWS_CURATION_DELAY_HOURS"] == 24
+
+
+def test_a_german_candidates_update_is_written_in_german(site, smtp_server):
+    """The "What's new" email is written in its recipient's language, subject included, and
+    rewritten in it when a story is left out at send time."""
+    from portal.people.models import User
+
+    with site.app_context():
+        alice = db.session.scalars(select(User).where(User.email == "alice@example.com")).one()
+        alice.language = "de"
+        db.session.commit()
+    _run(site, QUEUE_ONLY, CURATED)
+    _hr_action(site, CURATED, site.stories["cafe"], "flag", flag="hidden", value="1")
+    _run(site, MAIL_ONLY, CURATED + timedelta(minutes=1))
+
+    (sent,) = smtp_server.wait_for(1)
+    assert sent["Subject"] == "Neuigkeiten: Lyon office opens"  # the title is data
+    text = text_body(sent)
+    assert "Hallo Alice," in text and "Neu für Sie seit unserer letzten E-Mail:" in text
+    assert "Ihr Pre-Boarding-Portal öffnen:" in text and "A new café" not in text
+    assert "weil Sie „Alles“ gewählt haben" in text
+    html = sent.get_body(preferencelist=("html",)).get_content()
+    assert "Neu für Sie seit unserer letzten E-Mail" in html and "Open your" not in html

@@ -98,9 +98,9 @@ def shown_news(page: str) -> list[tuple[str, bool]]:
     """(title, marked new) for each item of the first news list on the page, in order (without
     hints for screen readers such as HR's preview's "opens in a new tab")."""
     page = re.sub(r'<span class="visually-hidden">[^<]*</span>', "", page)
-    listed = re.search(r'<ol class="news-list">(.*?)</ol>', page, re.S)
+    listed = re.search(r'<ol class="news-cards">(.*?)</ol>', page, re.S)
     assert listed, "no news list on the page"
-    items = re.findall(r'<li class="news-item[^"]*">(.*?)</li>', listed.group(1), re.S)
+    items = re.findall(r'<li class="news-card[^"]*">(.*?)</li>', listed.group(1), re.S)
     return [
         (
             html.unescape(re.sub(r"<[^>]+>", "", re.search(r"<h\d[^>]*>(.*?)</h\d>", it).group(1))),
@@ -184,7 +184,7 @@ def test_pinned_first_then_newest(app, cast):
 # --- The candidate's pages -------------------------------------------------------------------
 
 
-def test_the_home_shows_ten_items_and_the_archive_the_rest(app, cast):
+def test_the_home_shows_six_cards_and_the_archive_the_rest(app, cast):
     with app.app_context():
         feed = add_feed("company")
         for number in range(25):
@@ -192,14 +192,15 @@ def test_the_home_shows_ten_items_and_the_archive_the_rest(app, cast):
         db.session.commit()
     client = signed_in(app, "alice@example.com")
     home = client.get("/candidate/").get_data(as_text=True)
-    assert [title for title, _ in shown_news(home)] == [f"Item {n:02}" for n in range(10)]
+    assert [title for title, _ in shown_news(home)] == [f"Item {n:02}" for n in range(6)]
     assert 'href="/candidate/news">All news</a>' in home
     assert "About Item 00." in home  # the plain-text excerpt
 
     first = client.get("/candidate/news").get_data(as_text=True)
     assert [title for title, _ in shown_news(first)] == [f"Item {n:02}" for n in range(20)]
     assert "Page 1 of 2" in first and 'href="/candidate/news?page=2"' in first
-    assert "<p>About Item 00.</p>" in first  # the sanitised HTML on the archive
+    # Cards: the plain-text excerpt; the whole text is on the item's own page.
+    assert '<p class="news-excerpt">About Item 00.</p>' in first
     second = client.get("/candidate/news?page=2").get_data(as_text=True)
     assert [title for title, _ in shown_news(second)] == [f"Item {n:02}" for n in range(20, 25)]
     for past_the_end in ("3", "0", "-1", "two", "99999999"):
@@ -214,44 +215,99 @@ def test_no_news_yet(app, cast):
     assert "No news for you yet" in archive.get_data(as_text=True)
 
 
-def test_new_since_the_last_visit(app, cast):
+def test_new_is_what_appeared_since_the_previous_visit(app, cast):
+    """A visit begins an hour or more after the latest began; on every page of a visit, what
+    appeared after the previous visit began is new (all of it before any visit)."""
     with app.app_context():
         feed = add_feed("company")
         add_entry(feed, "Seen before", NOW - timedelta(days=2))
         add_entry(feed, "Also seen", NOW - timedelta(days=1))
         db.session.commit()
     client = signed_in(app, "alice@example.com")
+
+    def moments():
+        with app.app_context():
+            profile = db.session.get(CandidateProfile, cast["alice"])
+            return profile.news_visit_at, profile.news_previous_visit_at
+
     first = client.get("/candidate/").get_data(as_text=True)
-    assert shown_news(first) == [("Also seen", True), ("Seen before", True)]  # first visit
-    assert 'New<span class="visually-hidden"> since your last visit</span>' in first
+    assert shown_news(first) == [("Also seen", True), ("Seen before", True)]  # the first visit
+    assert 'New<span class="visually-hidden"> since your previous visit</span>' in first, (
+        "the badge says what it means"
+    )
+    assert moments() == (NOW, None)
+    # Reloaded within the visit: still new (nothing before it), nothing written.
+    app.config["PORTAL_CLOCK"] = NOW + timedelta(minutes=30)
+    assert shown_news(client.get("/candidate/").get_data(as_text=True))[0] == ("Also seen", True)
+    assert moments() == (NOW, None)
     with app.app_context():
-        assert db.session.get(CandidateProfile, cast["alice"]).news_seen_at == NOW
-        # Fetched after the visit, though published before the others: new all the same.
-        add_entry(feed, "Arrived since", NOW - timedelta(days=3), first_seen_at=NOW + timedelta(1))
+        # Fetched during the visit, though published before the others.
+        arrived = NOW + timedelta(minutes=40)
+        add_entry(feed, "Arrived since", NOW - timedelta(days=3), first_seen_at=arrived)
         db.session.commit()
+
+    app.config["PORTAL_CLOCK"] = NOW + timedelta(hours=2)  # the next visit
     second = client.get("/candidate/").get_data(as_text=True)
     assert shown_news(second) == [
         ("Also seen", False),
         ("Seen before", False),
         ("Arrived since", True),
     ]
-    archive = client.get("/candidate/news").get_data(as_text=True)  # same marks, nothing written
+    assert moments() == (NOW + timedelta(hours=2), NOW)
+    app.config["PORTAL_CLOCK"] = NOW + timedelta(
+        hours=2, minutes=20
+    )  # the archive, in the same visit
+    archive = client.get("/candidate/news").get_data(as_text=True)
     assert shown_news(archive) == shown_news(second)
+    assert moments() == (NOW + timedelta(hours=2), NOW)
+
+    app.config["PORTAL_CLOCK"] = NOW + timedelta(
+        days=1
+    )  # the archive begins the visit after: nothing new
+    archive = client.get("/candidate/news").get_data(as_text=True)
+    assert [new for _, new in shown_news(archive)] == [False, False, False]
+    assert moments() == (NOW + timedelta(days=1), NOW + timedelta(hours=2))
 
 
-def test_a_visit_with_nothing_new_writes_nothing(app, cast):
+def test_two_pages_at_once_begin_one_visit(app, cast):
+    from portal.news import visits
+
+    with app.app_context():
+        profile = db.session.get(CandidateProfile, cast["alice"])
+        profile.news_visit_at = NOW - timedelta(days=2)
+        profile.news_previous_visit_at = NOW - timedelta(days=5)
+        db.session.commit()
+        first = visits.visit(profile, NOW)
+        second = visits.visit(profile, NOW + timedelta(seconds=1))
+        assert first.begins and second.begins and first.since == NOW - timedelta(days=2)
+        assert visits.record(first, NOW) is True
+        assert visits.record(second, NOW + timedelta(seconds=1)) is False  # already begun
+        db.session.commit()
+        db.session.expire_all()
+        profile = db.session.get(CandidateProfile, cast["alice"])
+        assert (profile.news_visit_at, profile.news_previous_visit_at) == (
+            NOW,
+            NOW - timedelta(days=2),
+        )
+
+
+def test_a_page_within_the_visit_writes_nothing(app, cast):
     with app.app_context():
         add_entry(add_feed("company"), "One", first_seen_at=NOW - timedelta(hours=2))
         profile = db.session.get(CandidateProfile, cast["alice"])
-        profile.news_seen_at = NOW - timedelta(hours=1)
+        profile.news_visit_at = NOW - timedelta(minutes=30)
+        profile.news_previous_visit_at = NOW - timedelta(days=1)
         db.session.commit()
     client = signed_in(app, "alice@example.com")
-    statements, page = run_counted(app, client, "/candidate/")
-    assert shown_news(page) == [("One", False)]
-    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE CANDIDATE_PROFILES")]
+    for path in ("/candidate/", "/candidate/news"):
+        statements, page = run_counted(app, client, path)
+        assert shown_news(page) == [("One", True)]  # appeared after the previous visit
+        assert not [
+            s for s in statements if s.lstrip().upper().startswith("UPDATE CANDIDATE_PROFILES")
+        ]
     with app.app_context():
-        seen_at = db.session.get(CandidateProfile, cast["alice"]).news_seen_at
-        assert seen_at == NOW - timedelta(hours=1)
+        profile = db.session.get(CandidateProfile, cast["alice"])
+        assert profile.news_visit_at == NOW - timedelta(minutes=30)
 
 
 def test_opening_an_item_counts_the_read_and_redirects_to_its_link(app, cast):
@@ -317,8 +373,11 @@ def test_feed_html_is_shown_sanitised_and_raw_columns_never(app, cast):
         assert "alert(" not in page and "tracker.example.com" not in page and "<h1>Big" not in page
     home = client.get("/candidate/").get_data(as_text=True)
     assert '<p class="news-excerpt">Hello there team Big Second &amp; last</p>' in home
-    archive = client.get("/candidate/news").get_data(as_text=True)
-    assert "<b>team</b>" in archive and "<p>Second &amp; last</p>" in archive
+    with app.app_context():
+        entry_id = db.session.scalar(select(FeedEntry.id).where(FeedEntry.title == "Markup"))
+    reading = client.get(f"/candidate/news/{entry_id}").get_data(as_text=True)
+    assert "RAW-" not in reading and "alert(" not in reading and "tracker.example" not in reading
+    assert "<b>team</b>" in reading and "<p>Second &amp; last</p>" in reading
 
 
 def test_excerpts_are_cut_between_words():
@@ -487,7 +546,7 @@ def test_hr_preview_is_exactly_what_the_candidate_sees(app, cast):
     alice = signed_in(app, "alice@example.com")
     home = alice.get("/candidate/").get_data(as_text=True)
     assert shown_news(home_part) == shown_news(home)
-    assert len(shown_news(home)) == 10 and shown_news(home)[0] == ("Pinned", True)
+    assert len(shown_news(home)) == 6 and shown_news(home)[0] == ("Pinned", True)
     archive = alice.get("/candidate/news").get_data(as_text=True)  # after the visit: none new
     assert [t for t, _ in shown_news(archive_part)] == [t for t, _ in shown_news(archive)]
     # The preview wrote nothing: Alice's first visit above still found everything new.

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.engagement import digests, status_changes, summaries
+from portal.engagement import digests, status_changes, summary_rebuild
 from portal.engagement.models import CandidateSummary
 from portal.events.models import EngagementEvent, EventKind
 from portal.mail import jobs as mail_jobs
@@ -81,7 +81,7 @@ def _summaries_agree(app) -> None:
             }
 
         incremental = snapshot()
-        summaries.rebuild()
+        summary_rebuild.rebuild()
         db.session.commit()
         assert snapshot() == incremental
 
@@ -142,7 +142,18 @@ def _later(app) -> datetime:
 
 @pytest.mark.parametrize(
     "text",
-    ["thanks!", "Thank you so much", "ok 👍", "great, thanks", "Got it, thank you!", "🙏", "OK."],
+    [
+        "thanks!",
+        "Thank you so much",
+        "ok 👍",
+        "great, thanks",
+        "Got it, thank you!",
+        "🙏",
+        "OK.",
+        "Vielen Dank!",
+        "Alles klar, danke für die Infos",
+        "Super, verstanden 👍",
+    ],
 )
 def test_a_bare_thanks_or_ok_is_an_acknowledgement(text):
     assert is_acknowledgement(text)
@@ -157,6 +168,8 @@ def test_a_bare_thanks_or_ok_is_an_acknowledgement(text):
         "Thanks, I will bring my passport and my bank details on Monday morning",
         "thanks for the 2 links",
         "Where do I park",
+        "Danke! Und wo parke ich?",
+        "Vielen Dank, ich bringe am Montag meinen Pass mit",
         "",
     ],
 )

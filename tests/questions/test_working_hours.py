@@ -257,7 +257,7 @@ def test_each_recruiter_sets_their_own_working_week(weekend):
         ({"weekdays": ["0", "9"]}, "weekdays", "Tick days from the list."),
         ({"starts": "17:00", "ends": "09:00"}, "ends", "Finish after you start."),
         ({"starts": "25:00"}, "starts", "Not a valid time value."),
-        ({"time_zone": "Mars/Olympus"}, "time_zone", "Choose a time zone from the list"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone", "Choose a place from the list"),
         ({"holiday_calendar": "Atlantis"}, "holiday_calendar", "Choose public holidays"),
     ],
 )

@@ -89,6 +89,21 @@ HTML_WITH_PNG_SIGNATURE = (
 )
 
 
+# A web page saved with a photo's name: no image signature at all.
+HTML_NAMED_JPEG = (
+    b"<!doctype html><html><head><title>me</title></head><body>" + SCRIPT + b"</body></html>"
+)
+
+
+def jpeg_bomb(width: int = 60_000, height: int = 60_000) -> bytes:
+    """A small real JPEG whose frame header (SOF0) is rewritten to claim width × height pixels
+    (here 3.6 gigapixels): a decompression bomb that only its header gives away."""
+    data = bytearray(jpeg((64, 64), RED))
+    at = data.index(b"\xff\xc0")  # start of frame: marker, length, precision, height, width
+    data[at + 5 : at + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
 def jpeg_html_polyglot() -> bytes:
     """A real JPEG that is also a web page: HTML in its comment segment and after its end."""
     picture = jpeg((200, 200), RED, comment=b"<html><body>" + SCRIPT)

@@ -11,10 +11,18 @@ from markupsafe import escape
 from PIL import Image
 from sqlalchemy import select
 
+from portal.core.config import PROJECT_ROOT
 from portal.core.extensions import db
 from portal.team.models import ManagerWelcome, TeamPhoto
 from tests.team import images
-from tests.team.support import counts, field_error, send, send_raw, signed_in
+from tests.team.support import (
+    counts,
+    field_error,
+    photo_addresses,
+    send,
+    send_raw,
+    signed_in,
+)
 
 NOTHING = {"team_photos": 0, "team_members": 0, "manager_welcomes": 0, "buddies": 0}
 WELCOME = {
@@ -32,8 +40,26 @@ HOSTILE = [
     (images.truncated_jpeg(), "me.jpg", "image/jpeg", "could not be read"),
     (images.png_bomb(), "me.png", "image/png", "too many pixels"),
     (images.png((50, 50)), "tiny.png", "image/png", "too small"),
+    (images.HTML_NAMED_JPEG, "photo.jpg", "image/jpeg", "not a JPEG, PNG or WebP photo"),
+    (b"", "empty.jpg", "image/jpeg", "That file is empty"),
+    (images.jpeg_bomb(), "me.jpg", "image/jpeg", "too many pixels"),
+    (images.gif(), "me.gif", "image/gif", "not a JPEG, PNG or WebP photo"),
+    (images.TEXT, "../../../etc/passwd", "image/jpeg", "not a JPEG, PNG or WebP photo"),
 ]
-HOSTILE_IDS = ["text-as-jpg", "pdf", "svg-script", "html-polyglot", "truncated", "bomb", "tiny"]
+HOSTILE_IDS = [
+    "text-as-jpg",
+    "pdf",
+    "svg-script",
+    "html-polyglot",
+    "truncated",
+    "bomb",
+    "tiny",
+    "html-as-jpg",
+    "empty",
+    "jpeg-bomb",
+    "gif",
+    "traversal-name",
+]
 
 
 def _welcome_url(people) -> str:
@@ -62,6 +88,28 @@ def test_the_declared_type_and_the_name_do_not_matter_only_the_bytes(app, people
     answer = send(client, "/hr/team/new", MEMBER, images.png(), "notes.txt", "text/plain")
     assert answer.status_code == 302
     assert counts(app)["team_photos"] == 1
+
+
+@pytest.mark.parametrize(
+    "filename",
+    ["../../static/evil.jpg", "..\\..\\static\\evil.jpg", "/etc/cron.d/evil.png", "évil<b>.jpg"],
+    ids=["dotdot", "backslashes", "absolute", "markup"],
+)
+def test_a_hostile_file_name_is_never_used_only_the_bytes(app, people, filename):
+    client = signed_in(app, people["emails"]["hr"])
+    answer = send(client, "/hr/team/new", MEMBER, images.png(), filename, "image/png")
+    assert answer.status_code == 302
+    page = client.get("/hr/team").get_data(as_text=True)
+    (src,) = {src for src, _alt in photo_addresses(page)}
+    with app.app_context():
+        photo_id, digest, data = db.session.execute(
+            select(TeamPhoto.id, TeamPhoto.digest, TeamPhoto.data)
+        ).one()
+    # Served from the database at an address made of its id and digest, never of the name.
+    assert src == f"/team/photos/{photo_id}/{digest}.webp"
+    assert "evil" not in page and "cron" not in page
+    assert not (PROJECT_ROOT / "static" / "evil.jpg").exists()
+    assert client.get(src).data == data
 
 
 def test_a_file_a_little_too_large_is_refused_beside_the_field(app, people):

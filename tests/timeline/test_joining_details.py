@@ -509,3 +509,26 @@ def test_hr_is_asked_before_a_change_emails_the_candidate(site):
     # A change that emails nothing (the job title) is saved at once, without asking.
     plain = candidate_edit_form(site, alice, confirmed=False, job_title="Lead Analyst")
     assert post_form(hr, f"/hr/people/{alice}/edit", plain).status_code == 302
+
+
+def test_the_email_and_its_calendar_file_are_in_the_candidates_language(site, smtp_server):
+    """HR works in English; Alice reads German: her email and calendar file are German."""
+    with site.app_context():
+        db.session.get(User, site.alice).language = "de"
+        db.session.commit()
+    page = _hr_edits(site, site.alice, T0, follow=True, location="Lyon")
+    assert "will be emailed the new joining details" in unescape(page.get_data(as_text=True))
+    _run_worker(site, T0 + WINDOW)
+    (message,) = smtp_server.wait_for(1)
+    assert message["Subject"] == "Neu für Ihren ersten Tag: Ort"
+    text = text_body(message)
+    assert "Ihr erster Tag hat sich geändert: der Ort." in text
+    assert "Vorher: Paris, building B" in text and "Jetzt:  Lyon" in text
+    assert "Your first day" not in text
+    (attachment,) = list(message.iter_attachments())
+    calendar_text = attachment.get_content()
+    if isinstance(calendar_text, bytes):
+        calendar_text = calendar_text.decode("utf-8")
+    event = Calendar.from_ical(calendar_text).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]).startswith("Erster Tag in Ihrer neuen Stelle als ")
+    assert "Am Empfang" in str(event["DESCRIPTION"])

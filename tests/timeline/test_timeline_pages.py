@@ -223,7 +223,7 @@ def test_hr_changes_hides_and_resets_milestones_for_one_candidate(app, cast):
     assert [t for t, _ in _timeline_items(alice)] == ["Reception, London office"]
 
     post_form(client, f"{base}/template/{docs}/show", {}, form_url=base)
-    post_form(client, f"{base}/template/{reception}/reset", {}, form_url=base)
+    post_form(client, f"{base}/template/{reception}/reset", {"confirmed": "1"}, form_url=base)
     page = client.get(base).get_data(as_text=True)
     assert page.count("From the template") == 2 and "Reception, building B" in page
     assert "Hidden for" not in page and "Reset to template" not in page

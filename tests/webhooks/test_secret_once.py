@@ -57,7 +57,10 @@ def test_the_secret_is_shown_once_even_to_a_replayed_cookie(make_app):
     assert secret not in _replay(app, before_view, page_path)  # the old cookie, replayed
 
     # Rotating makes a new one, shown once in the same way; the old one is gone for good.
-    rotate = post_form(hr, f"{page_path}/rotate", {}, form_url=page_path)
+    asked = post_form(hr, f"{page_path}/rotate", {}, form_url=page_path)
+    assert asked.status_code == 200 and "Replace the signing secret" in asked.text
+    assert _secret(app) == secret  # nothing changes until HR says yes
+    rotate = post_form(hr, f"{page_path}/rotate", {"confirmed": "1"}, form_url=page_path)
     assert rotate.status_code == 302
     replayable = _cookie(hr)
     new_secret = _secret(app)

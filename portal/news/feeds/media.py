@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import nh3
 
 LINK_REL = "noopener noreferrer nofollow"
-NEW_TAB_HINT = '<span class="visually-hidden"> (opens in a new tab)</span>'
+NEW_TAB_WORDS = "(opens in a new tab)"  # the reader's language's words are passed in
 MAX_IMAGE_SIDE = 1200  # px; larger width/height attributes are scaled down to it
 TRACKING_PIXEL_SIDE = 1  # an image this small (either side) is a tracking pixel: dropped
 MAX_URL_LENGTH = 2048
@@ -135,10 +135,15 @@ def _start_tag(tag: str, attrs: list[tuple[str, str]]) -> str:
 
 
 class _Rewriter(HTMLParser):
-    def __init__(self, origins: Collection[str], new_tab: bool) -> None:
+    def __init__(self, origins: Collection[str], new_tab: str | None) -> None:
         super().__init__(convert_charrefs=True)
         self.origins = origins
-        self.new_tab = new_tab
+        # The hidden words after a link that opens a new tab; None: links stay in the tab.
+        self.new_tab = (
+            None
+            if new_tab is None
+            else f'<span class="visually-hidden"> {html.escape(new_tab, quote=False)}</span>'
+        )
         self.out: list[str] = []
         self.links: list[bool] = []  # for each open <a>: was it kept?
 
@@ -162,8 +167,8 @@ class _Rewriter(HTMLParser):
         if tag == "a":
             if not (self.links.pop() if self.links else False):
                 return
-            if self.new_tab:
-                self.out.append(NEW_TAB_HINT)
+            if self.new_tab is not None:
+                self.out.append(self.new_tab)
         self.out.append(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
@@ -175,7 +180,7 @@ class _Rewriter(HTMLParser):
         if href is None:
             return  # unwrapped: the text inside stays
         kept = [(n, v) for n, v in attrs if n not in ("rel", "target")]
-        if self.new_tab:
+        if self.new_tab is not None:
             kept.append(("target", "_blank"))
         self.out.append(_start_tag("a", [*kept, ("rel", LINK_REL)]))
 
@@ -194,19 +199,52 @@ class _Rewriter(HTMLParser):
         self.out.append(_start_tag("img", kept))
 
 
-def rewrite(cleaned: str, image_origins: Collection[str], *, new_tab: bool = False) -> str:
-    """nh3's output with links and images made what the module docstring says."""
+class _FirstImage(HTMLParser):
+    def __init__(self, origins: Collection[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.origins = origins
+        self.found: tuple[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "img" or self.found is not None:
+            return
+        given = {name: value or "" for name, value in attrs}
+        src = image_source(given.get("src"), self.origins)
+        if src is not None and image_size(given.get("width"), given.get("height")) is not None:
+            self.found = (src, " ".join(given.get("alt", "").split()))
+
+
+def first_image(cleaned: str, image_origins: Collection[str]) -> tuple[str, str] | None:
+    """The address and alt text of the first image in nh3-cleaned HTML that may be shown (from
+    one of `image_origins`, not a tracking pixel), or None: a news card's picture."""
+    if "<img" not in cleaned or not image_origins:
+        return None
+    finder = _FirstImage(frozenset(image_origins))
+    finder.feed(cleaned)
+    finder.close()
+    return finder.found
+
+
+def rewrite(
+    cleaned: str, image_origins: Collection[str], *, new_tab: str | bool | None = None
+) -> str:
+    """nh3's output with links and images made what the module docstring says. `new_tab`: the
+    words that say a link opens a new tab (True: NEW_TAB_WORDS), for reading; else None."""
     if not cleaned:
         return ""
-    rewriter = _Rewriter(frozenset(image_origins), new_tab)
+    words = NEW_TAB_WORDS if new_tab is True else (new_tab or None)
+    rewriter = _Rewriter(frozenset(image_origins), words)
     rewriter.feed(cleaned)
     rewriter.close()
     return "".join(rewriter.out)
 
 
-def for_reading(stored: str, image_origins: Collection[str]) -> str:
+def for_reading(
+    stored: str, image_origins: Collection[str], new_tab_words: str = NEW_TAB_WORDS
+) -> str:
     """Stored feed HTML as the news pages show it: narrowed by nh3 to READING_TAGS, links opening
-    in a new tab, images only from `image_origins`."""
+    in a new tab (saying so in `new_tab_words`, the reader's language), images only from
+    `image_origins`."""
     cleaned = nh3.clean(
         stored,
         tags=READING_TAGS,
@@ -215,4 +253,4 @@ def for_reading(stored: str, image_origins: Collection[str]) -> str:
         url_relative="deny",
         link_rel=LINK_REL,
     )
-    return rewrite(cleaned, image_origins, new_tab=True)
+    return rewrite(cleaned, image_origins, new_tab=new_tab_words)

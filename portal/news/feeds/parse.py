@@ -263,7 +263,30 @@ def _entry(entry: dict[str, Any], base_url: str | None, now: datetime) -> Parsed
         updated=_instant(dict.get(entry, "updated_parsed"), now),
         summary_base=_xml_base(summary_detail, base_url),
         content_base=_xml_base(content_detail, base_url),
+        image_url=_image(entry, base_url),
     )
+
+
+def _image(entry: Mapping[str, Any], base_url: str | None) -> str | None:
+    """The item's own picture, absolute: its media:thumbnail, else a media:content that is an
+    image, else an image enclosure (the store keeps it only when it is an https address)."""
+    found: list[object] = []
+    for thumbnail in entry.get("media_thumbnail") or ():
+        if isinstance(thumbnail, Mapping):
+            found.append(thumbnail.get("url"))
+    for item in entry.get("media_content") or ():
+        if isinstance(item, Mapping) and (
+            item.get("medium") == "image" or str(item.get("type") or "").startswith("image/")
+        ):
+            found.append(item.get("url"))
+    for enclosure in entry.get("enclosures") or ():
+        if isinstance(enclosure, Mapping) and str(enclosure.get("type") or "").startswith("image/"):
+            found.append(enclosure.get("href"))
+    for url in found:
+        absolute = _absolute(url, base_url)
+        if absolute:
+            return absolute
+    return None
 
 
 def _xml_base(detail: object, base_url: str | None) -> str | None:

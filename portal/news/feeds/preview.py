@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from portal.core.words import plural
+from portal.core.i18n import _, ngettext
 from portal.news.feeds import refresh, sanitize, store
 from portal.news.feeds.refresh import FeedJob
 
@@ -102,20 +102,29 @@ def preview(
     warnings = []
     if _host(final_url) != _host(url):
         warnings.append(
-            f"The address redirects to another site ({_host(final_url) or final_url}). The "
-            f"portal follows it at every check; if the feed has moved for good, enter "
-            f"{final_url} instead."
+            _(
+                "The address redirects to another site (%(site)s). The portal follows it at "
+                "every check; if the feed has moved for good, enter %(address)s instead.",
+                site=_host(final_url) or final_url,
+                address=final_url,
+            )
         )
     parsed = done.parsed
     chosen = store.chosen_entries(parsed, max_items)
     distinct = len(set(store.entry_keys(parsed.entries)))
     warnings.extend(parsed.warnings)
     if not chosen:
-        warnings.append("The feed has no items at the moment: nothing would be stored yet.")
+        warnings.append(_("The feed has no items at the moment: nothing would be stored yet."))
     elif distinct > len(chosen):
         warnings.append(
-            f"The feed holds {plural(distinct, 'item')}: only the newest {len(chosen)} are "
-            "kept at each check (“Items kept”)."
+            ngettext(
+                "The feed holds %(num)d item: only the newest %(kept)d are kept at each check "
+                "(“Items kept”).",
+                "The feed holds %(num)d items: only the newest %(kept)d are kept at each check "
+                "(“Items kept”).",
+                distinct,
+                kept=len(chosen),
+            )
         )
     entries = []
     for entry, _key in chosen:

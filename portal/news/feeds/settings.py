@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 
 from portal.core import inputs
 from portal.core.extensions import db
+from portal.core.i18n import _
 from portal.news.feeds.config import as_tag_column, tags_of_column
 from portal.news.feeds.types import FeedConfig
 from portal.news.models import Feed, FeedEntry
@@ -100,8 +101,12 @@ def clash(config: FeedConfig, feed: Feed | None = None) -> FeedSettingsError | N
         query = query.where(Feed.id != feed.id)
     for other in db.session.scalars(query.limit(2)):
         if other.url == config.url:
-            return FeedSettingsError("url", f"This address is already the feed “{other.name}”.")
-        return FeedSettingsError("name", f"Another feed is already called “{other.name}”.")
+            return FeedSettingsError(
+                "url", _("This address is already the feed “%(name)s”.", name=other.name)
+            )
+        return FeedSettingsError(
+            "name", _("Another feed is already called “%(name)s”.", name=other.name)
+        )
     return None
 
 
@@ -207,7 +212,11 @@ def delete(actor: User, feed: Feed) -> None:
     held = entry_count(feed)
     if held:
         raise FeedSettingsError(
-            "feed", f"“{feed.name}” holds news entries, so it is turned off rather than deleted."
+            "feed",
+            _(
+                "“%(name)s” holds news entries, so it is turned off rather than deleted.",
+                name=feed.name,
+            ),
         )
     audit.record(actor, "feed.deleted", field="url", old=feed.url, subject=subject(feed))
     db.session.delete(feed)

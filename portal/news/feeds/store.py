@@ -23,7 +23,7 @@ from typing import cast
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.news.feeds import sanitize
+from portal.news.feeds import media, sanitize
 from portal.news.feeds.config import image_origins
 from portal.news.feeds.types import ParsedEntry, ParsedFeed
 from portal.news.models import Feed, FeedEntry
@@ -84,6 +84,8 @@ def _content_hash(entry: ParsedEntry) -> str:
         published,
         entry.summary_base or "",
         entry.content_base or "",
+        # Only when there is one: the hash of an item without a picture stays as it was.
+        *((entry.image_url,) if entry.image_url else ()),
     )
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()
 
@@ -178,6 +180,7 @@ class SanitisedEntry:
     content_base: str | None
     summary_html: str
     content_html: str
+    image_url: str | None = None  # an https address (shown only from NEWS_IMAGE_ORIGINS)
 
 
 def sanitised(entry: ParsedEntry, feed_url: str, origins: Collection[str]) -> SanitisedEntry:
@@ -204,6 +207,14 @@ def sanitised(entry: ParsedEntry, feed_url: str, origins: Collection[str]) -> Sa
             if entry.content
             else ""
         ),
+        image_url=(
+            entry.image_url
+            if entry.image_url
+            and len(entry.image_url) <= LINK_MAX
+            and media.https_origin(entry.image_url) is not None
+            and sanitize.safe_link(entry.image_url) == entry.image_url
+            else None
+        ),
     )
 
 
@@ -226,6 +237,7 @@ def _fill(row: FeedEntry, clean: SanitisedEntry, entry: ParsedEntry, now: dateti
     row.content_base = clean.content_base
     row.summary_html = clean.summary_html
     row.content_html = clean.content_html
+    row.image_url = clean.image_url
     row.raw_summary = entry.summary
     row.raw_content = entry.content
     row.published_at = published_at(entry, now, row.published_at)

@@ -44,6 +44,8 @@ class ParsedEntry:
     # itself), made absolute against the feed's address; None when the document sets none.
     summary_base: str | None = None
     content_base: str | None = None
+    # The item's own picture (media:thumbnail, media:content, an image enclosure), absolute.
+    image_url: str | None = None
 
 
 @dataclass(frozen=True)
