@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from babel import Locale, numbers
+from babel import Locale, numbers, support
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, force_locale, get_locale, get_translations, lazy_gettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -51,6 +51,40 @@ __all__ = [
     "reader_language",
     "remember_language",
 ]
+
+
+def _translations() -> support.NullTranslations:
+    """The catalogue of the language in force, found once per language per request (or email).
+    Flask-Babel finds it anew for every string (its domain, context, locale and cache key),
+    which a page of a hundred strings pays a hundred times. Kept beside Flask-Babel's own
+    locale and valid while that is the same object: `force_locale` (`in_language`) puts
+    another in place, and the original back."""
+    if not g:  # no app context: Flask-Babel's own answer (no translation)
+        return get_translations()
+    state = g.get("_flask_babel")
+    if state is not None:
+        found = getattr(state, "portal_translations", None)
+        locale = getattr(state, "babel_locale", None)
+        if found is not None and locale is not None and found[0] is locale:
+            return found[1]
+    translations = get_translations()
+    state = g.get("_flask_babel")
+    if state is not None:
+        state.portal_translations = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """`string` in the reader's language, with `variables` put in (`%(name)s`)."""
+    text = _translations().ugettext(string)
+    return text if not variables else text % variables
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """The singular or the plural, as the reader's language counts `num` (`%(num)d`)."""
+    variables.setdefault("num", num)
+    return _translations().ungettext(singular, plural, num) % variables
+
 
 _ = gettext
 _l = lazy_gettext
@@ -163,6 +197,14 @@ def init_i18n(app: Flask) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", str(portal_config.PROJECT_ROOT / "translations")
     )
     Babel(app, locale_selector=select_language)
+    # Templates' `_()`, `ngettext()` and `{% trans %}` read the same cached catalogue.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(reader_language=reader_language, language_choices=language_choices)
     app.jinja_env.filters.update(number=format_number)

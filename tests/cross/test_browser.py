@@ -219,6 +219,18 @@ PAGES = {
     "hr-timeline": Screen(demo.HR_EMAIL, "/hr/timeline", "Timeline"),
     "hr-timeline-add": Screen(demo.HR_EMAIL, "/hr/timeline/new", "Add a milestone or a task"),
     "candidate-news": Screen(CHLOE.email, "/candidate/news", "News"),
+    # The checklist (the demo's tasks) for the candidate, her recruiter and HR; announcements.
+    "candidate-checklist": Screen(CHLOE.email, "/candidate/checklist", "Things to do"),
+    "recruiter-checklist": Screen(
+        RECRUITER, "/recruiter/candidates/{chloe}/checklist", "Chloé Dubois's checklist"
+    ),
+    "hr-checklist": Screen(
+        demo.HR_EMAIL, "/hr/people/{chloe}/checklist", "Chloé Dubois's checklist"
+    ),
+    "hr-announcements": Screen(demo.HR_EMAIL, "/hr/news/announcements", "Announcements"),
+    "hr-announcement-new": Screen(
+        demo.HR_EMAIL, "/hr/news/announcements/new", "Write an announcement"
+    ),
     "candidate-emails": Screen(CHLOE.email, "/candidate/email-preferences", "Email settings"),
     "hr-news-feeds": Screen(demo.HR_EMAIL, "/hr/news", "News feeds"),
     "hr-news-entries": Screen(demo.HR_EMAIL, "/hr/news/entries", "News entries"),
