@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -90,6 +91,19 @@ def title_of(title: str | None) -> str:
     return title or _("Untitled")
 
 
+# A card's excerpt and picture come from the item's stored HTML, the same for every candidate
+# and every page until the item changes: each process works them out once per text (the texts
+# are the keys, so an item fetched again with new words gets new ones).
+CARD_CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=CARD_CACHE_SIZE)
+def card_excerpt(html: str) -> str:
+    """`entries.excerpt` of an item's text, worked out once per text and process."""
+    return excerpt(html)
+
+
+@lru_cache(maxsize=CARD_CACHE_SIZE)
 def card_image(
     image_url: str | None, html: tuple[str, ...], origins: tuple[str, ...]
 ) -> CardImage | None:
@@ -159,7 +173,7 @@ def _cards(rows: list[Row[Any]], since: datetime | None) -> list[Card]:
                 pinned=bool(row.pinned),
                 featured=bool(row.featured),
                 is_new=visits.is_new(row.appeared_at, since),
-                excerpt=excerpt(text),
+                excerpt=card_excerpt(text or ""),
                 image=card_image(row.image_url, (row.summary, row.content), origins),
             )
         )
