@@ -141,12 +141,16 @@ PAGES: list[tuple[str, str]] = [
 ]
 
 
+MAX_PAGE_BYTES = 150_000  # issue 11: what a page may weigh, whatever the cohort
+
+
 @dataclass
 class World:
     app: Flask
     ids: dict[str, int] = field(default_factory=dict)
     small: dict[str, list[str]] = field(default_factory=dict)
     large: dict[str, list[str]] = field(default_factory=dict)
+    weight: dict[str, int] = field(default_factory=dict)  # bytes of each page, grown
 
 
 def _clients(app: Flask) -> dict[str, object]:
@@ -159,7 +163,9 @@ def _clients(app: Flask) -> dict[str, object]:
     return clients
 
 
-def _statements(app: Flask, client, path: str) -> list[str]:
+def _statements(
+    app: Flask, client, path: str, weights: dict[str, int] | None = None, key: str = ""
+) -> list[str]:
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
@@ -175,15 +181,18 @@ def _statements(app: Flask, client, path: str) -> list[str]:
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert answer.status_code == 200, (path, answer.status_code)
+    if weights is not None:
+        weights[key or path] = len(answer.get_data())
     return statements
 
 
-def _measure(world: World) -> dict[str, list[str]]:
+def _measure(world: World, weights: dict[str, int] | None = None) -> dict[str, list[str]]:
     with world.app.app_context():
         rate_limits.limiter().reset()
     clients = _clients(world.app)
     return {
-        path: _statements(world.app, clients[who], path.format(**world.ids)) for who, path in PAGES
+        path: _statements(world.app, clients[who], path.format(**world.ids), weights, path)
+        for who, path in PAGES
     }
 
 
@@ -374,7 +383,7 @@ def world(migrated) -> Iterator[World]:
         assert candidate.role == Role.CANDIDATE
     built.small = _measure(built)
     _grow(built)
-    built.large = _measure(built)
+    built.large = _measure(built, built.weight)
     yield built
     _empty_all_tables(app)
     with app.app_context():
@@ -388,3 +397,5 @@ def test_the_page_issues_a_fixed_number_of_queries(world, who, path):
     small, large = world.small[path], world.large[path]
     assert len(large) == len(small), (path, small, large)
     assert len(large) <= budget, (path, len(large), "\n".join(large))
+    # And its weight stays that of a page, with a thousand more of everything.
+    assert world.weight[path] < MAX_PAGE_BYTES, (path, world.weight[path])
