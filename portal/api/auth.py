@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from portal.api import tokens as api_tokens
-from portal.api.models import ApiToken
+from portal.api.tokens import LiveToken
 from portal.core import rate_limits
+from portal.core.extensions import db
 from portal.core.problems import ApiProblem
 from portal.people.models import User
 
@@ -19,8 +20,11 @@ def _unauthorized(detail: str, error: str | None = None) -> ApiProblem:
     return ApiProblem(401, detail, headers={"WWW-Authenticate": challenge})
 
 
-def caller() -> ApiToken:
-    """The request's live token (its person is then `g.api_user`); 401 without one."""
+_NOT_VALID = "This token is not valid: it may have been revoked, or its account closed."
+
+
+def caller() -> LiveToken:
+    """The request's live token (then also `g.api_token`); 401 without one."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.strip().partition(" ")
     if not header or scheme.lower() != "bearer":
@@ -31,16 +35,22 @@ def caller() -> ApiToken:
         )
     found = api_tokens.authenticate(token.strip())
     if found is None:
-        raise _unauthorized(
-            "This token is not valid: it may have been revoked, or its account closed.",
-            error="invalid_token",
-        )
-    g.api_user = found.user
+        raise _unauthorized(_NOT_VALID, error="invalid_token")
     g.api_token = found
     return found
 
 
-def require_write(token: ApiToken) -> None:
+def api_user() -> User:
+    """The person the request's token speaks for, loaded for a write (a read needs only the
+    id and role on the token)."""
+    token: LiveToken = g.api_token
+    user = db.session.get(User, token.user_id)
+    if user is None:  # removed in the moment since the token was checked
+        raise _unauthorized(_NOT_VALID, error="invalid_token")
+    return user
+
+
+def require_write(token: LiveToken) -> None:
     """403 unless the token may write (its person chose "Read and write" when making it)."""
     if not token.can_write:
         raise ApiProblem(
@@ -50,10 +60,10 @@ def require_write(token: ApiToken) -> None:
         )
 
 
-def check_rate(user: User) -> None:
+def check_rate(user_id: int) -> None:
     """429 with Retry-After once a person has used up their calls for now (API_RATE_LIMIT, in
     the portal's one rate-limit store)."""
-    wait = rate_limits.attempt(current_app.config["API_RATE_LIMIT"], f"api:user:{user.id}")
+    wait = rate_limits.attempt(current_app.config["API_RATE_LIMIT"], f"api:user:{user_id}")
     if wait:
         raise ApiProblem(
             429,

@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 
 from portal.core.extensions import db
 from portal.events.models import EngagementEvent, EventKind
-from portal.people.models import CandidateProfile, Role, User
+from portal.people.models import CandidateProfile, User
 
 
 @dataclass(frozen=True)
@@ -26,29 +26,29 @@ class EventPage:
     has_more: bool  # more events are ready now: ask again at once
 
 
-def _scoped(query: Select[EngagementEvent], viewer: User) -> Select[EngagementEvent]:
-    """Only events about active candidates the viewer looks after (HR: every candidate)."""
+def _scoped(query: Select[EngagementEvent], recruiter_id: int | None) -> Select[EngagementEvent]:
+    """Only events about active candidates of `recruiter_id` (None: every candidate, for HR)."""
     query = query.join(CandidateProfile, CandidateProfile.user_id == EngagementEvent.candidate_id)
     query = query.join(User, User.id == CandidateProfile.user_id).where(User.is_active.is_(True))
-    if viewer.role != Role.HR:
-        query = query.where(CandidateProfile.recruiter_id == viewer.id)
+    if recruiter_id is not None:
+        query = query.where(CandidateProfile.recruiter_id == recruiter_id)
     return query
 
 
-def can_see_candidate(viewer: User, candidate_id: int) -> bool:
-    """True if the candidate exists, is active and is in the viewer's scope."""
+def can_see_candidate(recruiter_id: int | None, candidate_id: int) -> bool:
+    """True if the candidate exists, is active and is `recruiter_id`'s (None: anyone's)."""
     query = (
         select(User.id)
         .join(CandidateProfile, CandidateProfile.user_id == User.id)
         .where(User.id == candidate_id, User.is_active.is_(True))
     )
-    if viewer.role != Role.HR:
-        query = query.where(CandidateProfile.recruiter_id == viewer.id)
+    if recruiter_id is not None:
+        query = query.where(CandidateProfile.recruiter_id == recruiter_id)
     return db.session.scalar(query) is not None
 
 
 def page(
-    viewer: User,
+    recruiter_id: int | None,
     *,
     after: int,
     limit: int,
@@ -57,8 +57,9 @@ def page(
     candidate_id: int | None = None,
     kind: EventKind | None = None,
 ) -> EventPage:
-    """Up to `limit` events with an id above `after`, oldest first, in one query."""
-    query = _scoped(select(EngagementEvent), viewer).where(EngagementEvent.id > after)
+    """Up to `limit` events with an id above `after` about the candidates of `recruiter_id`
+    (None: everyone's), oldest first, in one query."""
+    query = _scoped(select(EngagementEvent), recruiter_id).where(EngagementEvent.id > after)
     if candidate_id is not None:
         query = query.where(EngagementEvent.candidate_id == candidate_id)
     if kind is not None:

@@ -19,11 +19,11 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.api import event_feed
+from portal.api import candidate_list, event_feed
 from portal.api import tokens as api_tokens
 from portal.api.auth import caller, check_rate
-from portal.api.models import ApiToken
 from portal.api.openapi import CURSOR_PATTERN, MAX_DB_ID, document
+from portal.api.tokens import LiveToken
 from portal.core import clock
 from portal.core.database import SAFE_METHODS
 from portal.core.extensions import csrf, db
@@ -32,7 +32,7 @@ from portal.engagement import cohort
 from portal.engagement import status as engagement
 from portal.engagement.models import Status
 from portal.events.models import EngagementEvent, EventKind
-from portal.people.models import Role, User
+from portal.people.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,10 @@ def _guard() -> None:
         return
     token = caller()
     _note_use(token)
-    check_rate(token.user)
+    check_rate(token.user_id)
 
 
-def _note_use(token: ApiToken) -> None:
+def _note_use(token: LiveToken) -> None:
     """Note the token's use (at most once a minute). A read notes it in a short transaction of
     its own (the request itself only reads), a write in its own transaction: on SQLite a second
     connection would wait for the write lock the request holds. Bookkeeping only, so a busy
@@ -106,8 +106,9 @@ def _note_use(token: ApiToken) -> None:
         log.warning("Could not note the use of API token %s", token.id, exc_info=True)
 
 
-def _caller() -> User:
-    return g.api_user
+def _caller() -> LiveToken:
+    token: LiveToken = g.api_token
+    return token
 
 
 def _whole_number(name: str, low: int, high: int, default: int | None) -> int | None:
@@ -175,9 +176,9 @@ def _event(event: EngagementEvent) -> dict:
     }
 
 
-def _own_scope(user: User) -> int | None:
+def _own_scope(token: LiveToken) -> int | None:
     """The recruiter filter that keeps a caller in scope: their own id, or None for HR."""
-    return None if user.role == Role.HR else user.id
+    return None if token.role == Role.HR else token.user_id
 
 
 @bp.get("/candidates")
@@ -185,7 +186,7 @@ def candidates() -> ResponseReturnValue:
     """The caller's candidates, riskiest first, then soonest joining, a page at a time (pass
     `next_cursor` back as `after`). The statuses are those the portal stored for its
     dashboards, evaluated at `computed_at` or later."""
-    user = _caller()
+    token = _caller()
     recruiter_id = _whole_number("recruiter_id", 1, MAX_DB_ID, None)
     status = _choice("status", Status)
     limit = _whole_number("limit", *CANDIDATE_LIMIT) or CANDIDATE_LIMIT[2]
@@ -195,36 +196,32 @@ def candidates() -> ResponseReturnValue:
         after = cohort.read_cursor(raw_after)
         if after is None:
             raise bad_parameter("after", "must be a next_cursor value from an earlier page")
-    scope = _own_scope(user)
+    scope = _own_scope(token)
     now = clock.now()
     if scope is not None and recruiter_id not in (None, scope):
         # Another recruiter's: none of them are yours.
-        page = cohort.Page(signals=[], activity=[], next_after=None, checked_at=None)
+        found = candidate_list.EMPTY
     else:
-        page = cohort.candidates_page(
-            now,
-            cohort.Filters(status=status, after=after),
-            recruiter_id=scope or recruiter_id,
-            size=limit,
-            with_activity=False,
+        found = candidate_list.page(
+            now, recruiter_id=scope or recruiter_id, status=status, after=after, size=limit
         )
     return jsonify(
-        data=[candidate_json(signal) for signal in page.signals],
-        count=len(page.signals),
-        next_cursor=str(page.next_after) if page.next_after is not None else None,
-        has_more=page.next_after is not None,
-        computed_at=(page.checked_at or now).isoformat(),
+        data=found.data,
+        count=len(found.data),
+        next_cursor=found.next_cursor,
+        has_more=found.next_cursor is not None,
+        computed_at=(found.computed_at or now).isoformat(),
     )
 
 
 @bp.get("/candidates/<int:candidate_id>")
 def candidate(candidate_id: int) -> ResponseReturnValue:
     """One candidate; 404 when out of the caller's scope, exactly as for a missing id."""
-    user = _caller()
+    token = _caller()
     rows = []
     if candidate_id <= MAX_DB_ID:
         rows = engagement.signals(
-            clock.now(), recruiter_id=_own_scope(user), candidate_ids=[candidate_id]
+            clock.now(), recruiter_id=_own_scope(token), candidate_ids=[candidate_id]
         )
     if not rows:
         raise ApiProblem(404, f"There is no candidate {candidate_id} among yours.")
@@ -234,7 +231,7 @@ def candidate(candidate_id: int) -> ResponseReturnValue:
 @bp.get("/events")
 def events() -> ResponseReturnValue:
     """Events about the caller's candidates after a cursor, oldest first."""
-    user = _caller()
+    token = _caller()
     raw_after = request.args.get("after")
     after = 0
     if raw_after is not None:
@@ -244,10 +241,11 @@ def events() -> ResponseReturnValue:
     limit = _whole_number("limit", *EVENT_LIMIT) or EVENT_LIMIT[2]
     candidate_id = _whole_number("candidate_id", 1, MAX_DB_ID, None)
     kind = _choice("kind", EventKind)
-    if candidate_id is not None and not event_feed.can_see_candidate(user, candidate_id):
+    scope = _own_scope(token)
+    if candidate_id is not None and not event_feed.can_see_candidate(scope, candidate_id):
         raise ApiProblem(404, f"There is no candidate {candidate_id} among yours.")
     result = event_feed.page(
-        user,
+        scope,
         after=after,
         limit=limit,
         now=clock.now(),

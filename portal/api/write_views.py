@@ -22,7 +22,7 @@ from flask.typing import ResponseReturnValue
 from portal.accounts import offer_import
 from portal.api import candidate_writes as writes
 from portal.api import idempotency, outcome_writes
-from portal.api.auth import require_write
+from portal.api.auth import api_user, require_write
 from portal.api.idempotency import Answer
 from portal.api.views import body_limit, bp, candidate_json
 from portal.core import clock
@@ -77,7 +77,7 @@ def _object() -> dict[str, Any]:
 def _run(write: Callable[[User, datetime], Answer]) -> Answer:
     """The write, in the request's transaction; problem details for what it refuses."""
     try:
-        return write(g.api_user, clock.now())
+        return write(api_user(), clock.now())
     except writes.InvalidInput as error:
         raise _problem(error) from None
     except writes.OutOfScope as error:

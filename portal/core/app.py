@@ -17,6 +17,7 @@ from portal.core.assets import init_assets
 from portal.core.database import init_database
 from portal.core.errors import init_errors
 from portal.core.extensions import csrf, db, migrate
+from portal.core.fragments import init_fragments
 from portal.core.i18n import init_i18n
 from portal.core.ids import IdConverter
 from portal.core.security import init_security_headers
@@ -54,6 +55,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_templating(app)
     init_assets(app)
     init_site(app)
+    init_fragments(app)
     rate_limits.init_app(app)
     return app
 

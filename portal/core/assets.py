@@ -109,6 +109,12 @@ def fingerprinted_name(filename: str) -> str:
     return f"{filename[: -len(suffix)]}.{digest}{suffix}"
 
 
+def assets_watched() -> bool:
+    """Whether a file's name may change while the process runs (development and the tests
+    hash an edited file again): then a page must not keep the names it linked."""
+    return _fingerprints().watch
+
+
 def asset_url(filename: str) -> str:
     """The URL of a file of static/ under its fingerprinted name (a template global)."""
     return url_for("static", filename=fingerprinted_name(filename))
@@ -151,4 +157,4 @@ def init_assets(app: Flask) -> None:
     app.extensions[_EXTENSION_KEY] = Fingerprints(watch=watch)
     app.extensions[_COMPRESSED_KEY] = compression.make_precompressed(watch=watch)
     app.view_functions["static"] = serve_static
-    app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.globals.update(asset_url=asset_url, assets_watched=assets_watched)

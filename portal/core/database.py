@@ -10,16 +10,21 @@ A view that must write on GET says so, naming the tables, with `@writes_on_get("
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, event
+from sqlalchemy import BindParameter, Engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.core.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+_Value = TypeVar("_Value")
+# A value a query compares with, or the bound parameter it takes it from when the query is
+# built once and run many times (the hot pages' queries).
+OrBound: TypeAlias = _Value | BindParameter[_Value]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])

@@ -19,14 +19,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import cached_property, lru_cache
 from typing import Any
 
 from babel import Locale, numbers, support
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Request, current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, get_translations, lazy_gettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.i18n import messages_path
 
 from portal.core import config as portal_config
 from portal.core.problems import is_api_request
@@ -192,7 +194,24 @@ def format_decimal(number: Any, format: str | None = None) -> str:  # noqa: A002
     return numbers.format_decimal(number, format=format, locale=_number_locale())
 
 
+@lru_cache(maxsize=16)
+def _wtforms_catalogue(language: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class PortalRequest(Request):
+    """Flask's request, with WTForms' own messages ("Not a valid date value.") found once per
+    language and process: Flask-WTF reads `request.wtforms_translations` when it is set, and
+    would otherwise load WTForms' catalogue from its file on every request that makes a form."""
+
+    @cached_property
+    def wtforms_translations(self) -> support.NullTranslations:
+        locale = get_locale()
+        return _wtforms_catalogue(str(locale) if locale is not None else DEFAULT_LANGUAGE)
+
+
 def init_i18n(app: Flask) -> None:
+    app.request_class = PortalRequest
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(portal_config.PROJECT_ROOT / "translations")
     )

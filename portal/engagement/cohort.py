@@ -1,6 +1,6 @@
-"""Reading a cohort from the candidates' summaries, never from the event log: the dashboards'
-filters from the query string, a page of candidates in the board's order (riskiest first, then
-soonest joining) after a cursor, and the counts the tiles show.
+"""Reading a cohort from the candidates' summaries, never from the event log: with the
+dashboards' filters (portal.engagement.board_filters), a page of candidates in the board's
+order (riskiest first, then soonest joining) after a cursor, and the counts the tiles show.
 
 A page walks an index of the summaries and stops after the rows it needs (no OFFSET: the next
 page starts after the last row shown), so it costs the same at 100 candidates as at 10,000.
@@ -9,18 +9,37 @@ The dashboards (portal.engagement.dashboard) and the API's candidate list read i
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import aliased
 
 from portal.core import pages
 from portal.core.extensions import db
-from portal.core.i18n import _, format_number
+from portal.engagement.board_filters import (
+    JOINING_WINDOWS,
+    STATUS_ORDER,
+    Cursor,
+    Filters,
+    read_cursor,
+    read_filters,
+)
 from portal.engagement.models import CandidateSummary, Status
 from portal.engagement.status import CandidateSignal, stored_signal
 from portal.people.models import CandidateProfile, User
@@ -29,146 +48,22 @@ from portal.people.models import CandidateProfile, User
 _RECRUITER = aliased(User, name="recruiter")
 
 PAGE_SIZE = 50
-SEARCH_MAX = 100
-LOCATION_MAX = 80
-UNASSIGNED = "unassigned"
-# The joining-window choices offered; any whole number of days up to a year is accepted.
-JOINING_WINDOWS = (7, 14, 30, 90)
-JOINING_WINDOW_MAX = 366
-# The dashboard's order: riskiest first (summary_facts.BOARD_RANK).
-STATUS_ORDER = (Status.AT_RISK, Status.QUIET, Status.INVITED, Status.ENGAGED)
-# Board rank, joining date as days since 1970-01-01, candidate id: every string of this shape
-# is a valid cursor (nothing to reject beyond the pattern).
-_CURSOR = re.compile(r"([0-4])\.([0-9]{1,6})\.([0-9]{1,10})")
-_DAY_ZERO = date(1970, 1, 1)
 
-
-# --- Filters -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where the next page starts: after this (board rank, joining date, candidate id)."""
-
-    rank: int
-    joining_date: date
-    candidate_id: int
-
-    def __str__(self) -> str:
-        return f"{self.rank}.{(self.joining_date - _DAY_ZERO).days}.{self.candidate_id}"
-
-
-@dataclass
-class Filters:
-    """The dashboard's GET filters, checked; `problems` says in words what was ignored."""
-
-    status: Status | None = None
-    search: str = ""
-    recruiter: str = ""  # "" (everyone), "unassigned" or an active recruiter's id, as text
-    joining_within: int | None = None  # days from today, today included
-    location: str = ""
-    after: Cursor | None = None
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def recruiter_id(self) -> int | None:
-        return int(self.recruiter) if self.recruiter.isdigit() else None
-
-    @property
-    def unassigned(self) -> bool:
-        return self.recruiter == UNASSIGNED
-
-    @property
-    def narrowed(self) -> bool:
-        """Whether anything but the status narrows the list."""
-        return bool(self.search or self.recruiter or self.joining_within or self.location)
-
-    def query(self, **changes: str) -> dict[str, str]:
-        """The query string with some filters changed (for the status links and the pager);
-        a changed filter starts again from the first page."""
-        args = {
-            "status": str(self.status or ""),
-            "q": self.search,
-            "recruiter": self.recruiter,
-            "joining": str(self.joining_within or ""),
-            "location": self.location,
-        } | changes
-        return {name: value for name, value in args.items() if value}
-
-
-def _whole_days(text: str) -> int | None:
-    return int(text) if text.isdigit() and 1 <= int(text) <= JOINING_WINDOW_MAX else None
-
-
-def _cursor(text: str) -> Cursor | None:
-    found = _CURSOR.fullmatch(text)
-    if not found:
-        return None
-    day = _DAY_ZERO + timedelta(days=int(found.group(2)))
-    return Cursor(int(found.group(1)), day, int(found.group(3)))
-
-
-def read_filters(args: Mapping[str, str], recruiter_ids: set[int] | None = None) -> Filters:
-    """Filters from the query string. `recruiter_ids` are the ids HR may filter by; None means
-    the page has no recruiter filter (a recruiter's own dashboard ignores the argument)."""
-    filters = Filters()
-    status = (args.get("status") or "").strip()
-    if status:
-        try:
-            filters.status = Status(status)
-        except ValueError:
-            known = ", ".join(f"“{known.label}”" for known in STATUS_ORDER)
-            filters.problems.append(
-                _(
-                    "There is no status “%(status)s” (the statuses are %(known)s): "
-                    "showing every status.",
-                    status=status[:40],
-                    known=known,
-                )
-            )
-    search = " ".join((args.get("q") or "").split())
-    if len(search) > SEARCH_MAX:
-        filters.problems.append(
-            _("Searches are limited to %(max)s characters.", max=format_number(SEARCH_MAX))
-        )
-        search = search[:SEARCH_MAX]
-    filters.search = search
-    recruiter = (args.get("recruiter") or "").strip()
-    if recruiter_ids is not None and recruiter:
-        if recruiter == UNASSIGNED or (recruiter.isdigit() and int(recruiter) in recruiter_ids):
-            filters.recruiter = recruiter
-        else:
-            filters.problems.append(
-                _(
-                    "That recruiter is not one of the active recruiters: showing everyone's "
-                    "candidates."
-                )
-            )
-    joining_within = (args.get("joining") or "").strip()
-    if joining_within:
-        filters.joining_within = _whole_days(joining_within)
-        if filters.joining_within is None:
-            filters.problems.append(
-                _(
-                    "“Joining within” takes a number of days from 1 to %(max)s: showing every "
-                    "joining date.",
-                    max=format_number(JOINING_WINDOW_MAX),
-                )
-            )
-    filters.location = " ".join((args.get("location") or "").split())[:LOCATION_MAX]
-    after = (args.get("after") or "").strip()
-    if after:
-        filters.after = _cursor(after)
-        if filters.after is None:
-            filters.problems.append(
-                _("That page link is not valid any more: showing the first page.")
-            )
-    return filters
-
-
-def read_cursor(text: str) -> Cursor | None:
-    """A page cursor from its text (`str(cursor)`), None when it is not one."""
-    return _cursor(text)
+# The filters are read in board_filters; the pages and the API take them from here.
+__all__ = [
+    "JOINING_WINDOWS",
+    "PAGE_SIZE",
+    "STATUS_ORDER",
+    "Cursor",
+    "Filters",
+    "Page",
+    "Tiles",
+    "candidates_page",
+    "count_in_scope",
+    "page_query",
+    "read_cursor",
+    "read_filters",
+]
 
 
 # --- Pages and counts ---------------------------------------------------------------------------
@@ -188,22 +83,26 @@ class Tiles:
         return self.counts[Status.INVITED]
 
 
-def _scope(filters: Filters, recruiter_id: int | None, today: date) -> list[ColumnElement[bool]]:
-    """Everything but the status and the page: the tiles count within this."""
+def _where(
+    *,
+    recruiter_id: Any = None,
+    unassigned: bool = False,
+    joining: tuple[Any, Any] | None = None,
+    location: Any = None,
+    pattern: Any = None,
+) -> list[ColumnElement[bool]]:
+    """The scope's conditions: each value given (or bound parameter) narrows it, None does
+    not. Everything but the status and the page: the tiles count within this."""
     where: list[ColumnElement[bool]] = [CandidateSummary.is_active.is_(True)]
     if recruiter_id is not None:
         where.append(CandidateSummary.recruiter_id == recruiter_id)
-    elif filters.unassigned:
+    elif unassigned:
         where.append(CandidateSummary.recruiter_id.is_(None))
-    elif filters.recruiter_id is not None:
-        where.append(CandidateSummary.recruiter_id == filters.recruiter_id)
-    if filters.joining_within:
-        last = today + timedelta(days=filters.joining_within - 1)
-        where.append(CandidateSummary.joining_date.between(today, last))
-    if filters.location:
-        where.append(CandidateSummary.location == filters.location)
-    if filters.search:
-        pattern = pages.contains(filters.search)
+    if joining is not None:
+        where.append(CandidateSummary.joining_date.between(*joining))
+    if location is not None:
+        where.append(CandidateSummary.location == location)
+    if pattern is not None:
         where.append(
             CandidateSummary.candidate_id.in_(
                 select(User.id).where(
@@ -217,17 +116,80 @@ def _scope(filters: Filters, recruiter_id: int | None, today: date) -> list[Colu
     return where
 
 
-def _tiles(where: list[ColumnElement[bool]], today: date) -> Tiles:
+def _scope_values(filters: Filters, recruiter_id: int | None, today: date) -> dict[str, Any]:
+    """What narrows the scope, by `_where`'s argument names: a recruiter's own board, else the
+    recruiter the filters name, the joining window, the location, the search."""
+    values: dict[str, Any] = {}
+    if recruiter_id is None:
+        recruiter_id = filters.recruiter_id
+        if filters.unassigned:
+            values["unassigned"] = True
+    if recruiter_id is not None:
+        values["recruiter_id"] = recruiter_id
+    if filters.joining_within:
+        values["joining"] = (today, today + timedelta(days=filters.joining_within - 1))
+    if filters.location:
+        values["location"] = filters.location
+    if filters.search:
+        values["pattern"] = pages.contains(filters.search)
+    return values
+
+
+def _scope(filters: Filters, recruiter_id: int | None, today: date) -> list[ColumnElement[bool]]:
+    return _where(**_scope_values(filters, recruiter_id, today))
+
+
+# --- The dashboards' queries, built once per shape -------------------------------------------
+#
+# A shape is which filters narrow the board (the names `_scope_values` gives); each shape's
+# queries are built once per process with bound parameters in place of the values, and run
+# with `_parameters`: building a query and its cache key cost more than running it.
+
+Shape = tuple[str, ...]
+
+
+def _parameters(values: dict[str, Any]) -> tuple[Shape, dict[str, Any]]:
+    """The shape of a scope and its values as the bound parameters' values."""
+    shape = tuple(sorted(values))
+    parameters: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "joining":
+            parameters["board_joining_from"], parameters["board_joining_to"] = value
+        elif name != "unassigned":
+            parameters[f"board_{name}"] = value
+    return shape, parameters
+
+
+def _bound_where(shape: Shape) -> list[ColumnElement[bool]]:
+    joining_from = bindparam("board_joining_from", type_=Date())
+    joining_to = bindparam("board_joining_to", type_=Date())
+    bound: dict[str, Any] = {
+        "recruiter_id": bindparam("board_recruiter_id", type_=Integer()),
+        "unassigned": True,
+        "joining": (joining_from, joining_to),
+        "location": bindparam("board_location", type_=String()),
+        "pattern": bindparam("board_pattern", type_=String()),
+    }
+    return _where(**{name: bound[name] for name in shape})
+
+
+@cache
+def _tiles_query(shape: Shape) -> Select[Any]:
     def count(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    row = db.session.execute(
-        select(
-            func.count(),
-            *(count(CandidateSummary.status == status) for status in STATUS_ORDER),
-            count(CandidateSummary.joining_date.between(today, today + timedelta(days=6))),
-        ).where(*where)
-    ).one()
+    today = bindparam("board_today", type_=Date())
+    week_end = bindparam("board_week_end", type_=Date())
+    return select(
+        func.count(),
+        *(count(CandidateSummary.status == status) for status in STATUS_ORDER),
+        count(CandidateSummary.joining_date.between(today, week_end)),
+    ).where(*_bound_where(shape))
+
+
+def _tiles(shape: Shape, parameters: dict[str, Any], today: date) -> Tiles:
+    week = {"board_today": today, "board_week_end": today + timedelta(days=6)}
+    row = db.session.execute(_tiles_query(shape), parameters | week).one()
     total, *by_status, this_week = (int(value) for value in row)
     counts = dict(zip(STATUS_ORDER, by_status, strict=True))
     return Tiles(total=total, counts=counts, joining_this_week=this_week)
@@ -253,17 +215,30 @@ def page_query(
 ) -> Select[*tuple[Any, ...]]:
     """The SELECT of `candidates_page` (one page and one row more, to know if another follows):
     in the order of the summaries' board indexes, so the database stops after those rows."""
-    where = _scope(filters, recruiter_id, today)
-    if filters.status is not None:
-        where.append(CandidateSummary.status == filters.status)
-    order = (
-        CandidateSummary.board_rank,
-        CandidateSummary.joining_date,
-        CandidateSummary.candidate_id,
+    return _page_select(
+        _scope(filters, recruiter_id, today),
+        filters.status,
+        filters.after,
+        size=size,
+        with_activity=with_activity,
     )
-    if filters.after is not None:
-        after = filters.after
-        where.append(tuple_(*order) > tuple_(after.rank, after.joining_date, after.candidate_id))
+
+
+_ORDER = (CandidateSummary.board_rank, CandidateSummary.joining_date, CandidateSummary.candidate_id)
+
+
+def _page_select(
+    where: list[ColumnElement[bool]],
+    status: Any,
+    after: Cursor | None,
+    *,
+    size: Any,
+    with_activity: bool,
+) -> Select[*tuple[Any, ...]]:
+    if status is not None:
+        where.append(CandidateSummary.status == status)
+    if after is not None:
+        where.append(tuple_(*_ORDER) > tuple_(after.rank, after.joining_date, after.candidate_id))
     recruiter = _RECRUITER
     summary = CandidateSummary
     # Columns, not the entity: a page reads rows, it never changes them (and skips the JSON it
@@ -305,9 +280,39 @@ def page_query(
             and_(recruiter.id == CandidateSummary.recruiter_id, recruiter.is_active.is_(True)),
         )
         .where(*where)
-        .order_by(*order)
+        .order_by(*_ORDER)
         .limit(size + 1)
     )
+
+
+@cache
+def _bound_page(
+    shape: Shape, by_status: bool, after: bool, size: int, with_activity: bool
+) -> Select[*tuple[Any, ...]]:
+    """`page_query` for one shape of board, its values bound (`_page_parameters`)."""
+    cursor = Cursor(
+        cast(Any, bindparam("board_after_rank", type_=Integer())),
+        cast(Any, bindparam("board_after_date", type_=Date())),
+        cast(Any, bindparam("board_after_id", type_=Integer())),
+    )
+    return _page_select(
+        _bound_where(shape),
+        bindparam("board_status", type_=String()) if by_status else None,
+        cursor if after else None,
+        size=size,
+        with_activity=with_activity,
+    )
+
+
+def _page_parameters(filters: Filters) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    if filters.status is not None:
+        parameters["board_status"] = str(filters.status)
+    if filters.after is not None:
+        parameters["board_after_rank"] = filters.after.rank
+        parameters["board_after_date"] = filters.after.joining_date
+        parameters["board_after_id"] = filters.after.candidate_id
+    return parameters
 
 
 def candidates_page(
@@ -322,14 +327,11 @@ def candidates_page(
     """Up to `size` candidates after `filters.after`, riskiest first, then soonest joining, in
     the filters' scope and status, with each one's activity per day unless `with_activity` is
     False. One query, walking an index of the summaries."""
-    query = page_query(
-        filters,
-        recruiter_id=recruiter_id,
-        today=today or now.date(),
-        size=size,
-        with_activity=with_activity,
+    shape, parameters = _parameters(_scope_values(filters, recruiter_id, today or now.date()))
+    query = _bound_page(
+        shape, filters.status is not None, filters.after is not None, size, with_activity
     )
-    found = list(db.session.execute(query).all())
+    found = list(db.session.execute(query, parameters | _page_parameters(filters)).all())
     more = len(found) > size
     found = found[:size]
     last = found[-1] if found else None
@@ -351,4 +353,5 @@ def count_in_scope(
 ) -> Tiles:
     """The tiles: counts in the filters' scope, any status. One query."""
     today = today or now.date()
-    return _tiles(_scope(filters, recruiter_id, today), today)
+    shape, parameters = _parameters(_scope_values(filters, recruiter_id, today))
+    return _tiles(shape, parameters, today)

@@ -7,11 +7,13 @@ markup is shared too (templates/engagement/_dashboard.html).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from portal.core.extensions import db
@@ -35,12 +37,44 @@ _SUMMARY = aliased(CandidateSummary, name="later")
 ACTIVITY_DAYS = 30
 
 
+# A row's links for its reader: the candidate's page, and their questions and answers.
+Links = Callable[[CandidateSignal], tuple[str, str]]
+_SIGNAL_FIELDS = tuple(item.name for item in fields(CandidateSignal))
+
+
 @dataclass(frozen=True)
 class Row:
     signal: CandidateSignal
-    spark: Sparkline
-    url: str  # the candidate's page for this reader
-    thread_url: str  # their questions and answers
+    counts: tuple[int, ...]  # actions per day over the sparkline's days, oldest first
+    now: datetime
+    links: Links
+
+    @cached_property
+    def spark(self) -> Sparkline:
+        """Drawn when the row is rendered: a row the page already keeps rendered needs none."""
+        return sparkline(list(self.counts), self.now)
+
+    @cached_property
+    def _urls(self) -> tuple[str, str]:
+        return self.links(self.signal)
+
+    @property
+    def url(self) -> str:
+        return self._urls[0]
+
+    @property
+    def thread_url(self) -> str:
+        return self._urls[1]
+
+    @cached_property
+    def key(self) -> tuple[Hashable, ...]:
+        """Everything the row shows, for the page to keep its HTML (core/fragments.py): every
+        field of the signal, the counts and the day they end on, whose links."""
+        signal = tuple(
+            tuple(value) if isinstance(value, list) else value
+            for value in (getattr(self.signal, name) for name in _SIGNAL_FIELDS)
+        )
+        return (signal, self.counts, self.now.astimezone(UTC).date(), self.links)
 
 
 @dataclass(frozen=True)
@@ -72,9 +106,9 @@ class Board:
     page_size = PAGE_SIZE
 
 
-def _locations() -> list[str]:
-    """The places candidates join at (for the filter), by a loose scan of the location index:
-    one seek per distinct place, however many candidates share it."""
+def _places_query() -> Select[Any]:
+    """The places candidates join at, by a loose scan of the location index: one seek per
+    distinct place, however many candidates share it."""
     summary = _SUMMARY
     first = select(func.min(CandidateSummary.location)).where(CandidateSummary.location > "")
     places = first.cte("places", recursive=True)
@@ -82,14 +116,23 @@ def _locations() -> list[str]:
         select(func.min(summary.location)).where(summary.location > places.c[0]).scalar_subquery()
     )
     places = places.union_all(select(after).where(places.c[0].is_not(None)))
-    return [place for place in db.session.scalars(select(places.c[0])) if place is not None]
+    return select(places.c[0])
+
+
+# Built once: the same for every dashboard.
+_PLACES = _places_query()
+
+
+def _locations() -> list[str]:
+    """The places candidates join at (for the filter)."""
+    return [place for place in db.session.scalars(_PLACES) if place is not None]
 
 
 def build(
     now: datetime,
     filters: Filters,
     *,
-    links: Callable[[CandidateSignal], tuple[str, str]],
+    links: Links,
     recruiter_id: int | None = None,
     today: date | None = None,
 ) -> Board:
@@ -101,7 +144,7 @@ def build(
     page = candidates_page(now, filters, recruiter_id=recruiter_id, today=today)
     keys = window(now, ACTIVITY_DAYS)
     rows = [
-        Row(signal, sparkline(day_counts(days, keys), now), *links(signal))
+        Row(signal, tuple(day_counts(days, keys)), now, links)
         for signal, days in zip(page.signals, page.activity, strict=True)
     ]
     return Board(

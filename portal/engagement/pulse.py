@@ -21,6 +21,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import ScalarSelect, func, select
 
 from portal.core import inputs
+from portal.core.database import OrBound
 from portal.core.extensions import db
 from portal.core.i18n import _, _l, format_number
 from portal.engagement.models import CandidateSummary, PulseResponse
@@ -106,7 +107,7 @@ class Use:
         return since and len(visits) >= config["PULSE_AFTER_VISITS"]
 
 
-def use_columns(candidate_id: int) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+def use_columns(candidate_id: OrBound[int]) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
     """When the candidate was first seen and their days of activity, as subqueries to read
     beside others (`Use.of` takes the two values)."""
     summary = select(CandidateSummary).where(CandidateSummary.candidate_id == candidate_id)
@@ -160,7 +161,7 @@ def last_response(candidate_id: int) -> PulseResponse | None:
     )
 
 
-def last_answered_at(candidate_id: int) -> ScalarSelect[datetime]:
+def last_answered_at(candidate_id: OrBound[int]) -> ScalarSelect[datetime]:
     """When the candidate last answered, as a subquery to read beside others (one query)."""
     return (
         select(func.max(PulseResponse.answered_at))

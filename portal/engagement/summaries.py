@@ -28,12 +28,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
+    bindparam,
     event,
     inspect,
     select,
     update,
 )
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from portal.core import clock
 from portal.core.extensions import db
@@ -50,6 +51,11 @@ _TO_EVALUATE = "engagement.summaries.to_evaluate"
 # Up to this many candidates are evaluated from the session's objects, more with one query.
 IN_MEMORY_MAX = 10
 _SEEN = "engagement.summaries.seen"
+# The summaries a request touched, kept until they are evaluated at the commit: the session
+# holds clean objects only weakly, and each flush would otherwise read them again.
+_HELD = "engagement.summaries.held"
+# Threads a savepoint's flush changed, re-read at the transaction's next flush or its commit.
+_THREADS_LATER = "engagement.summaries.threads_later"
 
 
 # --- Facts from events -------------------------------------------------------------------------
@@ -57,6 +63,12 @@ _SEEN = "engagement.summaries.seen"
 
 def _mark(session: Session, key: str, ids: Iterable[int]) -> None:
     session.info.setdefault(key, set()).update(ids)
+
+
+def _hold(session: Session, summaries: dict[int, CandidateSummary]) -> None:
+    """Keep a few touched summaries (a request's) in the session until they are evaluated."""
+    if len(summaries) <= IN_MEMORY_MAX:
+        session.info.setdefault(_HELD, {}).update(summaries)
 
 
 @event_recorded.connect
@@ -73,6 +85,7 @@ def _on_home_view(candidate_id: int, *, kind: str, at: datetime, **_: Any) -> No
     else:
         facts.apply_event(summary, kind, at)
         _mark(session, _TO_EVALUATE, [candidate_id])
+        _hold(session, {candidate_id: summary})
 
 
 # --- Copies of the profile and account ---------------------------------------------------------
@@ -159,6 +172,18 @@ def _follow_changes(session: Session, _context: UOWTransaction) -> None:
     seen: _Seen | None = session.info.pop(_SEEN, None)
     if seen is None:
         return
+    if session.in_nested_transaction():
+        # A savepoint's thread changes (a message posted at most once) are re-read later, with
+        # whatever the transaction writes next: a re-read gives the same then, and the summary
+        # is not written twice.
+        _mark(session, _THREADS_LATER, seen.threads)
+        seen.threads = set()
+    else:
+        seen.threads |= session.info.pop(_THREADS_LATER, set())
+    _follow(session, seen)
+
+
+def _follow(session: Session, seen: _Seen) -> None:
     people = set()
     for obj in seen.people:
         if isinstance(obj, CandidateProfile) and obj.user_id is not None:
@@ -193,6 +218,7 @@ def _follow_changes(session: Session, _context: UOWTransaction) -> None:
         if tasks:
             facts.refresh_tasks(sorted(tasks & loaded.keys()), everyone=seen.every_checklist)
     _mark(session, _TO_EVALUATE, touched)
+    _hold(session, loaded)
 
 
 @event.listens_for(Session, "before_commit")
@@ -204,15 +230,30 @@ def _evaluate_touched(session: Session) -> None:
     pending = session.new | session.dirty | session.deleted
     if any(not isinstance(obj, CandidateSummary) for obj in pending):
         session.flush()  # so that every change has been followed
+    later = session.info.pop(_THREADS_LATER, None)
+    if later:
+        _follow(session, _Seen(threads=later))
     ids = session.info.pop(_TO_EVALUATE, None)
     if ids:
         evaluate(sorted(ids), clock.now(), session=session)
+    session.info.pop(_HELD, None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_TO_EVALUATE, None)
     session.info.pop(_SEEN, None)
+    session.info.pop(_HELD, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _let_go(session: Session, transaction: SessionTransaction) -> None:
+    """A session closed without a commit or rollback keeps no summaries either; threads left
+    to re-read go with the transaction (a savepoint rolled back leaves them: a re-read is
+    harmless)."""
+    if transaction.parent is None:
+        session.info.pop(_HELD, None)
+        session.info.pop(_THREADS_LATER, None)
 
 
 # --- Evaluation --------------------------------------------------------------------------------
@@ -236,6 +277,21 @@ def evaluate(ids: list[int], now: datetime, *, session: Session | None = None) -
     return _store(found, now, session)
 
 
+# The active recruiter's zone and working week, which the answer promise counts in; built once
+# (every request that touches a candidate runs it).
+_RECRUITER_WEEK = (
+    select(
+        User.time_zone,
+        WorkingHours.weekdays,
+        WorkingHours.starts_minute,
+        WorkingHours.ends_minute,
+        WorkingHours.holiday_calendar,
+    )
+    .outerjoin(WorkingHours, WorkingHours.user_id == User.id)
+    .where(User.id == bindparam("recruiter_id"), User.is_active.is_(True))
+)
+
+
 def _signal_in_memory(
     session: Session, candidate_id: int, now: datetime
 ) -> engagement.CandidateSignal | None:
@@ -244,21 +300,11 @@ def _signal_in_memory(
     if user is None or summary is None or user.candidate_profile is None:
         return None
     profile = user.candidate_profile
-    # The active recruiter's zone and working week, which the answer promise counts in: one
-    # query whatever else the candidate has (so a page costs the same with a question waiting).
+    # One query whatever else the candidate has (so a page costs the same with a question
+    # waiting).
     week = None
     if profile.recruiter_id is not None:
-        week = session.execute(
-            select(
-                User.time_zone,
-                WorkingHours.weekdays,
-                WorkingHours.starts_minute,
-                WorkingHours.ends_minute,
-                WorkingHours.holiday_calendar,
-            )
-            .outerjoin(WorkingHours, WorkingHours.user_id == User.id)
-            .where(User.id == profile.recruiter_id, User.is_active.is_(True))
-        ).first()
+        week = session.execute(_RECRUITER_WEEK, {"recruiter_id": profile.recruiter_id}).first()
     facts = SimpleNamespace(
         id=user.id,
         name=user.name,

@@ -7,7 +7,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, cast, exists, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -24,6 +35,14 @@ ACTIVITY_WINDOW_DAYS = 35
 # The board's order: riskiest first (as engagement.SEVERITY says); those who have joined last.
 BOARD_RANK = {Status.AT_RISK: 0, Status.QUIET: 1, Status.INVITED: 2, Status.ENGAGED: 3}
 JOINED_RANK = 4
+
+# Built once: every message a candidate posts re-reads what waits in their thread, and
+# building this statement cost more than running it. Run with {"ids": [...]}.
+_WAITING_OF = select(waiting_questions(bindparam("ids", expanding=True)))
+# Likewise the summaries by id (summaries_of).
+_SUMMARIES_OF = select(CandidateSummary).where(
+    CandidateSummary.candidate_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def day_key(moment: datetime) -> str:
@@ -62,8 +81,13 @@ def apply_event(summary: CandidateSummary, kind: str, at: datetime) -> None:
 def refresh_waiting(ids: list[int], everyone: bool = False) -> None:
     """Re-read what waits for an answer in these candidates' threads (one query); `everyone`
     reads every thread (for a rebuild of every summary) instead of naming the ids."""
-    waiting = waiting_questions(None if everyone else ids)
-    found = {row.candidate_id: row for row in db.session.execute(select(waiting))}
+    if everyone:
+        rows = db.session.execute(select(waiting_questions()))
+    elif ids:
+        rows = db.session.execute(_WAITING_OF, {"ids": ids})
+    else:
+        return
+    found = {row.candidate_id: row for row in rows}
     for candidate_id in ids:
         summary = db.session.get(CandidateSummary, candidate_id)
         if summary is None:
@@ -197,13 +221,13 @@ def summaries_of(session: Session, ids: set[int], *, expire: set[int]) -> dict[i
             loaded[candidate_id] = held
     absent = ids - loaded.keys()
     if absent:
-        query = select(CandidateSummary).where(CandidateSummary.candidate_id.in_(absent))
-        loaded |= {summary.candidate_id: summary for summary in session.scalars(query)}
+        found = session.scalars(_SUMMARIES_OF, {"ids": sorted(absent)})
+        loaded |= {summary.candidate_id: summary for summary in found}
         missing = absent - loaded.keys()
         if missing:
             session.connection().execute(insert_missing(sorted(missing)))
-            query = select(CandidateSummary).where(CandidateSummary.candidate_id.in_(missing))
-            loaded |= {summary.candidate_id: summary for summary in session.scalars(query)}
+            found = session.scalars(_SUMMARIES_OF, {"ids": sorted(missing)})
+            loaded |= {summary.candidate_id: summary for summary in found}
     return loaded
 
 

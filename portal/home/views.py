@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
-from sqlalchemy import literal, select
+from sqlalchemy import Integer, Select, bindparam, literal, select
 
 from portal.core import clock
 from portal.core.database import writes_on_get
@@ -18,7 +20,7 @@ from portal.home.forms import PulseForm
 from portal.news import cards as news
 from portal.news import visits as news_visits
 from portal.people.access import candidate_bp, signed_in_candidate
-from portal.people.models import User
+from portal.people.models import Role, User
 from portal.questions import threads as questions_threads
 from portal.team import introductions
 from portal.team.introductions import WelcomeCard
@@ -38,17 +40,35 @@ class HomeFacts:
     day_one: day_one.DayOne  # address, reception, what to bring, dress code, agenda
 
 
-def _facts(candidate: User, now: datetime) -> HomeFacts:
-    unread = questions_threads.unread_query(candidate)
+# The values the facts' query is run with (besides the unread count's).
+_CANDIDATE = "home_candidate_id"
+_VIEWED_SINCE = "home_viewed_since"
+
+
+@cache
+def _facts_query() -> Select[Any]:
+    """The facts' query, built once (every home view runs it; building it cost more than
+    running it): the candidate and the moments are bound when it runs."""
+    candidate_id = bindparam(_CANDIDATE, type_=Integer())
+    unread = questions_threads.unread_query(Role.CANDIDATE)
     statement = select(
-        pulse.last_answered_at(candidate.id),
+        pulse.last_answered_at(candidate_id),
         unread.scalar_subquery() if unread is not None else literal(0),
-        events.home_viewed_lately(candidate.id, now),
-        *pulse.use_columns(candidate.id),
-        *introductions.welcome_card_columns(candidate.id),
+        events.home_viewed_since(candidate_id, bindparam(_VIEWED_SINCE)),
+        *pulse.use_columns(candidate_id),
+        *introductions.welcome_card_columns(candidate_id),
     )
     # The first day's plan and the candidate's own values come last (timeline.day_one).
-    row = db.session.execute(day_one.with_day_one(statement, candidate.id)).one()
+    return day_one.with_day_one(statement, candidate_id)
+
+
+def _facts(candidate: User, now: datetime) -> HomeFacts:
+    values = {
+        _CANDIDATE: candidate.id,
+        _VIEWED_SINCE: now - events.HOME_VIEW_EVERY,
+        **questions_threads.unread_values(candidate),
+    }
+    row = db.session.execute(_facts_query(), values).one()
     facts = HomeFacts(
         last_pulse_at=row[0],
         unread=row[1] or 0,
@@ -86,9 +106,10 @@ def render_home(
         countdown=joining.countdown(joins_at, now),
         now=now,
         days_until=joining.days_until(joins_at, now),
-        timeline=timeline.candidate_timeline(candidate, now),
+        # Tuples: the page keeps these sections rendered, keyed by what they show.
+        timeline=tuple(timeline.candidate_timeline(candidate, now)),
         recruiter=profile.recruiter if profile.recruiter and profile.recruiter.is_active else None,
-        news_items=news_items,
+        news_items=tuple(news_items),
         pulse_form=pulse_form,
         welcome=facts.welcome,
     )

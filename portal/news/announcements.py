@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, select
 from sqlalchemy.orm import joinedload
 
 from portal.core import pages
@@ -28,11 +28,11 @@ from portal.core.changes import apply_changes
 from portal.core.extensions import db
 from portal.core.i18n import _
 from portal.news import writing
-from portal.news.entries import NewsError, candidate_tag, in_audience, normalise_tags
+from portal.news.entries import NewsError, audience_of, in_audience, normalise_tags
 from portal.news.feeds.config import image_origins
 from portal.news.models import Announcement
 from portal.people import audit
-from portal.people.models import CandidateProfile, User
+from portal.people.models import User
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -55,14 +55,22 @@ class Draft:
 def shown_to(candidate: User, now: datetime) -> ColumnElement[bool]:
     """The WHERE clause of the announcements `candidate` may read at `now`: published by then,
     and their department and location in its audience (news.entries' rule for feeds)."""
-    profile: CandidateProfile | None = candidate.candidate_profile
-    if profile is None:
+    return shown_to_audience(audience_of(candidate), now)
+
+
+def shown_to_audience(
+    audience: tuple[str, str] | None, now: datetime | BindParameter[Any]
+) -> ColumnElement[bool]:
+    """`shown_to` for a department and location (`news.entries.audience_of`); `now` may be a
+    bound parameter, for a query built once and run at any moment."""
+    if audience is None:
         return and_(Announcement.id.is_(None), Announcement.id.is_not(None))
+    department, location = audience
     return and_(
         Announcement.published_at.is_not(None),
         Announcement.published_at <= now,
-        in_audience(Announcement.departments, candidate_tag(profile.department)),
-        in_audience(Announcement.locations, candidate_tag(profile.location)),
+        in_audience(Announcement.departments, department),
+        in_audience(Announcement.locations, location),
     )
 
 

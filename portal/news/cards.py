@@ -25,8 +25,10 @@ from markupsafe import Markup, escape
 from sqlalchemy import (
     Boolean,
     Row,
+    Select,
     String,
     Subquery,
+    bindparam,
     cast,
     false,
     func,
@@ -40,7 +42,13 @@ from sqlalchemy.orm import contains_eager
 from portal.core.extensions import db
 from portal.core.i18n import _
 from portal.news import announcements, visits
-from portal.news.entries import excerpt, render_html, visible_to
+from portal.news.entries import (
+    audience_of,
+    excerpt,
+    render_html,
+    visible_to,
+    visible_to_audience,
+)
 from portal.news.feeds import media
 from portal.news.feeds.config import image_origins
 from portal.news.feeds.sanitize import safe_link
@@ -119,8 +127,14 @@ def card_image(
     return None
 
 
-def _rows(candidate: User, now: datetime) -> Subquery:
-    """The UNION ALL of what the candidate may read, as the columns a card needs."""
+# The moment the news is read at, bound when a query built once (`_page_query`) is run.
+_NOW = "news_now"
+Audience = tuple[str, str] | None  # news.entries.audience_of
+
+
+def _rows(audience: Audience) -> Subquery:
+    """The UNION ALL of what a candidate of `audience` may read at the moment bound as _NOW,
+    as the columns a card needs."""
     entries = (
         select(
             literal(ENTRY, String).label("kind"),
@@ -137,7 +151,7 @@ def _rows(candidate: User, now: datetime) -> Subquery:
             FeedEntry.featured.label("featured"),
         )
         .join(FeedEntry.feed)
-        .where(visible_to(candidate))
+        .where(visible_to_audience(audience))
     )
     written = select(
         literal(ANNOUNCEMENT, String).label("kind"),
@@ -152,8 +166,28 @@ def _rows(candidate: User, now: datetime) -> Subquery:
         Announcement.published_at.label("appeared_at"),
         Announcement.pinned.label("pinned"),
         cast(false(), Boolean).label("featured"),
-    ).where(announcements.shown_to(candidate, now))
+    ).where(announcements.shown_to_audience(audience, bindparam(_NOW)))
     return union_all(entries, written).subquery("news")
+
+
+# Built once per audience and page (every candidate's home runs one): building the UNION
+# costs more than running it.
+@lru_cache(maxsize=512)
+def _page_query(audience: Audience, limit: int, offset: int) -> Select[Any]:
+    news = _rows(audience)
+    return (
+        select(news)
+        .order_by(
+            news.c.pinned.desc(), news.c.published_at.desc(), news.c.kind.desc(), news.c.id.desc()
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+@lru_cache(maxsize=512)
+def _count_query(audience: Audience) -> Select[Any]:
+    return select(func.count()).select_from(_rows(audience))
 
 
 def _cards(rows: list[Row[Any]], since: datetime | None) -> list[Card]:
@@ -185,22 +219,13 @@ def for_candidate(
 ) -> list[Card]:
     """The cards `candidate` may read at `now`, pinned first then newest, new when they appeared
     after `since` (all, when None): one query."""
-    news = _rows(candidate, now)
-    query = (
-        select(news)
-        .order_by(
-            news.c.pinned.desc(), news.c.published_at.desc(), news.c.kind.desc(), news.c.id.desc()
-        )
-        .limit(limit)
-        .offset(offset)
-    )
-    return _cards(list(db.session.execute(query)), since)
+    query = _page_query(audience_of(candidate), limit, offset)
+    return _cards(list(db.session.execute(query, {_NOW: now})), since)
 
 
 def count_for_candidate(candidate: User, now: datetime) -> int:
     """How many items and announcements `candidate` may read at `now`: one query."""
-    news = _rows(candidate, now)
-    return db.session.scalar(select(func.count()).select_from(news)) or 0
+    return db.session.scalar(_count_query(audience_of(candidate)), {_NOW: now}) or 0
 
 
 def home_news(candidate: User, now: datetime) -> list[Card]:

@@ -93,19 +93,34 @@ def in_audience(
     return or_(column == "", column.like(pattern, escape="\\"))
 
 
+def audience_of(candidate: User) -> tuple[str, str] | None:
+    """The candidate's department and location as tags to match (`candidate_tag`); None for
+    someone with no candidate profile, who reads nothing."""
+    profile: CandidateProfile | None = candidate.candidate_profile
+    if profile is None:
+        return None
+    return candidate_tag(profile.department), candidate_tag(profile.location)
+
+
 def visible_to(candidate: User) -> ColumnElement[bool]:
     """The WHERE clause of everything `candidate` may read (FeedEntry joined to Feed): the one
     definition of who reads what, for the pages and the candidates' update emails alike."""
-    profile: CandidateProfile | None = candidate.candidate_profile
-    if profile is None:
+    return visible_to_audience(audience_of(candidate))
+
+
+def visible_to_audience(audience: tuple[str, str] | None) -> ColumnElement[bool]:
+    """`visible_to` for a department and location (`audience_of`): what a query built once
+    for everyone of that audience needs."""
+    if audience is None:
         return literal(False)
+    department, location = audience
     departments = func.coalesce(FeedEntry.departments, Feed.departments)
     locations = func.coalesce(FeedEntry.locations, Feed.locations)
     return and_(
         Feed.enabled.is_(True),
         FeedEntry.hidden.is_(False),
-        in_audience(departments, candidate_tag(profile.department)),
-        in_audience(locations, candidate_tag(profile.location)),
+        in_audience(departments, department),
+        in_audience(locations, location),
     )
 
 

@@ -7,37 +7,44 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
+from portal.core.database import OrBound
 from portal.core.extensions import db
 from portal.people.models import StaffAbsence
 
 
-def in_effect(now: datetime) -> ColumnElement[bool]:
+def in_effect(now: OrBound[datetime]) -> ColumnElement[bool]:
     """The absences under way at `now` (from the first day's midnight to the last day's end)."""
     return and_(StaffAbsence.starts_at <= now, StaffAbsence.ends_at > now)
 
 
-def recruiters_covered_by(cover_id: int, now: datetime) -> Select[int]:
+def recruiters_covered_by(cover_id: OrBound[int], now: OrBound[datetime]) -> Select[int]:
     """The ids of the recruiters away at `now` who named `cover_id` to cover them (a subquery)."""
     return select(StaffAbsence.recruiter_id).where(
         StaffAbsence.cover_id == cover_id, in_effect(now)
     )
 
 
+# The absences under way, with who covers and whom: built once (every question asked runs
+# it, and building it cost more than running it). Run with {"now": ...}.
+_AWAY_NOW = (
+    select(StaffAbsence)
+    .where(in_effect(bindparam("now")))
+    .options(joinedload(StaffAbsence.cover), joinedload(StaffAbsence.recruiter))
+    .order_by(StaffAbsence.starts_at)
+)
+
+
 def away_now(now: datetime, recruiter_ids: Iterable[int] | None = None) -> dict[int, StaffAbsence]:
     """The absences under way at `now`, by recruiter (one query), with who covers loaded;
     narrowed to `recruiter_ids` when given."""
-    query = (
-        select(StaffAbsence)
-        .where(in_effect(now))
-        .options(joinedload(StaffAbsence.cover), joinedload(StaffAbsence.recruiter))
-        .order_by(StaffAbsence.starts_at)
-    )
+    query = _AWAY_NOW
     if recruiter_ids is not None:
         query = query.where(StaffAbsence.recruiter_id.in_(list(recruiter_ids)))
-    return {absence.recruiter_id: absence for absence in db.session.scalars(query)}
+    absences = db.session.scalars(query, {"now": now})
+    return {absence.recruiter_id: absence for absence in absences}
 
 
 def absences_of(recruiter_id: int, now: datetime) -> list[StaffAbsence]:

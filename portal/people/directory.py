@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Integer, Select, and_, func, literal, or_,
 from sqlalchemy.orm import joinedload
 
 from portal.core import clock, pages
+from portal.core.database import OrBound
 from portal.core.extensions import db
 from portal.people import availability
 from portal.people.models import AuditEntry, CandidateProfile, Role, User
@@ -42,7 +43,9 @@ def candidate_of_recruiter(recruiter: User, candidate_id: int) -> User | None:
     )
 
 
-def in_care_of(recruiter_id: int, now: datetime | None = None) -> ColumnElement[bool]:
+def in_care_of(
+    recruiter_id: OrBound[int], now: OrBound[datetime] | None = None
+) -> ColumnElement[bool]:
     """The profiles whose thread the recruiter answers: as their recruiter, as their backup
     recruiter, or (given `now`) covering for their recruiter, who is away then."""
     cares = [

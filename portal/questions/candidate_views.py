@@ -52,7 +52,7 @@ def ask() -> ResponseReturnValue:
         return refused_or(_page(candidate, form, 422), form)
     if posted.created:
         flash(_("Your question has been sent."), "success")
-    return redirect(url_for("candidate.questions_page", _anchor=f"message-{posted.message.id}"))
+    return redirect(url_for("candidate.questions_page", _anchor=f"message-{posted.message_id}"))
 
 
 @candidate_bp.post("/questions/<int:message_id>/remove")

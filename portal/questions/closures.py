@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
@@ -27,15 +27,19 @@ class ClosureError(ValueError):
     """A closure that cannot be made or taken back, in words for the person who tried."""
 
 
+# Built once (every thread page runs it); the candidate is bound when it runs.
+_LATEST = (
+    select(ThreadClosure)
+    .where(ThreadClosure.candidate_id == bindparam("closure_candidate_id", type_=Integer()))
+    .options(joinedload(ThreadClosure.closed_by))
+    .order_by(ThreadClosure.through_message_id.desc(), ThreadClosure.id.desc())
+    .limit(1)
+)
+
+
 def latest(candidate: User) -> ThreadClosure | None:
     """The thread's latest closure, with who made it (one query), current or not."""
-    return db.session.scalar(
-        select(ThreadClosure)
-        .where(ThreadClosure.candidate_id == candidate.id)
-        .options(joinedload(ThreadClosure.closed_by))
-        .order_by(ThreadClosure.through_message_id.desc(), ThreadClosure.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_LATEST, {"closure_candidate_id": candidate.id})
 
 
 def is_current(closure: ThreadClosure | None, messages: Sequence[Message]) -> bool:

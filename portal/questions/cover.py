@@ -98,18 +98,33 @@ class Recipients:
     covering_for: User | None
 
 
+# Every active HR person, in a fixed order; built once (a question to HR runs it).
+_ACTIVE_HR = select(User).where(User.role == Role.HR, User.is_active.is_(True)).order_by(User.id)
+
+
 def question_recipients(candidate: User, now: datetime) -> Recipients:
     """Whom to email about the candidate's new question: the person responsible now, or every
-    active HR person when that is HR."""
+    active HR person when that is HR.
+
+    The rule asks only whether the recruiter, their backup and whoever covers the recruiter's
+    absence are active recruiters: read from those people, loaded already or with the
+    absences, rather than by listing every active recruiter (one query, not two)."""
     profile = candidate.profile
-    route = routing(now).route_of(profile)
+    away = availability.away_now(now)
+    named = [profile.recruiter]
+    absence = away.get(profile.recruiter_id) if profile.recruiter_id is not None else None
+    if absence is not None:
+        named += [profile.backup_recruiter, absence.cover]
+    active = {
+        person.id
+        for person in named
+        if person is not None and person.role == Role.RECRUITER and person.is_active
+    }
+    route = Routing(active, away).route_of(profile)
     covering_for = profile.recruiter if route.covering_for_id is not None else None
     if route.person_id is not None:
         return Recipients([db.session.get_one(User, route.person_id)], covering_for)
-    hr = db.session.scalars(
-        select(User).where(User.role == Role.HR, User.is_active.is_(True)).order_by(User.id)
-    )
-    return Recipients(list(hr), covering_for)
+    return Recipients(list(db.session.scalars(_ACTIVE_HR)), covering_for)
 
 
 def covers_now(person_id: int, recruiter_id: int | None, now: datetime | None = None) -> bool:

@@ -37,7 +37,8 @@ class MessageForm(FlaskForm):
             max=lazy_number(MAX_LENGTH),
         ),
     )
-    client_key = HiddenField(default=_new_client_key, validators=[Length(max=64)])
+    # Never shown; a label given spares loading WTForms' own translations for its default one.
+    client_key = HiddenField("", default=_new_client_key, validators=[Length(max=64)])
     wait = 0  # seconds to wait, when the post was refused as one too many (thread_views)
 
 
@@ -69,4 +70,4 @@ class CloseForm(FlaskForm):
     """Mark the thread "no reply needed", up to the last message the page showed: a question
     sent meanwhile keeps waiting."""
 
-    through = HiddenField(validators=[DataRequired(), _message_id])
+    through = HiddenField("", validators=[DataRequired(), _message_id])

@@ -84,7 +84,7 @@ def answer(user_id: int) -> ResponseReturnValue:
     if posted.created:
         flash(_("Your answer has been sent to %(name)s.", name=candidate.name), "success")
     return redirect(
-        url_for("hr.thread", user_id=candidate.id, _anchor=f"message-{posted.message.id}")
+        url_for("hr.thread", user_id=candidate.id, _anchor=f"message-{posted.message_id}")
     )
 
 

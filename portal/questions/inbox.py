@@ -9,13 +9,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, false, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    ScalarSelect,
+    Select,
+    bindparam,
+    false,
+    func,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from portal.core import clock, pages
+from portal.core.database import OrBound
 from portal.core.extensions import db
+from portal.core.models import UTCDateTime
 from portal.people import availability, directory
 from portal.people.models import CandidateProfile, Role, User, WorkingHours
 from portal.questions.models import Message, ThreadRead
@@ -48,7 +60,7 @@ class ThreadState:
 
 
 def _read_columns(
-    candidate_id_column: InstrumentedAttribute[int], reader_id: int
+    candidate_id_column: InstrumentedAttribute[int], reader_id: OrBound[int]
 ) -> tuple[ScalarSelect[datetime], ScalarSelect[int], ScalarSelect[int]]:
     """Correlated scalar subqueries: when the thread last moved, what the reader has not read
     in it, and their read mark, one row per candidate."""
@@ -89,7 +101,18 @@ def _states_query(
 ) -> tuple[Select[Any], Any]:
     """The states of the candidates `filters` names, for `reader`, and the waiting subquery
     (its `waiting_since` orders the inbox)."""
-    last_message_at, unread, read_mark = _read_columns(User.id, reader.id)
+    return _states_select(reader.role, reader.id, filters, now, waiting_only=waiting_only)
+
+
+def _states_select(
+    role: str,
+    reader_id: OrBound[int],
+    filters: list[ColumnElement[bool]],
+    now: OrBound[datetime],
+    *,
+    waiting_only: bool,
+) -> tuple[Select[Any], Any]:
+    last_message_at, unread, read_mark = _read_columns(User.id, reader_id)
     scope = (
         select(User.id)
         .join(CandidateProfile, CandidateProfile.user_id == User.id)
@@ -98,9 +121,9 @@ def _states_query(
     )
     waiting = waiting_questions(scope)
     covered: ColumnElement[bool] = false()
-    if reader.role == Role.RECRUITER:
+    if role == Role.RECRUITER:
         covered = CandidateProfile.recruiter_id.in_(
-            availability.recruiters_covered_by(reader.id, now)
+            availability.recruiters_covered_by(reader_id, now)
         )
     query = (
         select(
@@ -149,12 +172,30 @@ def _covered(profile: CandidateProfile, reader: User, covered: bool) -> User | N
     return profile.recruiter if covered or profile.backup_recruiter_id == reader.id else None
 
 
+@cache
+def _thread_state_query(role: str) -> Select[Any]:
+    """`thread_state`'s query for a reader of `role`, built once (every thread page runs it):
+    the candidate, the reader and the moment are bound when it runs."""
+    candidate = bindparam("thread_candidate_id", type_=Integer())
+    query, _ = _states_select(
+        role,
+        bindparam("thread_reader_id", type_=Integer()),
+        [User.id == candidate, User.is_active.is_(True)],
+        bindparam("thread_now", type_=UTCDateTime()),
+        waiting_only=False,
+    )
+    return query
+
+
 def thread_state(candidate: User, reader: User) -> ThreadState:
     """One candidate's thread as `reader` sees it (one query)."""
-    query, _ = _states_query(
-        reader, [User.id == candidate.id, User.is_active.is_(True)], clock.now(), waiting_only=False
-    )
-    states = _states(db.session.execute(query).unique().all(), reader)
+    values = {
+        "thread_candidate_id": candidate.id,
+        "thread_reader_id": reader.id,
+        "thread_now": clock.now(),
+    }
+    rows = db.session.execute(_thread_state_query(Role(reader.role)), values).unique().all()
+    states = _states(rows, reader)
     return states[0] if states else ThreadState(candidate, None, None, 0)
 
 

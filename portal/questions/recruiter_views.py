@@ -72,7 +72,7 @@ def answer(candidate_id: int) -> ResponseReturnValue:
         flash(_("Your answer has been sent to %(name)s.", name=candidate.name), "success")
     return redirect(
         url_for(
-            "recruiter.thread", candidate_id=candidate.id, _anchor=f"message-{posted.message.id}"
+            "recruiter.thread", candidate_id=candidate.id, _anchor=f"message-{posted.message_id}"
         )
     )
 

@@ -9,9 +9,10 @@ questions.inbox.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import g
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -24,10 +25,10 @@ from portal.events import log as events
 from portal.events.models import EventKind
 from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
+from portal.people import directory
 from portal.people.models import CandidateProfile, Role, User
 from portal.questions import answer_mail, cover
 from portal.questions.answerers import capacity, covering_for, may_write
-from portal.questions.inbox import in_care_of
 from portal.questions.models import Message, ThreadRead
 from portal.questions.waiting import is_acknowledgement, last_replies, waits
 from portal.webhooks import outbox as webhooks
@@ -35,6 +36,15 @@ from portal.webhooks.models import WebhookEventType
 
 # Made once: building an alias costs more than the query it is used in.
 _READ_MARK = aliased(ThreadRead, name="read_mark")
+# Built once, like the statements below: every post runs it, and building a statement (and
+# its cache key) cost more than running it.
+_BY_CLIENT_KEY = select(Message).where(
+    Message.author_id == bindparam("author_id"), Message.client_key == bindparam("client_key")
+)
+# The thread's last reply (an acknowledgement after it asks nothing).
+_LAST_REPLY = select(last_replies(bindparam("ids", expanding=True)).c.last_reply_id)
+# The read mark's upsert, per dialect (mark_read).
+_MARK_READ: dict[str, Any] = {}
 
 MAX_LENGTH = 5000
 EXCERPT_LENGTH = 160
@@ -69,16 +79,18 @@ class Posted:
     created: bool  # False when the same form was sent twice
     email_ids: list[int]
 
+    @property
+    def message_id(self) -> int:
+        """The message's id, read without a query even after the commit expired the message."""
+        identity = inspect(self.message).identity
+        return int(identity[0]) if identity else self.message.id
+
 
 def post(candidate: User, author: User, body: str, client_key: str | None) -> Posted:
     """Add a message to the candidate's thread, at most once per form (client_key)."""
     if not may_write(author, candidate):
         raise QuestionError(_("You cannot write in this conversation."))
     text = clean_body(body)
-    if client_key:
-        existing = _by_client_key(author, client_key)
-        if existing is not None:
-            return Posted(existing, False, [])
     message = Message(
         candidate_id=candidate.id, author_id=author.id, body=text, client_key=client_key or None
     )
@@ -88,22 +100,29 @@ def post(candidate: User, author: User, body: str, client_key: str | None) -> Po
         answered_as = capacity(author, candidate)
         message.answered_as = answered_as
         message.covering_for = covering_for(candidate, answered_as)
+    # The same form sent twice (client_key) stores nothing the second time: the unique index
+    # refuses it, only this savepoint is rolled back, and the first message is the answer. No
+    # look-up beforehand: a form is almost always sent once.
     try:
         with db.session.begin_nested():
             db.session.add(message)
     except IntegrityError:
-        # The same form, sent twice at the same moment: the other request stored it.
-        existing = _by_client_key(author, client_key or "")
+        existing = _by_client_key(author, client_key) if client_key else None
         if existing is None:
             raise
         return Posted(existing, False, [])
     mark_read(candidate.id, author.id, message.id)
-    if author.id == candidate.id:
-        asks = not _asks_nothing(candidate, message)
+    if author.id != candidate.id:
+        return Posted(message, True, [email.id for email in _notify(candidate, author, message)])
+    asks = not _asks_nothing(candidate, message)
+    # The event, the webhook's rows and the emails go out in one flush (the email's, or the
+    # commit's): the look-ups in between read none of them.
+    with db.session.no_autoflush:
         _record_question(candidate, message, asks=asks)
         if not asks:  # "thanks!" after an answer: activity, but nobody is asked anything
             return Posted(message, True, [])
-    return Posted(message, True, [email.id for email in _notify(candidate, author, message)])
+        emails = _notify(candidate, author, message)
+    return Posted(message, True, [email.id for email in emails])
 
 
 def _asks_nothing(candidate: User, message: Message) -> bool:
@@ -111,7 +130,7 @@ def _asks_nothing(candidate: User, message: Message) -> bool:
     reply, by questions.waiting's rule): no "new question" email, no `question.asked`."""
     if not message.acknowledgement:
         return False
-    last_reply_id = db.session.scalar(select(last_replies([candidate.id]).c.last_reply_id))
+    last_reply_id = db.session.scalar(_LAST_REPLY, {"ids": [candidate.id]})
     return not waits(message, last_reply_id)
 
 
@@ -124,6 +143,7 @@ def _record_question(candidate: User, message: Message, *, asks: bool) -> None:
         EventKind.QUESTION_ASKED,
         subject=f"message:{message.id}",
         at=message.created_at,
+        flush=False,  # written with the email (or at the commit): one flush less
     )
     if not asks:
         return
@@ -140,9 +160,7 @@ def _record_question(candidate: User, message: Message, *, asks: bool) -> None:
 
 
 def _by_client_key(author: User, client_key: str) -> Message | None:
-    return db.session.scalar(
-        select(Message).where(Message.author_id == author.id, Message.client_key == client_key)
-    )
+    return db.session.scalar(_BY_CLIENT_KEY, {"author_id": author.id, "client_key": client_key})
 
 
 def _excerpt(text: str) -> str:
@@ -189,37 +207,54 @@ def remove(message: Message, by: User) -> None:
     db.session.flush()
 
 
+# Built once (every thread page runs it); the candidate is bound when it runs.
+_THREAD = (
+    select(Message)
+    .where(Message.candidate_id == bindparam("thread_candidate_id", type_=Integer()))
+    .options(joinedload(Message.author), joinedload(Message.covering_for))
+    .order_by(Message.id)
+)
+
+
 def thread(candidate: User) -> list[Message]:
     """Every message of the thread, oldest first, authors loaded in the same query."""
-    return list(
-        db.session.scalars(
-            select(Message)
-            .where(Message.candidate_id == candidate.id)
-            .options(joinedload(Message.author), joinedload(Message.covering_for))
-            .order_by(Message.id)
-        )
-    )
+    return list(db.session.scalars(_THREAD, {"thread_candidate_id": candidate.id}))
 
 
 def mark_read(candidate_id: int, reader_id: int, up_to_id: int) -> None:
-    """Move the reader's read mark forward (never back), in one statement."""
-    statement = upsert(ThreadRead).values(
-        candidate_id=candidate_id,
-        reader_id=reader_id,
-        last_read_message_id=up_to_id,
-        read_at=utcnow(),
+    """Move the reader's read mark forward (never back), in one statement (run on the
+    connection: the session holds no read marks to flush or update first)."""
+    db.session.connection().execute(
+        _mark_read_statement(),
+        {
+            "candidate_id": candidate_id,
+            "reader_id": reader_id,
+            "up_to_id": up_to_id,
+            "read_at": utcnow(),
+        },
     )
-    current = ThreadRead.last_read_message_id
-    newer = statement.excluded.last_read_message_id
-    db.session.execute(
-        statement.on_conflict_do_update(
+
+
+def _mark_read_statement() -> Any:
+    """mark_read's upsert, built once per dialect (every post and thread visit runs it)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _MARK_READ:
+        statement = upsert(ThreadRead).values(
+            candidate_id=bindparam("candidate_id"),
+            reader_id=bindparam("reader_id"),
+            last_read_message_id=bindparam("up_to_id"),
+            read_at=bindparam("read_at"),
+        )
+        current = ThreadRead.last_read_message_id
+        newer = statement.excluded.last_read_message_id
+        _MARK_READ[dialect] = statement.on_conflict_do_update(
             index_elements=[ThreadRead.candidate_id, ThreadRead.reader_id],
             set_={
                 "last_read_message_id": case((newer > current, newer), else_=current),
                 "read_at": statement.excluded.read_at,
             },
         )
-    )
+    return _MARK_READ[dialect]
 
 
 @dataclass(frozen=True)
@@ -271,28 +306,49 @@ def record_reading(due: ReadingDue) -> None:
         )
 
 
-def unread_query(reader: User) -> Select[int] | None:
-    """The count of unread messages in every thread the reader follows (their own, or their
-    candidates'), as a query to run alone or beside others; None for readers of no thread."""
-    if reader.role == Role.CANDIDATE:
-        thread_ids = select(literal(reader.id))
-    elif reader.role == Role.RECRUITER:
-        thread_ids = select(CandidateProfile.user_id).where(in_care_of(reader.id))
-    else:
-        return None
+def _unread_count(thread_ids: Select[Any]) -> Select[int]:
     read = _READ_MARK
+    reader_id = bindparam(UNREAD_READER, type_=Integer())
     return (
         select(func.count(Message.id))
         .outerjoin(
-            read, and_(read.candidate_id == Message.candidate_id, read.reader_id == reader.id)
+            read, and_(read.candidate_id == Message.candidate_id, read.reader_id == reader_id)
         )
         .where(
             Message.candidate_id.in_(thread_ids),
             Message.removed_at.is_(None),
-            Message.author_id != reader.id,
+            Message.author_id != reader_id,
             Message.id > func.coalesce(read.last_read_message_id, 0),
         )
     )
+
+
+# The names of the values the unread queries are run with (`unread_values`).
+UNREAD_READER = "unread_reader_id"
+_UNREAD_AT = "unread_at"
+# Built once (every page's menu runs one): a candidate's own thread, or a recruiter's
+# candidates' threads.
+_UNREAD = {
+    Role.CANDIDATE: _unread_count(select(bindparam(UNREAD_READER, type_=Integer()))),
+    Role.RECRUITER: _unread_count(
+        select(CandidateProfile.user_id).where(
+            directory.in_care_of(bindparam(UNREAD_READER, type_=Integer()), bindparam(_UNREAD_AT))
+        )
+    ),
+}
+
+
+def unread_query(role: str) -> Select[int] | None:
+    """The count of unread messages in every thread a reader of `role` follows (their own, or
+    their candidates'), as a query to run alone or beside others with `unread_values`; None
+    for readers of no thread."""
+    return _UNREAD.get(Role(role))
+
+
+def unread_values(reader: User) -> dict[str, Any]:
+    """What `unread_query` is run with: the reader, and the moment that says whom a recruiter
+    covers for."""
+    return {UNREAD_READER: reader.id, _UNREAD_AT: clock.now()}
 
 
 def note_unread(count: int) -> None:
@@ -303,5 +359,5 @@ def note_unread(count: int) -> None:
 
 def unread_for(reader: User) -> int:
     """Unread messages in every thread the reader follows: their own, or their candidates'."""
-    query = unread_query(reader)
-    return 0 if query is None else (db.session.scalar(query) or 0)
+    query = unread_query(reader.role)
+    return 0 if query is None else (db.session.scalar(query, unread_values(reader)) or 0)

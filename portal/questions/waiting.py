@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, Select, Subquery, func, or_, select, union_all
+from sqlalchemy import BindParameter, ScalarSelect, Select, Subquery, func, or_, select, union_all
 
 from portal.questions import working_hours
 from portal.questions.models import Message, ThreadClosure
@@ -118,9 +118,12 @@ def is_overdue(waiting_since: datetime | None, week: WorkingWeek, now: datetime)
 # --- What waits --------------------------------------------------------------------------------
 
 
-def last_replies(
-    scope: ScalarSelect[int] | Select[Any] | Iterable[int] | None = None,
-) -> Subquery:
+# What narrows the aggregates below: ids, a select of them, or an expanding bind parameter
+# (a statement built once and run with each call's ids).
+Scope = ScalarSelect[int] | Select[Any] | BindParameter[Any] | Iterable[int] | None
+
+
+def last_replies(scope: Scope = None) -> Subquery:
     """Per candidate whose thread has a reply: the id of the last one (`last_reply_id`), an
     answer's own id or the last message a closure covers. `scope` as for waiting_questions."""
     answers = select(
@@ -141,14 +144,13 @@ def last_replies(
     )
 
 
-def waiting_questions(
-    scope: ScalarSelect[int] | Select[Any] | Iterable[int] | None = None,
-) -> Subquery:
+def waiting_questions(scope: Scope = None) -> Subquery:
     """Per candidate with questions awaiting an answer: `candidate_id`, how many (`unanswered`),
     when the oldest was asked (`waiting_since`) and its id (`first_waiting_id`).
 
-    `scope` (ids, or a select of them) narrows the aggregate to those candidates' threads; join
-    the result with an outer join: a candidate with nothing waiting has no row.
+    `scope` (ids, a select of them, or an expanding bind parameter) narrows the aggregate to
+    those candidates' threads; join the result with an outer join: a candidate with nothing
+    waiting has no row.
     """
     replies = last_replies(scope)
     query = (

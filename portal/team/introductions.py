@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ScalarSelect, select
 
+from portal.core.database import OrBound
 from portal.core.extensions import db
 from portal.people import audit
 from portal.people.models import User
@@ -60,7 +61,7 @@ class WelcomeCard:
     photo: PhotoRef | None
 
 
-def welcome_card_columns(candidate_id: int) -> list[ScalarSelect[Any]]:
+def welcome_card_columns(candidate_id: OrBound[int]) -> list[ScalarSelect[Any]]:
     """Columns for a query the home page makes anyway: the welcome's name, title, text and
     photo (read back with `WelcomeCard.of`), so the card costs no query of its own."""
     mine = ManagerWelcome.candidate_id == candidate_id

@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, and_, bindparam, select
 from sqlalchemy.orm import aliased
 
 from portal.core.extensions import db
@@ -286,6 +286,37 @@ def assemble(
     return items
 
 
+# The candidate's timeline in two queries, built once (every home view runs them): the
+# templates with the candidate's version and tick of each, and their own milestones with
+# theirs. The candidate's id is bound as _CANDIDATE.
+_CANDIDATE = "timeline_candidate_id"
+_TEMPLATES_WITH_VERSIONS = (
+    select(MilestoneTemplate, _VERSION, _TICK)
+    .outerjoin(
+        _VERSION,
+        and_(
+            _VERSION.template_id == MilestoneTemplate.id,
+            _VERSION.candidate_id == bindparam(_CANDIDATE, type_=Integer()),
+        ),
+    )
+    .outerjoin(
+        _TICK,
+        and_(
+            _TICK.template_id == MilestoneTemplate.id,
+            _TICK.candidate_id == bindparam(_CANDIDATE, type_=Integer()),
+        ),
+    )
+)
+_OWN_MILESTONES = (
+    select(CandidateMilestone, ChecklistTick)
+    .outerjoin(ChecklistTick, ChecklistTick.milestone_id == CandidateMilestone.id)
+    .where(
+        CandidateMilestone.candidate_id == bindparam(_CANDIDATE, type_=Integer()),
+        CandidateMilestone.template_id.is_(None),
+    )
+)
+
+
 def candidate_timeline(
     candidate: User, now: datetime, *, include_hidden: bool = False
 ) -> list[TimelineItem]:
@@ -297,27 +328,9 @@ def candidate_timeline(
     profile = candidate.candidate_profile
     if profile is None:
         return []
-    templates = db.session.execute(
-        select(MilestoneTemplate, _VERSION, _TICK)
-        .outerjoin(
-            _VERSION,
-            and_(
-                _VERSION.template_id == MilestoneTemplate.id, _VERSION.candidate_id == candidate.id
-            ),
-        )
-        .outerjoin(
-            _TICK,
-            and_(_TICK.template_id == MilestoneTemplate.id, _TICK.candidate_id == candidate.id),
-        )
-    ).all()
-    own = db.session.execute(
-        select(CandidateMilestone, ChecklistTick)
-        .outerjoin(ChecklistTick, ChecklistTick.milestone_id == CandidateMilestone.id)
-        .where(
-            CandidateMilestone.candidate_id == candidate.id,
-            CandidateMilestone.template_id.is_(None),
-        )
-    ).all()
+    values = {_CANDIDATE: candidate.id}
+    templates = db.session.execute(_TEMPLATES_WITH_VERSIONS, values).all()
+    own = db.session.execute(_OWN_MILESTONES, values).all()
     return assemble(profile, templates, own, now, include_hidden=include_hidden)
 
 

@@ -19,6 +19,7 @@ from urllib.parse import quote_plus
 from sqlalchemy import Select, func, literal, select, update
 
 from portal.core import inputs
+from portal.core.database import OrBound
 from portal.core.extensions import db
 from portal.core.i18n import _, _l
 from portal.people import audit
@@ -153,7 +154,7 @@ def resolve(plan: DayOnePlan | None, override: DayOneOverride | None) -> DayOne:
     )
 
 
-def with_day_one(statement: Select[Any], candidate_id: int) -> Select[Any]:
+def with_day_one(statement: Select[Any], candidate_id: OrBound[int]) -> Select[Any]:
     """`statement` (one row of facts about the candidate) with their location's plan and their
     own values as its last two columns: read beside the other facts in the same query."""
     return (

@@ -120,14 +120,16 @@ def about_candidate(data: dict[str, Any]) -> int | None:
     return None
 
 
+# Built once: every event published (each question asked) reads it.
+_ENABLED = (
+    select(WebhookEndpoint)
+    .where(WebhookEndpoint.disabled_at.is_(None))
+    .order_by(WebhookEndpoint.id)
+)
+
+
 def enabled_endpoints() -> list[WebhookEndpoint]:
-    return list(
-        db.session.scalars(
-            select(WebhookEndpoint)
-            .where(WebhookEndpoint.disabled_at.is_(None))
-            .order_by(WebhookEndpoint.id)
-        )
-    )
+    return list(db.session.scalars(_ENABLED))
 
 
 def subscribed_endpoints(

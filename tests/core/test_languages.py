@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 import zxcvbn
 from flask import render_template_string
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from wtforms import DateField
 
 from portal.accounts import passwords
-from portal.core import inputs, time_zones
+from portal.core import i18n, inputs, time_zones
 from portal.core.extensions import db
 from portal.core.i18n import (
     LANGUAGE_COOKIE,
@@ -260,3 +263,27 @@ def test_every_sentence_zxcvbn_can_say_is_translated(app):
         assert "Add another word" not in problem
     with app.app_context(), in_language("de"):
         assert passwords.zxcvbn_words("Avoid sequences.") == "Vermeiden Sie Folgen."
+
+
+def test_wtforms_own_messages_come_in_the_readers_language_from_one_catalogue(app):
+    """WTForms' built-in messages follow the reader's language, and its catalogue is read from
+    its file once per language and process, not on every request that makes a form."""
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        day = DateField("Day")
+
+    def error(language: str) -> str:
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            form = Form(formdata=MultiDict({"day": "not a date"}))
+            assert not form.validate()
+            return form.day.errors[0]
+
+    i18n._wtforms_catalogue.cache_clear()
+    assert error("de") == "Kein gültiges Datum."
+    assert error("en") == "Not a valid date value."
+    for _ in range(3):
+        assert error("de") == "Kein gültiges Datum."
+    assert i18n._wtforms_catalogue.cache_info().misses == 2  # German, English: once each
