@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from portal.core.i18n import _, format_number
+from portal.core.ids import MAX_ID
 from portal.engagement.models import Status
 
 # The dashboard's order: riskiest first (summary_facts.BOARD_RANK).
@@ -85,7 +86,9 @@ def _cursor(text: str) -> Cursor | None:
     if not found:
         return None
     day = _DAY_ZERO + timedelta(days=int(found.group(2)))
-    return Cursor(int(found.group(1)), day, int(found.group(3)))
+    # No id is above MAX_ID (a 32-bit column): after a larger one is after MAX_ID, and the
+    # queries' bound parameters stay in their column's range.
+    return Cursor(int(found.group(1)), day, min(int(found.group(3)), MAX_ID))
 
 
 def read_filters(args: Mapping[str, str], recruiter_ids: set[int] | None = None) -> Filters:

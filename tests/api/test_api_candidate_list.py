@@ -142,3 +142,27 @@ def test_hr_filtering_by_recruiter_and_the_odd_rows_are_covered(app, client, cas
         ).get_json()["data"]
     )
     assert any(c["recruiter"] is None for c in unassigned)
+
+
+def test_a_cursor_past_the_largest_id_is_read_as_the_largest(app, client, cast):
+    """A cursor's id may be any ten digits; no id is above a 32-bit column's largest, so such a
+    cursor reads as after that one. PostgreSQL refused the larger value in the bound query: the
+    API and the dashboard answered 500 (found by the API's schemathesis run)."""
+    assert cohort.read_cursor("0.20000.3202415772") == cohort.read_cursor("0.20000.2147483647")
+    token = cast["tokens"]["hr"]
+    for cursor in ("0.20000.3202415772", "4.899974.9999999999"):
+        answer = client.get(
+            f"/api/v1/candidates?after={cursor}", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 200
+        cursor_value = cohort.read_cursor(cursor)
+        expected = _expected(app, recruiter_id=None, status=None, after=cursor_value, size=50)
+        assert answer.get_json() == expected
+    support.sign_in(client, cast_email(app, cast["ids"]["recruiter_a"]))
+    board = client.get("/recruiter/?after=0.20000.3202415772")
+    assert board.status_code == 200
+
+
+def cast_email(app, user_id: int) -> str:
+    with app.app_context():
+        return db.session.get_one(User, user_id).email
