@@ -38,7 +38,7 @@ def record(candidate: User, body: dict[str, Any], actor: User, *, now: datetime)
             f"Give one of {', '.join(CHOICES)}.",
         )
     reason = body.get(REASON)
-    if reason is not None and not isinstance(reason, str):
+    if REASON in body and not isinstance(reason, str):  # null too: the document says text
         raise _refused("The reason is text.", REASON, "Give the reason as text, or leave it out.")
     try:
         recorded = recording.record_outcome(

@@ -60,6 +60,7 @@ def test_what_the_outcome_page_refuses_is_said_beside_its_field(app, api, people
         ({"outcome": "hired"}, "#/outcome", "Give one of joined, reneged, no_show."),
         ({}, "#/outcome", "Give one of joined, reneged, no_show."),
         ({"outcome": "reneged", "reason": 7}, "#/reason", "Give the reason as text"),
+        ({"outcome": "reneged", "reason": None}, "#/reason", "Give the reason as text"),
         ({"outcome": "reneged", "reason": "x" * 201}, "#/reason", "200"),
         ({"outcome": "reneged", "why": "?"}, "#/why", "not one of outcome, reason"),
     ):
