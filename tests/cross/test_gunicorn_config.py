@@ -88,9 +88,14 @@ def _answers(port: int, rounds: int = 10) -> set[tuple[int, int]]:
     raise AssertionError(f"only one worker answered: {seen}")
 
 
-def _serve(config: Path, tmp_path: Path) -> tuple[int, set[tuple[int, int]]]:
+def _serve(
+    config: Path, tmp_path: Path, *, both_workers: bool = True
+) -> tuple[int, set[tuple[int, int]]]:
     """Run gunicorn --preload with `config` and two workers: the master's pid, and the
-    (worker pid, pid that opened its connection) pairs the workers answered."""
+    (worker pid, pid that opened its connection) pairs the workers answered: from both
+    workers, asked at once, or from one request at a time (`both_workers=False`: two
+    processes must never use one inherited PostgreSQL connection at the same moment, whose
+    replies would then cross and leave a request waiting for ever)."""
     gunicorn = _require(str(GUNICORN), "gunicorn")
     port = _free_port()
     database = os.environ.get("PORTAL_TEST_DATABASE_URL") or (
@@ -113,7 +118,7 @@ def _serve(config: Path, tmp_path: Path) -> tuple[int, set[tuple[int, int]]]:
     )
     try:
         _wait_for_port(port, proc)
-        answers = _answers(port)
+        answers = _answers(port) if both_workers else {_which(port) for _ in range(3)}
     finally:
         _stop(proc)
     return proc.pid, answers
@@ -129,10 +134,10 @@ def test_with_preload_each_worker_opens_its_own_connection(tmp_path: Path) -> No
     assert all(opened_by == worker for worker, opened_by in answers), answers
     print(f"with post_fork: master {master}, (worker, connection opened by) {sorted(answers)}")
 
-    # The contrast: the same config without post_fork, and both workers use the connection
-    # the master opened before the fork.
+    # The contrast: the same config without post_fork, and a worker uses the connection the
+    # master opened before the fork.
     without_hook = tmp_path / "gunicorn_without_post_fork.conf.py"
     without_hook.write_text(CONFIG.read_text() + "\n\ndel post_fork\n")
-    master, answers = _serve(without_hook, tmp_path)
+    master, answers = _serve(without_hook, tmp_path, both_workers=False)
     assert {opened_by for _, opened_by in answers} == {master}, answers
     print(f"without post_fork: master {master}, (worker, opened by) {sorted(answers)}")
