@@ -2,10 +2,9 @@
 rows and shaped straight into the OpenAPI document's Candidate.
 
 The list is the API's busiest call, so its work per request is kept small: the SELECT is
-cohort's `page_query`, built once per process for each shape of request with bind parameters
-in place of the values (building it and its cache key cost more than running it), narrowed to
-the columns a Candidate shows, run on the session's connection as plain rows, and each row
-becomes its JSON object without the CandidateSignal in between. It says the same as
+the dashboards' own (`cohort.bound_page`, built once per process for each shape of request),
+narrowed to the columns a Candidate shows, run on the session's connection as plain rows, and
+each row becomes its JSON object without the CandidateSignal in between. It says the same as
 `views.candidate_json(status.stored_signal(row))` would: tests/api/test_api_candidate_list.py
 holds the two together.
 """
@@ -14,15 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import cache
-from typing import Any, cast
-
-from sqlalchemy import Date, Integer, Select, String, bindparam
+from typing import Any
 
 from portal.core.extensions import db
 from portal.engagement import cohort
 from portal.engagement.models import Status
-from portal.engagement.status import SEVERITY, seen_last
+from portal.engagement.status import seen_last, stored_reasons
 from portal.timeline import joining
 
 # The columns a Candidate needs, in the order the rows are unpacked; the page's others (the
@@ -49,8 +45,6 @@ _COLUMNS = (
     "board_rank",
     "board_joining_date",
 )
-# A stored reason's status, as text, and how grave it is (stored_signal drops unknown ones).
-_SEVERITY = {status.value: severity for status, severity in SEVERITY.items()}
 # A stored status as the API writes it (the table's CHECK admits no other).
 _STATUS = {status.value: status.value for status in Status}
 # A joining moment as a Candidate shows it: the instant in ISO 8601, the days until it, whether
@@ -71,30 +65,6 @@ class CandidatePage:
 EMPTY = CandidatePage(data=[], next_cursor=None, computed_at=None)
 
 
-@cache
-def _statement(by_recruiter: bool, by_status: bool, after: bool) -> Select[Any]:
-    """cohort's page SELECT for one shape of request, its values left as bind parameters."""
-    size = bindparam("api_size", type_=Integer())
-    rank = bindparam("api_after_rank", type_=Integer())
-    day = bindparam("api_after_date", type_=Date())
-    candidate = bindparam("api_after_id", type_=Integer())
-    filters = cohort.Filters(
-        status=cast(Any, bindparam("api_status", type_=String())) if by_status else None,
-        after=cohort.Cursor(*cast(Any, (rank, day, candidate))) if after else None,
-    )
-    query = cohort.page_query(
-        filters,
-        recruiter_id=cast(Any, bindparam("api_recruiter_id", type_=Integer()))
-        if by_recruiter
-        else None,
-        today=date.min,  # no joining window among the API's filters: not read
-        size=cast(Any, size),
-        with_activity=False,
-    )
-    columns = {column.key: column for column in query.selected_columns}
-    return query.with_only_columns(*(columns[key] for key in _COLUMNS))
-
-
 def page(
     now: datetime,
     *,
@@ -105,17 +75,15 @@ def page(
 ) -> CandidatePage:
     """Up to `size` active candidates after `after` (of `recruiter_id`, everyone's when None),
     riskiest first, then soonest joining, with the status their summary stored. One query."""
-    params: dict[str, Any] = {"api_size": size}
-    if recruiter_id is not None:
-        params["api_recruiter_id"] = recruiter_id
-    if status is not None:
-        params["api_status"] = status.value
-    if after is not None:
-        params["api_after_rank"] = after.rank
-        params["api_after_date"] = after.joining_date
-        params["api_after_id"] = after.candidate_id
-    statement = _statement(recruiter_id is not None, status is not None, after is not None)
-    rows = db.session.connection().execute(statement, params).all()
+    statement, parameters = cohort.bound_page(
+        cohort.Filters(status=status, after=after),
+        recruiter_id=recruiter_id,
+        today=date.min,  # no joining window among the API's filters: not read
+        size=size,
+        with_activity=False,
+        columns=_COLUMNS,
+    )
+    rows = db.session.connection().execute(statement, parameters).all()
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = None
@@ -192,15 +160,13 @@ def _candidate(
 
 
 def _reasons(stored: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The stored reasons as stored_signal keeps them (a known status and some text), gravest
-    first."""
-    kept = [reason for reason in stored if reason.get("status") in _SEVERITY and reason.get("text")]
-    kept.sort(key=lambda reason: -_SEVERITY[reason["status"]])
+    """The stored reasons a Candidate shows (`status.stored_reasons`: the ones stored_signal
+    keeps, gravest first), without their facts."""
     return [
         {
             "code": str(reason.get("code", "")),
             "status": reason["status"],
             "text": str(reason["text"]),
         }
-        for reason in kept
+        for reason in stored_reasons(stored)
     ]

@@ -58,6 +58,7 @@ __all__ = [
     "Filters",
     "Page",
     "Tiles",
+    "bound_page",
     "candidates_page",
     "count_in_scope",
     "page_query",
@@ -287,32 +288,53 @@ def _page_select(
 
 @cache
 def _bound_page(
-    shape: Shape, by_status: bool, after: bool, size: int, with_activity: bool
+    shape: Shape, by_status: bool, after: bool, with_activity: bool, columns: tuple[str, ...]
 ) -> Select[*tuple[Any, ...]]:
-    """`page_query` for one shape of board, its values bound (`_page_parameters`)."""
+    """`page_query` for one shape of board, every value a bound parameter (`bound_page`),
+    narrowed to `columns` (their keys) when some are named."""
     cursor = Cursor(
         cast(Any, bindparam("board_after_rank", type_=Integer())),
         cast(Any, bindparam("board_after_date", type_=Date())),
         cast(Any, bindparam("board_after_id", type_=Integer())),
     )
-    return _page_select(
+    query = _page_select(
         _bound_where(shape),
         bindparam("board_status", type_=String()) if by_status else None,
         cursor if after else None,
-        size=size,
+        size=bindparam("board_size", type_=Integer()),
         with_activity=with_activity,
     )
+    if not columns:
+        return query
+    by_key = {column.key: column for column in query.selected_columns}
+    return query.with_only_columns(*(by_key[key] for key in columns))
 
 
-def _page_parameters(filters: Filters) -> dict[str, Any]:
-    parameters: dict[str, Any] = {}
+def bound_page(
+    filters: Filters,
+    *,
+    recruiter_id: int | None,
+    today: date,
+    size: int = PAGE_SIZE,
+    with_activity: bool = True,
+    columns: tuple[str, ...] = (),
+) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]]:
+    """`page_query` as run: the SELECT built once per process for this shape of filters, with
+    bound parameters in place of the values (building a query and its cache key cost more than
+    running it), and the values to run it with. `columns` (keys of the page's columns) narrows
+    it to what the caller reads: the API's list leaves out what a Candidate does not show."""
+    shape, parameters = _parameters(_scope_values(filters, recruiter_id, today))
+    query = _bound_page(
+        shape, filters.status is not None, filters.after is not None, with_activity, columns
+    )
+    parameters["board_size"] = size
     if filters.status is not None:
         parameters["board_status"] = str(filters.status)
     if filters.after is not None:
         parameters["board_after_rank"] = filters.after.rank
         parameters["board_after_date"] = filters.after.joining_date
         parameters["board_after_id"] = filters.after.candidate_id
-    return parameters
+    return query, parameters
 
 
 def candidates_page(
@@ -327,11 +349,14 @@ def candidates_page(
     """Up to `size` candidates after `filters.after`, riskiest first, then soonest joining, in
     the filters' scope and status, with each one's activity per day unless `with_activity` is
     False. One query, walking an index of the summaries."""
-    shape, parameters = _parameters(_scope_values(filters, recruiter_id, today or now.date()))
-    query = _bound_page(
-        shape, filters.status is not None, filters.after is not None, size, with_activity
+    query, parameters = bound_page(
+        filters,
+        recruiter_id=recruiter_id,
+        today=today or now.date(),
+        size=size,
+        with_activity=with_activity,
     )
-    found = list(db.session.execute(query, parameters | _page_parameters(filters)).all())
+    found = list(db.session.execute(query, parameters).all())
     more = len(found) > size
     found = found[:size]
     last = found[-1] if found else None

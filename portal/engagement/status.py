@@ -17,27 +17,19 @@ and checks that.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Row, and_, func, select
-from sqlalchemy.orm import aliased
 
-from portal.core import pages
-from portal.core.extensions import db
 from portal.engagement import reason_words
-from portal.engagement.models import CandidateSummary, Status
+from portal.engagement.models import Status
+from portal.engagement.status_rows import status_rows
 from portal.events.models import EventKind
-from portal.people.models import CandidateProfile, Role, User, WorkingHours
 from portal.questions.waiting import answer_due
 from portal.questions.working_hours import WorkingWeek, build_week
 from portal.timeline import checklist, joining
-
-# Made once: building an alias costs more than the query it is used in.
-_RECRUITER = aliased(User, name="recruiter")
 
 # How grave each status is; the status is the gravest of its reasons' (engaged: none). Invited
 # sits between engaged and quiet: nothing is wrong yet, but the candidate has not signed in,
@@ -119,98 +111,6 @@ class CandidateSignal:
     @property
     def severity(self) -> int:
         return SEVERITY[self.status]
-
-
-# --- Facts -----------------------------------------------------------------------------------
-
-
-def _rows(
-    *,
-    recruiter_id: int | None,
-    unassigned: bool,
-    candidate_ids: list[int] | None,
-    search: str | None,
-    active_only: bool = True,
-) -> Sequence[Row[*tuple[Any, ...]]]:
-    """The facts of each candidate, read from their summary (portal.engagement.summaries keeps
-    it current): one query, no aggregation. A candidate without a summary yet reads as having
-    done nothing."""
-    filters = _filters(
-        recruiter_id=recruiter_id,
-        unassigned=unassigned,
-        candidate_ids=candidate_ids,
-        search=search,
-        active_only=active_only,
-    )
-    recruiter = _RECRUITER
-    query = (
-        select(
-            User.id,
-            User.name,
-            User.email,
-            User.created_at,
-            User.password_hash.is_not(None).label("signed_up"),
-            User.last_sign_in_at,
-            CandidateProfile.job_title,
-            CandidateProfile.joining_date,
-            CandidateProfile.joining_time,
-            CandidateProfile.joining_time_zone,
-            CandidateProfile.recruiter_id,
-            recruiter.name.label("recruiter_name"),
-            # The week the answer promise is counted in (questions.working_hours).
-            recruiter.time_zone.label("recruiter_zone"),
-            WorkingHours.weekdays.label("work_weekdays"),
-            WorkingHours.starts_minute.label("work_starts"),
-            WorkingHours.ends_minute.label("work_ends"),
-            WorkingHours.holiday_calendar.label("work_holidays"),
-            CandidateSummary.last_seen_at.label("last_seen"),
-            func.coalesce(CandidateSummary.opened_count, 0).label("opened"),
-            func.coalesce(CandidateSummary.unanswered, 0).label("unanswered"),
-            CandidateSummary.waiting_since,
-            CandidateSummary.first_waiting_id,
-            CandidateSummary.last_pulse,
-            CandidateSummary.previous_pulse,
-            func.coalesce(CandidateSummary.tasks_total, 0).label("tasks_total"),
-            func.coalesce(CandidateSummary.tasks_done, 0).label("tasks_done"),
-            CandidateSummary.task_dues,
-        )
-        .join(CandidateProfile, CandidateProfile.user_id == User.id)
-        .outerjoin(
-            recruiter,
-            and_(recruiter.id == CandidateProfile.recruiter_id, recruiter.is_active.is_(True)),
-        )
-        .outerjoin(WorkingHours, WorkingHours.user_id == recruiter.id)
-        .outerjoin(CandidateSummary, CandidateSummary.candidate_id == User.id)
-        .where(*filters)
-    )
-    return db.session.execute(query).all()
-
-
-def _filters(
-    *,
-    recruiter_id: int | None,
-    unassigned: bool,
-    candidate_ids: list[int] | None,
-    search: str | None,
-    active_only: bool = True,
-) -> list[ColumnElement[bool]]:
-    """Active candidates, narrowed to one recruiter's (or nobody's), these ids, a search."""
-    filters = [User.role == Role.CANDIDATE]
-    if active_only:
-        filters.append(User.is_active.is_(True))
-    if unassigned:
-        filters.append(CandidateProfile.recruiter_id.is_(None))
-    elif recruiter_id is not None:
-        filters.append(CandidateProfile.recruiter_id == recruiter_id)
-    if candidate_ids is not None:
-        filters.append(User.id.in_(candidate_ids))
-    if search and search.strip():
-        pattern = pages.contains(search.strip())
-        filters.append(
-            func.lower(User.name).like(pattern, escape="\\")
-            | func.lower(User.email).like(pattern, escape="\\")
-        )
-    return filters
 
 
 # --- Rules ------------------------------------------------------------------------------------
@@ -333,11 +233,26 @@ def stored_signal(row: Any, now: datetime) -> CandidateSignal:
             str(reason["text"]),
             reason.get("facts"),
         )
-        for reason in row.reasons or []
-        if reason.get("status") in Status._value2member_map_ and reason.get("text")
+        for reason in stored_reasons(row.reasons)
     ]
     last_seen = seen_last(row.last_seen_at, row.last_sign_in_at)
     return _assemble(row.candidate_id, row, now, joining_at, last_seen, Status(row.status), reasons)
+
+
+# A stored reason's status, as the JSON holds it, and how grave it is.
+_STORED_SEVERITY = {status.value: severity for status, severity in SEVERITY.items()}
+
+
+def stored_reasons(stored: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The reasons a summary stored that the pages and the API show, gravest first: those with
+    a known status and some text (a reason stored by an older or newer release may lack them)."""
+    kept = [
+        reason
+        for reason in stored or ()
+        if reason.get("status") in _STORED_SEVERITY and reason.get("text")
+    ]
+    kept.sort(key=lambda reason: -_STORED_SEVERITY[reason["status"]])
+    return kept
 
 
 def _assemble(
@@ -387,7 +302,7 @@ def signals(
     """Active candidates with their status and reasons, riskiest first, then soonest joining
     (those who have joined come last). One SQL query over the summaries, whatever the numbers;
     the rules run here, as of `now` (the dashboards read the status the summaries stored)."""
-    rows = _rows(
+    rows = status_rows(
         recruiter_id=recruiter_id,
         unassigned=unassigned,
         candidate_ids=candidate_ids,
