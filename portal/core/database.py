@@ -9,17 +9,21 @@ A view that must write on GET says so, naming the tables, with `@writes_on_get("
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeAlias, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import BindParameter, Engine, event
+from sqlalchemy import BindParameter, Engine, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.core.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+log = logging.getLogger(__name__)
 
 _Value = TypeVar("_Value")
 # A value a query compares with, or the bound parameter it takes it from when the query is
@@ -93,12 +97,39 @@ def _first_read_only_transaction() -> bool:
 
 
 def init_database(app: Flask) -> None:
-    """Attach the engine events and the per-request transaction mode."""
+    """Attach the engine events and the per-request transaction mode. Called after
+    Flask-SQLAlchemy's own set-up, so this teardown runs before it closes the session."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine)
         app.before_request(_read_only_request_transaction)
+    elif engine.dialect.name == "postgresql":
+        app.teardown_request(_commit_what_wrote_nothing)
+
+
+# True when the transaction so far has written nothing (PostgreSQL assigns a transaction id at
+# its first write, row locks included).
+_WROTE_NOTHING = text("SELECT txid_current_if_assigned() IS NULL")
+
+
+def _commit_what_wrote_nothing(error: BaseException | None) -> None:
+    """End a request's PostgreSQL transaction that wrote nothing with COMMIT rather than the
+    ROLLBACK that closing the session sends. The two mean the same for such a transaction, but
+    psycopg forgets every statement it prepared on the connection at a rollback, so the hot
+    pages' queries (prepared after a few runs) would be parsed and planned anew on every
+    request. A transaction that wrote, or a request that failed, is left to be rolled back."""
+    if error is not None:
+        return
+    session = db.session()
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    try:
+        if session.connection().scalar(_WROTE_NOTHING):
+            session.commit()
+    except SQLAlchemyError:
+        # Only a missed saving: closing the session rolls back as it always did.
+        log.warning("Could not end a read-only transaction with COMMIT", exc_info=True)
 
 
 def upsert(model: type) -> Any:

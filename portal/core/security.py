@@ -110,11 +110,18 @@ def _refuse_unsafe_characters() -> None:
 
 def app_security_headers(app: Flask) -> dict[str, str]:
     """security_headers() as `app` is configured. Read when answering, not when the app is built:
-    the news feature settles NEWS_IMAGE_ORIGINS after core is set up."""
-    return security_headers(
-        secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
-        image_origins=app.config.get("NEWS_IMAGE_ORIGINS") or (),
+    the news feature settles NEWS_IMAGE_ORIGINS after core is set up. Worked out once per
+    configuration (every response carries them)."""
+    return _headers_for(
+        bool(app.config.get("SESSION_COOKIE_SECURE")),
+        tuple(app.config.get("NEWS_IMAGE_ORIGINS") or ()),
     )
+
+
+@lru_cache(maxsize=16)
+def _headers_for(secure: bool, image_origins: tuple[str, ...]) -> dict[str, str]:
+    # Read-only to callers: the same dict answers every request with this configuration.
+    return security_headers(secure=secure, image_origins=image_origins)
 
 
 def init_security_headers(app: Flask) -> None:

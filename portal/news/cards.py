@@ -220,7 +220,8 @@ def for_candidate(
     """The cards `candidate` may read at `now`, pinned first then newest, new when they appeared
     after `since` (all, when None): one query."""
     query = _page_query(audience_of(candidate), limit, offset)
-    return _cards(list(db.session.execute(query, {_NOW: now})), since)
+    # Plain rows on the session's connection: columns only, nothing to flush before them.
+    return _cards(list(db.session.connection().execute(query, {_NOW: now})), since)
 
 
 def count_for_candidate(candidate: User, now: datetime) -> int:
