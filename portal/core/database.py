@@ -105,12 +105,44 @@ def init_database(app: Flask) -> None:
         configure_sqlite(engine)
         app.before_request(_read_only_request_transaction)
     elif engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _new_transaction)
+        event.listen(engine, "after_cursor_execute", _note_statement_kind)
         app.teardown_request(_commit_what_wrote_nothing)
 
 
 # True when the transaction so far has written nothing (PostgreSQL assigns a transaction id at
 # its first write, row locks included).
 _WROTE_NOTHING = text("SELECT txid_current_if_assigned() IS NULL")
+# What a connection's transaction has run (`Connection.info`): "read" while every statement was
+# a compiled SELECT, "wrote" after compiled DML or DDL, "unknown" after SQL given as text.
+_RAN = "portal_statements_ran"
+
+
+def _new_transaction(connection: Any) -> None:
+    connection.info[_RAN] = "read"
+
+
+def _note_statement_kind(
+    connection: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    if connection.info.get(_RAN) == "wrote":
+        return
+    compiled = getattr(context, "compiled", None)
+    if context is None or getattr(context, "isddl", False):
+        connection.info[_RAN] = "wrote"
+    elif compiled is None or getattr(context, "is_text", False):
+        connection.info[_RAN] = "unknown"
+    elif compiled.isinsert or compiled.isupdate or compiled.isdelete:
+        connection.info[_RAN] = "wrote"
+
+
+def _wrote_nothing(connection: Any) -> bool:
+    """Whether the connection's transaction wrote nothing: known from the statements it ran when
+    they were all compiled SELECTs (most pages), asked of PostgreSQL when some came as text."""
+    ran = connection.info.get(_RAN, "unknown")
+    if ran != "unknown":
+        return bool(ran == "read")
+    return bool(connection.scalar(_WROTE_NOTHING))
 
 
 def _commit_what_wrote_nothing(error: BaseException | None) -> None:
@@ -125,7 +157,7 @@ def _commit_what_wrote_nothing(error: BaseException | None) -> None:
     if not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
     try:
-        if session.connection().scalar(_WROTE_NOTHING):
+        if _wrote_nothing(session.connection()):
             session.commit()
     except SQLAlchemyError:
         # Only a missed saving: closing the session rolls back as it always did.

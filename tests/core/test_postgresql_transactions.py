@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, text
 
 from portal.core.extensions import db
 from portal.people.models import Role, User
+from tests import support
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("PORTAL_TEST_DATABASE_URL"), reason="PostgreSQL only"
@@ -44,6 +45,14 @@ def _probe_routes(app):
         )
         return "written, not committed", 422
 
+    @app.post("/test/rename-as-text-without-commit/<int:user_id>")
+    def rename_as_text_without_commit(user_id: int):
+        # SQL given as text says nothing of what it does: PostgreSQL is asked.
+        db.session.execute(
+            text("UPDATE users SET name = 'Never Kept' WHERE id = :id"), {"id": user_id}
+        )
+        return "written, not committed", 422
+
 
 @pytest.fixture
 def probed_app(make_app):
@@ -70,6 +79,17 @@ def test_a_request_that_wrote_without_committing_is_rolled_back(probed_app):
             select(func.count(User.id)).where(User.email == "uncommitted@example.com")
         )
     assert kept == 0
+
+
+def test_a_request_that_wrote_through_text_sql_without_committing_is_rolled_back(probed_app):
+    with probed_app.app_context():
+        person = support.make_staff(Role.HR, "renamed@example.com", "Kept Name")
+        db.session.commit()
+        person_id = person.id
+    client = probed_app.test_client()
+    assert client.post(f"/test/rename-as-text-without-commit/{person_id}").status_code == 422
+    with probed_app.app_context():
+        assert db.session.get(User, person_id).name == "Kept Name"
 
 
 def test_a_failed_request_is_rolled_back(make_app):
