@@ -9,21 +9,18 @@ A view that must write on GET says so, naming the tables, with `@writes_on_get("
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any, TypeAlias, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import BindParameter, Engine, event, text
+from sqlalchemy import BindParameter, Engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
 
 from portal.core.extensions import db
+from portal.core.request_end import commit_what_wrote_nothing
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-
-log = logging.getLogger(__name__)
 
 _Value = TypeVar("_Value")
 # A value a query compares with, or the bound parameter it takes it from when the query is
@@ -105,63 +102,7 @@ def init_database(app: Flask) -> None:
         configure_sqlite(engine)
         app.before_request(_read_only_request_transaction)
     elif engine.dialect.name == "postgresql":
-        event.listen(engine, "begin", _new_transaction)
-        event.listen(engine, "after_cursor_execute", _note_statement_kind)
-        app.teardown_request(_commit_what_wrote_nothing)
-
-
-# True when the transaction so far has written nothing (PostgreSQL assigns a transaction id at
-# its first write, row locks included).
-_WROTE_NOTHING = text("SELECT txid_current_if_assigned() IS NULL")
-# What a connection's transaction has run (`Connection.info`): "read" while every statement was
-# a compiled SELECT, "wrote" after compiled DML or DDL, "unknown" after SQL given as text.
-_RAN = "portal_statements_ran"
-
-
-def _new_transaction(connection: Any) -> None:
-    connection.info[_RAN] = "read"
-
-
-def _note_statement_kind(
-    connection: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
-) -> None:
-    if connection.info.get(_RAN) == "wrote":
-        return
-    compiled = getattr(context, "compiled", None)
-    if context is None or getattr(context, "isddl", False):
-        connection.info[_RAN] = "wrote"
-    elif compiled is None or getattr(context, "is_text", False):
-        connection.info[_RAN] = "unknown"
-    elif compiled.isinsert or compiled.isupdate or compiled.isdelete:
-        connection.info[_RAN] = "wrote"
-
-
-def _wrote_nothing(connection: Any) -> bool:
-    """Whether the connection's transaction wrote nothing: known from the statements it ran when
-    they were all compiled SELECTs (most pages), asked of PostgreSQL when some came as text."""
-    ran = connection.info.get(_RAN, "unknown")
-    if ran != "unknown":
-        return bool(ran == "read")
-    return bool(connection.scalar(_WROTE_NOTHING))
-
-
-def _commit_what_wrote_nothing(error: BaseException | None) -> None:
-    """End a request's PostgreSQL transaction that wrote nothing with COMMIT rather than the
-    ROLLBACK that closing the session sends. The two mean the same for such a transaction, but
-    psycopg forgets every statement it prepared on the connection at a rollback, so the hot
-    pages' queries (prepared after a few runs) would be parsed and planned anew on every
-    request. A transaction that wrote, or a request that failed, is left to be rolled back."""
-    if error is not None:
-        return
-    session = db.session()
-    if not session.in_transaction() or session.new or session.dirty or session.deleted:
-        return
-    try:
-        if _wrote_nothing(session.connection()):
-            session.commit()
-    except SQLAlchemyError:
-        # Only a missed saving: closing the session rolls back as it always did.
-        log.warning("Could not end a read-only transaction with COMMIT", exc_info=True)
+        commit_what_wrote_nothing(app, engine)
 
 
 def upsert(model: type) -> Any:

@@ -26,6 +26,7 @@ COMMIT_BOUNDARY_FILES = frozenset(
     {
         "portal/worker/loop.py",  # the worker's job runner: one commit per job
         "portal/worker/leases.py",  # the worker's own short lease transactions
+        "portal/core/request_end.py",  # a request's transaction that wrote nothing ends COMMITted
     }
 )
 COMMIT_BOUNDARY_NAMES = frozenset({"commands.py", "jobs.py"})
