@@ -4,19 +4,22 @@ way (not a test): `make bench`, or `.venv/bin/python bench/web.py`. Needs wrk.
 Seeds a cohort (BENCH_SCALE candidates, 1,000 by default, × 200 events, one recruiter, one HR
 person) on SQLite in a temporary folder, or on PostgreSQL when BENCH_DATABASE_URL names a
 database (created if missing, emptied every run; never `test`). Serves the portal as production
-does (PORTAL_ENV=production, gunicorn.conf.py with 2 sync workers) and bench/hello.py with the
-same settings, signs in over HTTP, drives every page with wrk for BENCH_SECONDS (10) seconds,
-and prints a table: req/s, latency, errors, page size, SQL per page (counted in-process on the
-same database) and the ratio to the hello world of the same run. The table, the machine and the
-targets are appended to bench/RESULTS.md (BENCH_RESULTS names another file). Exits 0 whether
-or not the targets are met; both servers are stopped on any exit, Ctrl+C included.
+does (PORTAL_ENV=production, gunicorn.conf.py with 2 sync workers), bench/hello.py and
+bench/floor.py with the same settings, signs in over HTTP, drives every page with wrk for
+BENCH_SECONDS (10) seconds, and prints a table: req/s, latency, errors, page size, SQL per page
+(counted in-process on the same database) and the ratio to the hello world of the same run. The
+floor row, right after hello's, is bench/floor.py: a bare Flask page of 2 SQL queries in a Jinja
+layout (no sign-in, session, CSRF or translations), the reference the page targets were
+calibrated on, measured like a page so the report shows the framework's floor beside the
+portal's pages. The table, the machine and the targets are appended to bench/RESULTS.md
+(BENCH_RESULTS names another file). Exits 0 whether or not the targets are met; every server is
+stopped on any exit, Ctrl+C included.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import re
 import secrets
 import signal
@@ -27,13 +30,15 @@ from pathlib import Path
 from typing import NoReturn
 
 import web_data as data
+import web_report
 import web_servers as servers
+from web_report import Row
 from web_servers import Browser
-
-from portal.core import clock
 
 RESULTS = servers.ROOT / "bench" / "RESULTS.md"
 HELLO = "hello (bare Flask)"
+FLOOR = "floor (bare Flask, 2 SQL, layout)"
+FLOOR_SQL = 2  # bench/floor.py's page: one user row, one count
 # Not read from the environment by portal/core/config.py, so gunicorn hands them to
 # create_app(): left at production's values, a 10-second run is mostly 429s. Nothing else of
 # production's configuration changes.
@@ -61,19 +66,6 @@ PAGES = [
     # Last: its questions would lengthen the thread measured above.
     Page("question POST", "candidate", "/candidate/questions", "POST", min_ratio=0.25),
 ]
-
-
-@dataclass
-class Row:
-    label: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    page_bytes: int
-    sql: int | None = None
-    ratio: float | None = None
-    target: str = ""
 
 
 @dataclass
@@ -110,16 +102,17 @@ def main() -> int:
         with (
             servers.gunicorn("portal", app_spec, folder, environment) as portal,
             servers.gunicorn("hello", "bench.hello:app", folder, environment) as hello,
+            servers.gunicorn("floor", "bench.floor:app", folder, environment) as floor,
         ):
             visitors = _sign_in_everyone(portal.port, cohort)
-            sql = _count_sql(url, cohort, visitors.api_token)
-            rows, question_note = _measure(portal, hello, visitors, url, seconds, folder)
+            sql = {FLOOR: FLOOR_SQL, **_count_sql(url, cohort, visitors.api_token)}
+            rows, question_note = _measure((portal, hello, floor), visitors, url, seconds, folder)
     for row in rows:
         row.sql = sql.get(row.label)
         row.target = _verdict(row, question_note)
-    report = _report(rows, question_note, database, scale, seconds)
+    report = web_report.report(rows, question_note, database, scale, seconds)
     print(report)
-    _append(results, report)
+    web_report.append(results, report)
     print(f"Appended to {results}")
     return 0
 
@@ -183,31 +176,34 @@ def _count_sql(url: str, cohort: data.Cohort, api_token: str) -> dict[str, int]:
 
 
 def _measure(
-    portal: servers.Server,
-    hello: servers.Server,
+    apps: tuple[servers.Server, servers.Server, servers.Server],
     visitors: Visitors,
     url: str,
     seconds: int,
     folder: Path,
 ) -> tuple[list[Row], dict[str, int]]:
-    """One wrk run per page, each right after a run of the hello world (same settings): the
-    ratio compares neighbours, so a machine that gets busier mid-run skews it least."""
+    """One wrk run for the floor and one per page, each right after a run of the hello world
+    (same settings): the ratio compares neighbours, so a machine that gets busier mid-run skews
+    it least. `apps`: the portal, the hello world and the floor."""
+    portal, hello, floor = apps
     print(f"wrk -t{servers.WRK_THREADS} -c{servers.WRK_CONNECTIONS} -d{seconds}s per page…")
     hello_runs: list[Row] = []
     rows: list[Row] = []
     note: dict[str, int] = {}
-    hello_boots, portal_boots = hello.boots(), portal.boots()
-    for page in PAGES:
-        floor = _get_row(HELLO, hello, "/", {}, seconds, folder)
-        hello_runs.append(floor)
-        if page.method == "POST":
+    boots = {server.name: server.boots() for server in apps}
+    for page in [None, *PAGES]:  # None: the floor's page
+        before = _get_row(HELLO, hello, "/", {}, seconds, folder)
+        hello_runs.append(before)
+        if page is None:
+            row = _get_row(FLOOR, floor, "/", {}, seconds, folder)
+        elif page.method == "POST":
             row, note = _post_row(page, portal, visitors, url, seconds, folder)
         else:
             headers = visitors.headers[page.audience]
             row = _get_row(page.label, portal, page.path, headers, seconds, folder)
-        row.ratio = row.rps / floor.rps if floor.rps else None
+        row.ratio = row.rps / before.rps if before.rps else None
         rows.append(row)
-        print(f"  {row.label}: {row.rps:,.1f} req/s, hello {floor.rps:,.1f} req/s")
+        print(f"  {row.label}: {row.rps:,.1f} req/s, hello {before.rps:,.1f} req/s")
     runs = len(hello_runs)
     summary = Row(
         HELLO,
@@ -221,8 +217,8 @@ def _measure(
     note["hello_runs"] = runs
     note["hello_min"] = round(min(run.rps for run in hello_runs))
     note["hello_max"] = round(max(run.rps for run in hello_runs))
-    note["hello_recycled"] = hello.boots() - hello_boots
-    note["portal_recycled"] = portal.boots() - portal_boots
+    for server in apps:
+        note[f"{server.name}_recycled"] = server.boots() - boots[server.name]
     return [summary, *rows], note
 
 
@@ -333,75 +329,6 @@ def _verdict(row: Row, question: dict[str, int]) -> str:
         wanted.append(f"0 errors, 0 lost (lost {question['lost']})")
         met = met and row.errors == 0 and question["lost"] == 0
     return ", ".join(wanted) + (": pass" if met else ": FAIL")
-
-
-def _machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
-    models = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-    count = len(re.findall(r"^processor\s*:", cpuinfo, re.MULTILINE))
-    return f"{models[0].strip() if models else platform.machine()} × {count} CPUs"
-
-
-def _report(
-    rows: list[Row], question: dict[str, int], database: str, scale: int, seconds: int
-) -> str:
-    when = clock.utcnow().strftime("%Y-%m-%d %H:%M UTC")
-    lines = [
-        f"## {when}: {database.split(' (')[0]}, {scale:,} candidates",
-        "",
-        f"- Machine: {_machine()}; Python {platform.python_version()}",
-        f"- Database: {database}; {scale:,} candidates × {data.EVENTS_PER_CANDIDATE} events",
-        f"- gunicorn.conf.py, {servers.WORKERS} sync workers; wrk -t{servers.WRK_THREADS} "
-        f"-c{servers.WRK_CONNECTIONS} -d{seconds}s --timeout {servers.WRK_TIMEOUT}",
-        "",
-        "| page | req/s | p50 ms | p99 ms | errors | page bytes | SQL per page | × hello "
-        "| target |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
-    for row in rows:
-        sql = "–" if row.sql is None else str(row.sql)
-        ratio = "–" if row.ratio is None else f"{row.ratio:.3f}"
-        lines.append(
-            f"| {row.label} | {row.rps:,.1f} | {row.p50_ms:,.1f} | {row.p99_ms:,.1f} "
-            f"| {row.errors} | {row.page_bytes:,} | {sql} | {ratio} | {row.target} |"
-        )
-    lines += [
-        "",
-        f"Hello world: mean of {question['hello_runs']} runs, one just before each page "
-        f"({question['hello_min']:,}–{question['hello_max']:,} req/s; each page's ratio is to "
-        f"the run before it); its workers were recycled {question['hello_recycled']} times "
-        f"(max_requests), the portal's {question['portal_recycled']}. Question POST: "
-        f"{question['answered']:,} answered 2xx/3xx, {question['stored']:,} questions stored, "
-        f"{question['lost']} lost (answered but not stored), {question['unanswered']} stored "
-        "but still in flight when wrk stopped. Errors: socket errors, non-2xx/3xx answers, and "
-        "for a page any answer but 200 (a redirect to the sign-in page, say).",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-HEADER = """# Page throughput under gunicorn (bench/web.py)
-
-`make bench` (needs wrk: `apt-get install wrk`) seeds 1,000 candidates × 200 events, one
-recruiter and one HR person (`BENCH_SCALE=10000` for 10,000) on SQLite in a temporary folder, or
-on PostgreSQL with `BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench`
-(created if missing, emptied each run). It serves the portal as production does
-(`PORTAL_ENV=production`, gunicorn.conf.py, 2 sync workers; only QUESTION_LIMITS and
-API_RATE_LIMIT raised) and bench/hello.py, a bare Flask hello world, with the same settings;
-signs in through the forms; and runs wrk against each page for `BENCH_SECONDS` (10) seconds,
-each page just after a run of the hello world: "× hello" is the page's req/s over that run's.
-SQL per page is counted in-process (Flask's test client, same database, a second visit). Each
-run appends a section; the machine is shared, so compare ratios rather than req/s.
-
-Targets: candidate home ≥ 0.27× hello and ≤ 5 SQL; recruiter dashboard and HR engagement
-≥ 0.15×; question POST ≥ 0.25×, 0 errors, 0 lost; API candidates list ≥ 0.2×.
-
-"""
-
-
-def _append(path: Path, report: str) -> None:
-    existing = path.read_text() if path.exists() else HEADER
-    path.write_text(existing.rstrip("\n") + "\n\n" + report)
 
 
 if __name__ == "__main__":

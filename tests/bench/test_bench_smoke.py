@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [
     "hello (bare Flask)",
+    "floor (bare Flask, 2 SQL, layout)",
     "sign-in page",
     "candidate home",
     "candidate thread",
