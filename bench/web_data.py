@@ -26,6 +26,7 @@ from portal import create_app  # noqa: E402
 from portal.accounts import passwords  # noqa: E402
 from portal.core import clock  # noqa: E402
 from portal.core.extensions import db  # noqa: E402
+from portal.engagement import tiles  # noqa: E402
 from portal.people.models import Role, User  # noqa: E402
 from portal.questions.models import Message  # noqa: E402
 from tests import support  # noqa: E402
@@ -86,6 +87,7 @@ def seed(url: str, scale: int) -> Cohort:
         support.make_staff(Role.HR, HR_EMAIL, "Bench HR")
         support.insert_cohort(recruiter, scale, EVENTS_PER_CANDIDATE, now)
         _rebuild_rollup(now)
+        tiles.fold_changes()  # as the worker's "tile_counts" job would within a minute
         # One hash (production's argon2 profile) for everyone: one UPDATE, not `scale` hashes.
         db.session.execute(
             sa.update(User)

@@ -1,6 +1,8 @@
 """Reading a cohort from the candidates' summaries, never from the event log: with the
 dashboards' filters (portal.engagement.board_filters), a page of candidates in the board's
-order (riskiest first, then soonest joining) after a cursor, and the counts the tiles show.
+order (riskiest first, then soonest joining) after a cursor, and the counts the tiles show
+(from the counts kept ahead in portal.engagement.tiles unless a search, place or joining window
+narrows the scope).
 
 A page walks an index of the summaries and stops after the rows it needs (no OFFSET: the next
 page starts after the last row shown), so it costs the same at 100 candidates as at 10,000.
@@ -32,6 +34,7 @@ from sqlalchemy.orm import aliased
 
 from portal.core import pages
 from portal.core.extensions import db
+from portal.engagement import tiles
 from portal.engagement.board_filters import (
     JOINING_WINDOWS,
     STATUS_ORDER,
@@ -40,8 +43,9 @@ from portal.engagement.board_filters import (
     read_cursor,
     read_filters,
 )
-from portal.engagement.models import CandidateSummary, Status
+from portal.engagement.models import CandidateSummary
 from portal.engagement.status import CandidateSignal, stored_signal
+from portal.engagement.tiles import Tiles
 from portal.people.models import CandidateProfile, User
 
 # Made once: building an alias costs more than the query it is used in.
@@ -49,7 +53,8 @@ _RECRUITER = aliased(User, name="recruiter")
 
 PAGE_SIZE = 50
 
-# The filters are read in board_filters; the pages and the API take them from here.
+# The filters are read in board_filters, the tiles' counts in tiles; the pages and the API take
+# them from here.
 __all__ = [
     "JOINING_WINDOWS",
     "PAGE_SIZE",
@@ -68,20 +73,6 @@ __all__ = [
 
 
 # --- Pages and counts ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tiles:
-    """The counts at the top, in the recruiter/search/joining/location scope (any status)."""
-
-    total: int
-    counts: dict[Status, int]
-    joining_this_week: int  # today and the six days after
-
-    @property
-    def invited(self) -> int:
-        """Invited and not signed in yet (the status: a longer wait is quiet or at risk)."""
-        return self.counts[Status.INVITED]
 
 
 def _where(
@@ -176,6 +167,9 @@ def _bound_where(shape: Shape) -> list[ColumnElement[bool]]:
 
 @cache
 def _tiles_query(shape: Shape) -> Select[Any]:
+    """The tiles' row (`Tiles.of`) counted from the summaries in scope: for the scopes the
+    counts of portal.engagement.tiles do not answer."""
+
     def count(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -186,14 +180,6 @@ def _tiles_query(shape: Shape) -> Select[Any]:
         *(count(CandidateSummary.status == status) for status in STATUS_ORDER),
         count(CandidateSummary.joining_date.between(today, week_end)),
     ).where(*_bound_where(shape))
-
-
-def _tiles(shape: Shape, parameters: dict[str, Any], today: date) -> Tiles:
-    week = {"board_today": today, "board_week_end": today + timedelta(days=6)}
-    row = db.session.execute(_tiles_query(shape), parameters | week).one()
-    total, *by_status, this_week = (int(value) for value in row)
-    counts = dict(zip(STATUS_ORDER, by_status, strict=True))
-    return Tiles(total=total, counts=counts, joining_this_week=this_week)
 
 
 @dataclass(frozen=True)
@@ -376,7 +362,11 @@ def candidates_page(
 def count_in_scope(
     now: datetime, filters: Filters, *, recruiter_id: int | None = None, today: date | None = None
 ) -> Tiles:
-    """The tiles: counts in the filters' scope, any status. One query."""
+    """The tiles: counts in the filters' scope, any status. One query: of the counts the
+    triggers keep for everyone, one recruiter or no recruiter (portal.engagement.tiles), else
+    of the summaries in scope (a search, a place, a joining window narrows it)."""
     today = today or now.date()
     shape, parameters = _parameters(_scope_values(filters, recruiter_id, today))
-    return _tiles(shape, parameters, today)
+    query = tiles.counts_query(shape) if tiles.counted(shape, parameters) else _tiles_query(shape)
+    week = {"board_today": today, "board_week_end": today + timedelta(days=6)}
+    return Tiles.of(db.session.execute(query, parameters | week).one())

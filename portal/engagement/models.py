@@ -131,6 +131,10 @@ class CandidateSummary(Base):
     and account state, updated when those change (the dashboards filter and sort on them in one
     index); and the status with its reasons and the board order, evaluated when the facts
     change and again by the worker as time passes (`evaluated_at` says when).
+
+    Triggers note every active one entering or leaving a recruiter's status or joining day
+    (CohortCountChange) for the tiles' counts: a SQLite batch migration of this table copies
+    it without them and must create them again (migration 0027_cohort_counts).
     """
 
     __tablename__ = "candidate_summaries"
@@ -217,3 +221,49 @@ class CandidateSummary(Base):
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     board_rank: Mapped[int] = mapped_column(SmallInteger, default=2)
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class CohortStatusCount(Base):
+    """How many active candidates a recruiter has in a status (`recruiter_key` 0: those with no
+    recruiter), for the dashboards' tiles (portal.engagement.tiles), as of the last time the
+    changes were folded in: the tiles add the CohortCountChange rows not folded in yet.
+
+    Written only by `tiles.fold_changes` (the worker's "tile_counts" job); a count that reaches
+    0 goes."""
+
+    __tablename__ = "cohort_status_counts"
+
+    recruiter_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    candidates: Mapped[int] = mapped_column(Integer)
+
+
+class CohortJoiningCount(Base):
+    """How many active candidates a recruiter has joining on a day (`recruiter_key` 0: no
+    recruiter), for the tiles' "joining this week"; kept as CohortStatusCount is."""
+
+    __tablename__ = "cohort_joining_counts"
+    # Everyone's week (HR's whole board): the days first, whoever the recruiter.
+    __table_args__ = (Index("ix_cohort_joining_counts_day", "joining_date"),)
+
+    recruiter_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    joining_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    candidates: Mapped[int] = mapped_column(Integer)
+
+
+class CohortCountChange(Base):
+    """An active summary entering (+1) or leaving (-1) a recruiter's status and joining day,
+    appended by the triggers on candidate_summaries (migration 0027_cohort_counts) and folded
+    into the counts above by the worker.
+
+    Only appended, never updated: two transactions moving candidates between the same buckets
+    never wait for each other's row (counters updated in place deadlocked on PostgreSQL)."""
+
+    __tablename__ = "cohort_count_changes"
+    __table_args__ = (Index("ix_cohort_count_changes_recruiter", "recruiter_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recruiter_key: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    joining_date: Mapped[date] = mapped_column(Date)
+    delta: Mapped[int] = mapped_column(SmallInteger)

@@ -130,6 +130,10 @@ ANONYMISED: tuple[Kind, ...] = (
 # Tables that hold nothing about any candidate (feeds, staff's own records, the job clock).
 ABOUT_NO_CANDIDATE: tuple[str, ...] = (
     "announcements",  # HR's news, kept until HR deletes it; its author cleared with them
+    # The tiles' counts per recruiter (kept by triggers: a candidate's going takes them out).
+    "cohort_count_changes",
+    "cohort_joining_counts",
+    "cohort_status_counts",
     "day_one_plans",
     "feeds",
     "feed_entries",

@@ -34,7 +34,7 @@ from flask.cli import with_appcontext
 from portal.api import idempotency
 from portal.core import clock
 from portal.core.extensions import db
-from portal.engagement import digests, retention, status_changes
+from portal.engagement import digests, retention, status_changes, tiles
 from portal.mail import jobs as mail_jobs
 from portal.news import jobs as news_jobs
 from portal.news.feeds import jobs as feed_jobs
@@ -103,6 +103,10 @@ def _engagement(now: datetime) -> str | None:
     return _said(status_changes.evaluate(now), "event(s) recorded")
 
 
+def _tile_counts(_now: datetime) -> str | None:
+    return _said(tiles.fold_changes(), "change(s) folded into the tiles' counts")
+
+
 def _outcomes(now: datetime) -> str | None:
     return outcomes.mark_joined(now).line()
 
@@ -156,6 +160,10 @@ JOBS: tuple[Job, ...] = (
     # After the statuses: a candidate whose joining moment passed is marked joined, with
     # what the portal knew of them until then.
     Job("outcomes", _outcomes, every=timedelta(minutes=5)),
+    # After both: what they moved is folded into the tiles' counts in the same pass (the
+    # tiles add what is not folded in yet, so they are exact either way; folding keeps them
+    # a few rows to read).
+    Job("tile_counts", _tile_counts, every=timedelta(minutes=1)),
     Job("candidate_updates", _candidate_updates, every=timedelta(minutes=1)),
     Job("digests", _digests, every=timedelta(minutes=1)),
     Job("mail", _mail),

@@ -14,10 +14,12 @@ from sqlalchemy import text
 from portal.core.extensions import db
 from portal.engagement import cohort
 from portal.engagement.models import Status
+from portal.people import directory
 from portal.people.models import Role
 from tests import support
 
 TODAY = date(2026, 12, 4)
+NOW = datetime(2026, 12, 4, 9, tzinfo=UTC)
 
 # (filters, recruiter scope, whether the rows come out of an index already in the board's order)
 CASES = [
@@ -64,3 +66,14 @@ def test_each_filter_and_the_order_walk_an_index(app_ctx, filters, scope, ordere
     if ordered:
         # ...and come out in the board's order: no sort of the whole cohort.
         assert "TEMP B-TREE FOR ORDER BY" not in plan and "Sort Key" not in plan, plan
+
+
+def test_the_recruiters_offered_as_a_filter_are_read_from_an_index_in_name_order(app_ctx):
+    """HR's board lists the active recruiters: from ix_users_role_name, not every user's row."""
+    support.insert_cohort(support.make_staff(Role.RECRUITER, "rec@example.com"), 300, 1, NOW)
+    support.make_staff(Role.RECRUITER, "other@example.com")
+    db.session.execute(text("ANALYZE"))
+    plan = _plan(directory.ACTIVE_RECRUITERS)
+    assert "ix_users_role_name" in plan, plan
+    assert "Seq Scan on users" not in plan and not re.search(r"^SCAN users$", plan, re.M), plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan and "Sort Key" not in plan, plan
