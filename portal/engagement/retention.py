@@ -64,7 +64,7 @@ DELETED: tuple[Kind, ...] = (
     ),
     Kind(
         N_("Your questions, their answers, which of them were read and which needed no reply"),
-        ("messages", "thread_reads", "thread_closures"),
+        ("messages", "thread_reads", "thread_unread", "thread_closures"),
     ),
     Kind(
         N_("Your timeline, your own first-day details, and which news items you read"),

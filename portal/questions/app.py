@@ -14,12 +14,14 @@ from portal.questions import (
     note_views,
     recruiter_views,
     reply_views,
+    unread,
     working_hours,
 )
+from portal.questions.commands import questions_cli
 from portal.questions.faq_views import bp as faq_bp
 from portal.questions.threads import unread_for
 
-# Imported for the pages they add.
+# Imported for the pages they add, and for the listeners that keep the unread counts.
 __all__ = [
     "availability_views",
     "candidate_views",
@@ -27,6 +29,7 @@ __all__ = [
     "note_views",
     "recruiter_views",
     "reply_views",
+    "unread",
 ]
 
 
@@ -43,6 +46,7 @@ def init_app(app: Flask) -> None:
     # The working week of anyone who has not set theirs: read once, a mistake stops the start.
     app.extensions["working_hours_default"] = working_hours.read_default(app.config)
     app.register_blueprint(faq_bp, url_prefix="/faq")
+    app.cli.add_command(questions_cli)
     app.jinja_env.globals["unread_messages"] = unread_messages
     # An answer email is decided again when it is sent: answers read meanwhile are left out.
     rechecks.register(answer_mail.KIND, answer_mail.recheck, app)

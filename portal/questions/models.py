@@ -82,6 +82,26 @@ class ThreadRead(Base):
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ThreadUnread(Base):
+    """How many messages of a thread its recruiter, or its backup recruiter, has not read yet
+    (a row only while there are some), for the recruiters' menu badge: their own rows summed,
+    rather than every message of every candidate they look after counted on each page.
+
+    Kept by portal.questions.unread, recounted from the messages and read marks whenever a
+    transaction changes the thread's messages, a read mark in it or who follows it; a recruiter
+    covering for someone away counts those threads live (the absence moves no row)."""
+
+    __tablename__ = "thread_unread"
+
+    reader_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    messages: Mapped[int] = mapped_column(Integer)
+
+
 class ThreadClosure(Base):
     """A thread marked "no reply needed": nothing in it up to `through_message_id` waits for
     an answer. A question after it waits again (the thread is reopened); taking the mark back

@@ -54,7 +54,7 @@ def _thread_page(candidate: User, form: AnswerForm, status: int = 200) -> tuple[
 
 
 @recruiter_bp.get("/candidates/<int:candidate_id>/questions")
-@writes_on_get("thread_reads", up_front=False)
+@writes_on_get("thread_reads", "thread_unread", up_front=False)
 def thread(candidate_id: int) -> ResponseReturnValue:
     """One candidate's thread, marked read, with the answer form."""
     return _thread_page(_my_candidate(candidate_id), AnswerForm())

@@ -25,9 +25,8 @@ from portal.events import log as events
 from portal.events.models import EventKind
 from portal.mail import notifications
 from portal.mail.models import OutgoingEmail
-from portal.people import directory
-from portal.people.models import CandidateProfile, Role, User
-from portal.questions import answer_mail, cover
+from portal.people.models import Role, User
+from portal.questions import answer_mail, cover, unread
 from portal.questions.answerers import capacity, covering_for, may_write
 from portal.questions.models import Message, ThreadRead
 from portal.questions.waiting import is_acknowledgement, last_replies, waits
@@ -233,6 +232,8 @@ def mark_read(candidate_id: int, reader_id: int, up_to_id: int) -> None:
             "read_at": utcnow(),
         },
     )
+    if reader_id != candidate_id:  # staff: their unread count in it, recounted at the commit
+        unread.touched([candidate_id])
 
 
 def _mark_read_statement() -> Any:
@@ -330,10 +331,10 @@ _UNREAD_AT = "unread_at"
 # candidates' threads.
 _UNREAD = {
     Role.CANDIDATE: _unread_count(select(bindparam(UNREAD_READER, type_=Integer()))),
-    Role.RECRUITER: _unread_count(
-        select(CandidateProfile.user_id).where(
-            directory.in_care_of(bindparam(UNREAD_READER, type_=Integer()), bindparam(_UNREAD_AT))
-        )
+    # Their own threads' counts kept ahead (questions.unread), and those of the colleagues
+    # they cover for now counted live.
+    Role.RECRUITER: unread.badge_query(
+        _unread_count, bindparam(UNREAD_READER, type_=Integer()), bindparam(_UNREAD_AT)
     ),
 }
 
