@@ -21,9 +21,23 @@ in `badge_query`, bounded by the absent colleague's candidates. `rebuild` recoun
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, event, func, insert, inspect, or_, select, union
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, aliased
 
 from portal.core.extensions import db
@@ -37,6 +51,12 @@ _TOUCHED = "questions_unread_touched"  # session.info: candidates whose thread c
 _LOCK_SPACE = 0x7175  # "qu"
 _FOLLOWER_FIELDS = ("recruiter_id", "backup_recruiter_id")
 _READ_MARK = aliased(ThreadRead, name="unread_mark")
+_IDS = "unread_ids"
+_LOCK = select(
+    func.pg_advisory_xact_lock(
+        bindparam("space", type_=Integer()), bindparam("thread", type_=Integer())
+    )
+)
 
 
 def touched(candidate_ids: Iterable[int], session: Session | None = None) -> None:
@@ -46,24 +66,27 @@ def touched(candidate_ids: Iterable[int], session: Session | None = None) -> Non
     session.info.setdefault(_TOUCHED, set()).update(candidate_ids)
 
 
-def _followers(candidate_ids: list[int] | None) -> Any:
-    """(candidate_id, reader_id) of each thread's recruiter and backup recruiter."""
+def _followers(some: bool) -> Any:
+    """(candidate_id, reader_id) of each thread's recruiter and backup recruiter: of the
+    threads bound as `unread_ids` when `some`, else of everyone's."""
     profile = CandidateProfile
     parts = []
     for column in (profile.recruiter_id, profile.backup_recruiter_id):
         part = select(profile.user_id.label("candidate_id"), column.label("reader_id")).where(
             column.is_not(None)
         )
-        if candidate_ids is not None:
-            part = part.where(profile.user_id.in_(candidate_ids))
+        if some:
+            part = part.where(profile.user_id.in_(bindparam(_IDS, expanding=True)))
         parts.append(part)
     return union(*parts).subquery("followers")
 
 
-def counts(candidate_ids: list[int] | None = None) -> Select[Any]:
-    """(reader_id, candidate_id, messages) for every follower with unread messages in these
-    threads (everyone's when None): messages not removed, by someone else, after their mark."""
-    followers = _followers(candidate_ids)
+@cache
+def counts(some: bool = False) -> Select[Any]:
+    """(reader_id, candidate_id, messages) for every follower with unread messages in the
+    threads bound as `unread_ids` (everyone's unless `some`): messages not removed, by someone
+    else, after their mark. Built once: a post runs it, and building it cost more than that."""
+    followers = _followers(some)
     mark = _READ_MARK
     return (
         select(followers.c.reader_id, followers.c.candidate_id, func.count(Message.id))
@@ -87,20 +110,26 @@ def counts(candidate_ids: list[int] | None = None) -> Select[Any]:
     )
 
 
+@cache
+def _statements(some: bool) -> tuple[Any, Any]:
+    """The recount's DELETE and INSERT ... SELECT, built once each."""
+    gone = delete(ThreadUnread)
+    if some:
+        gone = gone.where(ThreadUnread.candidate_id.in_(bindparam(_IDS, expanding=True)))
+    fill = insert(ThreadUnread).from_select(["reader_id", "candidate_id", "messages"], counts(some))
+    return gone, fill
+
+
 def _recount(session: Session, candidate_ids: list[int] | None) -> None:
     connection = session.connection()
-    if candidate_ids is not None and connection.dialect.name == "postgresql":
-        for candidate_id in candidate_ids:  # sorted: two transactions wait, never deadlock
-            connection.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, candidate_id)))
-    gone = delete(ThreadUnread)
-    if candidate_ids is not None:
-        gone = gone.where(ThreadUnread.candidate_id.in_(candidate_ids))
-    connection.execute(gone)
-    connection.execute(
-        insert(ThreadUnread).from_select(
-            ["reader_id", "candidate_id", "messages"], counts(candidate_ids)
-        )
-    )
+    some = candidate_ids is not None
+    values = {_IDS: candidate_ids} if some else {}
+    if some and connection.dialect.name == "postgresql":
+        for candidate_id in candidate_ids or ():  # sorted: transactions wait, never deadlock
+            connection.execute(_LOCK, {"space": _LOCK_SPACE, "thread": candidate_id})
+    gone, fill = _statements(some)
+    connection.execute(gone, values)
+    connection.execute(fill, values)
 
 
 def refresh(candidate_ids: Iterable[int], session: Session | None = None) -> None:
