@@ -29,6 +29,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     delete,
     event,
     func,
@@ -197,15 +198,19 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
 def badge_query(count_unread: Any, reader: Any, at: Any) -> Select[Any]:
     """A recruiter's unread messages: the sum of their rows, plus, counted live by
     `count_unread(threads)` (the thread-reading rule of questions.threads), the threads of the
-    colleagues they cover for now that they do not follow themselves."""
+    colleagues they cover for now that they do not follow themselves. The live count runs only
+    while they cover for someone (a CASE: otherwise it would read every profile to find none)."""
     own = select(func.coalesce(func.sum(ThreadUnread.messages), 0)).where(
         ThreadUnread.reader_id == reader
     )
+    covering = availability.recruiters_covered_by(reader, at)
     profile = CandidateProfile
     covered = select(profile.user_id).where(
-        profile.recruiter_id.in_(availability.recruiters_covered_by(reader, at)),
+        profile.recruiter_id.in_(covering),
         profile.recruiter_id != reader,
         or_(profile.backup_recruiter_id.is_(None), profile.backup_recruiter_id != reader),
     )
-    live = count_unread(covered)
-    return select(own.scalar_subquery() + func.coalesce(live.scalar_subquery(), 0))
+    live = case(
+        (covering.exists(), func.coalesce(count_unread(covered).scalar_subquery(), 0)), else_=0
+    )
+    return select(own.scalar_subquery() + live)
