@@ -17,11 +17,14 @@ from portal.questions.thread_views import (
     remove_own_message,
     render_thread,
     reopen_from_form,
+    requested_page,
     send_from_form,
 )
 
 
-def _page(candidate: User, form: QuestionForm, status: int = 200) -> tuple[str, int]:
+def _page(
+    candidate: User, form: QuestionForm, status: int = 200, before: int | None = None
+) -> tuple[str, int]:
     profile = candidate.profile
     recruiter = profile.recruiter if profile.recruiter and profile.recruiter.is_active else None
     backup = profile.backup_recruiter  # reads the thread too: the page says so
@@ -30,6 +33,7 @@ def _page(candidate: User, form: QuestionForm, status: int = 200) -> tuple[str, 
         candidate,
         form,
         status,
+        before=before,
         recruiter=recruiter,
         backup=backup if backup and backup.is_active and recruiter else None,
     )
@@ -39,7 +43,7 @@ def _page(candidate: User, form: QuestionForm, status: int = 200) -> tuple[str, 
 @writes_on_get("thread_reads", "engagement_events", "candidate_summaries", up_front=False)
 def questions_page() -> ResponseReturnValue:
     """The thread with the recruiter, newest at the bottom, and the form to ask."""
-    return _page(signed_in_candidate(), QuestionForm())
+    return _page(signed_in_candidate(), QuestionForm(), before=requested_page())
 
 
 @candidate_bp.post("/questions")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.core.extensions import db
@@ -20,6 +20,7 @@ from portal.people import audit
 from portal.people.models import User
 from portal.questions.answerers import may_write
 from portal.questions.models import Message, ThreadClosure
+from portal.questions.thread_pages import ThreadPage
 from portal.questions.waiting import waiting_questions, waits
 
 
@@ -55,6 +56,42 @@ def is_current(closure: ThreadClosure | None, messages: Sequence[Message]) -> bo
         if waits(message, closure.through_message_id):
             return False  # asked again: reopened
     return True
+
+
+def stands_over(candidate: User, closure: ThreadClosure | None, page: ThreadPage) -> bool:
+    """`is_current` for a page of the thread. Only the latest page says (an earlier one shows
+    history, not the thread's state): from its messages when it reaches back to the closure;
+    when the closure is older than the page, also from the messages in between (one query,
+    only while the page's own messages leave the closure standing)."""
+    if closure is None or not page.latest:
+        return False
+    messages = page.messages
+    if not is_current(closure, messages):
+        return False
+    if page.earlier is None or messages[0].id <= closure.through_message_id:
+        return True  # every message after the closure is on the page
+    return not db.session.scalar(
+        _ENDS_CLOSURE,
+        {
+            "gap_candidate_id": candidate.id,
+            "gap_after_id": closure.through_message_id,
+            "gap_before_id": messages[0].id,
+        },
+    )
+
+
+# `is_current`'s rule in SQL, for the messages between a closure and a page that starts after
+# it: any answer, or a candidate's message that is more than thanks (questions.waiting.waits
+# with a reply before it), not removed, ends the closure.
+_ENDS_CLOSURE = select(
+    exists().where(
+        Message.candidate_id == bindparam("gap_candidate_id", type_=Integer()),
+        Message.id > bindparam("gap_after_id", type_=Integer()),
+        Message.id < bindparam("gap_before_id", type_=Integer()),
+        Message.removed_at.is_(None),
+        or_(Message.author_id != Message.candidate_id, Message.acknowledgement.is_(False)),
+    )
+)
 
 
 def _thread_after(candidate: User, after_id: int) -> list[Message]:

@@ -21,7 +21,7 @@ from portal.core.ids import form_id
 from portal.people import directory as people
 from portal.people.access import candidate_or_404, hr_bp
 from portal.people.models import User
-from portal.questions import threads as questions
+from portal.questions import thread_pages
 from portal.questions.forms import AnswerForm
 from portal.questions.thread_views import (
     close_from_form,
@@ -29,6 +29,7 @@ from portal.questions.thread_views import (
     offer_saved_replies,
     refused_or,
     reopen_from_form,
+    requested_page,
     send_from_form,
     thread_context,
 )
@@ -49,6 +50,7 @@ def _page(
     form: ReassignForm | None = None,
     answer_form: AnswerForm | None = None,
     status: int = 200,
+    before: int | None = None,
 ) -> tuple[str, int]:
     if form is None:
         form = ReassignForm(
@@ -61,7 +63,7 @@ def _page(
         "questions/hr_thread.html",
         form=form,
         answer_form=answer_form,
-        **thread_context(candidate, questions.thread(candidate)),
+        **thread_context(candidate, thread_pages.thread_page(candidate, before)),
     ), status
 
 
@@ -69,7 +71,7 @@ def _page(
 def thread(user_id: int) -> ResponseReturnValue:
     """A candidate's thread, with the form to answer (reading it marks nothing read for the
     recruiter)."""
-    return _page(candidate_or_404(user_id))
+    return _page(candidate_or_404(user_id), before=requested_page())
 
 
 @hr_bp.post("/people/<int:user_id>/questions")

@@ -23,6 +23,7 @@ from portal.questions.thread_views import (
     remove_own_message,
     render_thread,
     reopen_from_form,
+    requested_page,
     send_from_form,
 )
 from portal.questions.waiting import promise_hours
@@ -48,16 +49,18 @@ def inbox() -> ResponseReturnValue:
     )
 
 
-def _thread_page(candidate: User, form: AnswerForm, status: int = 200) -> tuple[str, int]:
+def _thread_page(
+    candidate: User, form: AnswerForm, status: int = 200, before: int | None = None
+) -> tuple[str, int]:
     offer_saved_replies(form)
-    return render_thread("questions/recruiter_thread.html", candidate, form, status)
+    return render_thread("questions/recruiter_thread.html", candidate, form, status, before=before)
 
 
 @recruiter_bp.get("/candidates/<int:candidate_id>/questions")
 @writes_on_get("thread_reads", "thread_unread", up_front=False)
 def thread(candidate_id: int) -> ResponseReturnValue:
     """One candidate's thread, marked read, with the answer form."""
-    return _thread_page(_my_candidate(candidate_id), AnswerForm())
+    return _thread_page(_my_candidate(candidate_id), AnswerForm(), before=requested_page())
 
 
 @recruiter_bp.post("/candidates/<int:candidate_id>/questions")

@@ -5,7 +5,7 @@ in `threads` and `closures`."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template
+from flask import abort, current_app, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import Field
@@ -17,7 +17,7 @@ from portal.core.i18n import _, format_number
 from portal.core.ids import form_id, query_id
 from portal.mail import jobs as mail_jobs
 from portal.people.models import Role, User
-from portal.questions import closures, inbox, notes, saved_replies
+from portal.questions import closures, inbox, notes, saved_replies, thread_pages
 from portal.questions import threads as questions
 from portal.questions.answerers import signature, signature_of
 from portal.questions.forms import AnswerForm, CloseForm, MessageForm
@@ -73,47 +73,73 @@ def refused_or(page: tuple[str, int], form: MessageForm) -> ResponseReturnValue:
 
 
 def render_thread(
-    template: str, candidate: User, form: MessageForm, status: int, **context: object
+    template: str,
+    candidate: User,
+    form: MessageForm,
+    status: int,
+    *,
+    before: int | None = None,
+    **context: object,
 ) -> tuple[str, int]:
-    """A thread page for the signed-in reader, then their read mark moved to its last message
+    """A page of the thread for the signed-in reader (the latest messages, or those before
+    message `before`), then, on the latest page, their read mark moved to its last message
     (and, for the candidate, answers noted as read).
 
     The page is read in a plain transaction and rendered first; only a visit with something
     new writes, in a short transaction of its own after the rendering, so no write lock is
     held while the page is built, and the usual visit writes nothing.
     """
-    messages = questions.thread(candidate)
+    page = thread_pages.thread_page(candidate, before)
     state = inbox.thread_state(candidate, current_user)  # the reader's read mark with it
     last_read = state.last_read_id
-    due = questions.reading_due(candidate, current_user, messages, last_read)
-    page = render_template(
+    due = (
+        questions.reading_due(candidate, current_user, page.messages, last_read)
+        if page.latest
+        else None
+    )
+    rendered = render_template(
         template,
         form=form,
         last_read=last_read,
-        **thread_context(candidate, messages, state),
+        **thread_context(candidate, page, state),
         **context,
     )
     if due is not None:
         db.session.rollback()  # end the reading transaction: the write takes the lock only now
         questions.record_reading(due)
         db.session.commit()
-    return page, status
+    return rendered, status
+
+
+def requested_page() -> int | None:
+    """The `?before=` of a "Show earlier messages" link: None (the latest page) when absent;
+    400, saying so, when it is not a message id. An id past any column names nothing: 0."""
+    value = request.args.get("before")
+    if value is None:
+        return None
+    try:
+        return query_id(value)
+    except ValueError:
+        abort(400, _("This link to earlier messages is broken: “before” must be a message id."))
 
 
 def thread_context(
-    candidate: User, messages: list[Message], state: inbox.ThreadState | None = None
+    candidate: User, page: thread_pages.ThreadPage, state: inbox.ThreadState | None = None
 ) -> dict[str, object]:
-    """What every audience's thread page shows besides its form: the messages signed ("Ana
-    Ruiz, recruiter"), the answer promise, the "no reply needed" mark or its button, and for
-    staff the latest private notes. `state`: the thread's, if the caller has it."""
+    """What every audience's thread page shows besides its form: the page's messages signed
+    ("Ana Ruiz, recruiter") with the links to earlier and latest ones, the answer promise, the
+    "no reply needed" mark or (on the latest page) its button, and for staff the latest private
+    notes. `state`: the thread's, if the caller has it."""
     state = state or inbox.thread_state(candidate, current_user)
     now = clock.now()
-    closure = closures.latest(candidate)
-    current = closure if closures.is_current(closure, messages) else None
+    messages = page.messages
+    closure = closures.latest(candidate) if page.latest else None  # the latest page's business
+    current = closure if closures.stands_over(candidate, closure, page) else None
     staff = current_user.role in (Role.RECRUITER, Role.HR)
     return {
         "candidate": candidate,
         "messages": messages,
+        "thread_page": page,
         "signatures": {message.id: signature(message) for message in messages},
         "answer_due": state.due,
         "overdue": state.is_overdue(now),
@@ -125,8 +151,10 @@ def thread_context(
         "confirm": ConfirmForm(),
         "closure": current,
         "closed_by": signature_of(current.closed_by, candidate) if current else None,
-        # Offered while something waits: up to the last message on the page.
-        "close_form": CloseForm(through=messages[-1].id) if state.waiting_since else None,
+        # Offered while something waits, on the latest page: up to the thread's last message.
+        "close_form": (
+            CloseForm(through=page.last_id) if state.waiting_since and page.latest else None
+        ),
     }
 
 

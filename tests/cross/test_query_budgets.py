@@ -122,6 +122,10 @@ PAGES: list[tuple[str, str]] = [
     # The recruiter's day (questions/, accounts/search_views.py): the inbox and candidate pages
     # are above; notes, saved replies, availability and the people search.
     ("recruiter", "/recruiter/inbox?after=0-0"),
+    # A thread's earlier page (a cursor past its last message: the latest 50, as an earlier page).
+    ("candidate", "/candidate/questions?before=2147483647"),
+    ("recruiter", "/recruiter/candidates/{candidate}/questions?before=2147483647"),
+    ("hr", "/hr/people/{candidate}/questions?before=2147483647"),
     ("recruiter", "/recruiter/candidates/{candidate}?before=9999999999999999-1"),
     ("recruiter", "/recruiter/candidates/{candidate}/notes"),
     ("recruiter", "/recruiter/saved-replies"),

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.demo import load as demo
 from portal.people.models import User
+from portal.questions import threads
+from portal.questions.thread_pages import THREAD_PAGE_SIZE
 from tests import browser as tools
 from tests.support import post_form
 
@@ -89,6 +91,18 @@ def test_thread_pages_are_valid_html(live_server, tmp_path):
     assert closed.status_code == 302
     documents["candidate-thread-closed"] = arjun.get("/candidate/questions")
     documents["recruiter-thread-closed"] = recruiter.get(recruiter_path)
+    # A thread longer than a page: the links to earlier and latest messages.
+    with live_server.app.app_context():
+        candidate = db.session.get_one(User, live_server.arjun_id)
+        for n in range(THREAD_PAGE_SIZE + 5):
+            threads.post(candidate, candidate, f"Thanks again ({n})!", None)
+        db.session.commit()
+    documents["candidate-thread-long"] = arjun.get("/candidate/questions")
+    earlier = re.search(r'href="([^"]+before=\d+)"', documents["candidate-thread-long"].text)
+    assert earlier is not None
+    documents["recruiter-thread-earlier"] = recruiter.get(
+        recruiter_path + earlier.group(1)[earlier.group(1).index("?") :]
+    )
     html = {}
     for name, response in documents.items():
         assert response.status_code == 200, name
