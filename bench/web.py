@@ -39,6 +39,7 @@ RESULTS = servers.ROOT / "bench" / "RESULTS.md"
 HELLO = "hello (bare Flask)"
 FLOOR = "floor (bare Flask, 2 SQL, layout)"
 FLOOR_SQL = 2  # bench/floor.py's page: one user row, one count
+PORTAL_FLOOR = "portal floor (the floor's page in the portal, signed in)"
 # Not read from the environment by portal/core/config.py, so gunicorn hands them to
 # create_app(): left at production's values, a 10-second run is mostly 429s. Nothing else of
 # production's configuration changes.
@@ -54,9 +55,11 @@ class Page:
     method: str = "GET"
     min_ratio: float | None = None
     max_sql: int | None = None
+    server: str = "portal"  # or "portal_floor": bench/portal_floor.py, the portal plus its page
 
 
 PAGES = [
+    Page(PORTAL_FLOOR, "candidate", data.portal_floor.PATH, server="portal_floor"),
     Page("sign-in page", "anonymous", "/sign-in"),
     Page("candidate home", "candidate", "/candidate/", min_ratio=0.27, max_sql=5),
     Page("candidate thread", "candidate", "/candidate/questions"),
@@ -99,14 +102,18 @@ def main() -> int:
         cohort = data.seed(url, scale)
         environment = _production_environment(url)
         app_spec = f"portal:create_app({RAISED_LIMITS!r})"
+        floor_spec = f"bench.portal_floor:create_app({RAISED_LIMITS!r})"
         with (
             servers.gunicorn("portal", app_spec, folder, environment) as portal,
             servers.gunicorn("hello", "bench.hello:app", folder, environment) as hello,
             servers.gunicorn("floor", "bench.floor:app", folder, environment) as floor,
+            servers.gunicorn("portal_floor", floor_spec, folder, environment) as own_floor,
         ):
             visitors = _sign_in_everyone(portal.port, cohort)
             sql = {FLOOR: FLOOR_SQL, **_count_sql(url, cohort, visitors.api_token)}
-            rows, question_note = _measure((portal, hello, floor), visitors, url, seconds, folder)
+            rows, question_note = _measure(
+                (portal, hello, floor, own_floor), visitors, url, seconds, folder
+            )
     for row in rows:
         row.sql = sql.get(row.label)
         row.target = _verdict(row, question_note)
@@ -165,7 +172,7 @@ def _sign_in_everyone(port: int, cohort: data.Cohort) -> Visitors:
 
 
 def _count_sql(url: str, cohort: data.Cohort, api_token: str) -> dict[str, int]:
-    app = data.in_process_app(url, RAISED_LIMITS)
+    app = data.in_process_app(url, RAISED_LIMITS, floor_page=True)  # every page, the floor's too
     who = {
         "candidate": cohort.candidate_emails[0],
         "recruiter": data.RECRUITER_EMAIL,
@@ -176,7 +183,7 @@ def _count_sql(url: str, cohort: data.Cohort, api_token: str) -> dict[str, int]:
 
 
 def _measure(
-    apps: tuple[servers.Server, servers.Server, servers.Server],
+    apps: tuple[servers.Server, servers.Server, servers.Server, servers.Server],
     visitors: Visitors,
     url: str,
     seconds: int,
@@ -184,8 +191,9 @@ def _measure(
 ) -> tuple[list[Row], dict[str, int]]:
     """One wrk run for the floor and one per page, each right after a run of the hello world
     (same settings): the ratio compares neighbours, so a machine that gets busier mid-run skews
-    it least. `apps`: the portal, the hello world and the floor."""
-    portal, hello, floor = apps
+    it least. `apps`: the portal, the hello world, the floor and the portal's floor."""
+    portal, hello, floor, portal_floor_server = apps
+    by_name = {"portal": portal, "portal_floor": portal_floor_server}
     print(f"wrk -t{servers.WRK_THREADS} -c{servers.WRK_CONNECTIONS} -d{seconds}s per page…")
     hello_runs: list[Row] = []
     rows: list[Row] = []
@@ -200,7 +208,8 @@ def _measure(
             row, note = _post_row(page, portal, visitors, url, seconds, folder)
         else:
             headers = visitors.headers[page.audience]
-            row = _get_row(page.label, portal, page.path, headers, seconds, folder)
+            server = by_name[page.server]
+            row = _get_row(page.label, server, page.path, headers, seconds, folder)
         row.ratio = row.rps / before.rps if before.rps else None
         rows.append(row)
         print(f"  {row.label}: {row.rps:,.1f} req/s, hello {before.rps:,.1f} req/s")

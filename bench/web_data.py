@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
+from bench import portal_floor  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.accounts import passwords  # noqa: E402
 from portal.core import clock  # noqa: E402
@@ -70,9 +71,11 @@ def sqlite_description() -> str:
     return f"SQLite {sqlite3.sqlite_version} (a file in a temporary folder, WAL)"
 
 
-def in_process_app(url: str, overrides: dict[str, str]) -> Flask:
-    """The portal in this process on the bench's database, hashing passwords as production."""
-    return create_app(support.app_config(url, PASSWORD_HASH_PARAMS={}, **overrides))
+def in_process_app(url: str, overrides: dict[str, str], *, floor_page: bool = False) -> Flask:
+    """The portal in this process on the bench's database, hashing passwords as production;
+    with `floor_page`, bench/portal_floor.py's (the portal plus its one page)."""
+    factory = portal_floor.create_app if floor_page else create_app
+    return factory(support.app_config(url, PASSWORD_HASH_PARAMS={}, **overrides))
 
 
 def seed(url: str, scale: int) -> Cohort:

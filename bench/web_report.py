@@ -64,9 +64,13 @@ def report(
         f"the floor ({question['hello_min']:,}–{question['hello_max']:,} req/s; each ratio is "
         f"to the run before it); its workers were recycled {question['hello_recycled']} times "
         f"(max_requests), the floor's {question['floor_recycled']}, the portal's "
-        f"{question['portal_recycled']}. Floor: bench/floor.py, a bare Flask page of 2 SQL "
+        f"{question['portal_recycled']}, the portal floor's {question['portal_floor_recycled']}. "
+        "Floor: bench/floor.py, a bare Flask page of 2 SQL "
         "queries (SQLAlchemy Core) in a Jinja layout, without sign-in, session, CSRF or "
         "translations: the reference the page targets were calibrated on, measured in this run. "
+        "Portal floor: bench/portal_floor.py, the same page served by the portal (its own "
+        "layout, a signed-in candidate's server-side session, language, CSRF secret and "
+        "security headers): what every candidate page costs before its content. "
         f"Question POST: {question['answered']:,} answered 2xx/3xx, {question['stored']:,} "
         f"questions stored, {question['lost']} lost (answered but not stored), "
         f"{question['unanswered']} stored but still in flight when wrk stopped. Errors: socket "
@@ -86,7 +90,9 @@ on PostgreSQL with `BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5
 (`PORTAL_ENV=production`, gunicorn.conf.py, 2 sync workers; only QUESTION_LIMITS and
 API_RATE_LIMIT raised), bench/hello.py, a bare Flask hello world, and bench/floor.py, a bare
 Flask page of 2 SQL queries in a Jinja layout (the floor the targets were calibrated on), with
-the same settings; signs in through the forms; and runs wrk against each page for
+the same settings, and bench/portal_floor.py, the portal with that same page added in its own
+layout for a signed-in candidate (what the portal's machinery costs before any content); signs
+in through the forms; and runs wrk against each page for
 `BENCH_SECONDS` (10) seconds, each page just after a run of the hello world: "× hello" is the
 page's req/s over that run's. SQL per page is counted in-process (Flask's test client, same
 database, a second visit). Each run appends a section; the machine is shared, so compare ratios

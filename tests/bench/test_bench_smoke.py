@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS = [
     "hello (bare Flask)",
     "floor (bare Flask, 2 SQL, layout)",
+    "portal floor (the floor's page in the portal, signed in)",
     "sign-in page",
     "candidate home",
     "candidate thread",
