@@ -27,6 +27,7 @@ class NewCandidate:
     name: str
     time_zone: str
     details: CandidateDetails
+    language: str | None = None  # of their invitation and pages; None: the portal's default
 
 
 def create_candidates(*, actor: User | None, candidates: Sequence[NewCandidate]) -> list[User]:
@@ -55,7 +56,13 @@ def create_candidates(*, actor: User | None, candidates: Sequence[NewCandidate])
                 ),
             )
     users = [
-        User(email=email, name=c.name.strip(), role=Role.CANDIDATE, time_zone=c.time_zone)
+        User(
+            email=email,
+            name=c.name.strip(),
+            role=Role.CANDIDATE,
+            time_zone=c.time_zone,
+            language=accounts.checked_language(c.language),
+        )
         for email, c in zip(emails, candidates, strict=True)
     ]
     db.session.add_all(users)

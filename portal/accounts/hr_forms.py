@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextArea
 
+from portal.accounts.languages import LanguageField
 from portal.accounts.operations import CandidateDetails
 from portal.core import clock, inputs
 from portal.core.forms import (
@@ -110,6 +111,13 @@ class StaffForm(StaffEditForm):
 
 
 class CandidateEditForm(PersonForm):
+    language = LanguageField(
+        _l("Language"),
+        description=_l(
+            "Their invitation, their email and the portal are in this language until they "
+            "choose another on their profile."
+        ),
+    )
     job_title = OneLineField(
         _l("Job title"),
         max_length=120,
@@ -198,6 +206,7 @@ class CandidateEditForm(PersonForm):
             "name": user.name,
             "email": user.email,
             "time_zone": user.time_zone,
+            "language": user.language,
             "job_title": profile.job_title,
             "department": profile.department,
             "location": profile.location,
@@ -322,8 +331,9 @@ class OfferUploadForm(FlaskForm):
         description=_l(
             "UTF-8 CSV, first row naming the columns: name, email, job title, joining date "
             "(YYYY-MM-DD), joining time (HH:MM), location, department, recruiter (their email "
-            "address); optionally time zone (such as Europe/Paris; else yours). Nothing is "
-            "created until you have seen every row."
+            "address); optionally time zone (such as Europe/Paris; else yours) and language "
+            "(of their invitation and pages, such as de; else English). Nothing is created "
+            "until you have seen every row."
         ),
     )
 

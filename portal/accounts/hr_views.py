@@ -152,6 +152,7 @@ def new_candidate() -> ResponseReturnValue:
             time_zone=f.time_zone.data,
             details=f.details(),
             backdated=f.is_backdated,
+            language=f.language.data,
         ),
         "accounts/candidate_form.html",
     )
@@ -255,6 +256,7 @@ def edit_person(user_id: int) -> ResponseReturnValue:
                 keep_session=session.get(SESSION_KEY) if found.id == current_user.id else None,
                 invitations=invitations,
                 backdated=isinstance(form, CandidateEditForm) and form.is_backdated,
+                language=form.language.data if isinstance(form, CandidateEditForm) else None,
             )
         except accounts.AccountError as error:
             db.session.rollback()

@@ -8,15 +8,17 @@ the switch was used on.
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, url_for
+from flask import abort, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 
+from portal.accounts.languages import language_code
 from portal.accounts.profile import save_language
 from portal.core.extensions import db
 from portal.core.i18n import _, remember_language
+from portal.core.inputs import InputError
 from portal.core.links import safe_redirect_path
 from portal.people.access import account_bp
 
@@ -32,8 +34,11 @@ class LanguageForm(FlaskForm):
 def set_language() -> ResponseReturnValue:
     """Show the portal in the chosen language from now on (CSRF-checked like every POST)."""
     form = LanguageForm()
-    code = (form.language.data or "").strip()
-    if not form.validate_on_submit() or code not in current_app.config["LANGUAGES"]:
+    try:
+        code = language_code(form.language.data or "")
+    except InputError:
+        code = ""
+    if not form.validate_on_submit() or not code:
         abort(400, _("Choose one of the portal's languages."))
     if current_user.is_authenticated and save_language(current_user._get_current_object(), code):
         db.session.commit()

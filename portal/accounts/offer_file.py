@@ -17,6 +17,7 @@ from portal.core.i18n import _, _l, format_decimal, format_number, ngettext
 NAME, EMAIL, JOB_TITLE = "name", "email", "job title"
 JOINING_DATE, JOINING_TIME = "joining date", "joining time"
 LOCATION, DEPARTMENT, RECRUITER, TIME_ZONE = "location", "department", "recruiter", "time zone"
+LANGUAGE = "language"
 REQUIRED_COLUMNS = (
     NAME,
     EMAIL,
@@ -28,7 +29,8 @@ REQUIRED_COLUMNS = (
     RECRUITER,
 )
 # Where they start work and, like the form's default, their own zone; else the uploader's.
-OPTIONAL_COLUMNS = (TIME_ZONE,)
+# The language of their invitation and pages (a code such as "de"); else the portal's default.
+OPTIONAL_COLUMNS = (TIME_ZONE, LANGUAGE)
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -61,6 +63,7 @@ class Offer:
     email: str
     time_zone: str
     details: CandidateDetails
+    language: str  # a code of LANGUAGES
 
 
 @dataclass

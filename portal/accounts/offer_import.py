@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
+from portal.accounts import languages
 from portal.accounts.bulk_candidates import NewCandidate, create_candidates
 from portal.accounts.offer_file import (
     COLUMNS,
@@ -25,6 +26,7 @@ from portal.accounts.offer_file import (
     JOB_TITLE,
     JOINING_DATE,
     JOINING_TIME,
+    LANGUAGE,
     LOCATION,
     NAME,
     RECRUITER,
@@ -49,6 +51,7 @@ from portal.timeline import joining_rules
 __all__ = [
     "COLUMNS",
     "REQUIRED_COLUMNS",
+    "LANGUAGE",
     "RECRUITER",
     "TIME_ZONE",
     "Context",
@@ -250,6 +253,8 @@ def _check(row: OfferRow, context: Context) -> None:
     zone = _zone(row, context)
     joining = _joining(row, zone, context.now)
     recruiter = _recruiter(row, context)
+    # The same check as HR's form and the profile; left empty, the portal's default.
+    language = _value(row, LANGUAGE, languages.optional_language)
     if (
         row.errors
         or name is None
@@ -258,6 +263,7 @@ def _check(row: OfferRow, context: Context) -> None:
         or joining is None
         or recruiter is None
         or zone is None
+        or language is None
     ):
         return
     row.offer = Offer(
@@ -273,6 +279,7 @@ def _check(row: OfferRow, context: Context) -> None:
             joining_time_zone=zone,
             recruiter_id=recruiter.id,
         ),
+        language=language,
     )
 
 
@@ -283,7 +290,7 @@ def create_offers(offers: list[Offer], actor: User | None) -> list[User]:
     return create_candidates(
         actor=actor,
         candidates=[
-            NewCandidate(offer.email, offer.name, offer.time_zone, offer.details)
+            NewCandidate(offer.email, offer.name, offer.time_zone, offer.details, offer.language)
             for offer in offers
         ],
     )

@@ -9,10 +9,10 @@ from datetime import date, time, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal.accounts import tokens
+from portal.accounts import languages, tokens
 from portal.accounts.credentials import revoke_credentials
 from portal.accounts.models import TokenPurpose
-from portal.core import clock
+from portal.core import clock, inputs
 from portal.core.extensions import db
 from portal.core.i18n import _, _l, in_language, ngettext
 from portal.mail import notifications
@@ -49,6 +49,17 @@ def _ensure_email_free(email: str, except_user: User | None = None) -> None:
         raise AccountError("email", _("Someone already has an account with this email address."))
 
 
+def checked_language(code: str | None) -> str:
+    """`code` as a code of LANGUAGES (None: the portal's default), or AccountError beside the
+    language field."""
+    if code is None:
+        return languages.default_language()
+    try:
+        return languages.language_code(code)
+    except inputs.InputError as error:
+        raise AccountError("language", error.message) from None
+
+
 def ensure_recruiter(recruiter_id: int | None) -> None:
     """AccountError unless `recruiter_id` is None or an active recruiter's."""
     if recruiter_id is None:
@@ -80,8 +91,11 @@ def create_user(
     role: Role,
     time_zone: str,
     phone: str | None = None,
+    language: str | None = None,
 ) -> User:
-    """Create a staff account (recruiter or HR), without a password until invited."""
+    """Create an account (a recruiter, HR or, through `create_candidate`, a candidate),
+    without a password until invited. `language`: of their invitation and pages until they
+    choose their own (None: the portal's default)."""
     _ensure_email_free(email)
     user = User(
         email=normalize_email(email),
@@ -89,6 +103,7 @@ def create_user(
         role=role,
         time_zone=time_zone,
         phone=(phone or "").strip() or None,
+        language=checked_language(language),
     )
     db.session.add(user)
     db.session.flush()
@@ -134,13 +149,21 @@ def create_candidate(
     time_zone: str,
     details: CandidateDetails,
     backdated: bool = False,
+    language: str | None = None,
 ) -> User:
     """Create a candidate (without a password until invited). `backdated`: HR confirmed a
-    joining date that has passed, which the audit log notes (the caller sends nothing)."""
+    joining date that has passed, which the audit log notes (the caller sends nothing).
+    `language`: of their invitation and pages until they choose their own (None: the
+    portal's default)."""
     ensure_recruiter(details.recruiter_id)
     ensure_backup(details.backup_recruiter_id, details.recruiter_id)
     user = create_user(
-        actor=actor, email=email, name=name, role=Role.CANDIDATE, time_zone=time_zone
+        actor=actor,
+        email=email,
+        name=name,
+        role=Role.CANDIDATE,
+        time_zone=time_zone,
+        language=language,
     )
     db.session.add(candidate_profile(user, details))
     if backdated:
@@ -172,6 +195,7 @@ def update_person(
     keep_session: str | None = None,
     invitations: list[int] | None = None,
     backdated: bool = False,
+    language: str | None = None,
 ) -> dict:
     """Change a person's details; each changed field lands in the audit log. Returns them.
 
@@ -181,6 +205,9 @@ def update_person(
     for the caller to deliver once it has committed. Edits within the batch window share one
     email (`timeline.joining_mail`). `backdated`: HR confirmed a joining date that has passed;
     nothing is emailed.
+
+    `language` (None: as it is) is the language of their email and pages, which the person
+    may change themselves too (their profile, the footer's switch).
 
     A new email address revokes every link, session (but `keep_session`, the editor's own when
     they edit themselves) and API token of the person: a link sent to a mistyped address must
@@ -196,6 +223,8 @@ def update_person(
     }
     if user.role != Role.CANDIDATE:
         values["phone"] = (phone or "").strip() or None
+    if language is not None:
+        values["language"] = checked_language(language)
     _apply(user, changes, values)
     if details is not None and user.candidate_profile is not None:
         if details.recruiter_id != user.candidate_profile.recruiter_id:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
-
+from portal.accounts import languages
 from portal.core import inputs
 from portal.core.extensions import db
 from portal.core.forms import time_zone_names
@@ -65,8 +64,10 @@ def save(candidate: User, wanted: ProfileValues) -> list[str]:
         lambda value: inputs.one_line(value, max_length=PRONOUNS_MAX, what=_("the pronouns entry")),
         "pronouns",
     )
-    if wanted.language not in current_app.config["LANGUAGES"]:
-        raise ProfileError("language", _("Choose one of the languages in the list."))
+    try:
+        language = languages.language_code(wanted.language)
+    except inputs.InputError:
+        raise ProfileError("language", str(languages.NOT_IN_THE_LIST)) from None
     if wanted.time_zone not in time_zone_names():
         raise ProfileError(
             "time_zone", _("Choose a place from the list, such as Germany — Berlin.")
@@ -74,7 +75,7 @@ def save(candidate: User, wanted: ProfileValues) -> list[str]:
     new = {
         "preferred_name": preferred,
         "pronouns": pronouns,
-        "language": wanted.language,
+        "language": language,
         "time_zone": wanted.time_zone,
     }
     changes = {

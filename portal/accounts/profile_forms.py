@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField
+from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 
+from portal.accounts.languages import LanguageField
 from portal.accounts.profile import PRONOUNS_MAX, ProfileValues
 from portal.core import inputs
 from portal.core.forms import TimeZoneField
@@ -25,7 +25,8 @@ class ProfileForm(FlaskForm):
         render_kw={"maxlength": PRONOUNS_MAX, "autocomplete": "off", "list": "pronoun-choices"},
         description=_l("Such as she/her, he/him or they/them. Your recruiter and HR see them."),
     )
-    language = SelectField(_l("Language"), validate_choice=False)
+    # Left out of a post, it is not taken as "the default": the profile says it is missing.
+    language = LanguageField(_l("Language"), default=None)
     time_zone = TimeZoneField(
         _l("Your time zone"),
         description=_l(
@@ -38,14 +39,6 @@ class ProfileForm(FlaskForm):
         choices=[SelectChoice(str(choice.value), choice.label) for choice in CHOICES],
         validate_choice=False,  # accounts.profile says what is wrong, in words
     )
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        languages = current_app.config["LANGUAGES"]
-        # Each language named in itself, and marked as written in it (for screen readers).
-        self.language.choices = [
-            SelectChoice(code, name, render_kw={"lang": code}) for code, name in languages.items()
-        ]
 
     def values(self) -> ProfileValues:
         return ProfileValues(

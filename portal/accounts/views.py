@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from functools import partial
 
@@ -35,6 +36,7 @@ from portal.core import rate_limits
 from portal.core.extensions import db
 from portal.core.forms import add_error, filled
 from portal.core.i18n import (
+    LANGUAGE_COOKIE,
     _,
     _l,
     in_language,
@@ -181,6 +183,15 @@ def _token_problem_page(check: tokens.TokenCheck, purpose: TokenPurpose) -> tupl
     return page, status
 
 
+def _in_link_language(person: User | None) -> AbstractContextManager[None]:
+    """The page an emailed link opens is in the language its email was written in (the
+    person's, which HR may have chosen for a new candidate), unless the visitor has chosen one
+    with the footer's switch (its cookie)."""
+    if person is None or request.cookies.get(LANGUAGE_COOKIE) in current_app.config["LANGUAGES"]:
+        return nullcontext()
+    return in_language(person.language)
+
+
 def _choose_password_from_link(
     token: str, purpose: TokenPurpose, template: str, done: object
 ) -> ResponseReturnValue:
@@ -189,8 +200,15 @@ def _choose_password_from_link(
     check = tokens.check(token, purpose)
     if not check.ok:
         return _token_problem_page(check, purpose)
-    form = NewPasswordForm()
     person = check.token.user if check.token else None
+    with _in_link_language(person):
+        return _password_form_from_link(token, purpose, template, done, person)
+
+
+def _password_form_from_link(
+    token: str, purpose: TokenPurpose, template: str, done: object, person: User | None
+) -> ResponseReturnValue:
+    form = NewPasswordForm()
     form.personal_words = passwords.personal_words(person)
     if form.validate_on_submit():
         user = signing_in.set_password_from_link(token, purpose, filled(form.password.data))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.api.idempotency import HEADER, KEY_MAX_LENGTH, KEY_PATTERN, REPLAYED_HEADER
+from portal.core.i18n import DEFAULT_LANGUAGE
 from portal.people.models import RECEPTION_INSTRUCTIONS_MAX
 from portal.timeline.joining import JOINING_FIELDS as JOINING_FIELD_SET
 
@@ -119,6 +120,12 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Their zone and the workplace's; by default the token's "
                 "person's (for an inbound offer, the recruiter's).",
             },
+            "language": text(
+                "The language of their invitation and of the portal until they choose their "
+                "own: a code of a language the portal speaks (any other is a 422 naming them). "
+                f"By default the portal's default language, {DEFAULT_LANGUAGE}.",
+                examples=["de", "en"],
+            ),
         },
     },
     "CreatedCandidate": {
